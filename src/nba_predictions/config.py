@@ -1,0 +1,140 @@
+"""Settings: one immutable object, resolved once in :mod:`nba_predictions.cli`.
+
+Precedence: command-line flag > environment variable (or ``.env``, read by python-dotenv) >
+default.  Every variable is listed in ``.env.example``.  Steps never read the environment
+themselves; they are handed what they need.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from .errors import UsageError
+
+EASTERN = ZoneInfo("America/New_York")
+DEFAULT_DATABASE_URL = "sqlite:///data/nba_predictions.db"
+SOURCE_CHOICES = ("auto", "archive", "nba_api")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+# name -> (default, description); the single list that .env.example and the README mirror.
+ENVIRONMENT = {
+    "DATABASE_URL": (DEFAULT_DATABASE_URL, "SQLAlchemy URL of the ratings database (sqlite:///… or postgresql+psycopg://…)"),
+    "NBA_SOURCE": ("auto", "data source: auto, archive or nba_api"),
+    "NBA_MODEL_PATH": ("", "XGBoost model JSON file; empty = the model shipped in the package"),
+    "LOG_LEVEL": ("INFO", "DEBUG, INFO, WARNING or ERROR"),
+    "BACKUP_ENABLED": ("false", "back up the SQLite database before each storage run"),
+    "BACKUP_DIR": ("data/backups", "where SQLite backups go"),
+    "BACKUP_KEEP": ("7", "how many SQLite backups to keep"),
+    "NBA_API_TIMEOUT": ("30", "read timeout of one stats.nba.com call, seconds"),
+    "NBA_API_MIN_INTERVAL": ("0.6", "minimum seconds between two stats.nba.com calls"),
+    "NBA_API_RETRIES": ("4", "retries of a call that timed out or got 429/5xx"),
+    "NBA_API_PROXY": ("", "HTTP(S) proxy for stats.nba.com, e.g. http://host:port"),
+    "NBA_API_CACHE_DIR": ("data/cache", "on-disk cache of API responses that cannot change"),
+    "RATING_GOOD_THRESHOLD": ("80", "ratings at or above this are 'good'"),
+    "RATING_MEDIOCRE_THRESHOLD": ("60", "ratings at or above this (and below good) are 'mediocre'"),
+}
+
+
+def yesterday_eastern(now: datetime | None = None) -> date:
+    """Yesterday's date in US Eastern time: the default target of the daily job."""
+    now = now or datetime.now(tz=EASTERN)
+    return (now.astimezone(EASTERN) - timedelta(days=1)).date()
+
+
+def _bool(name: str, text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off", ""):
+        return False
+    raise UsageError(f"{name}={text!r} is not a boolean: use true or false")
+
+
+def _number(name: str, text: str, kind: type) -> float:
+    try:
+        value = kind(text)
+    except ValueError:
+        raise UsageError(f"{name}={text!r} is not a number: fix it in the environment or .env") from None
+    if value < 0:
+        raise UsageError(f"{name}={text!r} must not be negative")
+    return value
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    timeout_seconds: float = 30.0
+    min_interval_seconds: float = 0.6
+    retries: int = 4
+    proxy: str | None = None
+    cache_dir: Path = Path("data/cache")
+
+
+@dataclass(frozen=True)
+class Settings:
+    target_date: date = field(default_factory=yesterday_eastern)
+    source: str = "auto"
+    database_url: str = DEFAULT_DATABASE_URL
+    model_path: Path | None = None  # None = the shipped model
+    log_level: str = "INFO"
+    quiet: bool = False
+    force: bool = False
+    backup_enabled: bool = False
+    backup_dir: Path = Path("data/backups")
+    backup_keep: int = 7
+    good_threshold: float = 80.0
+    mediocre_threshold: float = 60.0
+    api: ApiSettings = field(default_factory=ApiSettings)
+
+    @classmethod
+    def resolve(cls, flags: Mapping[str, object], env: Mapping[str, str] | None = None) -> Settings:
+        """Build the settings from flags (None = not given) over the environment over defaults."""
+        env = os.environ if env is None else env
+
+        def pick(flag: str, var: str) -> str:
+            value = flags.get(flag)
+            if value is not None:
+                return str(value)
+            return env.get(var, ENVIRONMENT[var][0])
+
+        source = pick("source", "NBA_SOURCE")
+        if source not in SOURCE_CHOICES:
+            raise UsageError(f"NBA_SOURCE={source!r} is not a source: use one of {', '.join(SOURCE_CHOICES)}")
+        log_level = pick("log_level", "LOG_LEVEL").upper()
+        if log_level not in LOG_LEVELS:
+            raise UsageError(f"LOG_LEVEL={log_level!r} is not a level: use one of {', '.join(LOG_LEVELS)}")
+        model = pick("model", "NBA_MODEL_PATH")
+        good = _number("RATING_GOOD_THRESHOLD", pick("good_threshold", "RATING_GOOD_THRESHOLD"), float)
+        mediocre = _number("RATING_MEDIOCRE_THRESHOLD", pick("mediocre_threshold", "RATING_MEDIOCRE_THRESHOLD"), float)
+        if not mediocre <= good <= 100:
+            raise UsageError(
+                f"rating thresholds mediocre={mediocre} good={good} must satisfy mediocre <= good <= 100"
+            )
+        proxy = env.get("NBA_API_PROXY", "") or None
+        api = ApiSettings(
+            timeout_seconds=_number("NBA_API_TIMEOUT", env.get("NBA_API_TIMEOUT", "30"), float),
+            min_interval_seconds=_number("NBA_API_MIN_INTERVAL", env.get("NBA_API_MIN_INTERVAL", "0.6"), float),
+            retries=int(_number("NBA_API_RETRIES", env.get("NBA_API_RETRIES", "4"), int)),
+            proxy=proxy,
+            cache_dir=Path(env.get("NBA_API_CACHE_DIR", "data/cache")),
+        )
+        target = flags.get("date")
+        return cls(
+            target_date=target if isinstance(target, date) else yesterday_eastern(),
+            source=source,
+            database_url=pick("database", "DATABASE_URL"),
+            model_path=Path(model) if model else None,
+            log_level=log_level,
+            quiet=bool(flags.get("quiet")),
+            force=bool(flags.get("force")),
+            backup_enabled=_bool("BACKUP_ENABLED", env.get("BACKUP_ENABLED", "false")),
+            backup_dir=Path(env.get("BACKUP_DIR", "data/backups")),
+            backup_keep=int(_number("BACKUP_KEEP", env.get("BACKUP_KEEP", "7"), int)),
+            good_threshold=good,
+            mediocre_threshold=mediocre,
+            api=api,
+        )

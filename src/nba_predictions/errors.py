@@ -1,0 +1,51 @@
+"""Every exception the project raises on purpose.
+
+Only :mod:`nba_predictions.cli` maps these to exit codes and user-facing text.  Messages name the
+thing that went wrong and the fix, on one line.
+"""
+
+from __future__ import annotations
+
+
+class PipelineError(Exception):
+    """Base class: a run failed for a reason the user can act on (exit code 1)."""
+
+
+class UsageError(PipelineError):
+    """The command line or settings are inconsistent (exit code 2)."""
+
+
+class SourceError(PipelineError):
+    """A data source could not deliver what was asked."""
+
+
+class RetryableSourceError(SourceError):
+    """A transient failure: timeout, HTTP 429 or 5xx.  Only these are retried."""
+
+
+class FatalSourceError(SourceError):
+    """A permanent failure: other 4xx, malformed payload, missing field."""
+
+
+class DateNotCoveredError(SourceError):
+    """The source cannot answer for this date (e.g. outside the offline archive's range)."""
+
+
+class GameDataError(PipelineError):
+    """One game's data is incomplete or inconsistent; that game is skipped and reported."""
+
+    def __init__(self, game_id: str, message: str) -> None:
+        super().__init__(f"game {game_id}: {message}")
+        self.game_id = game_id
+
+
+class ArtifactError(PipelineError):
+    """A JSON document is missing, unreadable, of the wrong step or violates its schema."""
+
+
+class ModelError(PipelineError):
+    """The model file is missing, corrupt, or does not match the features it is given."""
+
+
+class StorageError(PipelineError):
+    """The database could not be reached or written."""

@@ -1,0 +1,175 @@
+"""The three JSON documents of the pipeline, one pydantic model each.
+
+Field names follow the spec (``../shared/seed/step-based-execution-plan.md``).  Extra fields
+beyond the spec are allowed only where documented here (and in ``docs/DOCUMENTS.md``):
+
+* ``metadata.schema_version``, ``metadata.source``, ``metadata.skipped_games``
+* ``games[].score_timeline`` and ``games[].context`` in ``collected_games.json``: what the
+  features step needs so it runs without network.  Both are optional: a document in exactly the
+  spec's format still works, the features step then asks the configured source.
+* feature fields after the spec's seven (``times_tied`` … ``comeback_points``): the model's
+  additional inputs.
+* ``predictions[].classification`` and ``predictions[].top_features``.
+
+Every document is validated when written and when read (see :mod:`nba_predictions.artifacts`).
+"""
+
+from __future__ import annotations
+
+from datetime import date as Date
+from datetime import datetime
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .domain import GameContext, GameId, GameRecord, ScoreTimeline
+
+SCHEMA_VERSION = "1.0"
+STEPS = ("collection", "features", "prediction", "storage")
+Step = Literal["collection", "features", "prediction", "storage"]
+SourceName = Literal["archive", "nba_api"]
+
+# The file name each step writes by convention, used in messages.
+DOCUMENT_NAMES = {
+    "collection": "collected_games.json",
+    "features": "engineered_features.json",
+    "prediction": "predictions.json",
+}
+
+SPEC_FEATURES = (
+    "diff_ranks",
+    "inter_conference",
+    "scores_diff",
+    "position_score",
+    "competitive_seconds",
+    "lead_changes",
+    "rivalry_score",
+)
+EXTRA_FEATURES = ("times_tied", "overtime_periods", "clutch_seconds", "largest_lead", "comeback_points")
+ALL_FEATURES = SPEC_FEATURES + EXTRA_FEATURES
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SkippedGame(Strict):
+    """A game a step could not process, and why; carried forward so later steps report it."""
+
+    game_id: GameId
+    step: Step
+    reason: str
+
+
+class Metadata(Strict):
+    step: Step
+    timestamp: datetime
+    target_date: Date | None = None
+    input_source: str | None = Field(default=None, description="the file this step read, if any")
+    model_version: str | None = Field(default=None, description="set on predictions.json")
+    total_games: int = Field(ge=0)
+    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    source: SourceName | None = Field(default=None, description="the data source that served the games")
+    skipped_games: list[SkippedGame] = Field(default_factory=list)
+
+
+class CollectedGame(GameRecord):
+    """The spec's collection fields plus the optional, documented ``score_timeline`` and ``context``."""
+
+    score_timeline: ScoreTimeline | None = None
+    context: GameContext | None = None
+
+    def record(self) -> GameRecord:
+        """The spec's fields only (the ``raw_data`` of later documents)."""
+        return GameRecord.model_validate(self.model_dump(include=set(GameRecord.model_fields)))
+
+
+class GameFeatures(Strict):
+    # The spec's seven.
+    diff_ranks: int = Field(ge=0, le=14)
+    inter_conference: Literal[0, 1]
+    scores_diff: int = Field(ge=0)
+    position_score: float = Field(ge=0, le=2)
+    competitive_seconds: float = Field(ge=0)
+    lead_changes: int = Field(ge=0)
+    rivalry_score: float = Field(ge=0)
+    # Documented additions (see docs/MODEL.md for what each adds to the model).
+    times_tied: int = Field(ge=0)
+    overtime_periods: int = Field(ge=0)
+    clutch_seconds: float = Field(ge=0, description="seconds within 5 points in the last 5:00 of regulation and in overtime")
+    largest_lead: int = Field(ge=0, description="largest margin either side held")
+    comeback_points: int = Field(ge=0, description="largest deficit the winner overcame")
+
+    def vector(self) -> list[float]:
+        return [float(getattr(self, name)) for name in ALL_FEATURES]
+
+
+class FeaturedGame(Strict):
+    game_id: GameId
+    raw_data: GameRecord
+    features: GameFeatures
+
+
+class FeatureContribution(Strict):
+    feature: str
+    contribution: float
+
+
+class Prediction(Strict):
+    game_id: GameId
+    rating: float = Field(ge=0, le=100)
+    classification: Literal["good", "mediocre", "bad"]
+    top_features: list[FeatureContribution] = Field(default_factory=list)
+    features: GameFeatures
+    raw_data: GameRecord
+
+
+def _check_count(meta: Metadata, items: list, step: str) -> None:
+    if meta.step != step:
+        raise ValueError(f"metadata.step is {meta.step!r}, expected {step!r}")
+    if meta.total_games != len(items):
+        raise ValueError(f"metadata.total_games is {meta.total_games} but the document lists {len(items)} games")
+
+
+class CollectedGames(Strict):
+    """``collected_games.json``."""
+
+    metadata: Metadata
+    games: list[CollectedGame]
+
+    @model_validator(mode="after")
+    def _check(self) -> CollectedGames:
+        _check_count(self.metadata, self.games, "collection")
+        return self
+
+
+class EngineeredFeatures(Strict):
+    """``engineered_features.json``."""
+
+    metadata: Metadata
+    games: list[FeaturedGame]
+
+    @model_validator(mode="after")
+    def _check(self) -> EngineeredFeatures:
+        _check_count(self.metadata, self.games, "features")
+        return self
+
+
+class Predictions(Strict):
+    """``predictions.json``."""
+
+    metadata: Metadata
+    predictions: list[Prediction]
+
+    @model_validator(mode="after")
+    def _check(self) -> Predictions:
+        _check_count(self.metadata, self.predictions, "prediction")
+        return self
+
+
+Document = Union[CollectedGames, EngineeredFeatures, Predictions]
+DOCUMENT_MODELS: dict[str, type[BaseModel]] = {
+    "collection": CollectedGames,
+    "features": EngineeredFeatures,
+    "prediction": Predictions,
+}
