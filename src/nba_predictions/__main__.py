@@ -1,0 +1,7 @@
+"""``python -m nba_predictions``: the same command line as ``nba-predictions`` and ``main.py``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

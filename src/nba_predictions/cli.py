@@ -1,0 +1,191 @@
+"""Command line: argument parsing, settings, logging, exit codes.  Nothing else.
+
+Exit codes: 0 every game done; 1 a run failed or any game failed; 2 usage error.
+This is the only module that turns exceptions into exit codes and user-facing text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import date
+
+from . import __version__
+from .config import LOG_LEVELS, SOURCE_CHOICES, Settings
+from .errors import PipelineError, UsageError
+from .schemas import STEPS
+
+logger = logging.getLogger("nba_predictions")
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+PROG = "nba-predictions"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors (exit 2) instead of the usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid date {text!r}: expected YYYY-MM-DD, e.g. 2024-01-15") from None
+
+
+def run_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog=PROG,
+        description="Rate completed NBA games 0-100 for how worth watching they were, without spoilers. "
+        "Runs collection -> features -> prediction -> storage for one date, or a part of it "
+        "through JSON files. Other commands: 'train' (retrain the model), 'show' (list a date's "
+        "rated games); see '%s train --help' and '%s show --help'." % (PROG, PROG),
+    )
+    p.add_argument("--date", type=_date, help="game date YYYY-MM-DD (default: yesterday, US Eastern time)")
+    p.add_argument("--until-step", choices=STEPS, help="stop after this step (needs --output unless storage)")
+    p.add_argument("--from-step", choices=STEPS[1:], help="start at this step (needs --input)")
+    p.add_argument("--input", help="input JSON document for --from-step ('-' = standard input)")
+    p.add_argument("--output", help="write the last step's JSON document here ('-' = standard output)")
+    p.add_argument("--force", action="store_true", help="re-rate games already stored in the database")
+    p.add_argument("--validate", action="store_true",
+                   help="check configuration, model, database and data source, print a report, exit 0 or 1")
+    p.add_argument("--source", choices=SOURCE_CHOICES,
+                   help="data source: archive (offline, bundled), nba_api (live), auto (archive when it "
+                   "covers the date; env NBA_SOURCE; default auto)")
+    p.add_argument("--database", metavar="URL", help="SQLAlchemy database URL (env DATABASE_URL; "
+                   "default sqlite:///data/nba_predictions.db)")
+    p.add_argument("--model", metavar="PATH", help="XGBoost model JSON (env NBA_MODEL_PATH; default: the shipped model)")
+    p.add_argument("--log-level", choices=LOG_LEVELS, type=str.upper, help="log verbosity (env LOG_LEVEL; default INFO)")
+    p.add_argument("--quiet", action="store_true", help="only warnings and errors on stderr")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return p
+
+
+def train_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog=f"{PROG} train", description="Train the rating model from the offline archive, "
+                "reproducibly, and write the model, its metadata and the model card's figures.")
+    p.add_argument("--output-dir", default=None,
+                   help="where to write model.json and model_meta.json (default: the package's model/files)")
+    p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    p.add_argument("--log-level", choices=LOG_LEVELS, type=str.upper)
+    p.add_argument("--quiet", action="store_true", help="only warnings and errors on stderr")
+    return p
+
+
+def show_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog=f"{PROG} show", description="List a date's rated games, best first: teams, rating, "
+                "class. No scores.")
+    p.add_argument("--date", type=_date, help="game date YYYY-MM-DD (default: yesterday, US Eastern time)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--database", metavar="URL", help="SQLAlchemy database URL (env DATABASE_URL)")
+    p.add_argument("--log-level", choices=LOG_LEVELS, type=str.upper)
+    p.add_argument("--quiet", action="store_true", help="only warnings and errors on stderr")
+    return p
+
+
+def _setup_logging(level: str, quiet: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S"))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING if quiet else getattr(logging, level))
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    flags = {name: getattr(args, name, None) for name in ("date", "source", "database", "model", "log_level")}
+    flags["quiet"] = getattr(args, "quiet", False)
+    flags["force"] = getattr(args, "force", False)
+    return Settings.resolve(flags)
+
+
+def _check_run_args(args: argparse.Namespace) -> tuple[str, str]:
+    if args.from_step and not args.input:
+        raise UsageError("--input is required when using --from-step")
+    if args.input and not args.from_step:
+        raise UsageError("--input is only read with --from-step (e.g. --from-step features --input collected_games.json)")
+    if args.until_step and args.until_step != "storage" and not args.output:
+        raise UsageError(f"--output is required when using --until-step {args.until_step}")
+    start = args.from_step or "collection"
+    end = args.until_step or "storage"
+    if STEPS.index(start) > STEPS.index(end):
+        raise UsageError(f"--from-step {start} comes after --until-step {end}: nothing to run")
+    if args.input and args.output and args.input == args.output and args.input != "-":
+        raise UsageError("--input and --output are the same file: write the output elsewhere")
+    return start, end
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    _setup_logging(settings.log_level, settings.quiet)
+    if args.validate:
+        from .validate import validate
+
+        report, ok = validate(settings)
+        print(report)
+        return EXIT_OK if ok else EXIT_FAILED
+    start, end = _check_run_args(args)
+    from .pipeline import Pipeline
+
+    pipeline = Pipeline(settings, explicit_date=args.date is not None)
+    summary = pipeline.run(start, end, input_path=args.input, output_path=args.output)
+    print(summary.render(), file=sys.stderr)
+    return EXIT_OK if summary.ok else EXIT_FAILED
+
+
+def _train(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    _setup_logging(args.log_level or "INFO", args.quiet)
+    from .model.train import train_main
+
+    report = train_main(Path(args.output_dir) if args.output_dir else None, seed=args.seed)
+    print(report.render() if hasattr(report, "render") else report)
+    return EXIT_OK
+
+
+def _show(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    _setup_logging(settings.log_level, settings.quiet)
+    from .steps.storage import games_for_date, render_json, render_table
+
+    rows = games_for_date(settings.database_url, settings.target_date)
+    print(render_json(rows) if args.json else render_table(rows, settings.target_date))
+    return EXIT_OK
+
+
+COMMANDS = {"train": (train_parser, _train), "show": (show_parser, _show)}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        from dotenv import load_dotenv
+
+        load_dotenv(override=False)
+        if argv and argv[0] in COMMANDS:
+            make_parser, handler = COMMANDS[argv[0]]
+            args = make_parser().parse_args(argv[1:])
+        else:
+            handler = _run
+            args = run_parser().parse_args(argv)
+        return handler(args)
+    except UsageError as exc:
+        print(f"{PROG}: usage error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except PipelineError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug, not bad input: keep the line, keep the trace in the log
+        logger.debug("unexpected error", exc_info=True)
+        print(f"{PROG}: internal error: {type(exc).__name__}: {exc} "
+              "(rerun with --log-level DEBUG for the traceback and report it)", file=sys.stderr)
+        return EXIT_FAILED

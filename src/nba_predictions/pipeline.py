@@ -1,0 +1,232 @@
+"""The step runner: run steps ``start``..``end`` in order, reading and writing the documents.
+
+Each step is a plain function in :mod:`nba_predictions.steps`; this module wires settings,
+sources, the model and the database into them, builds the documents' metadata and keeps the
+run's counts.  Step modules are imported only when their step runs, so a machine that only
+collects never imports numpy, xgboost or SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from . import artifacts
+from .config import Settings
+from .errors import ArtifactError, UsageError
+from .schemas import (
+    STEPS,
+    CollectedGames,
+    EngineeredFeatures,
+    Metadata,
+    Predictions,
+    SkippedGame,
+)
+from .sources.base import Source
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RunSummary:
+    """What a run did; printed at the end and recorded in ``pipeline_runs`` when storing."""
+
+    target_date: date | None
+    steps: list[str]
+    source: str | None = None
+    found: int = 0
+    processed: int = 0
+    saved: int = 0
+    skipped: int = 0  # already stored and not re-rated (no --force)
+    failed: list[SkippedGame] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    duration_seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.errors
+
+    def render(self) -> str:
+        problems = [f"{g.game_id} ({g.step}): {g.reason}" for g in self.failed] + self.errors
+        lines = [
+            "run summary",
+            f"  target date : {self.target_date or 'unknown'}",
+            f"  source      : {self.source or '-'}",
+            f"  steps       : {' -> '.join(self.steps)}",
+            f"  games       : found {self.found}, processed {self.processed}, saved {self.saved}, "
+            f"skipped {self.skipped}, failed {len(self.failed)}",
+            f"  errors      : {len(problems) or 'none'}",
+            *(f"    - {p}" for p in problems),
+            f"  duration    : {self.duration_seconds:.2f} s",
+        ]
+        return "\n".join(lines)
+
+
+def _metadata(step: str, day: date | None, source: str | None, input_name: str | None,
+              count: int, skipped: list[SkippedGame], model_version: str | None = None) -> Metadata:
+    return Metadata(
+        step=step,
+        timestamp=datetime.now(timezone.utc).replace(microsecond=0),
+        target_date=day,
+        input_source=input_name,
+        model_version=model_version,
+        total_games=count,
+        source=source,
+        skipped_games=skipped,
+    )
+
+
+class Pipeline:
+    """Runs a contiguous range of steps for one date or one input document."""
+
+    def __init__(self, settings: Settings, source: Source | None = None, *, explicit_date: bool = False) -> None:
+        self.settings = settings
+        self._source = source
+        self.explicit_date = explicit_date  # --date was given (not the default yesterday)
+
+    def source_for(self, day: date, name: str | None = None) -> Source:
+        """The data source, created once on first use (``name`` overrides ``auto``)."""
+        if self._source is None:
+            from dataclasses import replace
+
+            from .sources.registry import make_source
+
+            settings = self.settings
+            if name is not None and settings.source == "auto":
+                settings = replace(settings, source=name)
+            self._source = make_source(settings, day)
+        return self._source
+
+    def run(self, start: str, end: str, input_path: str | None = None,
+            output_path: str | None = None) -> RunSummary:
+        first, last = STEPS.index(start), STEPS.index(end)
+        if first > last:
+            raise UsageError(f"--from-step {start} comes after --until-step {end}: nothing to run")
+        steps = list(STEPS[first:last + 1])
+        clock = time.perf_counter()
+        summary = RunSummary(target_date=None, steps=steps)
+        try:
+            self._run(steps, summary, input_path, output_path)
+        finally:
+            summary.duration_seconds = time.perf_counter() - clock
+        return summary
+
+    def _run(self, steps: list[str], summary: RunSummary, input_path: str | None,
+             output_path: str | None) -> None:
+        doc: BaseModel | None = None
+        input_name: str | None = None
+        if steps[0] != "collection":
+            if input_path is None:
+                raise UsageError(f"--input is required when using --from-step {steps[0]}")
+            doc = artifacts.read_document(input_path, artifacts.input_step_for(steps[0]))
+            input_name = "stdin" if input_path == artifacts.STDIO else Path(input_path).name
+            meta = doc.metadata  # type: ignore[attr-defined]
+            summary.target_date = meta.target_date
+            summary.source = meta.source
+            summary.failed = list(meta.skipped_games)
+            summary.found = meta.total_games + len(meta.skipped_games)
+            summary.processed = meta.total_games
+            if self.settings_date_conflicts(meta.target_date):
+                raise UsageError(
+                    f"--date {self.settings.target_date} does not match {input_path}'s target_date "
+                    f"{meta.target_date}: drop --date when resuming from a file"
+                )
+        else:
+            summary.target_date = self.settings.target_date
+        run_storage = "storage" in steps
+        try:
+            for step in steps:
+                doc = getattr(self, f"_step_{step}")(doc, summary, input_name)
+                input_name = None  # later steps of this run read in memory
+        except Exception as exc:
+            if run_storage:
+                summary.errors.append(str(exc))
+                self._record_run(summary, status="failed")
+            raise
+        if output_path is not None and doc is not None:
+            artifacts.write_document(doc, output_path)
+        if run_storage:
+            self._record_run(summary, status="ok" if summary.ok else "partial")
+
+    def settings_date_conflicts(self, doc_day: date | None) -> bool:
+        return self.explicit_date and doc_day is not None and doc_day != self.settings.target_date
+
+    # -- the four steps ----------------------------------------------------------------------
+
+    def _step_collection(self, _doc: None, summary: RunSummary, _input: str | None) -> CollectedGames:
+        from .steps.collection import collect_games
+
+        day = self.settings.target_date
+        source = self.source_for(day)
+        summary.source = source.name
+        games, skipped, found = collect_games(source, day)
+        summary.found = found
+        summary.processed = len(games)
+        summary.failed.extend(skipped)
+        return CollectedGames(
+            metadata=_metadata("collection", day, source.name, None, len(games), list(summary.failed)),
+            games=games,
+        )
+
+    def _step_features(self, doc: CollectedGames, summary: RunSummary, input_name: str | None) -> EngineeredFeatures:
+        from .steps.features import build_features
+
+        day = doc.metadata.target_date
+        needs_source = any(g.score_timeline is None or g.context is None for g in doc.games)
+        source = None
+        if needs_source:
+            if day is None:
+                raise ArtifactError("the input has games without score_timeline/context and no metadata.target_date; "
+                                    "re-collect it with: " + artifacts.PRODUCING_COMMAND["collection"])
+            source = self.source_for(day, doc.metadata.source)
+            logger.info("features: the input lacks timelines or contexts; fetching them from %s", source.name)
+        featured, skipped = build_features(doc.games, source)
+        summary.failed.extend(skipped)
+        summary.processed = len(featured)
+        return EngineeredFeatures(
+            metadata=_metadata("features", day, doc.metadata.source, input_name, len(featured), list(summary.failed)),
+            games=featured,
+        )
+
+    def _step_prediction(self, doc: EngineeredFeatures, summary: RunSummary, input_name: str | None) -> Predictions:
+        from .model.loader import load_model
+        from .steps.prediction import predict_games
+
+        model = load_model(self.settings.model_path)
+        predictions = predict_games(doc, model, self.settings.good_threshold, self.settings.mediocre_threshold)
+        summary.processed = len(predictions)
+        return Predictions(
+            metadata=_metadata("prediction", doc.metadata.target_date, doc.metadata.source, input_name,
+                               len(predictions), list(summary.failed), model_version=model.version),
+            predictions=predictions,
+        )
+
+    def _step_storage(self, doc: Predictions, summary: RunSummary, _input: str | None) -> Predictions:
+        from .steps.storage import store_predictions
+
+        result = store_predictions(doc, self.settings.database_url, force=self.settings.force,
+                                   backup=self._backup_settings())
+        summary.saved = result.saved
+        summary.skipped = result.skipped
+        return doc
+
+    def _backup_settings(self):  # noqa: ANN202 - type lives in the storage package
+        if not self.settings.backup_enabled:
+            return None
+        from .storage.backup import BackupSettings
+
+        return BackupSettings(directory=self.settings.backup_dir, keep=self.settings.backup_keep)
+
+    def _record_run(self, summary: RunSummary, status: str) -> None:
+        from .steps.storage import RunRecord, record_run
+
+        try:
+            record_run(self.settings.database_url, RunRecord.from_summary(summary, status))
+        except Exception as exc:  # the run's own outcome matters more than its log row
+            logger.warning("could not record the run in pipeline_runs: %s", exc)

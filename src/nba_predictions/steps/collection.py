@@ -1,0 +1,57 @@
+"""Step 1, collection: the completed games of a date, with what the features step needs.
+
+Each game carries the spec's fields plus two documented extras, ``score_timeline`` and
+``context`` (conference ranks as of the date and the head-to-head summary), so the features
+step can run on another machine without network.  Standings and head-to-head are computed once
+for the date, never per game.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date
+
+from ..errors import GameDataError
+from ..schemas import CollectedGame, SkippedGame
+from ..sources.base import Source
+
+logger = logging.getLogger(__name__)
+
+
+def collect_games(source: Source, day: date) -> tuple[list[CollectedGame], list[SkippedGame], int]:
+    """Collect the completed games of ``day`` from ``source``.
+
+    Returns ``(games, skipped, found)``: the games with timeline and context, the games that
+    could not be collected (with the reason), and how many completed games the source listed.
+    A game with missing or inconsistent play-by-play is skipped and reported; the others go on.
+    """
+    from ..history import load_history  # pure Python; kept local so importing this module is cheap
+
+    started = time.perf_counter()
+    records = source.completed_games(day)
+    logger.info("collection: %s lists %d completed game(s) on %s", source.name, len(records), day)
+    games: list[CollectedGame] = []
+    skipped: list[SkippedGame] = []
+    history = load_history(source, day, day) if records else None
+    for record in records:
+        try:
+            timeline = source.score_timeline(record)
+            if timeline.final_score != (record.home_team_score, record.away_team_score):
+                raise GameDataError(
+                    record.game_id,
+                    f"play-by-play ends {timeline.final_score[0]}-{timeline.final_score[1]} but the final "
+                    f"score is {record.home_team_score}-{record.away_team_score} (incomplete play-by-play)",
+                )
+            assert history is not None
+            context = history.context(record)
+        except GameDataError as exc:
+            logger.warning("collection: skipping %s", exc)
+            skipped.append(SkippedGame(game_id=record.game_id, step="collection", reason=str(exc)))
+            continue
+        games.append(CollectedGame(**record.model_dump(), score_timeline=timeline, context=context))
+    logger.info(
+        "collection: %d in, %d out, %d skipped, %.2f s",
+        len(records), len(games), len(skipped), time.perf_counter() - started,
+    )
+    return games, skipped, len(records)
