@@ -33,6 +33,11 @@ def input_step_for(from_step: str) -> str:
     return STEPS[STEPS.index(from_step) - 1]
 
 
+def _a(name: str) -> str:
+    """``"an engineered_features.json"``, ``"a predictions.json"``."""
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
 def _field_path(loc: tuple) -> str:
     path = ""
     for part in loc:
@@ -101,7 +106,7 @@ def read_document(path: str | Path, expected_step: str) -> BaseModel:
         text = sys.stdin.read() if str(path) == STDIO else Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ArtifactError(
-            f"{name} does not exist; make a {expected_name} with: {PRODUCING_COMMAND[expected_step]}"
+            f"{name} does not exist; make {_a(expected_name)} with: {PRODUCING_COMMAND[expected_step]}"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ArtifactError(f"cannot read {name}: {exc}") from None
@@ -114,16 +119,15 @@ def read_document(path: str | Path, expected_step: str) -> BaseModel:
             f"regenerate it with: {PRODUCING_COMMAND[expected_step]}"
         ) from None
     if not isinstance(raw, dict) or not isinstance(raw.get("metadata"), dict):
-        raise ArtifactError(f"{name}: field metadata: missing; expected a {expected_name} document")
+        raise ArtifactError(f"{name}: field metadata: missing; expected {_a(expected_name)} document")
     step = raw["metadata"].get("step")
     if step != expected_step:
         if step in DOCUMENT_NAMES:
-            article = "an" if DOCUMENT_NAMES[step][0] in "aeiou" else "a"
-            found = f"is {article} {DOCUMENT_NAMES[step]} document (metadata.step = {step!r})"
+            found = f"is {_a(DOCUMENT_NAMES[step])} document (metadata.step = {step!r})"
         else:
             found = f"has metadata.step = {json.dumps(step)}"
         raise ArtifactError(
-            f"{name} {found}, but this step needs a {expected_name} document "
+            f"{name} {found}, but this step needs {_a(expected_name)} document "
             f"(metadata.step = {expected_step!r}); make one with: {PRODUCING_COMMAND[expected_step]}"
         )
     model = DOCUMENT_MODELS[expected_step]
