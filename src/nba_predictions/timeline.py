@@ -6,7 +6,7 @@ requirements.  The features module builds on them.
 
 from __future__ import annotations
 
-from .domain import ScoreTimeline
+from .domain import OVERTIME_SECONDS, REGULATION_SECONDS, ScoreTimeline
 
 
 def _sign(x: int) -> int:
@@ -35,3 +35,69 @@ def lead_changes_and_times_tied(timeline: ScoreTimeline) -> tuple[int, int]:
             leader = side
         previous_margin = margin
     return changes, tied
+
+
+# --- Time-weighted and margin features ------------------------------------------------------
+#
+# The margin (home - away) is constant between events and 0 before the first one.  An event at
+# time t sets the margin from t on; several events at the same second leave only the last one in
+# force (the states in between last zero seconds).  The game ends at ``timeline.length_seconds``.
+
+CLOSE_MARGIN = 5
+"""A margin of at most this many points counts as competitive."""
+
+CLUTCH_START_SECONDS = REGULATION_SECONDS - 300
+"""Clutch time starts with 5:00 left in regulation and runs through every overtime."""
+
+
+def seconds_within(timeline: ScoreTimeline, margin: int = CLOSE_MARGIN, start: float = 0.0) -> float:
+    """Game-clock seconds from ``start`` to the end in which ``|home - away| <= margin``."""
+    end = float(timeline.length_seconds)
+    start = min(max(float(start), 0.0), end)
+    total = 0.0
+    t_prev, margin_prev = 0.0, 0
+    for t, home, away in timeline.events:
+        if abs(margin_prev) <= margin:
+            lo = max(t_prev, start)
+            if t > lo:
+                total += t - lo
+        t_prev, margin_prev = t, home - away
+    if abs(margin_prev) <= margin:
+        lo = max(t_prev, start)
+        if end > lo:
+            total += end - lo
+    return total
+
+
+def competitive_seconds(timeline: ScoreTimeline) -> float:
+    """Seconds of the whole game (2,880 + 300 per overtime) with ``|home - away| <= 5``."""
+    return seconds_within(timeline, CLOSE_MARGIN, 0.0)
+
+
+def clutch_seconds(timeline: ScoreTimeline) -> float:
+    """Seconds with ``|home - away| <= 5`` in the last 5:00 of regulation and in all overtime."""
+    return seconds_within(timeline, CLOSE_MARGIN, CLUTCH_START_SECONDS)
+
+
+def largest_lead(timeline: ScoreTimeline) -> int:
+    """The largest margin either side held at any moment (0 for an empty timeline)."""
+    return max((abs(home - away) for _, home, away in timeline.events), default=0)
+
+
+def comeback_points(timeline: ScoreTimeline) -> int:
+    """The largest deficit the eventual winner overcame (0 if it never trailed).
+
+    The winner is the side ahead at the last event; a timeline that ends level has no winner and
+    gives 0 (a completed game never ends level: :func:`nba_predictions.features.game_features`
+    rejects such data).
+    """
+    final_home, final_away = timeline.final_score
+    winner = _sign(final_home - final_away)
+    if winner == 0:
+        return 0
+    return max((max(0, -winner * (home - away)) for _, home, away in timeline.events), default=0)
+
+
+def overtime_periods(timeline: ScoreTimeline) -> int:
+    """Number of overtime periods played (0 in a regulation game)."""
+    return timeline.periods - 4
