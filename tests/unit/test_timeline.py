@@ -1,0 +1,211 @@
+"""Timeline features: hand-computed values for real games and Hypothesis properties.
+
+The real timelines are in ``tests/fixtures/timelines`` (see the README there for where they come from).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nba_predictions import timeline as tl
+from nba_predictions.domain import ScoreTimeline, game_length_seconds
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "timelines"
+
+
+def load(game_id: str) -> ScoreTimeline:
+    return ScoreTimeline.model_validate(json.loads((FIXTURES / f"{game_id}.json").read_text())["timeline"])
+
+
+def margin_at(timeline: ScoreTimeline, seconds: float) -> int:
+    """Margin in force at ``seconds``: the last event at or before it (0 before the first)."""
+    margin = 0
+    for t, home, away in timeline.events:
+        if t > seconds:
+            break
+        margin = home - away
+    return margin
+
+
+def check_intervals(timeline: ScoreTimeline, intervals: list[tuple[float, float]]) -> None:
+    """The hand-listed stretches with |margin| > 5 really start and end where the comments say:
+    the margin is > 5 from each start and <= 5 again at each end (or the game is over)."""
+    for start, end in intervals:
+        assert abs(margin_at(timeline, start)) > 5, start
+        assert abs(margin_at(timeline, start - 1)) <= 5, start
+        assert abs(margin_at(timeline, end - 1)) > 5, end
+        if end < timeline.length_seconds:
+            assert abs(margin_at(timeline, end)) <= 5, end
+
+
+# --- Real games, computed by hand -------------------------------------------------------------
+
+
+def test_regulation_game_0022300001_ind_cle() -> None:
+    t = load("0022300001")  # IND 121-116 CLE, 2023-11-03, regulation: 2,880 s
+    # Stretches with |home - away| > 5, read off the timeline (seconds since tip-off):
+    far = [(169, 180), (199, 433), (472, 553), (593, 607), (669, 1837), (1854, 1871), (2643, 2674)]
+    check_intervals(t, far)
+    # 11 + 234 + 81 + 14 + 1168 + 17 + 31 = 1556 s more than 5 apart -> 2880 - 1556 = 1324
+    assert tl.competitive_seconds(t) == 2880 - (11 + 234 + 81 + 14 + 1168 + 17 + 31) == 1324
+    # Clutch window 2580..2880 (300 s) contains only (2643, 2674): 300 - 31 = 269
+    assert tl.clutch_seconds(t) == 300 - 31 == 269
+    # Official box score (recorded BoxScoreSummaryV2): 10 lead changes, 4 times tied, IND largest lead 18.
+    assert tl.lead_changes_and_times_tied(t) == (10, 4)
+    assert tl.largest_lead(t) == 18
+    # IND won; its worst deficit was 0-4 early on (and never worse): 4 points overcome.
+    assert min(h - a for _, h, a in t.events) == -4
+    assert tl.comeback_points(t) == 4
+    assert tl.overtime_periods(t) == 0
+
+
+def test_overtime_game_0022200552_cle_chi() -> None:
+    t = load("0022200552")  # CLE 145-134 CHI, 2023-01-02, one overtime: 2,880 + 300 = 3,180 s
+    assert t.periods == 5 and t.length_seconds == 3180
+    # The line score says 130-130 after regulation (CLE 27+20+44+39, CHI 34+31+31+34).
+    assert (margin_at(t, 2880), t.final_score) == (0, (145, 134))
+    far = [(161, 229), (244, 257), (270, 398), (414, 438), (458, 658), (674, 2106),
+           (2184, 2201), (2401, 2414), (2460, 2471), (2542, 2559), (2736, 2754), (3041, 3180)]
+    check_intervals(t, far)
+    # 68 + 13 + 128 + 24 + 200 + 1432 + 17 + 13 + 11 + 17 + 18 + 139 = 2080 -> 3180 - 2080 = 1100
+    assert tl.competitive_seconds(t) == 3180 - (68 + 13 + 128 + 24 + 200 + 1432 + 17 + 13 + 11 + 17 + 18 + 139) == 1100
+    # Clutch window 2580..3180 (600 s): (2736, 2754) and (3041, 3180) -> 600 - 18 - 139 = 443
+    assert tl.clutch_seconds(t) == 600 - 18 - 139 == 443
+    # Official: 1 lead change, 3 times tied, CHI largest lead 21 (CLE 11); CLE won from 21 down.
+    assert tl.lead_changes_and_times_tied(t) == (1, 3)
+    assert tl.largest_lead(t) == 21
+    assert tl.comeback_points(t) == 21
+    assert tl.overtime_periods(t) == 1
+
+
+def test_early_season_game_0022300061_den_lal() -> None:
+    t = load("0022300061")  # DEN 119-107 LAL, 2023-10-24
+    far = [(242, 256), (275, 298), (399, 1497), (1510, 2172), (2242, 2274), (2287, 2298), (2383, 2880)]
+    check_intervals(t, far)
+    # 14 + 23 + 1098 + 662 + 32 + 11 + 497 = 2337 -> 2880 - 2337 = 543
+    assert tl.competitive_seconds(t) == 2880 - (14 + 23 + 1098 + 662 + 32 + 11 + 497) == 543
+    # DEN led by more than 5 through the whole clutch window (2383 .. 2880 covers 2580 .. 2880).
+    assert tl.clutch_seconds(t) == 0
+
+
+def test_playoff_game_0042300155_den_lal() -> None:
+    t = load("0042300155")  # DEN 108-106 LAL, 2024-04-29, first round game 5
+    far = [(615, 634), (1042, 1062), (1119, 1136), (1193, 1244), (1267, 1330), (1351, 1407),
+           (1424, 1436), (1459, 1587), (1625, 1711), (1727, 1848), (1891, 1906), (2262, 2280)]
+    check_intervals(t, far)
+    # 19 + 20 + 17 + 51 + 63 + 56 + 12 + 128 + 86 + 121 + 15 + 18 = 606 -> 2880 - 606 = 2274
+    assert tl.competitive_seconds(t) == 2880 - (19 + 20 + 17 + 51 + 63 + 56 + 12 + 128 + 86 + 121 + 15 + 18) == 2274
+    assert tl.clutch_seconds(t) == 300  # within 5 points for all of the last five minutes
+    assert tl.largest_lead(t) == 9
+    assert tl.comeback_points(t) == 9  # DEN trailed by 9 and won
+
+
+# --- Small exact cases -------------------------------------------------------------------------
+
+
+def test_margin_is_zero_before_first_event_and_constant_between_events() -> None:
+    t = ScoreTimeline(periods=4, events=[(100.0, 6, 0), (200.0, 6, 3)])
+    # 0..100 tied (100 s), 100..200 up 6 (not close), 200..2880 up 3 (2680 s)
+    assert tl.competitive_seconds(t) == 100 + 2680
+    assert tl.largest_lead(t) == 6
+    assert tl.comeback_points(t) == 0
+
+
+def test_events_at_the_same_second_keep_only_the_last_state() -> None:
+    # 6-0 and 6-3 logged at the same second: the 6-point lead lasts 0 s.
+    t = ScoreTimeline(periods=4, events=[(100.0, 6, 0), (100.0, 6, 3)])
+    assert tl.competitive_seconds(t) == 2880
+    assert tl.largest_lead(t) == 6  # it was still held, for an instant
+
+
+def test_clutch_counts_all_overtime() -> None:
+    t = ScoreTimeline(periods=6, events=[(10.0, 2, 0), (2000.0, 30, 10), (2870.0, 40, 40), (3170.0, 45, 45), (3470.0, 52, 45)])
+    # 2580..2870 margin 20 (not close), 2870..3470 within 5 (600 s), 3470..3480 up 7
+    assert tl.clutch_seconds(t) == 600
+    assert tl.overtime_periods(t) == 2
+
+
+def test_empty_timeline() -> None:
+    t = ScoreTimeline(periods=4, events=[])
+    assert tl.competitive_seconds(t) == 2880
+    assert (tl.largest_lead(t), tl.comeback_points(t)) == (0, 0)
+
+
+def test_level_final_has_no_comeback() -> None:
+    assert tl.comeback_points(ScoreTimeline(periods=4, events=[(5.0, 0, 3), (9.0, 3, 3)])) == 0
+
+
+# --- Properties over random valid timelines ----------------------------------------------------
+
+
+@st.composite
+def timelines(draw: st.DrawFn, integer_times: bool = False) -> ScoreTimeline:
+    periods = draw(st.integers(4, 10))
+    length = game_length_seconds(periods)
+    n = draw(st.integers(0, 60))
+    if integer_times:
+        times = draw(st.lists(st.integers(0, length), min_size=n, max_size=n))
+    else:
+        times = draw(st.lists(st.floats(0, length, allow_nan=False), min_size=n, max_size=n))
+    events = []
+    home = away = 0
+    for t in sorted(times):
+        points = draw(st.integers(1, 3))
+        if draw(st.booleans()):
+            home += points
+        else:
+            away += points
+        events.append((float(t), home, away))
+    return ScoreTimeline(periods=periods, events=events)
+
+
+def swapped(t: ScoreTimeline) -> ScoreTimeline:
+    return ScoreTimeline(periods=t.periods, events=[(s, a, h) for s, h, a in t.events])
+
+
+@given(timelines())
+def test_competitive_and_clutch_seconds_within_game_length(t: ScoreTimeline) -> None:
+    competitive = tl.competitive_seconds(t)
+    clutch = tl.clutch_seconds(t)
+    assert 0 <= competitive <= t.length_seconds
+    assert 0 <= clutch <= min(competitive, t.length_seconds - tl.CLUTCH_START_SECONDS)
+
+
+@given(timelines())
+def test_counts_bounded_by_scoring_events(t: ScoreTimeline) -> None:
+    changes, tied = tl.lead_changes_and_times_tied(t)
+    assert 0 <= changes <= len(t.events)
+    assert 0 <= tied <= len(t.events)
+    assert 0 <= tl.comeback_points(t) <= tl.largest_lead(t)
+
+
+@given(timelines())
+def test_swapping_home_and_away_changes_nothing(t: ScoreTimeline) -> None:
+    s = swapped(t)
+    assert tl.competitive_seconds(s) == tl.competitive_seconds(t)
+    assert tl.clutch_seconds(s) == tl.clutch_seconds(t)
+    assert tl.lead_changes_and_times_tied(s) == tl.lead_changes_and_times_tied(t)
+    assert tl.largest_lead(s) == tl.largest_lead(t)
+    assert tl.comeback_points(s) == tl.comeback_points(t)
+    assert tl.overtime_periods(s) == tl.overtime_periods(t)
+
+
+@settings(max_examples=60)
+@given(timelines(integer_times=True))
+def test_competitive_seconds_match_a_second_by_second_count(t: ScoreTimeline) -> None:
+    # With whole-second event times, the margin is constant over each second [s, s + 1).
+    by_second = sum(1 for s in range(t.length_seconds) if abs(margin_at(t, s)) <= 5)
+    clutch_by_second = sum(1 for s in range(tl.CLUTCH_START_SECONDS, t.length_seconds) if abs(margin_at(t, s)) <= 5)
+    assert tl.competitive_seconds(t) == by_second
+    assert tl.clutch_seconds(t) == clutch_by_second
+
+
+@pytest.mark.parametrize("game_id", ["0022200552", "0022300001", "0022300061", "0042300155"])
+def test_real_timelines_are_valid(game_id: str) -> None:
+    t = load(game_id)
+    assert 0 <= tl.competitive_seconds(t) <= t.length_seconds
