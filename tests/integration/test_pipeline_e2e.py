@@ -1,0 +1,177 @@
+"""End to end on the offline archive, through the real command line, as the README shows it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DAY = "2024-01-15"  # 11 completed games in the archive
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory) -> dict[str, Path | subprocess.CompletedProcess]:
+    """The spec's step-by-step chain and the full run for the same date, each in its own folder."""
+    root = tmp_path_factory.mktemp("chain")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NBA_", "DATABASE_URL", "LOG_LEVEL"))}
+    main = str(Path(__file__).resolve().parents[2] / "main.py")
+
+    def run(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+        cwd.mkdir(exist_ok=True)
+        e = {**env, "DATABASE_URL": f"sqlite:///{cwd / 'ratings.db'}"}
+        return subprocess.run([sys.executable, main, *args], cwd=cwd, env=e, capture_output=True, text=True,
+                              timeout=600)
+
+    steps = root / "steps"
+    results = {
+        "collect": run(steps, "--date", DAY, "--until-step", "collection", "--output", "collected_games.json"),
+        "features": run(steps, "--from-step", "features", "--input", "collected_games.json",
+                        "--output", "engineered_features.json"),
+        "predict": run(steps, "--from-step", "prediction", "--input", "engineered_features.json",
+                       "--output", "predictions.json"),
+        "store": run(steps, "--from-step", "storage", "--input", "predictions.json"),
+        "full": run(root / "full", "--date", DAY, "--output", "predictions.json"),
+    }
+    return {"root": root, "steps": steps, "full": root / "full", **results}
+
+
+def test_each_step_succeeds_and_reports(chain):
+    for name in ("collect", "features", "predict", "store", "full"):
+        result = chain[name]
+        assert result.returncode == 0, f"{name}: {result.stderr}"
+        assert "run summary" in result.stderr
+        assert result.stdout == ""
+
+
+def test_collection_lists_the_eleven_games(chain):
+    doc = _load(chain["steps"] / "collected_games.json")
+    meta = doc["metadata"]
+    assert (meta["step"], meta["target_date"], meta["total_games"], meta["source"]) == ("collection", DAY, 11, "archive")
+    assert meta["schema_version"] == "1.0"
+    assert len(doc["games"]) == 11
+    for game in doc["games"]:
+        assert isinstance(game["game_id"], str) and game["game_id"].startswith("00223")
+        assert game["date"] == DAY and game["game_status"] == "Final" and game["season_id"] == "22023"
+        assert game["score_timeline"]["events"][-1][1:] == [game["home_team_score"], game["away_team_score"]]
+    assert "games       : found 11, processed 11, saved 0, skipped 0, failed 0" in chain["collect"].stderr
+
+
+def test_features_and_predictions_follow_the_spec(chain):
+    features = _load(chain["steps"] / "engineered_features.json")
+    assert features["metadata"]["input_source"] == "collected_games.json"
+    game = features["games"][0]
+    assert set(game) == {"game_id", "raw_data", "features"}
+    assert {"diff_ranks", "inter_conference", "scores_diff", "position_score", "competitive_seconds",
+            "lead_changes", "rivalry_score"} <= set(game["features"])
+    assert "score_timeline" not in game["raw_data"]
+    predictions = _load(chain["steps"] / "predictions.json")
+    assert predictions["metadata"]["model_version"]
+    assert predictions["metadata"]["total_games"] == 11
+    for p in predictions["predictions"]:
+        assert 0 <= p["rating"] <= 100 and round(p["rating"], 2) == p["rating"]
+        assert p["classification"] in {"good", "mediocre", "bad"}
+
+
+def test_step_by_step_reproduces_the_full_run(chain):
+    steps = _load(chain["steps"] / "predictions.json")["predictions"]
+    full = _load(chain["full"] / "predictions.json")["predictions"]
+    assert [(p["game_id"], p["raw_data"], p["features"], p["rating"]) for p in steps] == \
+           [(p["game_id"], p["raw_data"], p["features"], p["rating"]) for p in full]
+
+
+def test_storage_saved_all_and_a_rerun_skips(chain, run_cli):
+    assert "saved 11, skipped 0, failed 0" in chain["store"].stderr
+    again = subprocess.run([sys.executable, str(Path(__file__).resolve().parents[2] / "main.py"),
+                            "--from-step", "storage", "--input", "predictions.json"],
+                           cwd=chain["steps"], capture_output=True, text=True,
+                           env={**os.environ, "DATABASE_URL": f"sqlite:///{chain['steps'] / 'ratings.db'}"})
+    assert again.returncode == 0, again.stderr
+    assert "saved 0, skipped 11, failed 0" in again.stderr
+
+
+def test_output_dash_writes_json_to_stdout_and_logs_to_stderr(run_cli):
+    result = run_cli("--date", DAY, "--until-step", "features", "--output", "-")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["metadata"]["step"] == "features" and len(doc["games"]) == 11
+    assert "run summary" in result.stderr
+
+
+def test_three_entry_points_behave_identically(run_cli):
+    bin_dir = Path(sys.executable).parent
+    outputs = []
+    for entry in ([sys.executable, str(Path(__file__).resolve().parents[2] / "main.py")],
+                  [sys.executable, "-m", "nba_predictions"],
+                  [str(bin_dir / "nba-predictions")]):
+        result = run_cli("--date", DAY, "--until-step", "collection", "--output", "-", "--quiet", entry=entry)
+        assert result.returncode == 0, result.stderr
+        doc = json.loads(result.stdout)
+        del doc["metadata"]["timestamp"]
+        outputs.append(doc)
+    assert outputs[0] == outputs[1] == outputs[2]
+
+
+def test_collection_imports_neither_xgboost_nor_sqlalchemy(tmp_path):
+    probe = (
+        "import sys\n"
+        "from nba_predictions.cli import main\n"
+        f"rc = main(['--date', '{DAY}', '--until-step', 'collection', '--output', 'c.json', '--quiet'])\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'xgboost', 'sqlalchemy', 'numpy', 'pandas', 'scipy'})\n"
+        "print(rc, ','.join(heavy))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    rc, heavy = result.stdout.strip().split(" ") if " " in result.stdout.strip() else (result.stdout.strip(), "")
+    assert rc == "0"
+    assert heavy == "", f"collection imported {heavy}"
+    assert json.loads((tmp_path / "c.json").read_text())["metadata"]["total_games"] == 11
+
+
+def test_prediction_step_imports_no_database_or_network_stack(tmp_path, chain):
+    probe = (
+        "import sys\n"
+        "from nba_predictions.cli import main\n"
+        f"rc = main(['--from-step', 'prediction', '--input', {str(chain['steps'] / 'engineered_features.json')!r},"
+        " '--output', 'p.json', '--quiet'])\n"
+        "print(rc, ','.join(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'nba_api', 'requests'})) or '-')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["0", "-"]
+
+
+def test_date_outside_the_archive_names_the_range(run_cli):
+    result = run_cli("--date", "1990-01-15", "--source", "archive", "--until-step", "collection", "--output", "c.json")
+    assert result.returncode == 1
+    lines = [l for l in result.stderr.splitlines() if l.startswith("nba-predictions: error:")]
+    assert len(lines) == 1 and "--source nba_api" in lines[0]
+
+
+def test_day_without_games_is_a_success(run_cli, tmp_path):
+    # 2024-02-16: All-Star break (no NBA games between 2024-02-15 and 2024-02-21).
+    result = run_cli("--date", "2024-02-16", "--until-step", "collection", "--output", "c.json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads((tmp_path / "c.json").read_text())["metadata"]["total_games"] == 0
+
+
+def test_validate_reports_every_check(run_cli):
+    result = run_cli("--validate", "--date", DAY)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for check in ("configuration", "model", "database", "data source"):
+        assert f"[ok]   {check}" in result.stdout
+
+
+def test_validate_fails_on_a_corrupt_model(run_cli, tmp_path):
+    bad = tmp_path / "model.json"
+    bad.write_text("{ not a model")
+    result = run_cli("--validate", "--date", DAY, "--model", str(bad))
+    assert result.returncode == 1
+    assert "[FAIL] model" in result.stdout
