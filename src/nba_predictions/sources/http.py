@@ -1,0 +1,248 @@
+"""HTTP transport for the NBA stats API: returns decoded JSON, nothing else.
+
+This is the only module that sorts HTTP outcomes into errors:
+
+* timeouts (connect or read), HTTP 429 and HTTP 5xx -> :class:`RetryableSourceError`, retried
+  with exponential backoff and jitter (``Retry-After`` is honoured on 429, capped);
+* any other 4xx, a body that is not JSON, and a host that cannot be reached at all (DNS failure,
+  connection refused) -> :class:`FatalSourceError`, never retried.  Retrying a refused connection
+  or an unknown host only makes an unreachable API slower to report.
+
+Calls are spaced by a minimum interval (polite to stats.nba.com, which throttles bursts) that is
+shared by retries.  The worst case of one call is therefore bounded:
+``(retries + 1) * (connect + read timeout) + sum of backoffs`` -- see :meth:`HttpTransport.worst_case_seconds`.
+
+Why not nba_api's own HTTP layer (``NBAStatsHTTP.send_api_request``)?  In nba_api 1.12 it never
+looks at the status code (a 429 or an HTML 500 page comes back as a "response"), has no retries,
+backoff or spacing, raises bare ``Exception`` for invalid JSON, and keeps ``base_url`` and the
+``requests.Session`` as *class* attributes, so pointing it at another server means mutating
+process-global state shared by every caller and thread.  nba_api still builds each request (endpoint
+name and parameters) and flattens each response; see :mod:`nba_predictions.sources.nba_api`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..errors import FatalSourceError, RetryableSourceError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_USER_AGENT = (
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/145.0.0.0 Safari/537.36"
+)
+
+
+def default_headers() -> dict[str, str]:
+    """Browser-like headers stats.nba.com requires (it stalls requests without Referer/User-Agent).
+
+    Taken from the installed nba_api, whose maintainers keep them current, minus ``Host`` (requests
+    derives it from the URL, so a proxy or a local server works) and with an ``Accept-Encoding``
+    that requests can decode without the optional brotli package.
+    """
+    try:
+        from nba_api.stats.library.http import STATS_HEADERS
+    except ImportError:  # nba_api is a dependency; this only guards a broken install
+        STATS_HEADERS = {}
+    headers = {k: v for k, v in STATS_HEADERS.items() if k.lower() != "host"}
+    headers.setdefault("User-Agent", DEFAULT_USER_AGENT)
+    headers.setdefault("Referer", "https://www.nba.com/")
+    headers.setdefault("Accept", "application/json, text/plain, */*")
+    headers["Origin"] = "https://www.nba.com"
+    headers["Accept-Encoding"] = "gzip, deflate"
+    return headers
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to wait before retrying a retryable failure."""
+
+    retries: int = 4
+    backoff_base_seconds: float = 1.0
+    backoff_cap_seconds: float = 30.0
+    retry_after_cap_seconds: float = 60.0
+
+    def delay(self, attempt: int, rng: Callable[[], float], retry_after: float | None = None) -> float:
+        """Seconds to wait before attempt ``attempt + 1`` (``attempt`` counts from 0).
+
+        Exponential backoff with "equal jitter": half the step is fixed, half random, so retries from
+        several clients spread out but never collapse to zero wait.
+        """
+        step = min(self.backoff_cap_seconds, self.backoff_base_seconds * (2**attempt))
+        delay = step / 2 + rng() * step / 2
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, self.retry_after_cap_seconds))
+        return delay
+
+
+class HttpTransport:
+    """GET JSON documents with timeouts, spacing, classification and bounded retries.
+
+    ``calls`` counts HTTP requests actually sent (retries included), for logs and benchmarks.
+    """
+
+    def __init__(
+        self,
+        *,
+        timeout_seconds: float = 30.0,
+        connect_timeout_seconds: float | None = None,
+        min_interval_seconds: float = 0.6,
+        retry: RetryPolicy | None = None,
+        proxy: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        if timeout_seconds <= 0:
+            raise ValueError(f"timeout_seconds={timeout_seconds} must be positive")
+        if min_interval_seconds < 0:
+            raise ValueError(f"min_interval_seconds={min_interval_seconds} must not be negative")
+        self.read_timeout_seconds = float(timeout_seconds)
+        self.connect_timeout_seconds = float(
+            connect_timeout_seconds if connect_timeout_seconds is not None else min(timeout_seconds, 10.0)
+        )
+        self.min_interval_seconds = float(min_interval_seconds)
+        self.retry = retry or RetryPolicy()
+        self.proxy = proxy or None
+        self.headers = dict(headers) if headers is not None else default_headers()
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng
+        self._lock = threading.Lock()
+        self._last_request_at: float | None = None
+        self._session: Any = None  # requests.Session, created on first use (keeps imports lazy)
+        self.calls = 0
+
+    def worst_case_seconds(self) -> float:
+        """Upper bound on the wall time of one :meth:`get_json` call (spacing excluded)."""
+        attempts = self.retry.retries + 1
+        waits = sum(
+            max(min(self.retry.backoff_cap_seconds, self.retry.backoff_base_seconds * 2**i), 0.0)
+            for i in range(self.retry.retries)
+        )
+        return attempts * (self.connect_timeout_seconds + self.read_timeout_seconds) + waits
+
+    def _get_session(self) -> Any:
+        if self._session is None:
+            import requests
+
+            session = requests.Session()
+            session.headers.update(self.headers)
+            if self.proxy:
+                session.proxies = {"http": self.proxy, "https": self.proxy}
+            self._session = session
+        return self._session
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def _wait_turn(self) -> None:
+        """Block until ``min_interval_seconds`` have passed since the previous request."""
+        with self._lock:
+            if self._last_request_at is not None:
+                wait = self._last_request_at + self.min_interval_seconds - self._clock()
+                if wait > 0:
+                    self._sleep(wait)
+            self._last_request_at = self._clock()
+            self.calls += 1
+
+    def get_json(self, url: str, params: Mapping[str, object] | None = None) -> Any:
+        """The decoded JSON body of ``GET url?params``; retries retryable failures.
+
+        Raises :class:`RetryableSourceError` once retries are exhausted (the message says how many
+        attempts were made) and :class:`FatalSourceError` at once for a permanent failure.
+        """
+        # nba_api sorts parameters by name ("for some reason this matters for some requests"),
+        # and it keeps URLs stable for logs; None becomes an empty value as stats.nba.com expects.
+        query = sorted(((k, "" if v is None else str(v)) for k, v in (params or {}).items()))
+        attempts = self.retry.retries + 1
+        last_error: RetryableSourceError | None = None
+        for attempt in range(attempts):
+            try:
+                return self._attempt(url, query)
+            except RetryableSourceError as exc:
+                last_error = exc
+                if attempt + 1 >= attempts:
+                    break
+                delay = self.retry.delay(attempt, self._rng, getattr(exc, "retry_after", None))
+                logger.warning(
+                    "%s (attempt %d of %d); retrying in %.2f s", exc, attempt + 1, attempts, delay
+                )
+                self._sleep(delay)
+        assert last_error is not None
+        raise RetryableSourceError(f"{last_error} -- gave up after {attempts} attempts") from last_error
+
+    def _attempt(self, url: str, query: list[tuple[str, str]]) -> Any:
+        import requests
+
+        session = self._get_session()
+        self._wait_turn()
+        where = _describe(url, query)
+        started = self._clock()
+        try:
+            response = session.get(
+                url, params=query, timeout=(self.connect_timeout_seconds, self.read_timeout_seconds)
+            )
+        except requests.exceptions.Timeout as exc:
+            kind = "connect" if isinstance(exc, requests.exceptions.ConnectTimeout) else "read"
+            raise RetryableSourceError(
+                f"{where}: {kind} timeout after {self._clock() - started:.1f} s"
+            ) from None
+        except requests.exceptions.ConnectionError as exc:
+            raise FatalSourceError(f"{where}: cannot connect to {_host(url)} ({_reason(exc)})") from None
+        except requests.exceptions.RequestException as exc:
+            raise FatalSourceError(f"{where}: request failed ({_reason(exc)})") from None
+        status = response.status_code
+        logger.debug("GET %s -> HTTP %d in %.2f s", where, status, self._clock() - started)
+        if status == 429 or 500 <= status <= 599:
+            error = RetryableSourceError(f"{where}: HTTP {status}")
+            error.retry_after = _retry_after(response.headers.get("Retry-After"))  # type: ignore[attr-defined]
+            raise error
+        if status != 200:
+            raise FatalSourceError(f"{where}: HTTP {status} {response.reason or ''}".rstrip())
+        try:
+            return json.loads(response.content)
+        except ValueError as exc:
+            raise FatalSourceError(f"{where}: response is not valid JSON ({exc})") from None
+
+
+def _describe(url: str, query: list[tuple[str, str]]) -> str:
+    path = urlsplit(url).path.rsplit("/", 1)[-1] or url
+    args = "&".join(f"{k}={v}" for k, v in query if v != "")
+    return f"{path}?{args}" if args else path
+
+
+def _host(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost cause of a requests/urllib3 error, on one line."""
+    text = str(exc)
+    for marker in ("Failed to resolve", "Name or service not known", "Connection refused", "Network is unreachable"):
+        if marker in text:
+            return marker.lower()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
+def _retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # an HTTP date: fall back to our own backoff
+

@@ -1,0 +1,612 @@
+"""The live NBA stats API as a :class:`~nba_predictions.sources.base.Source`.
+
+Endpoints (all current; the original design's ScoreboardV2, PlayByPlayV2, WinProbabilityPBP and
+BoxScoreSummaryV2 are deprecated, dead or incomplete since April 2025):
+
+* ``ScoreboardV3``       -- a date's games, their status and final scores (1 call per date);
+* ``PlayByPlayV3``       -- the score timeline of one game (1 call per game); lead changes and
+  times tied are counted from it with the official rule (:mod:`nba_predictions.timeline`), so no
+  extra call per game is needed;
+* live CDN play-by-play  -- fallback timeline when PlayByPlayV3 fails for a game (2019-20 on);
+* ``BoxScoreSummaryV3``  -- lead changes, times tied and attendance of a game whose play-by-play
+  cannot be had ("where needed"), so the game is still listed and only its timeline is missing;
+* ``LeagueGameLog``      -- a season's results, regular season + play-in + playoffs, for standings
+  and head-to-head history.
+
+Calls for a date with N completed games: 1 scoreboard + N play-by-play, plus the current season's
+game logs once a day (1 during the regular season, 2 once it is over) = at most N + 3; a rerun for
+a date whose games are final costs nothing (everything that cannot change is cached on disk).
+
+Who does what: :class:`~nba_predictions.sources.http.HttpTransport` sends the requests (timeouts,
+spacing, retries, classification -- see its docstring for why nba_api's own HTTP layer is not used);
+nba_api's endpoint classes build every request (endpoint name, parameters) and flatten every
+response into named data sets; the ``parse_*`` functions below turn those into domain models.  API
+column names appear only in the ``parse_*`` functions.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from ..config import EASTERN, ApiSettings
+from ..domain import GameRecord, GameResult, ScoreTimeline
+from ..errors import DateNotCoveredError, FatalSourceError, GameDataError, SourceError
+from ..season import Season, season_type_of_game_id
+from ..timeline import lead_changes_and_times_tied
+from .cache import Keep, ResponseCache
+from .http import HttpTransport, RetryPolicy
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_STATS_URL = "https://stats.nba.com/stats"
+DEFAULT_CDN_URL = "https://cdn.nba.com/static/json/liveData"
+ARCHIVE_HINT = "run with --source archive to use the offline archive"
+
+FINAL_STATUS = 3  # ScoreboardV3 gameStatus: 1 scheduled, 2 in progress, 3 final
+FULL_REGULAR_SEASON_GAMES = 1230  # 30 teams x 82 games / 2: the regular season is over
+FIRST_COVERED_DAY = date(1996, 11, 1)  # PlayByPlayV3 and ScoreboardV3 start with 1996-97
+FIRST_CDN_SEASON = Season(2019)  # the live CDN play-by-play covers 2019-20 on
+FIRST_PLAY_IN_SEASON = Season(2019)  # the 2020 bubble had the first play-in game
+LOG_SEASON_TYPES = ("Regular Season", "PlayIn", "Playoffs")  # LeagueGameLog SeasonType values
+DOMAIN_SEASON_TYPES = {"Regular Season": "Regular Season", "Play-In": "Play-In", "Playoffs": "Playoffs"}
+
+_CLOCK = re.compile(r"^PT(\d+)M(\d+(?:\.\d+)?)S$")
+
+
+# --------------------------------------------------------------------------------------------
+# Parsers: decoded JSON in, domain values out.  nba_api flattens, these validate and convert.
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreboardGame:
+    """One game of a ScoreboardV3 response."""
+
+    game_id: str
+    status: int
+    status_text: str
+    periods: int
+    home_team_id: int
+    away_team_id: int
+    home_team_abbreviation: str
+    away_team_abbreviation: str
+    home_team_score: int
+    away_team_score: int
+
+    @property
+    def is_final(self) -> bool:
+        return self.status == FINAL_STATUS
+
+
+@dataclass(frozen=True)
+class GameSummary:
+    """What a BoxScoreSummaryV3 response adds to the scoreboard."""
+
+    game_id: str
+    lead_changes: int
+    times_tied: int
+    attendance: int | None
+    home_team_score: int
+    away_team_score: int
+
+
+def _flatten(endpoint: Any, payload: Any) -> Any:
+    """Let nba_api's endpoint class flatten ``payload`` as if it had fetched it itself."""
+    from nba_api.stats.library.http import NBAStatsResponse
+
+    class _Decoded(NBAStatsResponse):
+        def get_dict(self) -> Any:
+            return payload
+
+    if not isinstance(payload, dict):
+        raise FatalSourceError(f"{endpoint.endpoint}: expected a JSON object, got {type(payload).__name__}")
+    endpoint.nba_response = _Decoded(response="", status_code=200, url=None)
+    try:
+        endpoint.load_response()
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise FatalSourceError(
+            f"{endpoint.endpoint}: response does not have the expected shape ({type(exc).__name__}: {exc})"
+        ) from None
+    return endpoint
+
+
+def _rows(data_set: Any, name: str) -> list[dict[str, Any]]:
+    data = data_set.get_dict()
+    headers = list(data.get("headers") or [])
+    return [dict(zip(headers, row, strict=True)) for row in data.get("data") or []]
+
+
+def _required(row: dict[str, Any], column: str, where: str) -> Any:
+    value = row[column]  # a missing column is a KeyError: caught by the caller as a bad payload
+    if value is None or value == "":
+        raise FatalSourceError(f"{where}: {column} is missing")
+    return value
+
+
+def scoreboard_request(day: date) -> Any:
+    from nba_api.stats.endpoints.scoreboardv3 import ScoreboardV3
+
+    return ScoreboardV3(game_date=day.isoformat(), get_request=False)
+
+
+def parse_scoreboard(payload: Any) -> list[ScoreboardGame]:
+    """ScoreboardV3 -> games in game-id order (any status)."""
+    board = _flatten(scoreboard_request(date(2000, 1, 1)), payload)
+    try:
+        headers = _rows(board.game_header, "GameHeader")
+        lines = _rows(board.line_score, "LineScore")
+        by_game: dict[str, list[dict[str, Any]]] = {}
+        for line in lines:
+            by_game.setdefault(str(line["gameId"]), []).append(line)
+        games = []
+        for header in headers:
+            game_id = str(_required(header, "gameId", "ScoreboardV3"))
+            where = f"ScoreboardV3 game {game_id}"
+            teams = by_game.get(game_id, [])
+            if len(teams) != 2:
+                raise FatalSourceError(f"{where}: expected 2 line-score rows, got {len(teams)}")
+            home, away = teams  # nba_api lists the home team first; checked against the game code
+            code = str(header["gameCode"] or "")
+            expected = f"{away['teamTricode']}{home['teamTricode']}"
+            if code and not code.endswith(f"/{expected}"):
+                raise FatalSourceError(f"{where}: game code {code!r} does not match away/home {expected}")
+            status = int(_required(header, "gameStatus", where))
+            final = status == FINAL_STATUS
+            games.append(
+                ScoreboardGame(
+                    game_id=game_id,
+                    status=status,
+                    status_text=str(header["gameStatusText"] or "").strip(),
+                    periods=int(header["period"] or 0),
+                    home_team_id=int(_required(home, "teamId", where)),
+                    away_team_id=int(_required(away, "teamId", where)),
+                    home_team_abbreviation=str(_required(home, "teamTricode", where)),
+                    away_team_abbreviation=str(_required(away, "teamTricode", where)),
+                    home_team_score=int(_required(home, "score", where)) if final else int(home["score"] or 0),
+                    away_team_score=int(_required(away, "score", where)) if final else int(away["score"] or 0),
+                )
+            )
+    except KeyError as exc:
+        raise FatalSourceError(f"ScoreboardV3: column {exc} is missing from the response") from None
+    return sorted(games, key=lambda g: g.game_id)
+
+
+def play_by_play_request(game_id: str) -> Any:
+    from nba_api.stats.endpoints.playbyplayv3 import PlayByPlayV3
+
+    return PlayByPlayV3(game_id=game_id, get_request=False)
+
+
+def _elapsed_seconds(period: int, clock: str, game_id: str) -> float:
+    match = _CLOCK.match(clock or "")
+    if not match:
+        raise GameDataError(game_id, f"play-by-play clock {clock!r} in period {period} is not of the form PT11M38.00S")
+    left = int(match.group(1)) * 60 + float(match.group(2))
+    length = 720 if period <= 4 else 300
+    if period < 1 or left > length:
+        raise GameDataError(game_id, f"play-by-play clock {clock!r} does not fit period {period}")
+    start = (period - 1) * 720 if period <= 4 else 2880 + (period - 5) * 300
+    return round(start + length - left, 2)
+
+
+def timeline_from_actions(game_id: str, actions: Sequence[tuple[int, str, Any, Any]]) -> ScoreTimeline:
+    """Build a timeline from ``(period, clock, score_home, score_away)`` actions in logged order.
+
+    Actions without a score (``""``) are skipped.  A score that goes down is a correction (a basket
+    taken back after review): the events it undoes are dropped.  A clock logged out of order within
+    a period is clamped to the previous event's time so time never decreases.
+    """
+    if not actions:
+        raise GameDataError(game_id, "play-by-play has no actions")
+    periods = max(int(period) for period, _, _, _ in actions)
+    if periods < 4:
+        raise GameDataError(game_id, f"play-by-play ends in period {periods}: incomplete")
+    if periods > 10:
+        raise GameDataError(game_id, f"play-by-play has {periods} periods: more than 6 overtimes is not plausible")
+    events: list[tuple[float, int, int]] = []
+    for period, clock, score_home, score_away in actions:
+        if score_home in ("", None) or score_away in ("", None):
+            continue
+        try:
+            home, away = int(score_home), int(score_away)
+        except (TypeError, ValueError):
+            raise GameDataError(game_id, f"play-by-play score {score_home!r}-{score_away!r} is not a number") from None
+        t = _elapsed_seconds(int(period), clock, game_id)
+        last_h, last_a = (events[-1][1], events[-1][2]) if events else (0, 0)
+        if (home, away) == (last_h, last_a):
+            continue
+        while events and (events[-1][1] > home or events[-1][2] > away):
+            events.pop()  # corrected away
+        if events and (events[-1][1], events[-1][2]) == (home, away):
+            continue
+        if (home, away) == (0, 0):
+            continue
+        if events and t < events[-1][0]:
+            t = events[-1][0]
+        events.append((t, home, away))
+    try:
+        return ScoreTimeline(periods=periods, events=events)
+    except ValueError as exc:
+        raise GameDataError(game_id, f"play-by-play gives an invalid timeline: {exc}") from None
+
+
+def parse_play_by_play(payload: Any, game_id: str) -> ScoreTimeline:
+    """PlayByPlayV3 -> the game's score timeline; ``GameDataError`` when missing or incomplete."""
+    try:
+        board = _flatten(play_by_play_request(game_id), payload)
+        rows = _rows(board.play_by_play, "PlayByPlay")
+        actions = []
+        for row in rows:
+            if str(row["gameId"]) != game_id:
+                raise GameDataError(game_id, f"PlayByPlayV3 answered for game {row['gameId']}")
+            actions.append((int(row["period"]), str(row["clock"]), row["scoreHome"], row["scoreAway"]))
+    except FatalSourceError as exc:
+        raise GameDataError(game_id, f"PlayByPlayV3: {exc}") from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise GameDataError(game_id, f"PlayByPlayV3: unexpected row ({type(exc).__name__}: {exc})") from None
+    return timeline_from_actions(game_id, actions)
+
+
+def cdn_play_by_play_path(game_id: str) -> str:
+    from nba_api.live.nba.endpoints.playbyplay import PlayByPlay
+
+    return PlayByPlay.endpoint_url.format(game_id=game_id)
+
+
+def parse_cdn_play_by_play(payload: Any, game_id: str) -> ScoreTimeline:
+    """Live CDN play-by-play (``liveData/playbyplay``) -> the game's score timeline."""
+    try:
+        game = payload["game"]
+        if str(game["gameId"]) != game_id:
+            raise GameDataError(game_id, f"CDN play-by-play answered for game {game['gameId']}")
+        actions = [
+            (int(a["period"]), str(a["clock"]), a["scoreHome"], a["scoreAway"])
+            for a in sorted(game["actions"], key=lambda a: (a.get("orderNumber") or 0, a["actionNumber"]))
+        ]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise GameDataError(game_id, f"CDN play-by-play: unexpected shape ({type(exc).__name__}: {exc})") from None
+    return timeline_from_actions(game_id, actions)
+
+
+def summary_request(game_id: str) -> Any:
+    from nba_api.stats.endpoints.boxscoresummaryv3 import BoxScoreSummaryV3
+
+    return BoxScoreSummaryV3(game_id=game_id, get_request=False)
+
+
+def parse_box_score_summary(payload: Any, game_id: str) -> GameSummary:
+    """BoxScoreSummaryV3 -> official lead changes, times tied, attendance and final score."""
+    where = f"BoxScoreSummaryV3 game {game_id}"
+    summary = _flatten(summary_request(game_id), payload)
+    try:
+        info = _rows(summary.game_info, "GameInfo")
+        other = _rows(summary.other_stats, "OtherStats")
+        lines = _rows(summary.line_score, "LineScore")
+        if len(other) != 2 or len(lines) != 2 or len(info) != 1:
+            raise FatalSourceError(f"{where}: expected 2 team rows and 1 game row")
+        if str(info[0]["gameId"]) != game_id:
+            raise FatalSourceError(f"{where}: answered for game {info[0]['gameId']}")
+        home, away = lines  # nba_api lists homeTeam first
+        attendance = info[0]["attendance"]
+        return GameSummary(
+            game_id=game_id,
+            lead_changes=int(_required(other[0], "leadChanges", where)),
+            times_tied=int(_required(other[0], "timesTied", where)),
+            attendance=int(attendance) if attendance not in (None, "") else None,
+            home_team_score=int(_required(home, "score", where)),
+            away_team_score=int(_required(away, "score", where)),
+        )
+    except KeyError as exc:
+        raise FatalSourceError(f"{where}: column {exc} is missing from the response") from None
+
+
+def game_log_request(season: Season, season_type: str) -> Any:
+    from nba_api.stats.endpoints.leaguegamelog import LeagueGameLog
+
+    return LeagueGameLog(
+        season=str(season), season_type_all_star=season_type, player_or_team_abbreviation="T", get_request=False
+    )
+
+
+def parse_game_log(payload: Any) -> list[GameResult]:
+    """LeagueGameLog (team mode) -> one result per game, in (date, game id) order.
+
+    Each game has two team rows; the home team's ``MATCHUP`` reads ``"X vs. Y"``, the away team's
+    ``"X @ Y"``.  A neutral-site game lists both teams with ``@``: the log does not say which is
+    the designated home team, so the team whose abbreviation sorts last is taken as home, the same
+    convention as the offline archive's 2025-26 results.
+    """
+    log = _flatten(game_log_request(Season(2000), "Regular Season"), payload)
+    try:
+        by_game: dict[str, list[dict[str, Any]]] = {}
+        for row in _rows(log.league_game_log, "LeagueGameLog"):
+            by_game.setdefault(str(row["GAME_ID"]), []).append(row)
+        results = []
+        for game_id, rows in by_game.items():
+            where = f"LeagueGameLog game {game_id}"
+            kind = DOMAIN_SEASON_TYPES.get(season_type_of_game_id(game_id))
+            if kind is None:
+                logger.debug("%s: season type %s is not used for standings; skipped", where, game_id[2])
+                continue
+            if len(rows) != 2:
+                logger.warning("%s has %d team rows instead of 2; skipped", where, len(rows))
+                continue
+            home_rows = [r for r in rows if " vs. " in str(r["MATCHUP"])]
+            if len(home_rows) == 1:
+                home = home_rows[0]
+                away = rows[1] if rows[0] is home else rows[0]
+            else:
+                away, home = sorted(rows, key=lambda r: str(r["TEAM_ABBREVIATION"]))
+            results.append(
+                GameResult(
+                    game_id=game_id,
+                    date=date.fromisoformat(str(_required(home, "GAME_DATE", where))[:10]),
+                    season_type=kind,
+                    home_team_id=int(_required(home, "TEAM_ID", where)),
+                    away_team_id=int(_required(away, "TEAM_ID", where)),
+                    home_score=int(_required(home, "PTS", where)),
+                    away_score=int(_required(away, "PTS", where)),
+                )
+            )
+    except KeyError as exc:
+        raise FatalSourceError(f"LeagueGameLog: column {exc} is missing from the response") from None
+    except ValueError as exc:
+        raise FatalSourceError(f"LeagueGameLog: bad value ({exc})") from None
+    return sorted(results, key=lambda r: (r.date, r.game_id))
+
+
+# --------------------------------------------------------------------------------------------
+# The source
+# --------------------------------------------------------------------------------------------
+
+
+def _today_eastern() -> date:
+    return datetime.now(tz=EASTERN).date()
+
+
+class NbaApiSource:
+    """Completed games, timelines and season results from stats.nba.com (or any server with its API).
+
+    ``stats_url`` and ``cdn_url`` are the base URLs (``https://stats.nba.com/stats`` and
+    ``https://cdn.nba.com/static/json/liveData``); tests point them at a local fake server.
+    """
+
+    name = "nba_api"
+
+    def __init__(
+        self,
+        settings: ApiSettings | None = None,
+        *,
+        stats_url: str = DEFAULT_STATS_URL,
+        cdn_url: str = DEFAULT_CDN_URL,
+        transport: HttpTransport | None = None,
+        cache: ResponseCache | None = None,
+        today: Callable[[], date] = _today_eastern,
+    ) -> None:
+        settings = settings or ApiSettings()
+        self.stats_url = stats_url.rstrip("/")
+        self.cdn_url = cdn_url.rstrip("/")
+        self.transport = transport or HttpTransport(
+            timeout_seconds=settings.timeout_seconds,
+            min_interval_seconds=settings.min_interval_seconds,
+            retry=RetryPolicy(retries=settings.retries),
+            proxy=settings.proxy,
+        )
+        self.cache = cache if cache is not None else ResponseCache(Path(settings.cache_dir) / "nba_api")
+        self._today = today
+        self._boards: dict[date, list[ScoreboardGame]] = {}
+        self._timelines: dict[str, ScoreTimeline] = {}
+        self._timeline_errors: dict[str, str] = {}
+        self._seasons: dict[Season, list[GameResult]] = {}
+
+    @classmethod
+    def from_settings(
+        cls, settings: ApiSettings, *, stats_url: str | None = None, cdn_url: str | None = None
+    ) -> NbaApiSource:
+        """The source the CLI builds.  Base URLs: the arguments, else ``settings.stats_url`` /
+        ``settings.cdn_url`` when :class:`ApiSettings` has them, else stats.nba.com and cdn.nba.com."""
+        return cls(
+            settings,
+            stats_url=stats_url or getattr(settings, "stats_url", None) or DEFAULT_STATS_URL,
+            cdn_url=cdn_url or getattr(settings, "cdn_url", None) or DEFAULT_CDN_URL,
+        )
+
+    @property
+    def calls(self) -> int:
+        """HTTP requests sent so far (retries included)."""
+        return self.transport.calls
+
+    # -- fetching -------------------------------------------------------------------------
+
+    def _fetch(self, base: str, endpoint: str, params: dict[str, Any]) -> Any:
+        return self.transport.get_json(f"{base}/{endpoint}", params)
+
+    def _cached(self, endpoint: str, params: dict[str, Any]) -> Any | None:
+        return self.cache.get(endpoint, params)
+
+    def _stats(self, request: Any) -> tuple[str, dict[str, Any], Any | None]:
+        """(endpoint, parameters, cached payload or None) of an nba_api request object."""
+        params = dict(request.parameters)
+        return request.endpoint, params, self._cached(request.endpoint, params)
+
+    def _with_hint(self, exc: SourceError) -> SourceError:
+        return type(exc)(f"nba_api source ({self.stats_url}): {exc}; {ARCHIVE_HINT}")
+
+    # -- Source protocol ------------------------------------------------------------------
+
+    def covers(self, day: date) -> bool:
+        return FIRST_COVERED_DAY <= day <= self._today()
+
+    def scoreboard(self, day: date) -> list[ScoreboardGame]:
+        """Every game of ``day`` with its status (cached for good once all are final)."""
+        if day in self._boards:
+            return self._boards[day]
+        endpoint, params, payload = self._stats(scoreboard_request(day))
+        if payload is None:
+            try:
+                payload = self._fetch(self.stats_url, endpoint, params)
+                games = parse_scoreboard(payload)
+            except SourceError as exc:
+                raise self._with_hint(exc) from exc
+            if games and all(g.is_final for g in games):
+                self.cache.put(endpoint, params, payload, Keep.FOREVER)
+        else:
+            games = parse_scoreboard(payload)
+        self._boards[day] = games
+        return games
+
+    def completed_games(self, day: date) -> list[GameRecord]:
+        if not self.covers(day):
+            raise DateNotCoveredError(
+                f"nba_api source: {day} is outside {FIRST_COVERED_DAY}..{self._today()} (no completed games can be listed)"
+            )
+        games = self.scoreboard(day)
+        final = [g for g in games if g.is_final]
+        if len(final) < len(games):
+            logger.info("%s: %d of %d games are not final yet; listing the final ones", day, len(games) - len(final), len(games))
+        records = []
+        for game in final:
+            record = self._record(day, game)
+            if record is not None:
+                records.append(record)
+        return records
+
+    def _record(self, day: date, game: ScoreboardGame) -> GameRecord | None:
+        attendance = None
+        try:
+            timeline = self._timeline(game.game_id, game.home_team_score, game.away_team_score)
+            lead_changes, times_tied = lead_changes_and_times_tied(timeline)
+        except GameDataError as exc:
+            logger.warning("%s; taking lead changes and times tied from BoxScoreSummaryV3", exc)
+            try:
+                summary = self._summary(game.game_id)
+            except (SourceError, GameDataError) as summary_exc:
+                logger.warning(
+                    "game %s skipped: no play-by-play (%s) and no summary (%s)", game.game_id, exc, summary_exc
+                )
+                return None
+            lead_changes, times_tied, attendance = summary.lead_changes, summary.times_tied, summary.attendance
+        season_type = season_type_of_game_id(game.game_id)
+        return GameRecord(
+            game_id=game.game_id,
+            date=day,
+            home_team_id=game.home_team_id,
+            away_team_id=game.away_team_id,
+            home_team_abbreviation=game.home_team_abbreviation,
+            away_team_abbreviation=game.away_team_abbreviation,
+            season_id=Season.of_game_id(game.game_id).season_id(season_type),
+            home_team_score=game.home_team_score,
+            away_team_score=game.away_team_score,
+            lead_changes=lead_changes,
+            times_tied=times_tied,
+            game_status="Final",
+            attendance=attendance,
+        )
+
+    def score_timeline(self, game: GameRecord) -> ScoreTimeline:
+        return self._timeline(game.game_id, game.home_team_score, game.away_team_score)
+
+    def _timeline(self, game_id: str, home_score: int, away_score: int) -> ScoreTimeline:
+        """PlayByPlayV3, else the CDN play-by-play; kept for good once it matches the final score."""
+        if game_id in self._timelines:
+            return self._timelines[game_id]
+        if game_id in self._timeline_errors:
+            raise GameDataError(game_id, self._timeline_errors[game_id])
+        problems = []
+        attempts: list[tuple[str, Callable[[], tuple[str, str, dict[str, Any]]], Callable[[Any, str], ScoreTimeline]]] = [
+            ("PlayByPlayV3", lambda: self._stats_target(play_by_play_request(game_id)), parse_play_by_play),
+        ]
+        if Season.of_game_id(game_id) >= FIRST_CDN_SEASON:
+            attempts.append(("CDN play-by-play", lambda: (self.cdn_url, cdn_play_by_play_path(game_id), {}), parse_cdn_play_by_play))
+        for label, target, parse in attempts:
+            base, endpoint, params = target()
+            payload = self.cache.get(endpoint, params)
+            from_cache = payload is not None
+            try:
+                if payload is None:
+                    payload = self._fetch(base, endpoint, params)
+                timeline = parse(payload, game_id)
+                if timeline.final_score != (home_score, away_score):
+                    raise GameDataError(
+                        game_id,
+                        f"{label} ends {timeline.final_score[0]}-{timeline.final_score[1]}, "
+                        f"the final score is {home_score}-{away_score}: play-by-play incomplete",
+                    )
+            except (SourceError, GameDataError) as exc:
+                text = str(exc).removeprefix(f"game {game_id}: ")
+                problems.append(f"{label}: {text}" if not text.startswith(label) else text)
+                logger.warning("game %s: %s", game_id, problems[-1])
+                continue
+            if not from_cache:
+                self.cache.put(endpoint, params, payload, Keep.FOREVER)
+            self._timelines[game_id] = timeline
+            return timeline
+        message = "no usable play-by-play (" + "; ".join(problems) + ")"
+        self._timeline_errors[game_id] = message
+        raise GameDataError(game_id, message)
+
+    def _stats_target(self, request: Any) -> tuple[str, str, dict[str, Any]]:
+        return self.stats_url, request.endpoint, dict(request.parameters)
+
+    def _summary(self, game_id: str) -> GameSummary:
+        endpoint, params, payload = self._stats(summary_request(game_id))
+        fetched = payload is None
+        if fetched:
+            payload = self._fetch(self.stats_url, endpoint, params)
+        summary = parse_box_score_summary(payload, game_id)
+        if fetched:
+            self.cache.put(endpoint, params, payload, Keep.FOREVER)
+        return summary
+
+    def season_results(self, season: Season) -> Sequence[GameResult]:
+        """Regular season, play-in and playoff results of ``season`` from LeagueGameLog.
+
+        Past seasons are kept for good.  For the current season the regular-season log is fetched
+        once a day until it holds the full schedule (1,230 games); only then are the play-in and
+        playoff logs requested (once a day), since they cannot have games before.
+        """
+        if season in self._seasons:
+            return self._seasons[season]
+        current = Season.of_date(self._today())
+        if season > current:
+            return []
+        results: list[GameResult] = []
+        for season_type in LOG_SEASON_TYPES:
+            if season_type == "PlayIn" and season < FIRST_PLAY_IN_SEASON:
+                continue
+            if season == current and season_type != "Regular Season" and not _regular_season_over(results):
+                logger.debug("%s: regular season not over (%d games); no %s log requested", season, len(results), season_type)
+                continue
+            results.extend(self._game_log(season, season_type, past=season < current))
+        results.sort(key=lambda r: (r.date, r.game_id))
+        self._seasons[season] = results
+        return results
+
+    def _game_log(self, season: Season, season_type: str, *, past: bool) -> list[GameResult]:
+        endpoint, params, payload = self._stats(game_log_request(season, season_type))
+        if payload is not None:
+            return parse_game_log(payload)
+        try:
+            payload = self._fetch(self.stats_url, endpoint, params)
+            results = parse_game_log(payload)
+        except SourceError as exc:
+            raise self._with_hint(exc) from exc
+        final = past or (season_type == "Regular Season" and len(results) >= FULL_REGULAR_SEASON_GAMES)
+        if not results:
+            # An empty answer is never kept for good: it may be a glitch (stats.nba.com sometimes
+            # answers with empty result sets), and it is cheap to ask again tomorrow.
+            if season_type == "Regular Season":
+                logger.warning("LeagueGameLog %s %s has no games", season, season_type)
+            final = False
+        self.cache.put(endpoint, params, payload, Keep.FOREVER if final else Keep.TODAY)
+        return results
+
+
+def _regular_season_over(results: list[GameResult]) -> bool:
+    return sum(1 for r in results if r.season_type == "Regular Season") >= FULL_REGULAR_SEASON_GAMES
