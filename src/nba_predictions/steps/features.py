@@ -1,0 +1,303 @@
+"""Step 2, features: collected games -> the features of ``engineered_features.json``.
+
+Two entry points:
+
+* :func:`build_features` - the pipeline step for one date's ``collected_games.json``.  It uses each
+  game's ``score_timeline`` and ``context`` extras when present; for a document in exactly the spec's
+  format it fetches the timelines from the source and builds the contexts from one
+  :func:`~nba_predictions.history.load_history` call for the document's dates (never one per game).
+  A game with incomplete data is skipped with its reason; the others go on.
+* :func:`season_feature_table` - every game of a date range (a whole season, for backfills and model
+  training) in one vectorised pass: all timelines are concatenated into flat numpy arrays and the
+  timeline features are computed with array operations; standings are computed once per date and
+  head-to-head from one pass over the results, both by :class:`~nba_predictions.history.History`.
+
+numpy is imported inside :func:`season_feature_table` only, so importing this module (the per-date
+step) costs nothing extra, and the collection step never imports numpy.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from .. import features as ft
+from .. import timeline as tl
+from ..domain import GameContext, GameRecord, ScoreTimeline
+from ..errors import GameDataError
+from ..schemas import ALL_FEATURES, CollectedGame, FeaturedGame, SkippedGame
+from ..sources.base import Source
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+    from ..history import History
+
+logger = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class BulkSource(Protocol):
+    """Optional bulk accessors of a source (the archive has them) used by the whole-range pass."""
+
+    def games_between(self, first: date, last: date) -> list[GameRecord]: ...
+
+    def timelines(self, game_ids: Iterable[str]) -> dict[str, ScoreTimeline]: ...
+
+
+def _skip(game_id: str, reason: str) -> SkippedGame:
+    return SkippedGame(game_id=game_id, step="features", reason=reason)
+
+
+def _reason_counts(skipped: Sequence[SkippedGame], shown: int = 3) -> str:
+    """``"none"`` or the first few reasons, for the step's one summary line."""
+    if not skipped:
+        return "none"
+    more = f"; and {len(skipped) - shown} more" if len(skipped) > shown else ""
+    return "; ".join(s.reason for s in skipped[:shown]) + more
+
+
+def build_features(
+    games: Sequence[CollectedGame], source: Source | None
+) -> tuple[list[FeaturedGame], list[SkippedGame]]:
+    """The features of every game of a ``collected_games.json``.
+
+    ``source`` is needed only for games without ``score_timeline`` or ``context``; pass ``None``
+    when the document carries both for every game.  Returns the featured games (input order) and
+    the skipped ones with their reasons.  Source failures other than one game's data
+    (:class:`~nba_predictions.errors.SourceError`) propagate: they concern every game.
+    """
+    started = time.perf_counter()
+    featured: list[FeaturedGame] = []
+    skipped: list[SkippedGame] = []
+    history = None
+    lacking_context = [g for g in games if g.context is None]
+    if lacking_context and source is not None:
+        from ..history import load_history
+
+        days = [g.date for g in lacking_context]
+        history = load_history(source, min(days), max(days))  # once for the document, never per game
+    for game in games:
+        record = game.record()
+        try:
+            timeline = game.score_timeline
+            if timeline is None:
+                if source is None:
+                    raise GameDataError(record.game_id, "no score_timeline in the input and no source to fetch it from")
+                timeline = source.score_timeline(record)
+            context: GameContext | None = game.context
+            if context is None:
+                if history is None:
+                    raise GameDataError(record.game_id, "no context in the input and no source to build it from")
+                context = history.context(record)
+            features = ft.game_features(record, timeline, context)
+        except GameDataError as exc:
+            logger.warning("features: skipping %s", exc)
+            skipped.append(_skip(record.game_id, str(exc)))
+            continue
+        featured.append(FeaturedGame(game_id=record.game_id, raw_data=record, features=features))
+    logger.info(
+        "features: %d in, %d out, %d skipped (%s), %.3f s",
+        len(games), len(featured), len(skipped), _reason_counts(skipped), time.perf_counter() - started,
+    )
+    return featured, skipped
+
+
+# --- The whole-range pass --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeatureTable:
+    """Features of many games: row ``i`` of ``matrix`` belongs to ``game_ids[i]`` / ``records[i]``;
+    columns are :data:`~nba_predictions.schemas.ALL_FEATURES` in that order."""
+
+    game_ids: list[str]
+    records: list[GameRecord]
+    matrix: np.ndarray
+    skipped: list[SkippedGame]
+
+    columns = ALL_FEATURES
+
+    def __len__(self) -> int:
+        return len(self.game_ids)
+
+
+def _records_between(source: Source, first: date, last: date) -> list[GameRecord]:
+    if isinstance(source, BulkSource):
+        return list(source.games_between(first, last))
+    records: list[GameRecord] = []
+    day = first
+    while day <= last:
+        records.extend(source.completed_games(day))
+        day += timedelta(days=1)
+    return records
+
+
+def _timelines_of(source: Source, records: Sequence[GameRecord]) -> tuple[dict[str, ScoreTimeline], list[SkippedGame]]:
+    if isinstance(source, BulkSource):
+        bulk = dict(source.timelines([r.game_id for r in records]))
+        absent = [_skip(r.game_id, f"game {r.game_id}: no score timeline in the {source.name} source")
+                  for r in records if r.game_id not in bulk]
+        return bulk, absent
+    found: dict[str, ScoreTimeline] = {}
+    missing: list[SkippedGame] = []
+    for record in records:
+        try:
+            found[record.game_id] = source.score_timeline(record)
+        except GameDataError as exc:
+            missing.append(_skip(record.game_id, str(exc)))
+    return found, missing
+
+
+def timeline_feature_arrays(timelines: Sequence[ScoreTimeline]) -> dict[str, np.ndarray]:
+    """The seven timeline features of many games at once (one array per feature, one row per game).
+
+    All events go into flat arrays with one extra 0-0 row at each game's tip-off; each row's margin
+    holds from its time to the next row's (or to the end of the game), so the time features are
+    weighted sums per game (``bincount``) and the counts are comparisons of neighbouring rows.
+    Equal, value for value, to the pure functions in :mod:`nba_predictions.timeline`.
+    """
+    import numpy as np
+
+    n = len(timelines)
+    sizes = np.fromiter((len(t.events) + 1 for t in timelines), dtype=np.int64, count=n)
+    periods = np.fromiter((t.periods for t in timelines), dtype=np.int64, count=n)
+    lengths = (tl.REGULATION_SECONDS + tl.OVERTIME_SECONDS * (periods - 4)).astype(np.float64)
+    flat = [(0.0, 0, 0)]
+    rows: list[tuple[float, int, int]] = []
+    for t in timelines:
+        rows.extend(flat)
+        rows.extend(t.events)
+    if rows:
+        events = np.array(rows, dtype=np.float64).reshape(-1, 3)
+    else:
+        events = np.zeros((0, 3))
+    times = events[:, 0]
+    margin = (events[:, 1] - events[:, 2]).astype(np.int64)
+    game = np.repeat(np.arange(n), sizes)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1])) if n else np.zeros(0, dtype=np.int64)
+    is_first = np.zeros(len(times), dtype=bool)
+    is_first[starts] = True
+
+    ends = np.empty_like(times)
+    ends[:-1] = times[1:]
+    last_rows = starts + sizes - 1
+    ends[last_rows] = lengths
+    close = np.abs(margin) <= tl.CLOSE_MARGIN
+    competitive = np.bincount(game, weights=np.where(close, ends - times, 0.0), minlength=n)
+    clutch_from = float(tl.CLUTCH_START_SECONDS)
+    clutch_span = np.maximum(ends, clutch_from) - np.maximum(times, clutch_from)
+    clutch = np.bincount(game, weights=np.where(close, clutch_span, 0.0), minlength=n)
+
+    largest = np.maximum.reduceat(np.abs(margin), starts) if n else np.zeros(0, dtype=np.int64)
+    winner = np.sign(margin[last_rows])
+    deficit = np.maximum(0, -winner[game] * margin)
+    comeback = np.maximum.reduceat(deficit, starts) if n else np.zeros(0, dtype=np.int64)
+
+    previous = np.empty_like(margin)
+    previous[1:] = margin[:-1]
+    previous[is_first] = 0
+    tied_rows = (margin == 0) & (previous != 0) & ~is_first
+    times_tied = np.bincount(game, weights=tied_rows, minlength=n).astype(np.int64)
+    leading = np.flatnonzero(margin != 0)
+    side = np.sign(margin[leading])
+    switch = np.zeros(len(leading), dtype=bool)
+    if len(leading) > 1:
+        switch[1:] = (side[1:] != side[:-1]) & (game[leading][1:] == game[leading][:-1])
+    lead_changes = np.bincount(game[leading], weights=switch, minlength=n).astype(np.int64)
+
+    return {
+        "competitive_seconds": competitive,
+        "lead_changes": lead_changes,
+        "times_tied": times_tied,
+        "overtime_periods": periods - 4,
+        "clutch_seconds": clutch,
+        "largest_lead": largest.astype(np.int64),
+        "comeback_points": comeback.astype(np.int64),
+    }
+
+
+def season_feature_table(
+    source: Source, first_day: date, last_day: date, history: History | None = None
+) -> FeatureTable:
+    """Features of every completed game from ``first_day`` to ``last_day`` in one vectorised pass.
+
+    Standings are computed once per date and head-to-head from one pass over the results (both by
+    :class:`~nba_predictions.history.History`, loaded once for the range unless ``history`` is given);
+    timelines come from the source's bulk accessor when it has one.  Games with incomplete data are
+    left out and listed in ``skipped``; values equal :func:`build_features`'s for every game.
+    """
+    import numpy as np
+
+    from ..history import load_history
+
+    started = time.perf_counter()
+    records = _records_between(source, first_day, last_day)
+    timelines, skipped = _timelines_of(source, records)
+    if history is None:
+        history = load_history(source, first_day, last_day)
+    kept: list[GameRecord] = []
+    kept_timelines: list[ScoreTimeline] = []
+    contexts: list[GameContext] = []
+    for record in records:
+        timeline = timelines.get(record.game_id)
+        if timeline is None:
+            continue
+        try:
+            ft.check_timeline(record, timeline)
+            contexts.append(history.context(record))
+        except GameDataError as exc:
+            skipped.append(_skip(record.game_id, str(exc)))
+            continue
+        kept.append(record)
+        kept_timelines.append(timeline)
+
+    columns = timeline_feature_arrays(kept_timelines)
+    home_rank = np.array([c.home_conference_rank for c in contexts], dtype=np.int64)
+    away_rank = np.array([c.away_conference_rank for c in contexts], dtype=np.int64)
+    columns["diff_ranks"] = np.abs(home_rank - away_rank)
+    columns["inter_conference"] = np.array([c.home_conference != c.away_conference for c in contexts], dtype=np.int64)
+    columns["scores_diff"] = np.abs(np.array([r.home_team_score - r.away_team_score for r in kept], dtype=np.int64))
+    # Rounded with Python's round() so values equal the per-game functions to the last bit; there
+    # are only 29 distinct rank sums.
+    position_of_sum = {s: ft.position_score(min(s - 1, 15), s - min(s - 1, 15)) for s in range(2, 31)}
+    columns["position_score"] = np.array([position_of_sum[int(s)] for s in home_rank + away_rank], dtype=np.float64)
+    playoff = np.array([c.head_to_head.playoff_games for c in contexts], dtype=np.float64)
+    regular = np.array([c.head_to_head.regular_season_games for c in contexts], dtype=np.float64)
+    close = np.array([c.head_to_head.close_regular_season_games for c in contexts], dtype=np.float64)
+    share = np.divide(close, regular, out=np.zeros_like(close), where=regular > 0)
+    rivalry = ft.PLAYOFF_WEIGHT * playoff + ft.CLOSE_GAME_WEIGHT * share
+    columns["rivalry_score"] = np.array([round(float(x), ft.DECIMALS) for x in rivalry], dtype=np.float64)
+
+    matrix = np.column_stack([np.asarray(columns[name], dtype=np.float64) for name in ALL_FEATURES]) if kept \
+        else np.zeros((0, len(ALL_FEATURES)))
+    good = _valid_rows(matrix, kept, skipped)
+    table = FeatureTable(
+        game_ids=[r.game_id for r, ok in zip(kept, good) if ok],
+        records=[r for r, ok in zip(kept, good) if ok],
+        matrix=matrix[good],
+        skipped=skipped,
+    )
+    logger.info(
+        "features: %d in, %d out, %d skipped (%s), %.3f s (%s to %s, vectorised)",
+        len(records), len(table), len(skipped), _reason_counts(skipped), time.perf_counter() - started,
+        first_day, last_day,
+    )
+    return table
+
+
+def _valid_rows(matrix: np.ndarray, records: Sequence[GameRecord], skipped: list[SkippedGame]) -> np.ndarray:
+    """Range checks of :class:`~nba_predictions.schemas.GameFeatures`, on whole columns."""
+    import numpy as np
+
+    col = {name: matrix[:, i] for i, name in enumerate(ALL_FEATURES)}
+    good = np.isfinite(matrix).all(axis=1) & (matrix >= 0).all(axis=1)
+    good &= (col["diff_ranks"] <= 14) & (col["position_score"] <= 2) & np.isin(col["inter_conference"], (0, 1))
+    for i in np.flatnonzero(~good):
+        values = dict(zip(ALL_FEATURES, matrix[i].tolist()))
+        skipped.append(_skip(records[i].game_id, f"game {records[i].game_id}: features out of range: {values}"))
+    return good
