@@ -1,0 +1,135 @@
+"""Engines from a database URL: SQLite files (created on first use) and PostgreSQL (psycopg 3).
+
+Credentials never reach a log line or an error message: everything that names a database uses
+:func:`masked`.  SQLite connections run with foreign keys on, a busy timeout, and transactions
+that this module begins itself, so a writer can take the write lock up front (``BEGIN
+IMMEDIATE``) and two concurrent runs queue instead of failing half-way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from ..errors import StorageError
+
+logger = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 60.0
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
+URL_HELP = "expected sqlite:///path/to/file.db or postgresql+psycopg://user:password@host:5432/dbname"
+# A fixed key for pg_advisory_xact_lock: serialises schema migrations between processes.
+MIGRATION_LOCK_KEY = 0x6E6261_0001
+
+
+def parse_url(database_url: str) -> URL:
+    """The URL with its driver settled: ``postgresql://`` and ``postgres://`` mean psycopg 3."""
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        # The text may hold a password; do not echo it.
+        raise StorageError(f"the database URL is not a valid URL: {URL_HELP}") from None
+    backend = url.get_backend_name()
+    if backend == "postgres":
+        url = url.set(drivername="postgresql+psycopg")
+    elif backend == "postgresql" and url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    elif backend not in ("sqlite", "postgresql"):
+        raise StorageError(f"{masked(url)}: unsupported database {backend!r}: {URL_HELP}")
+    if backend == "sqlite" and url.database in (None, "", ":memory:"):
+        raise StorageError(f"{masked(url)}: an in-memory SQLite database is lost when the run ends: {URL_HELP}")
+    return url
+
+
+def masked(url: URL | str) -> str:
+    """The URL as text with its password replaced by ``***``."""
+    if isinstance(url, str):
+        try:
+            url = make_url(url)
+        except ArgumentError:
+            return "<invalid database URL>"
+    return url.render_as_string(hide_password=True)
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The file of a SQLite URL, None for any other database."""
+    if url.get_backend_name() != "sqlite" or not url.database:
+        return None
+    return Path(url.database)
+
+
+def reason(exc: BaseException) -> str:
+    """One line saying what the driver reported, without SQL or parameters."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip().splitlines()
+    return text[0] if text else type(orig).__name__
+
+
+def make_engine(url: URL) -> Engine:
+    """An engine for ``url`` (from :func:`parse_url`); a SQLite file's folder is created here."""
+    path = sqlite_path(url)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot create the folder of {path} ({exc.strerror}): pick a writable DATABASE_URL") from None
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+    else:
+        try:
+            engine = create_engine(
+                url,
+                connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
+                pool_pre_ping=True,
+            )
+        except ImportError as exc:
+            raise StorageError(
+                f"{masked(url)}: the driver is not installed ({exc}); use postgresql+psycopg:// "
+                "(pip install 'nba-predictions[storage]')"
+            ) from None
+    logger.debug("database engine for %s", masked(url))
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 - sqlite3 objects
+    # Let SQLAlchemy's "begin" event issue BEGIN (the sqlite3 module's own implicit BEGIN would
+    # defer the lock and skip DDL); see _sqlite_on_begin.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+def _sqlite_on_begin(connection: Connection) -> None:
+    mode = "IMMEDIATE" if connection.get_execution_options().get("write_lock") else "DEFERRED"
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction that holds the write lock from its first statement.
+
+    SQLite: ``BEGIN IMMEDIATE`` (a second writer waits up to the busy timeout instead of
+    failing when it upgrades a read lock).  PostgreSQL: row locks and ``ON CONFLICT`` do the
+    work, so this is a plain transaction.  Commits on success, rolls back on any exception.
+    """
+    with engine.connect() as conn:
+        conn = conn.execution_options(write_lock=True)
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
+def connection_errors(url: URL, doing: str) -> Iterator[None]:
+    """Turn driver errors into :class:`StorageError` naming the (masked) database."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise StorageError(f"{doing} in {masked(url)} failed: {reason(exc)}") from exc

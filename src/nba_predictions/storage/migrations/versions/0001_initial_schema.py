@@ -1,0 +1,90 @@
+"""Initial schema: teams, games (no scores), pipeline_runs.
+
+Revision ID: 0001
+Revises:
+Create Date: 2025-11-28
+
+A migration is a frozen snapshot: it spells its columns out instead of importing
+``nba_predictions.storage.schema``, so later edits of the live schema cannot change it.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects.postgresql import JSONB
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def _json() -> sa.types.TypeEngine:
+    return sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+def _utc() -> sa.types.TypeEngine:
+    return sa.DateTime(timezone=True)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "teams",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False, comment="stats.nba.com team id"),
+        sa.Column("abbreviation", sa.String(3), nullable=False),
+        sa.Column("name", sa.String(64), nullable=True),
+        sa.Column("conference", sa.String(4), nullable=True),
+        sa.CheckConstraint("conference IN ('East', 'West')", name="ck_teams_conference"),
+        sa.PrimaryKeyConstraint("id", name="pk_teams"),
+    )
+    op.create_table(
+        "games",
+        sa.Column("id", sa.String(10), nullable=False, comment="stats.nba.com game id, e.g. 0022300559"),
+        sa.Column("date", sa.Date(), nullable=False),
+        sa.Column("season", sa.String(7), nullable=False, comment="e.g. 2023-24"),
+        sa.Column("home_team_id", sa.Integer(), nullable=False),
+        sa.Column("away_team_id", sa.Integer(), nullable=False),
+        sa.Column("rating", sa.Float(), nullable=False),
+        sa.Column("classification", sa.String(8), nullable=False),
+        sa.Column("features", _json(), nullable=False),
+        sa.Column("explanation", _json(), nullable=False, comment="top feature contributions"),
+        sa.Column("model_version", sa.String(64), nullable=True),
+        sa.Column("predicted_at", _utc(), nullable=False),
+        sa.Column("created_at", _utc(), nullable=False),
+        sa.Column("updated_at", _utc(), nullable=False),
+        sa.CheckConstraint("rating >= 0 AND rating <= 100", name="ck_games_rating_range"),
+        sa.CheckConstraint("classification IN ('good', 'mediocre', 'bad')", name="ck_games_classification"),
+        sa.CheckConstraint("home_team_id <> away_team_id", name="ck_games_two_teams"),
+        sa.ForeignKeyConstraint(["home_team_id"], ["teams.id"], name="fk_games_home_team_id_teams"),
+        sa.ForeignKeyConstraint(["away_team_id"], ["teams.id"], name="fk_games_away_team_id_teams"),
+        sa.PrimaryKeyConstraint("id", name="pk_games"),
+    )
+    op.create_index("ix_games_date_rating", "games", ["date", "rating"])
+    op.create_table(
+        "pipeline_runs",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("target_date", sa.Date(), nullable=True),
+        sa.Column("steps", _json(), nullable=False, comment="step names in run order"),
+        sa.Column("source", sa.String(32), nullable=True),
+        sa.Column("games_found", sa.Integer(), nullable=False),
+        sa.Column("games_processed", sa.Integer(), nullable=False),
+        sa.Column("games_saved", sa.Integer(), nullable=False),
+        sa.Column("games_skipped", sa.Integer(), nullable=False),
+        sa.Column("games_failed", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(8), nullable=False),
+        sa.Column("errors", _json(), nullable=False),
+        sa.Column("started_at", _utc(), nullable=False),
+        sa.Column("finished_at", _utc(), nullable=True),
+        sa.CheckConstraint("status IN ('ok', 'partial', 'failed')", name="ck_pipeline_runs_status"),
+        sa.PrimaryKeyConstraint("id", name="pk_pipeline_runs"),
+    )
+    op.create_index("ix_pipeline_runs_target_date", "pipeline_runs", ["target_date"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_pipeline_runs_target_date", table_name="pipeline_runs")
+    op.drop_table("pipeline_runs")
+    op.drop_index("ix_games_date_rating", table_name="games")
+    op.drop_table("games")
+    op.drop_table("teams")
