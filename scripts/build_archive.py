@@ -1,0 +1,436 @@
+#!/usr/bin/env python
+"""Build the offline archive ``src/nba_predictions/data/archive.sqlite`` from the raw NBA data.
+
+Usage (from the repository root)::
+
+    .venv/bin/python scripts/build_archive.py [RAW_DIR] [--reference-dir tests/fixtures/reference]
+
+``RAW_DIR`` defaults to ``../shared/data/raw`` relative to the repository root; its
+``SOURCES.md`` describes every input file.  The build is deterministic: the same inputs give a
+byte-identical database (rows are inserted in a fixed order, no timestamps are stored, the file
+is VACUUMed).  numpy/pandas are used here only; the package reads the result with ``sqlite3``.
+
+What goes in (see ``data/README.md`` for provenance and caveats):
+
+* ``games``: one row per game, 1996-97 to 2025-26 (through 2026-02-21).  Results come from, in
+  order of preference: the 2025-26 LeagueGameLog CSV, the nba_comeback_dashboard results
+  (1996-97 to 2025-04-25), the legacy play-by-play ``games.csv`` (the 2024-25 playoff games after
+  2025-04-25).  Team abbreviations are mapped to stable team ids with
+  :mod:`nba_predictions.teams`.  Attendance comes from kaggle ``game_info`` (to 2022-23), the
+  official lead changes / times tied from kaggle ``other_stats`` where present.
+* ``timelines``: for each game with play-by-play (legacy 2013-14..2024-25, merged 2025-26 to
+  2025-12-07), the score after every change of score, encoded as described in
+  :func:`encode_events`.  Same-second score corrections are resolved in :func:`clean_events`.
+* ``meta``: coverage dates, known gaps, input commits, counts.
+
+With ``--reference-dir`` it also writes the small derived reference files the unit tests compare
+the archive against (the tests never read the raw folder):
+
+* ``official_lead_changes.csv.gz``: kaggle ``other_stats`` lead changes / times tied for every
+  game that also has play-by-play;
+* ``independent_results.csv.gz``: final scores of every game with play-by-play, from the
+  independent results (nba_comeback_dashboard, the 2025-26 LeagueGameLog).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import logging
+import sqlite3
+import struct
+import sys
+import time
+import zlib
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from nba_predictions import teams  # noqa: E402
+from nba_predictions.domain import ScoreTimeline  # noqa: E402
+from nba_predictions.season import Season, season_type_of_game_id  # noqa: E402
+from nba_predictions.timeline import lead_changes_and_times_tied  # noqa: E402
+
+logger = logging.getLogger("build_archive")
+
+DEFAULT_RAW = REPO.parent / "shared" / "data" / "raw"
+DEFAULT_OUT = REPO / "src" / "nba_predictions" / "data" / "archive.sqlite"
+
+FORMAT_VERSION = "1"
+# The input commits, as recorded in SOURCES.md.
+INPUT_COMMITS = {
+    "gabriel1200/legacy_pbp": "a4fcd359",
+    "gabriel1200/merged_playbyplay": "200557a",
+    "nba-comeback-dashboard/nba-comeback-dashboard.github.io": "3581db88",
+    "AIME1995/projet_NBA (kaggle NBA Database subset)": "d6236fe",
+    "swar/nba_api (LeagueGameLog 2025-26 cassette)": "15eb0ede",
+}
+# Date ranges the archive knows to be incomplete: collecting them fails instead of returning a
+# silently short list.  Only the first game of the 2025 Finals (0042400401, 2025-06-05) has
+# play-by-play and a result in the inputs; games 2-7 (0042400402-0042400407) are absent from every
+# input, so no date after it in June 2025 can be answered.
+KNOWN_GAPS = [
+    {
+        "first": "2025-06-06",
+        "last": "2025-06-30",
+        "reason": "2025 Finals games 2-7 (0042400402-0042400407) are missing from the archive's inputs",
+    }
+]
+# Neutral sites known from the inputs: the 2019-20 restart in the Orlando bubble (every game from
+# 2020-07-30 to the 2020 Finals) and the five 2025-26 games the LeagueGameLog lists with two
+# visiting teams (home/away there are alphabetical, not by venue, unless play-by-play says which
+# side was the designated home team).
+# SOURCES.md: the six legacy games whose play-by-play does not reach the final score, and the
+# 2025-26 game whose play-by-play final differs by one point from the LeagueGameLog result.
+DOCUMENTED_TRUNCATED = {
+    "0021301006", "0021500916", "0021700211", "0022100028", "0022100298", "0022301202", "0022500029",
+}
+BUBBLE_FIRST_DAY = "2020-07-30"
+BUBBLE_LAST_DAY = "2020-10-11"
+
+SEASON_TYPES = {"Regular Season": "Regular Season", "Playoffs": "Playoffs", "Playin": "Play-In", "Play-In": "Play-In"}
+
+
+# --- timelines ------------------------------------------------------------------------------
+
+
+def period_start_seconds(period: int) -> int:
+    """Game-clock seconds elapsed at the start of ``period`` (12-min quarters, 5-min OTs)."""
+    if period <= 4:
+        return 720 * (period - 1)
+    return 2880 + 300 * (period - 5)
+
+
+def period_length_seconds(period: int) -> int:
+    return 720 if period <= 4 else 300
+
+
+def clean_events(raw: Iterable[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Turn scoring rows ``(deciseconds, home, away)`` in source order into a valid timeline.
+
+    1. Stable sort by time: a late-logged row moves to its clock time, rows of one second keep
+       their source order.
+    2. Scores never go down, so a row showing more points for a side than some *later* row is
+       wrong: a basket logged and then taken back at the same second (the documented score
+       corrections), or a stray row carrying another moment's score.  Such rows are dropped
+       (a suffix minimum of each side's points), which keeps the corrected score rather than
+       the erroneous one (a running maximum would keep the erroneous one).
+    3. Rows that do not change the score are dropped, and so is a leading 0-0.
+    """
+    rows = sorted(raw, key=lambda r: r[0])
+    keep: list[tuple[int, int, int]] = []
+    min_h = min_a = 1 << 30
+    for t, h, a in reversed(rows):
+        if h <= min_h and a <= min_a:
+            keep.append((t, h, a))
+            min_h, min_a = h, a
+    keep.reverse()
+    out: list[tuple[int, int, int]] = []
+    last = (0, 0)
+    for t, h, a in keep:
+        if (h, a) != last:
+            out.append((t, h, a))
+            last = (h, a)
+    return out
+
+
+def encode_events(events: list[tuple[int, int, int]]) -> bytes:
+    """zlib of one ``<HBB`` record per event: time delta in deciseconds, home and away points
+    scored since the previous event (all non-negative after :func:`clean_events`)."""
+    buf = bytearray()
+    pt = ph = pa = 0
+    for t, h, a in events:
+        buf += struct.pack("<HBB", t - pt, h - ph, a - pa)
+        pt, ph, pa = t, h, a
+    return zlib.compress(bytes(buf), 9)
+
+
+def to_timeline(periods: int, events: list[tuple[int, int, int]]) -> ScoreTimeline:
+    return ScoreTimeline(periods=periods, events=[(t / 10, h, a) for t, h, a in events])
+
+
+def clock_v2(text: str) -> int:
+    """``"11:39"`` -> seconds left in the period."""
+    m, s = text.split(":")
+    return int(m) * 60 + int(s)
+
+
+def clock_v3(text: str) -> int:
+    """``"PT11M36.50S"`` -> deciseconds left in the period."""
+    body = text[2:-1]
+    m, s = body.split("M")
+    return int(m) * 600 + round(float(s) * 10)
+
+
+def legacy_timelines(raw: Path) -> dict[str, list[tuple[int, int, int]]]:
+    """Scoring rows of every legacy game: ``(deciseconds, home, away)`` in file order."""
+    out: dict[str, list[tuple[int, int, int]]] = {}
+    files = sorted((raw / "gabriel1200_legacy_pbp").glob("pbp_v2_compact_*.csv.gz"))
+    for path in files:
+        df = pd.read_csv(path, dtype=str, usecols=["GAME_ID", "PERIOD", "PCTIMESTRING", "SCORE"])
+        df = df[df["SCORE"].notna() & (df["SCORE"].str.strip() != "")]
+        for gid, period, clock, score in zip(df["GAME_ID"], df["PERIOD"], df["PCTIMESTRING"], df["SCORE"]):
+            p = int(period)
+            away, home = (int(x) for x in score.split("-"))
+            t = 10 * (period_start_seconds(p) + period_length_seconds(p) - clock_v2(clock))
+            out.setdefault(gid, []).append((t, home, away))
+        logger.info("%s: %d games so far", path.name, len(out))
+    return out
+
+
+def merged_timelines(raw: Path) -> dict[str, list[tuple[int, int, int]]]:
+    path = raw / "gabriel1200_merged_playbyplay" / "pbp_v3_style_2025-26_through_2025-12-07.csv.gz"
+    df = pd.read_csv(path, dtype=str, usecols=["game_id", "period", "clock", "scoreHome", "scoreAway"])
+    out: dict[str, list[tuple[int, int, int]]] = {}
+    for gid, period, clock, sh, sa in zip(df["game_id"], df["period"], df["clock"], df["scoreHome"], df["scoreAway"]):
+        p = int(period)
+        t = 10 * (period_start_seconds(p) + period_length_seconds(p)) - clock_v3(clock)
+        out.setdefault(gid, []).append((t, int(sh), int(sa)))
+    return out
+
+
+# --- results --------------------------------------------------------------------------------
+
+
+def load_results(raw: Path) -> pd.DataFrame:
+    """Every game's result with stable team ids; one row per game id."""
+    frames = []
+    lgl = pd.read_csv(
+        raw / "api_fixtures/nba_api/games_2025-26_regular_season_through_2026-02-21_from_leaguegamelog.csv", dtype=str
+    )
+    lgl["origin"] = "leaguegamelog"
+    lgl["neutral_site"] = (lgl["both_listed_as_away"] == "True").astype(int)
+    frames.append(lgl)
+    cb = pd.read_csv(raw / "nba_comeback_dashboard/games_1996-97_to_2024-25.csv.gz", dtype=str)
+    cb["origin"] = "comeback_dashboard"
+    cb["neutral_site"] = 0
+    frames.append(cb)
+    legacy = pd.read_csv(raw / "gabriel1200_legacy_pbp/games.csv", dtype=str)
+    legacy["origin"] = "legacy_pbp"
+    legacy["neutral_site"] = 0
+    frames.append(legacy)
+    cols = ["game_id", "game_date", "season_type", "home_team_abbr", "away_team_abbr", "home_pts", "away_pts",
+            "neutral_site", "origin"]
+    df = pd.concat([f[cols] for f in frames], ignore_index=True)
+    df = df.drop_duplicates("game_id", keep="first").copy()
+    df["season"] = [Season.of_game_id(g).start_year for g in df["game_id"]]
+    df["season_type"] = [SEASON_TYPES[s] for s in df["season_type"]]
+    for gid, st in zip(df["game_id"], df["season_type"]):
+        if season_type_of_game_id(gid) != st:
+            raise SystemExit(f"game {gid}: season type {st} disagrees with its id")
+    df["home_team_id"] = [teams.team_id(a, s) for a, s in zip(df["home_team_abbr"], df["season"])]
+    df["away_team_id"] = [teams.team_id(a, s) for a, s in zip(df["away_team_abbr"], df["season"])]
+    bubble = (df["game_date"] >= BUBBLE_FIRST_DAY) & (df["game_date"] <= BUBBLE_LAST_DAY)
+    df.loc[bubble, "neutral_site"] = 1
+    df["home_pts"] = df["home_pts"].astype(int)
+    df["away_pts"] = df["away_pts"].astype(int)
+    return df.sort_values(["game_date", "game_id"]).reset_index(drop=True)
+
+
+def pad_id(x: str) -> str:
+    return str(int(float(x))).zfill(10)
+
+
+def load_attendance(raw: Path) -> dict[str, int]:
+    gi = pd.read_csv(raw / "kaggle_nba_database_subset/game_info.csv.gz", dtype=str)
+    out = {}
+    for gid, att in zip(gi["game_id"], gi["attendance"]):
+        if isinstance(att, str) and att.strip():
+            out[pad_id(gid)] = int(float(att))
+    return out
+
+
+def load_official(raw: Path) -> dict[str, tuple[int, int]]:
+    """kaggle other_stats lead changes / times tied per game (game-level, not per side)."""
+    os_ = pd.read_csv(raw / "kaggle_nba_database_subset/other_stats.csv.gz", dtype=str)
+    out: dict[str, tuple[int, int]] = {}
+    for gid, lc, tt in zip(os_["game_id"], os_["lead_changes"], os_["times_tied"]):
+        if isinstance(lc, str) and isinstance(tt, str):
+            out.setdefault(pad_id(gid), (int(float(lc)), int(float(tt))))
+    return out
+
+
+# --- build ----------------------------------------------------------------------------------
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE games (
+    game_id TEXT PRIMARY KEY,
+    date TEXT NOT NULL,                -- YYYY-MM-DD, US Eastern
+    season INTEGER NOT NULL,           -- start year: 2023 = 2023-24
+    season_type TEXT NOT NULL,         -- Regular Season | Playoffs | Play-In
+    home_team_id INTEGER NOT NULL,
+    away_team_id INTEGER NOT NULL,
+    home_abbr TEXT NOT NULL,           -- abbreviation in use at the time (NJN, SEA, ...)
+    away_abbr TEXT NOT NULL,
+    home_score INTEGER NOT NULL,
+    away_score INTEGER NOT NULL,
+    neutral_site INTEGER NOT NULL,     -- 1 = known neutral site, 0 = not flagged
+    attendance INTEGER,                -- NULL where unknown
+    official_lead_changes INTEGER,     -- kaggle other_stats, NULL where absent
+    official_times_tied INTEGER,
+    timeline_status TEXT NOT NULL      -- ok | truncated | missing
+) WITHOUT ROWID;
+CREATE INDEX games_date ON games (date);
+CREATE INDEX games_season ON games (season, date);
+CREATE TABLE timelines (
+    game_id TEXT PRIMARY KEY,
+    periods INTEGER NOT NULL,
+    n_events INTEGER NOT NULL,
+    events BLOB NOT NULL               -- zlib(<HBB per event: dt deciseconds, home pts, away pts>)
+) WITHOUT ROWID;
+"""
+
+
+def build(raw: Path, out: Path, reference_dir: Path | None) -> dict[str, object]:
+    started = time.perf_counter()
+    results = load_results(raw)
+    logger.info("results: %d games, %s to %s", len(results), results["game_date"].min(), results["game_date"].max())
+    attendance = load_attendance(raw)
+    official = load_official(raw)
+
+    legacy_games = pd.read_csv(raw / "gabriel1200_legacy_pbp/games.csv", dtype=str).set_index("game_id")
+    merged_games = pd.read_csv(raw / "gabriel1200_merged_playbyplay/games_2025-26_through_2025-12-07.csv", dtype=str)
+    merged_games = merged_games.set_index("game_id")
+    periods = {**legacy_games["periods"].astype(int).to_dict(), **merged_games["periods"].astype(int).to_dict()}
+    home_of_pbp = {**legacy_games["home_team_abbr"].to_dict(), **merged_games["home_team_abbr"].to_dict()}
+
+    raw_rows = legacy_timelines(raw)
+    raw_rows.update(merged_timelines(raw))
+    logger.info("play-by-play: %d games", len(raw_rows))
+
+    by_id = results.set_index("game_id")
+    # Neutral-site games the LeagueGameLog lists alphabetically: take the designated home team
+    # from the play-by-play when it has the game.
+    for gid in results.loc[results["neutral_site"].eq(1) & results["origin"].eq("leaguegamelog"), "game_id"]:
+        if gid in home_of_pbp and home_of_pbp[gid] != by_id.at[gid, "home_team_abbr"]:
+            row = by_id.loc[gid].copy()
+            for a, b in (("home_team_abbr", "away_team_abbr"), ("home_pts", "away_pts"), ("home_team_id", "away_team_id")):
+                row[a], row[b] = by_id.at[gid, b], by_id.at[gid, a]
+            by_id.loc[gid] = row
+            logger.info("neutral-site game %s: home/away swapped to the play-by-play's home team", gid)
+    # Check the play-by-play home teams against the results.
+    for gid, abbr in home_of_pbp.items():
+        if gid in by_id.index and teams.team_id(abbr, Season.of_game_id(gid)) != by_id.at[gid, "home_team_id"]:
+            raise SystemExit(f"game {gid}: play-by-play home team {abbr} disagrees with the results")
+
+    timelines: dict[str, tuple[int, list[tuple[int, int, int]]]] = {}
+    status: dict[str, str] = {}
+    mismatched: list[str] = []
+    for gid in sorted(raw_rows):
+        if gid not in by_id.index:
+            raise SystemExit(f"game {gid} has play-by-play but no result")
+        events = clean_events(raw_rows[gid])
+        p = periods[gid]
+        tl = to_timeline(p, events)  # validates
+        timelines[gid] = (p, events)
+        final = (int(by_id.at[gid, "home_pts"]), int(by_id.at[gid, "away_pts"]))
+        if tl.final_score != final:
+            mismatched.append(gid)
+            status[gid] = "truncated"
+            logger.warning("game %s: play-by-play ends at %s, the result is %s: marked truncated", gid, tl.final_score, final)
+        else:
+            status[gid] = "ok"
+
+    for gid in sorted(DOCUMENTED_TRUNCATED - set(mismatched)):
+        logger.warning("game %s: documented as truncated but its final matches; marked truncated anyway", gid)
+        status[gid] = "truncated"
+        mismatched.append(gid)
+    for gid in sorted(set(mismatched) - DOCUMENTED_TRUNCATED):
+        logger.warning("game %s: final score mismatch not documented in SOURCES.md", gid)
+
+    # Lead changes / times tied against the official values.
+    both = [g for g in timelines if g in official]
+    lc_ok = tt_ok = 0
+    for gid in both:
+        lc, tt = lead_changes_and_times_tied(to_timeline(*timelines[gid]))
+        lc_ok += lc == official[gid][0]
+        tt_ok += tt == official[gid][1]
+    logger.info(
+        "official lead changes matched %d/%d (%.2f%%), times tied %d/%d (%.2f%%)",
+        lc_ok, len(both), 100 * lc_ok / len(both), tt_ok, len(both), 100 * tt_ok / len(both),
+    )
+
+    ok_dates = sorted(by_id.at[g, "game_date"] for g, s in status.items() if s == "ok")
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "first_timeline_date": ok_dates[0],
+        "last_timeline_date": ok_dates[-1],
+        "first_result_date": str(results["game_date"].min()),
+        "last_result_date": str(results["game_date"].max()),
+        "known_gaps": json.dumps(KNOWN_GAPS, sort_keys=True),
+        "input_commits": json.dumps(INPUT_COMMITS, sort_keys=True),
+        "games": str(len(by_id)),
+        "timelines": str(len(timelines)),
+        "truncated": ",".join(sorted(mismatched)),
+        "official_match": json.dumps(
+            {"games": len(both), "lead_changes": lc_ok, "times_tied": tt_ok}, sort_keys=True
+        ),
+    }
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    con = sqlite3.connect(tmp)
+    con.executescript(SCHEMA)
+    con.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
+    rows = []
+    for gid, r in by_id.sort_index().iterrows():
+        lc_tt = official.get(gid, (None, None))
+        rows.append((
+            gid, r["game_date"], int(r["season"]), r["season_type"], int(r["home_team_id"]), int(r["away_team_id"]),
+            r["home_team_abbr"], r["away_team_abbr"], int(r["home_pts"]), int(r["away_pts"]), int(r["neutral_site"]),
+            attendance.get(gid), lc_tt[0], lc_tt[1], status.get(gid, "missing"),
+        ))
+    con.executemany("INSERT INTO games VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+    con.executemany(
+        "INSERT INTO timelines VALUES (?,?,?,?)",
+        ((gid, p, len(ev), encode_events(ev)) for gid, (p, ev) in sorted(timelines.items())),
+    )
+    con.commit()
+    con.execute("VACUUM")
+    con.close()
+    tmp.replace(out)
+
+    if reference_dir is not None:
+        write_reference(reference_dir, by_id, timelines, official)
+
+    summary = {**meta, "bytes": out.stat().st_size, "seconds": round(time.perf_counter() - started, 1)}
+    logger.info("wrote %s: %d bytes", out, out.stat().st_size)
+    return summary
+
+
+def write_reference(ref: Path, by_id: pd.DataFrame, timelines: dict, official: dict[str, tuple[int, int]]) -> None:
+    """Small CSVs the unit tests compare the archive with (derived here, from the raw inputs)."""
+    ref.mkdir(parents=True, exist_ok=True)
+    with gzip.GzipFile(ref / "official_lead_changes.csv.gz", "wb", mtime=0) as f:
+        f.write(b"game_id,lead_changes,times_tied\n")
+        for gid in sorted(g for g in timelines if g in official):
+            f.write(f"{gid},{official[gid][0]},{official[gid][1]}\n".encode())
+    with gzip.GzipFile(ref / "independent_results.csv.gz", "wb", mtime=0) as f:
+        f.write(b"game_id,home_team_id,away_team_id,home_pts,away_pts,origin\n")
+        for gid in sorted(timelines):
+            r = by_id.loc[gid]
+            f.write(f"{gid},{r['home_team_id']},{r['away_team_id']},{r['home_pts']},{r['away_pts']},{r['origin']}\n".encode())
+    logger.info("wrote reference files to %s", ref)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("raw", nargs="?", type=Path, default=DEFAULT_RAW, help="raw data folder (default: %(default)s)")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUT, help="archive path (default: %(default)s)")
+    parser.add_argument("--reference-dir", type=Path, default=None, help="also write the tests' reference files here")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    summary = build(args.raw, args.output, args.reference_dir)
+    print(json.dumps(summary, indent=2, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

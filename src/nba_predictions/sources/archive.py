@@ -1,0 +1,336 @@
+"""The offline archive shipped in the package: the embedded default source.
+
+``nba_predictions/data/archive.sqlite`` is built by ``scripts/build_archive.py`` from real NBA
+data (provenance, coverage and caveats in ``data/README.md``).  It holds the result of every game
+from 1996-97 to 2026-02-21 and the score timeline of every game with play-by-play (2013-14 to
+2025-12-07).  The file is opened read-only and lazily, on the first query; a query for one date
+reads a few index pages, never the whole archive.
+
+Collectable dates are those between the first and the last date with play-by-play.  Outside that
+range ``completed_games`` raises :class:`DateNotCoveredError`; an in-range date without games
+(off day, All-Star break, the 2020 suspension, the off-season) returns ``[]``.  A game without a
+usable timeline (play-in games, a truncated play-by-play) is still listed; its
+``score_timeline`` raises :class:`GameDataError` saying why, and its ``lead_changes`` /
+``times_tied`` are the official box-score values where the archive has them, otherwise the
+counts of the partial timeline, otherwise 0.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import struct
+import threading
+import zlib
+from collections.abc import Iterable, Sequence
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+from ..domain import GameRecord, GameResult, ScoreTimeline
+from ..errors import DateNotCoveredError, GameDataError, SourceError
+from ..season import Season
+from ..timeline import lead_changes_and_times_tied
+
+logger = logging.getLogger(__name__)
+
+ARCHIVE_FILE = "archive.sqlite"
+_EVENT = struct.Struct("<HBB")
+_GAME_COLUMNS = (
+    "game_id, date, season, season_type, home_team_id, away_team_id, home_abbr, away_abbr, "
+    "home_score, away_score, attendance, official_lead_changes, official_times_tied, timeline_status"
+)
+_MISSING_REASONS = {
+    "Play-In": "the archive has no play-by-play for play-in games",
+    "Playoffs": "the archive has no play-by-play for this playoff game",
+    "Regular Season": "the archive has no play-by-play for this game",
+}
+
+
+def default_archive_path() -> Path:
+    """Where the packaged archive lives (inside the installed package)."""
+    return Path(str(resources.files("nba_predictions").joinpath("data", ARCHIVE_FILE)))
+
+
+def decode_events(blob: bytes) -> list[tuple[float, int, int]]:
+    """Inverse of the build script's ``encode_events``: absolute ``(seconds, home, away)``."""
+    out: list[tuple[float, int, int]] = []
+    t = h = a = 0
+    for dt, dh, da in _EVENT.iter_unpack(zlib.decompress(blob)):
+        t += dt
+        h += dh
+        a += da
+        out.append((t / 10, h, a))
+    return out
+
+
+class ArchiveSource:
+    """The packaged SQLite archive behind the :class:`~nba_predictions.sources.base.Source` protocol."""
+
+    name = "archive"
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self._path = Path(path) if path is not None else None
+        self._con: sqlite3.Connection | None = None
+        self._meta: dict[str, str] | None = None
+        self._lock = threading.Lock()
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    @property
+    def path(self) -> Path:
+        return self._path if self._path is not None else default_archive_path()
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._con is None:
+            with self._lock:
+                if self._con is None:
+                    path = self.path
+                    if not path.is_file():
+                        raise SourceError(
+                            f"offline archive {path} is missing: reinstall the package or rebuild it "
+                            "with scripts/build_archive.py"
+                        )
+                    uri = f"{path.resolve().as_uri()}?mode=ro"
+                    con = sqlite3.connect(uri, uri=True, check_same_thread=False)
+                    logger.debug("opened offline archive %s", path)
+                    self._con = con
+        return self._con
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __enter__(self) -> ArchiveSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+        try:
+            return self._connection().execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise SourceError(f"offline archive {self.path} could not be read ({exc}): rebuild it") from exc
+
+    def meta(self) -> dict[str, str]:
+        """The archive's build metadata (coverage, known gaps, input commits, counts)."""
+        if self._meta is None:
+            self._meta = dict(self._query("SELECT key, value FROM meta"))
+        return self._meta
+
+    # --- coverage -------------------------------------------------------------------------
+
+    def coverage(self) -> tuple[date, date]:
+        """First and last date whose games can be collected (dates with play-by-play)."""
+        m = self.meta()
+        return date.fromisoformat(m["first_timeline_date"]), date.fromisoformat(m["last_timeline_date"])
+
+    def results_coverage(self) -> tuple[date, date]:
+        """First and last date of the results used for standings and head-to-head."""
+        m = self.meta()
+        return date.fromisoformat(m["first_result_date"]), date.fromisoformat(m["last_result_date"])
+
+    def _gap(self, day: date) -> str | None:
+        for gap in json.loads(self.meta()["known_gaps"]):
+            if date.fromisoformat(gap["first"]) <= day <= date.fromisoformat(gap["last"]):
+                return str(gap["reason"])
+        return None
+
+    def covers(self, day: date) -> bool:
+        first, last = self.coverage()
+        return first <= day <= last and self._gap(day) is None
+
+    def _check_covered(self, day: date) -> None:
+        first, last = self.coverage()
+        if not first <= day <= last:
+            raise DateNotCoveredError(
+                f"{day} is outside the offline archive, which covers {first} to {last}; "
+                "use --source nba_api for other dates"
+            )
+        gap = self._gap(day)
+        if gap is not None:
+            raise DateNotCoveredError(
+                f"{day} falls in a known gap of the offline archive ({gap}); use --source nba_api for this date"
+            )
+
+    # --- games ----------------------------------------------------------------------------
+
+    def _records(self, rows: Iterable[tuple]) -> list[GameRecord]:
+        rows = list(rows)
+        blobs = self._blobs([r[0] for r in rows if r[13] != "missing"])
+        out = []
+        for (gid, day, season, season_type, hid, aid, habbr, aabbr, hs, as_, att, olc, ott, status) in rows:
+            if status == "ok":
+                lc, tt = lead_changes_and_times_tied(self._timeline(gid, *blobs[gid]))
+            elif olc is not None and ott is not None:
+                lc, tt = olc, ott
+            elif gid in blobs:
+                partial = ScoreTimeline.model_construct(periods=blobs[gid][0], events=decode_events(blobs[gid][1]))
+                lc, tt = lead_changes_and_times_tied(partial)
+            else:
+                lc, tt = 0, 0
+            out.append(
+                GameRecord(
+                    game_id=gid,
+                    date=date.fromisoformat(day),
+                    home_team_id=hid,
+                    away_team_id=aid,
+                    home_team_abbreviation=habbr,
+                    away_team_abbreviation=aabbr,
+                    season_id=Season(season).season_id(season_type),
+                    home_team_score=hs,
+                    away_team_score=as_,
+                    lead_changes=lc,
+                    times_tied=tt,
+                    game_status="Final",
+                    attendance=att,
+                )
+            )
+        return out
+
+    def completed_games(self, day: date) -> list[GameRecord]:
+        """Completed games of ``day`` in game-id order; ``[]`` for an in-range day without games."""
+        self._check_covered(day)
+        rows = self._query(f"SELECT {_GAME_COLUMNS} FROM games WHERE date = ? ORDER BY game_id", (day.isoformat(),))
+        games = self._records(rows)
+        logger.debug("archive: %d games on %s", len(games), day)
+        return games
+
+    def games_between(self, first: date, last: date) -> list[GameRecord]:
+        """Completed games from ``first`` to ``last`` inclusive, in (date, game id) order: one query.
+
+        Unlike :meth:`completed_games` this does not check coverage: dates without play-by-play
+        simply contribute games whose ``score_timeline`` raises.  Use :meth:`collectable` to keep
+        only games with a timeline.
+        """
+        rows = self._query(
+            f"SELECT {_GAME_COLUMNS} FROM games WHERE date BETWEEN ? AND ? ORDER BY date, game_id",
+            (first.isoformat(), last.isoformat()),
+        )
+        return self._records(rows)
+
+    def season_games(self, season: Season, season_types: Sequence[str] = ("Regular Season", "Playoffs", "Play-In")) -> list[GameRecord]:
+        """Completed games of ``season`` of the given types, in (date, game id) order: one query."""
+        marks = ",".join("?" * len(season_types))
+        rows = self._query(
+            f"SELECT {_GAME_COLUMNS} FROM games WHERE season = ? AND season_type IN ({marks}) ORDER BY date, game_id",
+            (season.start_year, *season_types),
+        )
+        return self._records(rows)
+
+    def collectable(self, game_ids: Iterable[str]) -> set[str]:
+        """The subset of ``game_ids`` whose score timeline is available."""
+        ids = list(game_ids)
+        out: set[str] = set()
+        for chunk in _chunks(ids, 900):
+            marks = ",".join("?" * len(chunk))
+            out.update(
+                r[0]
+                for r in self._query(
+                    f"SELECT game_id FROM games WHERE timeline_status = 'ok' AND game_id IN ({marks})", chunk
+                )
+            )
+        return out
+
+    # --- timelines ------------------------------------------------------------------------
+
+    def _blobs(self, game_ids: Sequence[str]) -> dict[str, tuple[int, bytes]]:
+        out: dict[str, tuple[int, bytes]] = {}
+        for chunk in _chunks(list(game_ids), 900):
+            marks = ",".join("?" * len(chunk))
+            for gid, periods, blob in self._query(
+                f"SELECT game_id, periods, events FROM timelines WHERE game_id IN ({marks})", chunk
+            ):
+                out[gid] = (periods, blob)
+        return out
+
+    @staticmethod
+    def _timeline(game_id: str, periods: int, blob: bytes) -> ScoreTimeline:
+        try:
+            return ScoreTimeline(periods=periods, events=decode_events(blob))
+        except (ValueError, zlib.error, struct.error) as exc:
+            raise GameDataError(game_id, f"the archive's score timeline is unreadable ({exc}); rebuild the archive") from exc
+
+    def _status(self, game_id: str) -> tuple[str, str]:
+        rows = self._query("SELECT timeline_status, season_type FROM games WHERE game_id = ?", (game_id,))
+        if not rows:
+            raise GameDataError(game_id, "not in the offline archive; try --source nba_api")
+        return rows[0]
+
+    def score_timeline(self, game: GameRecord | str) -> ScoreTimeline:
+        """Score after every change of score.  Raises ``GameDataError`` for a game without a
+        usable timeline (no play-by-play, or truncated play-by-play)."""
+        game_id = game if isinstance(game, str) else game.game_id
+        return self.timelines([game_id])[game_id]
+
+    def timelines(self, game_ids: Iterable[str], *, skip_unavailable: bool = False) -> dict[str, ScoreTimeline]:
+        """Timelines of many games in one query per 900 ids.
+
+        Unavailable games raise ``GameDataError`` (the first one found), or are left out of the
+        result with ``skip_unavailable=True``.
+        """
+        ids = list(dict.fromkeys(game_ids))
+        status: dict[str, tuple[str, str]] = {}
+        for chunk in _chunks(ids, 900):
+            marks = ",".join("?" * len(chunk))
+            for gid, st, stype in self._query(
+                f"SELECT game_id, timeline_status, season_type FROM games WHERE game_id IN ({marks})", chunk
+            ):
+                status[gid] = (st, stype)
+        wanted = []
+        for gid in ids:
+            if gid not in status:
+                if skip_unavailable:
+                    continue
+                raise GameDataError(gid, "not in the offline archive; try --source nba_api")
+            st, stype = status[gid]
+            if st == "truncated":
+                if skip_unavailable:
+                    continue
+                raise GameDataError(
+                    gid, "the archive's play-by-play is truncated (it does not reach the final score); try --source nba_api"
+                )
+            if st == "missing":
+                if skip_unavailable:
+                    continue
+                raise GameDataError(gid, f"{_MISSING_REASONS[stype]}; try --source nba_api")
+            wanted.append(gid)
+        blobs = self._blobs(wanted)
+        return {gid: self._timeline(gid, *blobs[gid]) for gid in wanted}
+
+    # --- results --------------------------------------------------------------------------
+
+    def season_results(self, season: Season) -> list[GameResult]:
+        """Every regular-season, play-in and playoff result of ``season``, in (date, id) order."""
+        rows = self._query(
+            "SELECT game_id, date, season_type, home_team_id, away_team_id, home_score, away_score "
+            "FROM games WHERE season = ? ORDER BY date, game_id",
+            (season.start_year,),
+        )
+        return [
+            GameResult(
+                game_id=gid,
+                date=date.fromisoformat(day),
+                season_type=stype,
+                home_team_id=hid,
+                away_team_id=aid,
+                home_score=hs,
+                away_score=as_,
+            )
+            for gid, day, stype, hid, aid, hs, as_ in rows
+        ]
+
+    def neutral_site(self, game_id: str) -> bool:
+        """True for a game known to be played at a neutral site (Orlando bubble, some 2025-26 games)."""
+        rows = self._query("SELECT neutral_site FROM games WHERE game_id = ?", (game_id,))
+        if not rows:
+            raise GameDataError(game_id, "not in the offline archive")
+        return bool(rows[0][0])
+
+
+def _chunks(items: list, size: int) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
