@@ -1,0 +1,233 @@
+"""A small threaded HTTP server on 127.0.0.1 that answers like stats.nba.com and cdn.nba.com.
+
+Routes (``{url}`` is ``http://127.0.0.1:<ephemeral port>``):
+
+* ``{url}/stats/<endpoint>?<params>``   -- scoreboardv3, playbyplayv3, boxscoresummaryv3, leaguegamelog
+* ``{url}/cdn/static/json/liveData/playbyplay/playbyplay_<game id>.json`` -- live CDN play-by-play
+
+Recorded responses are replayed when they answer the request; otherwise a response of the same
+shape is built from the facts source (see :mod:`tests.fakeserver.payloads`).  Like the real site it
+wants ``Referer`` and ``User-Agent`` headers (403 without them) and rejects requests without the
+endpoint's required parameters (400).  Unknown games or seasons get the site's 500 error body.
+
+Faults are injected per endpoint (optionally only for matching parameters) for a number of requests
+or for good: ``delay`` (answer after ``seconds``), ``429``, ``500``, ``503``, ``404``, ``malformed``
+(truncated JSON, HTTP 200) and ``empty`` (the same document with empty result sets).  Every request
+is counted per endpoint, faulted or not.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from nba_predictions.season import Season
+from nba_predictions.sources.base import Source
+
+from .payloads import FIXTURES, Builder, Facts, empty_like, load_json, recorded_index, recorded_key
+
+logger = logging.getLogger(__name__)
+
+REQUIRED_PARAMS = {
+    "scoreboardv3": ("GameDate", "LeagueID"),
+    "playbyplayv3": ("GameID", "StartPeriod", "EndPeriod"),
+    "boxscoresummaryv3": ("GameID",),
+    "leaguegamelog": ("Season", "SeasonType", "PlayerOrTeam", "LeagueID"),
+}
+CDN_PREFIX = "/cdn/static/json/liveData/playbyplay/playbyplay_"
+FAULT_KINDS = ("delay", "429", "500", "503", "404", "malformed", "empty")
+ERROR_BODY = '{"Message":"An error has occurred."}'
+
+
+@dataclass
+class Fault:
+    endpoint: str
+    kind: str
+    times: int | None = 1  # None: every matching request
+    seconds: float = 0.0
+    match: dict[str, str] = field(default_factory=dict)
+    retry_after: str | None = None
+
+    def applies(self, endpoint: str, params: dict[str, str]) -> bool:
+        if self.endpoint != endpoint or self.times == 0:
+            return False
+        return all(params.get(k) == v for k, v in self.match.items())
+
+
+class FakeStatsServer:
+    """``with FakeStatsServer(facts_source) as server: ... server.stats_url ...``"""
+
+    def __init__(self, facts: Source | None = None, *, fixtures: Path = FIXTURES,
+                 replay_recorded: bool = True) -> None:
+        self.builder = Builder(Facts(facts) if facts is not None else None, fixtures)
+        self.recorded = recorded_index(fixtures) if replay_recorded else {}
+        self.counts: Counter[str] = Counter()
+        self.log: list[tuple[str, dict[str, str]]] = []
+        self.faults: list[Fault] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> FakeStatsServer:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                server._handle(self)
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                logger.debug("fake stats server: " + format, *args)
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-stats-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeStatsServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        assert self._httpd is not None, "server not started"
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def stats_url(self) -> str:
+        return f"{self.url}/stats"
+
+    @property
+    def cdn_url(self) -> str:
+        return f"{self.url}/cdn/static/json/liveData"
+
+    # -- test controls -------------------------------------------------------------------------
+
+    def inject(self, endpoint: str, kind: str, *, times: int | None = 1, seconds: float = 0.0,
+               retry_after: str | None = None, **match: str) -> Fault:
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault {kind!r}: use one of {', '.join(FAULT_KINDS)}")
+        fault = Fault(endpoint, kind, times, seconds, dict(match), retry_after)
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self.faults.clear()
+
+    def reset_counts(self) -> None:
+        with self._lock:
+            self.counts.clear()
+            self.log.clear()
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    # -- request handling ----------------------------------------------------------------------
+
+    def _take_fault(self, endpoint: str, params: dict[str, str]) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.applies(endpoint, params):
+                    if fault.times is not None:
+                        fault.times -= 1
+                    return fault
+        return None
+
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(request.path)
+        params = dict(parse_qsl(parts.query, keep_blank_values=True))
+        if parts.path.startswith(CDN_PREFIX) and parts.path.endswith(".json"):
+            endpoint = "cdn:playbyplay"
+            params = {"gameId": parts.path[len(CDN_PREFIX):-len(".json")]}
+        elif parts.path.startswith("/stats/"):
+            endpoint = parts.path[len("/stats/"):].lower()
+        else:
+            endpoint = parts.path
+        with self._lock:
+            self.counts[endpoint] += 1
+            self.log.append((endpoint, params))
+
+        if not request.headers.get("User-Agent") or not request.headers.get("Referer"):
+            return self._send(request, 403, '{"Message":"Access denied: Referer and User-Agent required."}')
+        missing = [p for p in REQUIRED_PARAMS.get(endpoint, ()) if p not in params]
+        if missing:
+            return self._send(request, 400, json.dumps({"Message": f"{', '.join(missing)} is required"}))
+
+        fault = self._take_fault(endpoint, params)
+        if fault is not None and fault.kind == "delay":
+            if self._stopping.wait(fault.seconds):
+                return None
+            fault = None  # then answer normally: the client has given up by now
+        if fault is not None and fault.kind in ("429", "500", "503", "404"):
+            headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+            return self._send(request, int(fault.kind), ERROR_BODY, headers)
+        try:
+            payload = self._payload(endpoint, params, empty=fault is not None and fault.kind == "empty")
+        except (LookupError, ValueError) as exc:
+            logger.debug("fake stats server: %s %s: %s", endpoint, params, exc)
+            payload = None
+        if payload is None:
+            return self._send(request, 500 if endpoint != "cdn:playbyplay" else 404, ERROR_BODY)
+        body = json.dumps(payload)
+        if fault is not None and fault.kind == "malformed":
+            body = body[: max(1, len(body) // 2)]
+        return self._send(request, 200, body)
+
+    def _payload(self, endpoint: str, params: dict[str, str], *, empty: bool) -> Any:
+        key = recorded_key(endpoint, params)
+        path = self.recorded.get((endpoint, key)) if key else None
+        if path is not None:
+            payload = load_json(path)
+            return empty_like(payload) if empty else payload
+        if endpoint == "scoreboardv3":
+            return self.builder.scoreboard(date.fromisoformat(params["GameDate"]), empty=empty)
+        if endpoint == "playbyplayv3":
+            return self.builder.play_by_play(params["GameID"], empty=empty)
+        if endpoint == "boxscoresummaryv3":
+            return self.builder.summary(params["GameID"], empty=empty)
+        if endpoint == "leaguegamelog":
+            return self.builder.game_log(Season.parse(params["Season"]), params["SeasonType"], empty=empty)
+        if endpoint == "cdn:playbyplay":
+            return self.builder.cdn_play_by_play(params["gameId"], empty=empty)
+        return None
+
+    @staticmethod
+    def _send(request: BaseHTTPRequestHandler, status: int, body: str, headers: dict[str, str] | None = None) -> None:
+        data = body.encode("utf-8")
+        try:
+            request.send_response(status)
+            request.send_header("Content-Type", "application/json; charset=utf-8")
+            request.send_header("Content-Length", str(len(data)))
+            for name, value in (headers or {}).items():
+                request.send_header(name, value)
+            request.end_headers()
+            request.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            logger.debug("fake stats server: client went away before the answer (status %d)", status)
