@@ -1,0 +1,291 @@
+"""The packaged offline archive against independent real data.
+
+References: ``tests/fixtures/reference/`` (derived from the raw inputs by
+``scripts/build_archive.py --reference-dir``, see its README) and the recorded API responses in
+``tests/fixtures/api/``.  Nothing here reads ``../shared``.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import sqlite3
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from nba_predictions.domain import GameRecord, ScoreTimeline
+from nba_predictions.errors import DateNotCoveredError, GameDataError
+from nba_predictions.season import Season
+from nba_predictions.sources.archive import ArchiveSource
+from nba_predictions.sources.base import Source
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+REFERENCE = FIXTURES / "reference"
+# SOURCES.md: six legacy games with truncated play-by-play, and one 2025-26 game whose
+# play-by-play final is one point short of the LeagueGameLog result.
+TRUNCATED = {"0021301006", "0021500916", "0021700211", "0022100028", "0022100298", "0022301202", "0022500029"}
+FIRST, LAST = date(2013, 10, 29), date(2025, 12, 7)
+
+
+@pytest.fixture(scope="module")
+def source() -> ArchiveSource:
+    s = ArchiveSource()
+    yield s
+    s.close()
+
+
+def read_reference(name: str) -> list[dict[str, str]]:
+    with gzip.open(REFERENCE / name, "rt", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def box_score_summaries() -> list[dict[str, list[dict]]]:
+    out = []
+    for path in sorted(FIXTURES.glob("api/*/stats_boxscoresummaryv2_*.json")):
+        payload = json.loads(path.read_text())
+        out.append({rs["name"]: [dict(zip(rs["headers"], row)) for row in rs["rowSet"]] for rs in payload["resultSets"]})
+    assert len(out) == 5
+    return out
+
+
+# --- protocol and coverage ------------------------------------------------------------------
+
+
+def test_implements_the_source_protocol_and_opens_lazily() -> None:
+    s = ArchiveSource()
+    assert isinstance(s, Source)
+    assert s.name == "archive"
+    assert s._con is None  # nothing opened by construction
+
+
+def test_import_does_no_work_and_needs_no_numpy() -> None:
+    code = (
+        "import sys, nba_predictions.sources.archive, nba_predictions.history, nba_predictions.teams;"
+        "assert 'numpy' not in sys.modules and 'pandas' not in sys.modules, 'heavy import'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_archive_is_opened_read_only(source: ArchiveSource) -> None:
+    source.coverage()
+    with pytest.raises(sqlite3.OperationalError):
+        source._connection().execute("DELETE FROM games")
+
+
+def test_coverage(source: ArchiveSource) -> None:
+    assert source.coverage() == (FIRST, LAST)
+    assert source.results_coverage() == (date(1996, 11, 1), date(2026, 2, 21))
+    assert source.covers(FIRST) and source.covers(LAST) and source.covers(date(2024, 1, 15))
+    assert not source.covers(date(2013, 10, 28)) and not source.covers(date(2025, 12, 8))
+
+
+@pytest.mark.parametrize("day", [date(2010, 1, 1), date(2013, 10, 28), date(2025, 12, 8), date(2026, 2, 21)])
+def test_out_of_range_date_names_the_range(source: ArchiveSource, day: date) -> None:
+    with pytest.raises(DateNotCoveredError) as err:
+        source.completed_games(day)
+    message = str(err.value)
+    assert "2013-10-29 to 2025-12-07" in message and "--source nba_api" in message
+    assert "\n" not in message
+
+
+def test_known_gap_is_not_reported_as_an_empty_day(source: ArchiveSource) -> None:
+    # Games 2-7 of the 2025 Finals are in none of the inputs.
+    assert [g.game_id for g in source.completed_games(date(2025, 6, 5))] == ["0042400401"]
+    with pytest.raises(DateNotCoveredError, match="0042400402"):
+        source.completed_games(date(2025, 6, 8))
+    assert not source.covers(date(2025, 6, 8))
+
+
+@pytest.mark.parametrize(
+    "day",
+    [
+        date(2024, 2, 16),  # All-Star break
+        date(2020, 4, 1),  # 2020 suspension
+        date(2019, 8, 1),  # off-season
+        date(2024, 12, 24),  # no games on Christmas Eve
+    ],
+)
+def test_in_range_day_without_games_is_empty(source: ArchiveSource, day: date) -> None:
+    assert source.completed_games(day) == []
+
+
+# --- games of a date ------------------------------------------------------------------------
+
+
+def test_2024_01_15_has_eleven_completed_games(source: ArchiveSource) -> None:
+    games = source.completed_games(date(2024, 1, 15))
+    assert len(games) == 11
+    assert [g.game_id for g in games] == sorted(g.game_id for g in games)
+    for g in games:
+        assert isinstance(g, GameRecord)
+        assert g.date == date(2024, 1, 15) and g.game_status == "Final" and g.season_id == "22023"
+        tl = source.score_timeline(g)
+        assert tl.final_score == (g.home_team_score, g.away_team_score)
+
+
+def test_box_score_summaries_match_exactly(source: ArchiveSource) -> None:
+    for box in box_score_summaries():
+        summary = box["GameSummary"][0]
+        day = date.fromisoformat(summary["GAME_DATE_EST"][:10])
+        [game] = [g for g in source.completed_games(day) if g.game_id == summary["GAME_ID"]]
+        assert game.home_team_id == summary["HOME_TEAM_ID"]
+        assert game.away_team_id == summary["VISITOR_TEAM_ID"]
+        assert game.season_id == "2" + summary["SEASON"]
+        lines = {row["TEAM_ID"]: row for row in box["LineScore"]}
+        home, away = lines[game.home_team_id], lines[game.away_team_id]
+        assert (game.home_team_abbreviation, game.away_team_abbreviation) == (
+            home["TEAM_ABBREVIATION"],
+            away["TEAM_ABBREVIATION"],
+        )
+        assert (game.home_team_score, game.away_team_score) == (home["PTS"], away["PTS"])
+        other = box["OtherStats"][0]
+        assert (game.lead_changes, game.times_tied) == (other["LEAD_CHANGES"], other["TIMES_TIED"])
+        if game.attendance is not None:
+            assert game.attendance == box["GameInfo"][0]["ATTENDANCE"]
+        # The score at the end of every period equals the line score, overtime included.  An
+        # event at a period boundary (a buzzer-beater, or a technical free throw before the next
+        # period's first second) shares its time with the other period, so the line score's
+        # cumulative total must be one of the states the timeline passes through at that time.
+        tl = source.score_timeline(game)
+        labels = ["PTS_QTR1", "PTS_QTR2", "PTS_QTR3", "PTS_QTR4"] + [f"PTS_OT{i}" for i in range(1, 11)]
+        played = [k for i, k in enumerate(labels) if i < 4 or (home.get(k) or 0) + (away.get(k) or 0) > 0]
+        assert tl.periods == len(played)
+        total_h = total_a = 0
+        for period, key in enumerate(played, start=1):
+            total_h += home[key]
+            total_a += away[key]
+            assert (total_h, total_a) in states_at_period_end(tl, period), (game.game_id, key)
+        assert (total_h, total_a) == tl.final_score
+
+
+def states_at_period_end(tl: ScoreTimeline, period: int) -> set[tuple[int, int]]:
+    end = 720 * period if period <= 4 else 2880 + 300 * (period - 4)
+    before = (0, 0)
+    at_end = []
+    for t, h, a in tl.events:
+        if t < end:
+            before = (h, a)
+        elif t == end:
+            at_end.append((h, a))
+    return {before, *at_end}
+
+
+# --- timelines against independent data -----------------------------------------------------
+
+
+def test_lead_changes_and_times_tied_match_official_values(source: ArchiveSource) -> None:
+    from nba_predictions.timeline import lead_changes_and_times_tied
+
+    rows = read_reference("official_lead_changes.csv.gz")
+    assert len(rows) > 10_000
+    timelines = source.timelines([r["game_id"] for r in rows], skip_unavailable=True)
+    lc = tt = 0
+    for r in rows:
+        if r["game_id"] not in timelines:
+            assert r["game_id"] in TRUNCATED
+            continue
+        changes, tied = lead_changes_and_times_tied(timelines[r["game_id"]])
+        lc += changes == int(r["lead_changes"])
+        tt += tied == int(r["times_tied"])
+    assert lc / len(rows) >= 0.995, lc / len(rows)
+    assert tt / len(rows) >= 0.995, tt / len(rows)
+
+
+def test_final_scores_match_independent_results_except_truncated(source: ArchiveSource) -> None:
+    rows = [r for r in read_reference("independent_results.csv.gz") if r["origin"] != "legacy_pbp"]
+    assert len(rows) > 15_000
+    timelines = source.timelines([r["game_id"] for r in rows], skip_unavailable=True)
+    unavailable = {r["game_id"] for r in rows} - set(timelines)
+    assert unavailable == TRUNCATED
+    wrong = [
+        r["game_id"]
+        for r in rows
+        if r["game_id"] in timelines
+        and timelines[r["game_id"]].final_score != (int(r["home_pts"]), int(r["away_pts"]))
+    ]
+    assert wrong == []
+
+
+def test_results_teams_and_scores_match_independent_results(source: ArchiveSource) -> None:
+    rows = {r["game_id"]: r for r in read_reference("independent_results.csv.gz")}
+    games = source.games_between(FIRST, LAST)
+    by_id = {g.game_id: g for g in games}
+    assert set(rows) <= set(by_id)
+    for gid, r in rows.items():
+        g = by_id[gid]
+        assert (g.home_team_id, g.away_team_id, g.home_team_score, g.away_team_score) == (
+            int(r["home_team_id"]),
+            int(r["away_team_id"]),
+            int(r["home_pts"]),
+            int(r["away_pts"]),
+        ), gid
+
+
+def test_truncated_games_raise_game_data_error(source: ArchiveSource) -> None:
+    for gid in sorted(TRUNCATED):
+        with pytest.raises(GameDataError, match="truncated") as err:
+            source.score_timeline(gid)
+        assert err.value.game_id == gid
+
+
+def test_play_in_game_is_listed_but_has_no_timeline(source: ArchiveSource) -> None:
+    games = source.completed_games(date(2021, 5, 18))
+    play_in = [g for g in games if g.game_id.startswith("005")]
+    assert play_in and all(g.season_id == "52020" for g in play_in)
+    with pytest.raises(GameDataError, match="play-in"):
+        source.score_timeline(play_in[0])
+
+
+def test_timelines_are_valid_and_v3_clocks_keep_tenths(source: ArchiveSource) -> None:
+    games = source.games_between(date(2025, 10, 21), date(2025, 12, 7))
+    assert len(games) == 354
+    timelines = source.timelines([g.game_id for g in games], skip_unavailable=True)
+    assert len(timelines) == 353  # 0022500029 is one point short
+    assert any(t != int(t) for tl in timelines.values() for t, _, _ in tl.events)
+    overtime = [tl for tl in timelines.values() if tl.periods > 4]
+    assert overtime and all(tl.events[-1][0] > 2880 for tl in overtime)
+
+
+def test_same_second_correction_is_resolved(source: ArchiveSource) -> None:
+    # 0021700025 starts with stray rows carrying fourth-quarter scores; the timeline still ends
+    # at the official result (NOP 103, GSW 124) and never goes down.
+    tl = source.score_timeline("0021700025")
+    assert tl.final_score == (103, 124)
+    assert tl.events[0][1] + tl.events[0][2] <= 3
+
+
+def test_stable_team_ids_and_historical_abbreviations(source: ArchiveSource) -> None:
+    # 2013-14 Brooklyn, 2005-06 New Orleans/Oklahoma City, 1996-97 Vancouver, from results only.
+    nets = [g for g in source.season_results(Season(2010)) if 1610612751 in (g.home_team_id, g.away_team_id)]
+    assert len([g for g in nets if g.season_type == "Regular Season"]) == 82
+    assert len([g for g in source.season_results(Season(2005)) if 1610612740 in (g.home_team_id, g.away_team_id)]) == 82
+    games = source.games_between(date(2014, 3, 1), date(2014, 3, 31))
+    assert {g.home_team_abbreviation for g in games if g.home_team_id == 1610612751} == {"BKN"}
+
+
+def test_season_results_whole_seasons(source: ArchiveSource) -> None:
+    results = source.season_results(Season(2023))
+    assert [r.date for r in results] == sorted(r.date for r in results)
+    kinds = {k: sum(r.season_type == k for r in results) for k in ("Regular Season", "Playoffs", "Play-In")}
+    assert kinds == {"Regular Season": 1230, "Playoffs": 82, "Play-In": 6}
+    assert len([r for r in source.season_results(Season(2025)) if r.season_type == "Regular Season"]) == 844
+    assert source.season_results(Season(1990)) == []
+
+
+def test_neutral_site_and_designated_home(source: ArchiveSource) -> None:
+    assert source.neutral_site("0022500147")  # Mexico City: Detroit is the designated home team
+    [game] = [g for g in source.completed_games(date(2025, 11, 1)) if g.game_id == "0022500147"]
+    assert game.home_team_abbreviation == "DET"
+    assert source.score_timeline(game).final_score == (game.home_team_score, game.away_team_score)
+    assert source.neutral_site("0041900406")  # 2020 Finals in the Orlando bubble
+    assert not source.neutral_site("0022300001")
+
+
+def test_attendance_null_where_unknown(source: ArchiveSource) -> None:
+    assert {g.attendance for g in source.completed_games(date(2024, 1, 15))} == {None}
+    assert all(g.attendance and g.attendance > 10_000 for g in source.completed_games(date(2019, 1, 15)))
