@@ -336,7 +336,8 @@ class Builder:
 
     # -- LeagueGameLog -------------------------------------------------------------------------
 
-    def game_log(self, season: Season, season_type: str, *, empty: bool = False) -> dict[str, Any] | None:
+    def game_log(self, season: Season, season_type: str, *, empty: bool = False,
+                 before: date | None = None) -> dict[str, Any] | None:
         digit = _LOG_TYPE_DIGIT.get(season_type)
         if digit is None:
             return None
@@ -346,7 +347,7 @@ class Builder:
         if not empty:
             abbreviations = self._abbreviations(season)
             for result in self._need_facts().season(season):
-                if result.game_id[2] != digit:
+                if result.game_id[2] != digit or (before is not None and result.date >= before):
                     continue
                 home_abbr = abbreviations.get(result.home_team_id, "")
                 away_abbr = abbreviations.get(result.away_team_id, "")

@@ -66,8 +66,11 @@ class FakeStatsServer:
     """``with FakeStatsServer(facts_source) as server: ... server.stats_url ...``"""
 
     def __init__(self, facts: Source | None = None, *, fixtures: Path = FIXTURES,
-                 replay_recorded: bool = True) -> None:
+                 replay_recorded: bool = True, today: date | None = None) -> None:
+        """``today``: the server's clock -- built game logs then hold only games played before it,
+        as the real log would on that day (recorded responses are replayed as they are)."""
         self.builder = Builder(Facts(facts) if facts is not None else None, fixtures)
+        self.today = today
         self.recorded = recorded_index(fixtures) if replay_recorded else {}
         self.counts: Counter[str] = Counter()
         self.log: list[tuple[str, dict[str, str]]] = []
@@ -93,7 +96,8 @@ class FakeStatsServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-stats-server", daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="fake-stats-server", daemon=True)
         self._thread.start()
         return self
 
@@ -213,7 +217,8 @@ class FakeStatsServer:
         if endpoint == "boxscoresummaryv3":
             return self.builder.summary(params["GameID"], empty=empty)
         if endpoint == "leaguegamelog":
-            return self.builder.game_log(Season.parse(params["Season"]), params["SeasonType"], empty=empty)
+            return self.builder.game_log(Season.parse(params["Season"]), params["SeasonType"], empty=empty,
+                                         before=self.today)
         if endpoint == "cdn:playbyplay":
             return self.builder.cdn_play_by_play(params["gameId"], empty=empty)
         return None

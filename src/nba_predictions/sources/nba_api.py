@@ -187,14 +187,14 @@ def _elapsed_seconds(period: int, clock: str, game_id: str) -> float:
     match = _CLOCK.match(clock or "")
     if not match:
         raise GameDataError(game_id, f"play-by-play clock {clock!r} in period {period} is not of the form PT11M38.00S")
-    # Whole seconds left, as the game clock shows them above the last minute and as PlayByPlayV2
-    # (the offline archive's origin) records them: both sources then give identical timelines.
-    left = int(match.group(1)) * 60 + int(float(match.group(2)))
+    # Tenths of a second, as PlayByPlayV3 gives them in a period's last minute (PlayByPlayV2, the
+    # source of the archive's games before 2025-26, has whole seconds only).
+    left = int(match.group(1)) * 60 + float(match.group(2))
     length = 720 if period <= 4 else 300
     if period < 1 or left > length:
         raise GameDataError(game_id, f"play-by-play clock {clock!r} does not fit period {period}")
     start = (period - 1) * 720 if period <= 4 else 2880 + (period - 5) * 300
-    return float(start + length - left)
+    return round(start + length - left, 1)
 
 
 def timeline_from_actions(game_id: str, actions: Sequence[tuple[int, str, Any, Any]]) -> ScoreTimeline:

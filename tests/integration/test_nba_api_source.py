@@ -1,0 +1,325 @@
+"""NbaApiSource over real HTTP against the local fake stats server.
+
+The server replays recorded stats.nba.com responses where they exist (ScoreboardV3 of 2025-11-05,
+LeagueGameLog 2025-26 and 2018-19, ...) and builds same-shape responses from the offline archive
+otherwise, so every comparison below is between the live source's parsers and the archive.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from nba_predictions.config import EASTERN, ApiSettings
+from nba_predictions.errors import (
+    DateNotCoveredError,
+    FatalSourceError,
+    GameDataError,
+    RetryableSourceError,
+    SourceError,
+)
+from nba_predictions.season import Season
+from nba_predictions.sources.base import Source
+from nba_predictions.sources.cache import ResponseCache
+from nba_predictions.sources.http import HttpTransport, RetryPolicy
+from nba_predictions.sources.nba_api import NbaApiSource
+from tests.fakeserver import FakeStatsServer
+from tests.fakeserver.fixtures import archive_facts, fake_server  # noqa: F401 (pytest fixtures)
+
+TODAY = date(2026, 2, 22)  # the day after the last recorded 2025-26 game log entry
+RECORDED_DAY = date(2025, 11, 5)  # recorded ScoreboardV3, 11 final games
+BUILT_DAY = date(2024, 1, 15)  # MLK day: every response built from the archive
+
+
+@pytest.fixture
+def archive(archive_facts: Source | None) -> Source:  # noqa: F811
+    if archive_facts is None:
+        pytest.fail("the offline archive (nba_predictions.sources.archive) is required for these tests")
+    return archive_facts
+
+
+def make_source(
+    server: FakeStatsServer,
+    cache_dir: Path,
+    *,
+    timeout: float = 2.0,
+    retries: int = 3,
+    interval: float = 0.0,
+    today: date = TODAY,
+    now: datetime | None = None,
+    stats_url: str | None = None,
+    proxy: str | None = None,
+) -> NbaApiSource:
+    transport = HttpTransport(
+        timeout_seconds=timeout,
+        connect_timeout_seconds=min(timeout, 1.0),
+        min_interval_seconds=interval,
+        retry=RetryPolicy(retries=retries, backoff_base_seconds=0.05, backoff_cap_seconds=0.2),
+        proxy=proxy,
+    )
+    cache = ResponseCache(cache_dir, now=(lambda: now) if now else lambda: datetime(2026, 2, 22, 9, tzinfo=EASTERN))
+    return NbaApiSource(
+        stats_url=stats_url or server.stats_url,
+        cdn_url=server.cdn_url,
+        transport=transport,
+        cache=cache,
+        today=lambda: today,
+    )
+
+
+# --- same games and timelines as the archive ---------------------------------------------------
+
+
+@pytest.mark.parametrize("day", [RECORDED_DAY, BUILT_DAY])
+def test_same_games_and_timelines_as_the_archive(fake_server, archive, tmp_path, day):  # noqa: F811
+    source = make_source(fake_server, tmp_path)
+    games = source.completed_games(day)
+    expected = archive.completed_games(day)
+    assert len(games) == len(expected) == 11
+    assert games == expected  # ids, teams, final scores, lead changes, times tied, season id, status
+    for game, reference in zip(games, expected, strict=True):
+        assert source.score_timeline(game) == archive.score_timeline(reference)
+    # one scoreboard + one play-by-play per game; timelines come from memory afterwards
+    assert dict(fake_server.counts) == {"scoreboardv3": 1, "playbyplayv3": 11}
+
+
+def test_recorded_scoreboard_is_served_and_parsed(fake_server, archive, tmp_path):  # noqa: F811
+    games = make_source(fake_server, tmp_path).completed_games(RECORDED_DAY)
+    cle = next(g for g in games if g.game_id == "0022500171")
+    assert (cle.home_team_abbreviation, cle.away_team_abbreviation) == ("CLE", "PHI")
+    assert (cle.home_team_score, cle.away_team_score) == (132, 121)
+    assert cle.season_id == "22025"
+
+
+def test_offseason_date_has_no_games_and_is_not_cached(fake_server, tmp_path):  # noqa: F811
+    source = make_source(fake_server, tmp_path)
+    assert source.completed_games(date(2025, 7, 15)) == []
+    assert make_source(fake_server, tmp_path).completed_games(date(2025, 7, 15)) == []
+    assert fake_server.counts["scoreboardv3"] == 2  # an empty answer is never kept for good
+
+
+def test_future_date_is_not_covered(fake_server, tmp_path):  # noqa: F811
+    source = make_source(fake_server, tmp_path)
+    assert not source.covers(date(2026, 3, 1))
+    with pytest.raises(DateNotCoveredError):
+        source.completed_games(date(2026, 3, 1))
+    assert fake_server.total == 0
+
+
+def test_past_season_results_equal_the_archive_and_are_kept(fake_server, archive, tmp_path):  # noqa: F811
+    season = Season(2023)
+    results = make_source(fake_server, tmp_path).season_results(season)
+    assert list(results) == list(archive.season_results(season))
+    assert {r.season_type for r in results} == {"Regular Season", "Play-In", "Playoffs"}
+    assert fake_server.counts["leaguegamelog"] == 3
+    fake_server.reset_counts()
+    assert list(make_source(fake_server, tmp_path).season_results(season)) == list(results)
+    assert fake_server.total == 0
+
+
+def test_recorded_game_log_2018_19(fake_server, archive, tmp_path):  # noqa: F811
+    results = make_source(fake_server, tmp_path).season_results(Season(2018))
+    regular = [r for r in results if r.season_type == "Regular Season"]
+    assert len(regular) == 1230  # the recorded response (pbpstats), parsed
+    assert regular == [r for r in archive.season_results(Season(2018)) if r.season_type == "Regular Season"]
+
+
+def test_current_season_log_is_refreshed_once_a_day(fake_server, tmp_path):  # noqa: F811
+    morning = datetime(2026, 2, 22, 8, tzinfo=EASTERN)
+    results = make_source(fake_server, tmp_path, now=morning).season_results(Season(2025))
+    assert len(results) == 844  # the recorded 2025-26 log; regular season not over
+    assert dict(fake_server.counts) == {"leaguegamelog": 1}  # no play-in/playoff request yet
+    make_source(fake_server, tmp_path, now=morning.replace(hour=20)).season_results(Season(2025))
+    assert fake_server.counts["leaguegamelog"] == 1  # same day: from disk
+    make_source(fake_server, tmp_path, now=datetime(2026, 2, 23, 8, tzinfo=EASTERN),
+                today=date(2026, 2, 23)).season_results(Season(2025))
+    assert fake_server.counts["leaguegamelog"] == 2  # next day: fetched again
+
+
+# --- call budget ------------------------------------------------------------------------------
+
+
+def test_at_most_n_plus_3_calls_with_a_warm_season_cache_and_none_on_rerun(fake_server, archive, tmp_path):  # noqa: F811
+    day = BUILT_DAY
+    today = date(2024, 1, 16)
+    fake_server.today = today  # the 2023-24 log as it was that morning
+    now = datetime(2024, 1, 16, 6, tzinfo=EASTERN)
+    # warm the season cache: past seasons for head-to-head (kept for good)
+    for season in (Season(2019), Season(2020), Season(2021), Season(2022)):
+        make_source(fake_server, tmp_path, today=today, now=now).season_results(season)
+    fake_server.reset_counts()
+    # the daily run: scoreboard, N play-by-play, the current season's log(s), past seasons from disk
+    source = make_source(fake_server, tmp_path, today=today, now=now)
+    games = source.completed_games(day)
+    for season in (Season(2019), Season(2020), Season(2021), Season(2022), Season(2023)):
+        source.season_results(season)
+    for game in games:
+        source.score_timeline(game)
+    n = len(games)
+    assert n == 11
+    assert fake_server.total <= n + 3
+    assert dict(fake_server.counts) == {"scoreboardv3": 1, "playbyplayv3": n, "leaguegamelog": 1}
+    # a rerun for the same (final) date: nothing to fetch
+    fake_server.reset_counts()
+    rerun = make_source(fake_server, tmp_path, today=today, now=now.replace(hour=7))
+    assert rerun.completed_games(day) == games
+    assert [rerun.score_timeline(g) for g in games] == [source.score_timeline(g) for g in games]
+    rerun.season_results(Season(2023))
+    assert fake_server.total == 0
+
+
+# --- faults ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["500", "503", "429"])
+def test_retryable_status_is_retried_to_success(fake_server, archive, tmp_path, kind):  # noqa: F811
+    fake_server.inject("scoreboardv3", kind, times=2, retry_after="0" if kind == "429" else None)
+    games = make_source(fake_server, tmp_path).completed_games(BUILT_DAY)
+    assert games == archive.completed_games(BUILT_DAY)
+    assert fake_server.counts["scoreboardv3"] == 3
+
+
+def test_delay_past_the_timeout_is_retried_to_success(fake_server, archive, tmp_path):  # noqa: F811
+    game_id = archive.completed_games(BUILT_DAY)[3].game_id
+    fake_server.inject("playbyplayv3", "delay", times=1, seconds=2.0, GameID=game_id)
+    source = make_source(fake_server, tmp_path, timeout=0.4)
+    started = time.monotonic()
+    games = source.completed_games(BUILT_DAY)
+    assert time.monotonic() - started < 5
+    assert games == archive.completed_games(BUILT_DAY)
+    assert fake_server.counts["playbyplayv3"] == 12  # one timed out, retried
+
+
+def test_malformed_json_is_fatal_and_reported_clearly(fake_server, tmp_path):  # noqa: F811
+    fake_server.inject("scoreboardv3", "malformed", times=1)
+    with pytest.raises(FatalSourceError) as caught:
+        make_source(fake_server, tmp_path).completed_games(BUILT_DAY)
+    message = str(caught.value)
+    assert "scoreboardv3?GameDate=2024-01-15" in message and "not valid JSON" in message
+    assert "--source archive" in message and "\n" not in message
+    assert fake_server.counts["scoreboardv3"] == 1  # not retried
+
+
+def test_client_error_is_not_retried(fake_server, tmp_path):  # noqa: F811
+    fake_server.inject("scoreboardv3", "404", times=None)
+    with pytest.raises(FatalSourceError, match="HTTP 404"):
+        make_source(fake_server, tmp_path).completed_games(BUILT_DAY)
+    assert fake_server.counts["scoreboardv3"] == 1
+
+
+def test_persistent_5xx_gives_up_after_the_retries(fake_server, tmp_path):  # noqa: F811
+    fake_server.inject("scoreboardv3", "500", times=None)
+    with pytest.raises(RetryableSourceError, match=r"HTTP 500 -- gave up after 3 attempts.*--source archive"):
+        make_source(fake_server, tmp_path, retries=2).completed_games(BUILT_DAY)
+    assert fake_server.counts["scoreboardv3"] == 3
+
+
+def test_empty_scoreboard_is_not_kept(fake_server, archive, tmp_path):  # noqa: F811
+    fake_server.inject("scoreboardv3", "empty", times=1)
+    assert make_source(fake_server, tmp_path).completed_games(BUILT_DAY) == []
+    assert make_source(fake_server, tmp_path).completed_games(BUILT_DAY) == archive.completed_games(BUILT_DAY)
+
+
+def test_cdn_play_by_play_replaces_a_failing_play_by_play_v3(fake_server, archive, tmp_path):  # noqa: F811
+    expected = archive.completed_games(BUILT_DAY)
+    broken = expected[0]
+    fake_server.inject("playbyplayv3", "500", times=None, GameID=broken.game_id)
+    source = make_source(fake_server, tmp_path, retries=1)
+    assert source.completed_games(BUILT_DAY) == expected
+    assert source.score_timeline(broken) == archive.score_timeline(broken)
+    assert fake_server.counts["cdn:playbyplay"] == 1
+
+
+def test_one_failing_game_does_not_lose_the_others(fake_server, archive, tmp_path):  # noqa: F811
+    expected = archive.completed_games(BUILT_DAY)
+    broken = expected[5]
+    fake_server.inject("playbyplayv3", "empty", times=None, GameID=broken.game_id)
+    fake_server.inject("cdn:playbyplay", "malformed", times=None, gameId=broken.game_id)
+    source = make_source(fake_server, tmp_path)
+    games = source.completed_games(BUILT_DAY)
+    # still listed, with lead changes / times tied / attendance from BoxScoreSummaryV3
+    assert games == expected
+    assert fake_server.counts["boxscoresummaryv3"] == 1
+    for game, reference in zip(games, expected, strict=True):
+        if game.game_id == broken.game_id:
+            with pytest.raises(GameDataError) as caught:
+                source.score_timeline(game)
+            assert caught.value.game_id == broken.game_id
+            assert "PlayByPlayV3" in str(caught.value) and "CDN play-by-play" in str(caught.value)
+        else:
+            assert source.score_timeline(game) == archive.score_timeline(reference)
+    # the failure is remembered for the run: no second round of requests for the broken game
+    assert fake_server.counts["playbyplayv3"] == 11
+    # and nothing broken was cached: once the API is healthy the game is complete
+    fake_server.clear_faults()
+    healed = make_source(fake_server, tmp_path)
+    assert healed.score_timeline(broken) == archive.score_timeline(broken)
+
+
+def test_game_without_play_by_play_or_summary_is_skipped(fake_server, archive, tmp_path):  # noqa: F811
+    expected = archive.completed_games(BUILT_DAY)
+    broken = expected[2]
+    fake_server.inject("playbyplayv3", "404", times=None, GameID=broken.game_id)
+    fake_server.inject("cdn:playbyplay", "404", times=None, gameId=broken.game_id)
+    fake_server.inject("boxscoresummaryv3", "404", times=None, GameID=broken.game_id)
+    games = make_source(fake_server, tmp_path).completed_games(BUILT_DAY)
+    assert games == [g for g in expected if g.game_id != broken.game_id]
+
+
+# --- unreachable API, headers, spacing, proxy -----------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/stats", "http://stats.nba.invalid/stats"])
+def test_unreachable_api_fails_fast_with_one_line(fake_server, tmp_path, url):  # noqa: F811
+    source = make_source(fake_server, tmp_path, stats_url=url)
+    started = time.monotonic()
+    with pytest.raises(SourceError) as caught:
+        source.completed_games(BUILT_DAY)
+    assert time.monotonic() - started < 5
+    message = str(caught.value)
+    assert "cannot connect" in message and "--source archive" in message and "\n" not in message
+
+
+def test_api_that_never_answers_fails_within_the_bound(fake_server, tmp_path):  # noqa: F811
+    fake_server.inject("scoreboardv3", "delay", times=None, seconds=3.0)
+    source = make_source(fake_server, tmp_path, timeout=0.3, retries=2)
+    bound = source.transport.worst_case_seconds()
+    started = time.monotonic()
+    with pytest.raises(RetryableSourceError, match="read timeout.*gave up after 3 attempts.*--source archive"):
+        source.completed_games(BUILT_DAY)
+    assert time.monotonic() - started <= bound + 0.5
+    assert fake_server.counts["scoreboardv3"] == 3
+
+
+def test_required_headers_are_sent(fake_server, tmp_path):  # noqa: F811
+    bare = HttpTransport(timeout_seconds=1, min_interval_seconds=0, headers={"User-Agent": ""})
+    with pytest.raises(FatalSourceError, match="HTTP 403"):
+        bare.get_json(f"{fake_server.stats_url}/scoreboardv3", {"GameDate": "2024-01-15", "LeagueID": "00"})
+    ok = HttpTransport(timeout_seconds=1, min_interval_seconds=0)
+    assert ok.get_json(f"{fake_server.stats_url}/scoreboardv3", {"GameDate": "2025-07-15", "LeagueID": "00"})[
+        "scoreboard"]["games"] == []
+
+
+def test_minimum_interval_between_calls(fake_server, tmp_path):  # noqa: F811
+    source = make_source(fake_server, tmp_path, interval=0.15)
+    started = time.monotonic()
+    source.completed_games(BUILT_DAY)  # 12 calls
+    assert time.monotonic() - started >= 11 * 0.15
+
+
+def test_requests_go_through_the_configured_proxy(fake_server, archive, tmp_path):  # noqa: F811
+    # stats.nba.com is unreachable here: the answers can only come through the proxy (the fake server)
+    source = make_source(fake_server, tmp_path, stats_url="http://stats.nba.com/stats", proxy=fake_server.url)
+    assert source.completed_games(BUILT_DAY) == archive.completed_games(BUILT_DAY)
+
+
+def test_default_settings_are_polite():
+    source = NbaApiSource.from_settings(ApiSettings())
+    assert source.stats_url == "https://stats.nba.com/stats"
+    assert source.transport.min_interval_seconds >= 0.6
+    assert source.transport.retry.retries == 4
+    headers = {k.lower() for k in source.transport.headers}
+    assert {"referer", "user-agent"} <= headers
