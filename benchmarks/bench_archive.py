@@ -107,7 +107,7 @@ def main() -> int:
 
     print(f"archive file: {ArchiveSource().path.stat().st_size / 1e6:.1f} MB")
     print(f"one date ({day}, {n_date} games, timelines + contexts): {t_date * 1000:.1f} ms")
-    print(f"whole season {season} bulk ({n_bulk} games with timelines + contexts): {t_bulk:.3f} s "
+    print(f"whole season {season} bulk ({n_bulk} games, {n_timelines} timelines, {n_bulk} contexts): {t_bulk:.3f} s "
           f"= {t_bulk / n_bulk * 1000:.2f} ms per game")
     print(f"whole season {season} date by date via Source protocol ({n_loop} games): {t_loop:.3f} s "
           f"= {t_loop / n_loop * 1000:.2f} ms per game; ratio per-date / bulk = {t_loop / t_bulk:.2f}")
