@@ -35,6 +35,8 @@ ENVIRONMENT = {
     "NBA_API_RETRIES": ("4", "retries of a call that timed out or got 429/5xx"),
     "NBA_API_PROXY": ("", "HTTP(S) proxy for stats.nba.com, e.g. http://host:port"),
     "NBA_API_CACHE_DIR": ("data/cache", "on-disk cache of API responses that cannot change"),
+    "NBA_API_STATS_URL": ("", "base URL of the stats API; empty = https://stats.nba.com/stats (tests point it at a local fake server)"),
+    "NBA_API_CDN_URL": ("", "base URL of the live CDN feeds; empty = https://cdn.nba.com/static/json/liveData"),
     "RATING_GOOD_THRESHOLD": ("80", "ratings at or above this are 'good'"),
     "RATING_MEDIOCRE_THRESHOLD": ("60", "ratings at or above this (and below good) are 'mediocre'"),
 }
@@ -72,6 +74,8 @@ class ApiSettings:
     retries: int = 4
     proxy: str | None = None
     cache_dir: Path = Path("data/cache")
+    stats_url: str | None = None  # None = the real stats.nba.com
+    cdn_url: str | None = None  # None = the real live CDN
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,8 @@ class Settings:
             retries=int(_number("NBA_API_RETRIES", env.get("NBA_API_RETRIES", "4"), int)),
             proxy=proxy,
             cache_dir=Path(env.get("NBA_API_CACHE_DIR", "data/cache")),
+            stats_url=env.get("NBA_API_STATS_URL") or None,
+            cdn_url=env.get("NBA_API_CDN_URL") or None,
         )
         target = flags.get("date")
         return cls(

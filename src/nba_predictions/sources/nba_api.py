@@ -415,8 +415,8 @@ class NbaApiSource:
         ``settings.cdn_url`` when :class:`ApiSettings` has them, else stats.nba.com and cdn.nba.com."""
         return cls(
             settings,
-            stats_url=stats_url or getattr(settings, "stats_url", None) or DEFAULT_STATS_URL,
-            cdn_url=cdn_url or getattr(settings, "cdn_url", None) or DEFAULT_CDN_URL,
+            stats_url=stats_url or settings.stats_url or DEFAULT_STATS_URL,
+            cdn_url=cdn_url or settings.cdn_url or DEFAULT_CDN_URL,
         )
 
     @property
