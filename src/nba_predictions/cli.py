@@ -95,6 +95,8 @@ def _setup_logging(level: str, quiet: bool) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(logging.WARNING if quiet else getattr(logging, level))
+    # Alembic narrates every migration plugin at INFO; its news matters only when debugging.
+    logging.getLogger("alembic").setLevel(logging.DEBUG if level == "DEBUG" and not quiet else logging.WARNING)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -112,7 +114,14 @@ def _check_run_args(args: argparse.Namespace) -> tuple[str, str]:
     if args.until_step and args.until_step != "storage" and not args.output:
         raise UsageError(f"--output is required when using --until-step {args.until_step}")
     start = args.from_step or "collection"
-    end = args.until_step or "storage"
+    # As in the spec's examples, `--from-step X --output F` runs X alone and writes its document;
+    # without --output a resumed run goes on through storage.
+    if args.until_step:
+        end = args.until_step
+    elif args.from_step and args.output and args.from_step != "storage":
+        end = args.from_step
+    else:
+        end = "storage"
     if STEPS.index(start) > STEPS.index(end):
         raise UsageError(f"--from-step {start} comes after --until-step {end}: nothing to run")
     if args.input and args.output and args.input == args.output and args.input != "-":

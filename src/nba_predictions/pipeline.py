@@ -212,7 +212,7 @@ class Pipeline:
 
         result = store_predictions(doc, self.settings.database_url, force=self.settings.force,
                                    backup=self._backup_settings())
-        summary.saved = result.saved
+        summary.saved = result.saved + result.updated  # re-rated with --force count as saved
         summary.skipped = result.skipped
         return doc
 
