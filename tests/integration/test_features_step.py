@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,10 @@ from hypothesis import strategies as st
 from nba_predictions import features as ft
 from nba_predictions import timeline as tl
 from nba_predictions.domain import GameContext, GameRecord, HeadToHead, ScoreTimeline, game_length_seconds
+from nba_predictions.history import load_history
 from nba_predictions.schemas import ALL_FEATURES, CollectedGame
-from nba_predictions.steps.features import build_features, timeline_feature_arrays
+from nba_predictions.sources.archive import ArchiveSource
+from nba_predictions.steps.features import build_features, season_feature_table, timeline_feature_arrays
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "timelines"
 GAME_IDS = ["0022200552", "0022300001", "0022300061", "0042300155"]
@@ -110,3 +113,123 @@ def test_vectorised_timeline_features_of_real_games() -> None:
     assert arrays["times_tied"].tolist() == [3, 4, 1, 10]
     assert arrays["clutch_seconds"].tolist() == [443, 269, 0, 300]
     assert set(arrays) == set(ALL_FEATURES) - {"diff_ranks", "inter_conference", "scores_diff", "position_score", "rivalry_score"}
+
+
+# --- Through the packaged archive: real contexts, computed by hand -----------------------------
+
+@pytest.fixture(scope="module")
+def archive() -> ArchiveSource:
+    return ArchiveSource()
+
+
+def spec_format(records: list[GameRecord]) -> list[CollectedGame]:
+    """Games as in a collected_games.json in exactly the spec's format (no extras)."""
+    return [CollectedGame(**r.model_dump()) for r in records]
+
+
+def archive_game(archive: ArchiveSource, day: date, game_id: str) -> GameRecord:
+    return next(r for r in archive.completed_games(day) if r.game_id == game_id)
+
+
+def test_overtime_game_from_a_spec_format_document(archive: ArchiveSource) -> None:
+    record = archive_game(archive, date(2023, 1, 2), "0022200552")  # CLE 145-134 CHI, one overtime
+    (f,), skipped = build_features(spec_format([record]), archive)
+    assert skipped == []
+    # East before 2023-01-02 (from the results of 2022-23 up to 2023-01-01): 1 BOS 26-11, 2 BKN 24-12,
+    # 3 MIL 23-13, 4 CLE 23-14, 5 PHI 21-14, 6 IND 20-17, 7 MIA 19-18, 8 NYK 19-18, 9 ATL 17-19,
+    # 10 WAS 17-21, 11 CHI 16-20, 12 TOR 16-20 (level with CHI: team id 1610612741 < 1610612761), ...
+    assert (f.features.diff_ranks, f.features.position_score) == (11 - 4, round(2 - (4 + 11) / 15, 6)) == (7, 1.0)
+    # CLE-CHI from 2018-01-02 to 2023-01-01: no playoff games; 18 regular-season games, decided by
+    # 5, 1, 20, 16, 3, 6, 2, 12, 5, 9, 10, 16, 23, 13, 10, 4, 32, 1 -> 11 by <= 10 points.
+    assert f.features.rivalry_score == round(0.3 * 11 / 18, 6) == 0.183333
+    assert f.features.inter_conference == 0
+    # Timeline features as in the hand computation of tests/unit/test_timeline.py; the line score
+    # and box score of the recorded BoxScoreSummaryV2 (130-130 after regulation, 1 lead change,
+    # 3 times tied, largest lead 21) agree.
+    assert f.features.scores_diff == 11
+    assert (f.features.competitive_seconds, f.features.clutch_seconds) == (1100, 443)
+    assert (f.features.lead_changes, f.features.times_tied, f.features.largest_lead) == (1, 3, 21)
+    assert (f.features.overtime_periods, f.features.comeback_points) == (1, 21)
+
+
+def test_early_season_game_takes_last_seasons_final_ranks(archive: ArchiveSource) -> None:
+    record = archive_game(archive, date(2023, 10, 24), "0022300061")  # DEN 119-107 LAL, opening night
+    (f,), skipped = build_features(spec_format([record]), archive)
+    assert skipped == []
+    # Nobody has played in 2023-24 yet: final 2022-23 West table, DEN 1st (53-29), LAL 7th (43-39,
+    # behind LAC and GSW at 44-38, ahead of MIN and NOP at 42-40).
+    assert f.features.diff_ranks == 7 - 1 == 6
+    assert f.features.position_score == round(2 - (1 + 7) / 15, 6) == 1.466667
+    # DEN-LAL from 2018-10-24 to 2023-10-23: playoffs 2020 WCF (5) + 2023 WCF (4) = 9; regular season
+    # 17 games, decided by <= 10: 7 (2018-10-25), 9, 4, 3, 4, 5 -> 6.
+    assert f.features.rivalry_score == round(0.7 * 9 + 0.3 * 6 / 17, 6) == 6.405882
+    assert (f.features.scores_diff, f.features.competitive_seconds, f.features.lead_changes) == (12, 543, 1)
+
+
+def test_playoff_rematch_has_a_rivalry_score(archive: ArchiveSource) -> None:
+    record = archive_game(archive, date(2024, 4, 29), "0042300155")  # DEN 108-106 LAL, round 1 game 5
+    (f,), skipped = build_features(spec_format([record]), archive)
+    assert skipped == []
+    # Final 2023-24 regular season (play-in games do not count): DEN 1st at 57-25 (level with OKC;
+    # win pct, wins, then team id 1610612743 < 1610612760), LAL 8th at 47-35.
+    assert (f.features.diff_ranks, f.features.position_score) == (8 - 1, round(2 - 9 / 15, 6)) == (7, 1.4)
+    # Playoff meetings from 2019-04-29: 2020 WCF 5 + 2023 WCF 4 + games 1-4 of this series = 13;
+    # regular season 17, close 7 (9, 4, 3, 4, 5, 8, 10 points): 0.7 x 13 + 0.3 x 7/17.
+    assert f.features.rivalry_score == round(9.1 + 2.1 / 17, 6) == 9.223529
+    assert (f.features.competitive_seconds, f.features.lead_changes, f.features.times_tied) == (2274, 16, 10)
+
+
+def test_spec_format_document_equals_one_with_extras(archive: ArchiveSource) -> None:
+    from nba_predictions.steps.collection import collect_games
+
+    day = date(2024, 1, 15)
+    with_extras, collection_skipped, _ = collect_games(archive, day)
+    assert collection_skipped == [] and len(with_extras) == 11
+    from_extras, skipped_a = build_features(with_extras, None)
+    fetched, skipped_b = build_features(spec_format([g.record() for g in with_extras]), archive)
+    assert skipped_a == skipped_b == []
+    assert from_extras == fetched
+
+
+def test_spec_format_document_loads_history_once(archive: ArchiveSource, monkeypatch: pytest.MonkeyPatch) -> None:
+    import nba_predictions.history as history
+
+    calls = []
+
+    def counting(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        calls.append(args[1:])
+        return load_history(*args, **kwargs)
+
+    monkeypatch.setattr(history, "load_history", counting)
+    records = archive.completed_games(date(2024, 1, 15)) + archive.completed_games(date(2024, 1, 16))
+    featured, _ = build_features(spec_format(records), archive)
+    assert len(featured) == len(records) > 11
+    assert calls == [(date(2024, 1, 15), date(2024, 1, 16))]
+
+
+def test_truncated_play_by_play_in_the_archive_is_skipped(archive: ArchiveSource) -> None:
+    records = archive.completed_games(date(2023, 12, 4))
+    assert "0022301202" in [r.game_id for r in records]
+    featured, skipped = build_features(spec_format(records), archive)
+    assert [s.game_id for s in skipped] == ["0022301202"]
+    assert "truncated" in skipped[0].reason
+    assert len(featured) == len(records) - 1
+
+
+def test_season_table_equals_the_step_game_by_game(archive: ArchiveSource) -> None:
+    first, last = date(2023, 10, 24), date(2024, 6, 17)  # the whole 2023-24 season, playoffs included
+    history = load_history(archive, first, last)
+    table = season_feature_table(archive, first, last, history=history)
+    assert table.matrix.shape == (len(table.game_ids), len(ALL_FEATURES))
+    # 1,230 regular-season games + 6 play-in + 82 playoff games; the play-in games have no
+    # play-by-play and one game's play-by-play is truncated.
+    skipped = {s.game_id for s in table.skipped}
+    assert len(table) + len(skipped) == 1230 + 6 + 82
+    assert "0022301202" in skipped and sum(g.startswith("005") for g in skipped) == 6 and len(skipped) == 7
+    featured, step_skipped = build_features(spec_format(table.records), archive)
+    assert step_skipped == []
+    assert [f.game_id for f in featured] == table.game_ids
+    for row, f in zip(table.matrix.tolist(), featured):
+        assert row == f.features.vector(), f.game_id
+    i = table.game_ids.index("0042300155")
+    assert table.matrix[i].tolist()[:7] == [7, 0, 2, 1.4, 2274, 16, 9.223529]

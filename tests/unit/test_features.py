@@ -113,14 +113,15 @@ def test_early_season_game_0022300061() -> None:
 
 def test_playoff_rematch_0042300155() -> None:
     record, timeline = load("0042300155")  # DEN 108-106 LAL, 2024-04-29, first round game 5
-    # Final 2023-24 West ranks: DEN 2nd (57-25, behind OKC on the tie-break), LAL 8th (47-35).
+    # Final 2023-24 West ranks: DEN 1st (57-25, level with OKC; the project's rule - win pct, wins,
+    # team id - puts DEN's 1610612743 before OKC's 1610612760), LAL 8th (47-35).
     # Meetings in [2019-04-29, 2024-04-29): playoffs 2020 WCF 5 + 2023 WCF 4 + games 1-4 of this
     # series 4 = 13; regular season 17, decided by <= 10: 9, 4, 3, 4, 5, 8, 10 -> 7.
-    ctx = context("West", "West", 2, 8, playoff=13, regular=17, close=7)
+    ctx = context("West", "West", 1, 8, playoff=13, regular=17, close=7)
     f = ft.game_features(record, timeline, ctx)
     assert f.rivalry_score == round(0.7 * 13 + 0.3 * 7 / 17, 6) == round(9.1 + 0.123529, 6) == 9.223529
-    assert f.diff_ranks == 6
-    assert f.position_score == round(2 - 10 / 15, 6) == 1.333333
+    assert f.diff_ranks == 8 - 1 == 7
+    assert f.position_score == round(2 - (1 + 8) / 15, 6) == 1.4
     assert f.scores_diff == 2
     assert f.competitive_seconds == 2274
     assert (f.lead_changes, f.times_tied) == (16, 10)

@@ -46,7 +46,7 @@ class BulkSource(Protocol):
 
     def games_between(self, first: date, last: date) -> list[GameRecord]: ...
 
-    def timelines(self, game_ids: Iterable[str]) -> dict[str, ScoreTimeline]: ...
+    def timelines(self, game_ids: Iterable[str], *, skip_unavailable: bool = False) -> dict[str, ScoreTimeline]: ...
 
 
 def _skip(game_id: str, reason: str) -> SkippedGame:
@@ -138,14 +138,13 @@ def _records_between(source: Source, first: date, last: date) -> list[GameRecord
 
 
 def _timelines_of(source: Source, records: Sequence[GameRecord]) -> tuple[dict[str, ScoreTimeline], list[SkippedGame]]:
-    if isinstance(source, BulkSource):
-        bulk = dict(source.timelines([r.game_id for r in records]))
-        absent = [_skip(r.game_id, f"game {r.game_id}: no score timeline in the {source.name} source")
-                  for r in records if r.game_id not in bulk]
-        return bulk, absent
     found: dict[str, ScoreTimeline] = {}
+    pending: Sequence[GameRecord] = records
+    if isinstance(source, BulkSource):
+        found = dict(source.timelines([r.game_id for r in records], skip_unavailable=True))
+        pending = [r for r in records if r.game_id not in found]  # asked again, one by one, for the reason
     missing: list[SkippedGame] = []
-    for record in records:
+    for record in pending:
         try:
             found[record.game_id] = source.score_timeline(record)
         except GameDataError as exc:
