@@ -1,0 +1,183 @@
+"""Load the rating model (XGBoost JSON) and its metadata, and check them against each other.
+
+A model is two files side by side: ``<name>.json`` (XGBoost's own JSON format, written by
+``Booster.save_model``; no pickle anywhere) and ``<name>_meta.json`` (:class:`ModelMetadata`:
+feature names in order, model version, seasons, label reference quantiles, metrics).  The
+metadata records the SHA-256 of the model file, so a truncated, edited or mismatched model file
+is caught before it produces a single rating.
+
+Every failure is a :class:`~nba_predictions.errors.ModelError` whose one-line message names the
+file and the fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import ModelError
+
+logger = logging.getLogger(__name__)
+
+FILES_DIR = Path(__file__).resolve().parent / "files"
+MODEL_FILE = "model.json"
+META_SUFFIX = "_meta.json"
+META_SCHEMA_VERSION = "1.0"
+RETRAIN_HINT = "retrain with 'nba-predictions train --output-dir DIR' and pass --model DIR/model.json, or unset NBA_MODEL_PATH to use the shipped model"
+
+
+def default_model_path() -> Path:
+    """The model shipped in the package."""
+    return FILES_DIR / MODEL_FILE
+
+
+def meta_path_for(model_path: Path) -> Path:
+    """``model.json`` -> ``model_meta.json`` in the same folder."""
+    return model_path.with_name(model_path.stem + META_SUFFIX)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SeasonMetrics(_Strict):
+    season: str
+    games: int = Field(ge=0)
+    spearman: float
+    mae: float
+    baseline_spearman: float
+    baseline_mae: float
+
+
+class LabelInfo(_Strict):
+    definition: str
+    win_probability: dict[str, float | str]
+    reference_quantiles: list[float] = Field(min_length=2)
+
+
+class ModelMetadata(_Strict):
+    """``model_meta.json``."""
+
+    schema_version: Literal["1.0"] = META_SCHEMA_VERSION
+    model_version: str = Field(min_length=1)
+    model_file: str
+    model_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    xgboost_version: str
+    feature_names: list[str] = Field(min_length=1)
+    target: str
+    train_seasons: list[str]
+    test_seasons: list[str]
+    training: dict[str, Any]
+    label: LabelInfo
+    metrics: list[SeasonMetrics]
+    details: dict[str, Any] = Field(default_factory=dict, description="everything else the training run reports")
+
+
+@dataclass
+class LoadedModel:
+    """A booster with its metadata, ready for :func:`nba_predictions.steps.prediction.predict_games`."""
+
+    booster: Any  # xgboost.Booster (typed loosely: xgboost is imported lazily)
+    metadata: ModelMetadata
+    path: Path
+
+    @property
+    def version(self) -> str:
+        return self.metadata.model_version
+
+    @property
+    def feature_names(self) -> list[str]:
+        return list(self.metadata.feature_names)
+
+    def check_features(self, names: Sequence[str]) -> None:
+        """Raise :class:`ModelError` unless ``names`` are the model's features in the model's order."""
+        expected = self.feature_names
+        if list(names) == expected:
+            return
+        missing = [n for n in expected if n not in names]
+        extra = [n for n in names if n not in expected]
+        if missing or extra:
+            detail = f"missing {missing}" if missing else ""
+            detail += ("; " if missing and extra else "") + (f"unexpected {extra}" if extra else "")
+        else:
+            detail = f"same names in another order: model {expected}, features {list(names)}"
+        raise ModelError(
+            f"model {self.path} (version {self.version}) does not match the features document ({detail}): "
+            f"rebuild the features with this version of nba-predictions or {RETRAIN_HINT}"
+        )
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ModelError(f"{what} {path} not found: {RETRAIN_HINT}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{what} {path} cannot be read ({exc}): {RETRAIN_HINT}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"{what} {path} is not valid JSON ({exc.msg} at line {exc.lineno}): the file is corrupt; {RETRAIN_HINT}") from None
+
+
+def read_metadata(meta_path: Path) -> ModelMetadata:
+    raw = _read_json(meta_path, "model metadata")
+    try:
+        return ModelMetadata.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise ModelError(
+            f"model metadata {meta_path} is invalid at {where}: {first['msg']} ({exc.error_count()} problem(s)); {RETRAIN_HINT}"
+        ) from None
+
+
+def load_model(path: Path | None = None) -> LoadedModel:
+    """Load ``path`` (default: the shipped model) and its ``*_meta.json``; verify they belong together."""
+    model_path = Path(path) if path is not None else default_model_path()
+    meta_path = meta_path_for(model_path)
+    if model_path.suffix != ".json":
+        raise ModelError(f"model file {model_path} must be an XGBoost JSON model ending in .json: {RETRAIN_HINT}")
+    try:
+        data = model_path.read_bytes()
+    except FileNotFoundError:
+        raise ModelError(f"model file {model_path} not found: {RETRAIN_HINT}") from None
+    except OSError as exc:
+        raise ModelError(f"model file {model_path} cannot be read ({exc}): {RETRAIN_HINT}") from None
+    metadata = read_metadata(meta_path)
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != metadata.model_sha256:
+        raise ModelError(
+            f"model file {model_path} does not match its metadata {meta_path.name} (SHA-256 {digest[:12]}, expected "
+            f"{metadata.model_sha256[:12]}): the file is corrupt or from another training run; {RETRAIN_HINT}"
+        )
+    try:
+        import xgboost
+    except ImportError:
+        raise ModelError("xgboost is not installed: pip install -r requirements-prediction.txt") from None
+    booster = xgboost.Booster()
+    try:
+        booster.load_model(bytearray(data))
+    except xgboost.core.XGBoostError as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "unknown error"
+        raise ModelError(f"model file {model_path} is not a loadable XGBoost model ({reason}): {RETRAIN_HINT}") from None
+    model = LoadedModel(booster=booster, metadata=metadata, path=model_path)
+    if booster.feature_names is not None and list(booster.feature_names) != model.feature_names:
+        raise ModelError(
+            f"model file {model_path} was trained on features {list(booster.feature_names)} but {meta_path.name} "
+            f"lists {model.feature_names}: {RETRAIN_HINT}"
+        )
+    if booster.num_features() != len(model.feature_names):
+        raise ModelError(
+            f"model file {model_path} expects {booster.num_features()} features but {meta_path.name} lists "
+            f"{len(model.feature_names)}: {RETRAIN_HINT}"
+        )
+    logger.debug("loaded model %s version %s (%d features)", model_path, model.version, len(model.feature_names))
+    return model
