@@ -289,3 +289,14 @@ def test_neutral_site_and_designated_home(source: ArchiveSource) -> None:
 def test_attendance_null_where_unknown(source: ArchiveSource) -> None:
     assert {g.attendance for g in source.completed_games(date(2024, 1, 15))} == {None}
     assert all(g.attendance and g.attendance > 10_000 for g in source.completed_games(date(2019, 1, 15)))
+
+
+def test_bulk_timelines_skip_unavailable_games_and_say_why(source: ArchiveSource) -> None:
+    ids = ["0022300555", "0021301006", "0052000101", "0099999999"]
+    assert list(source.timelines(ids)) == ["0022300555"]
+    problems = source.timeline_problems(ids)
+    assert set(problems) == {"0021301006", "0052000101", "0099999999"}
+    assert "truncated" in problems["0021301006"] and "play-in" in problems["0052000101"]
+    with pytest.raises(GameDataError) as err:
+        source.timelines(ids, skip_unavailable=False)
+    assert err.value.game_id == "0021301006"

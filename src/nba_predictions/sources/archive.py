@@ -254,24 +254,14 @@ class ArchiveSource:
         except (ValueError, zlib.error, struct.error) as exc:
             raise GameDataError(game_id, f"the archive's score timeline is unreadable ({exc}); rebuild the archive") from exc
 
-    def _status(self, game_id: str) -> tuple[str, str]:
-        rows = self._query("SELECT timeline_status, season_type FROM games WHERE game_id = ?", (game_id,))
-        if not rows:
-            raise GameDataError(game_id, "not in the offline archive; try --source nba_api")
-        return rows[0]
-
     def score_timeline(self, game: GameRecord | str) -> ScoreTimeline:
         """Score after every change of score.  Raises ``GameDataError`` for a game without a
         usable timeline (no play-by-play, or truncated play-by-play)."""
         game_id = game if isinstance(game, str) else game.game_id
-        return self.timelines([game_id])[game_id]
+        return self.timelines([game_id], skip_unavailable=False)[game_id]
 
-    def timelines(self, game_ids: Iterable[str], *, skip_unavailable: bool = False) -> dict[str, ScoreTimeline]:
-        """Timelines of many games in one query per 900 ids.
-
-        Unavailable games raise ``GameDataError`` (the first one found), or are left out of the
-        result with ``skip_unavailable=True``.
-        """
+    def timeline_problems(self, game_ids: Iterable[str]) -> dict[str, str]:
+        """``{game_id: why it has no usable timeline}`` for those of ``game_ids`` without one."""
         ids = list(dict.fromkeys(game_ids))
         status: dict[str, tuple[str, str]] = {}
         for chunk in _chunks(ids, 900):
@@ -280,24 +270,32 @@ class ArchiveSource:
                 f"SELECT game_id, timeline_status, season_type FROM games WHERE game_id IN ({marks})", chunk
             ):
                 status[gid] = (st, stype)
-        wanted = []
+        problems: dict[str, str] = {}
         for gid in ids:
             if gid not in status:
-                if skip_unavailable:
-                    continue
-                raise GameDataError(gid, "not in the offline archive; try --source nba_api")
-            st, stype = status[gid]
-            if st == "truncated":
-                if skip_unavailable:
-                    continue
-                raise GameDataError(
-                    gid, "the archive's play-by-play is truncated (it does not reach the final score); try --source nba_api"
+                problems[gid] = "not in the offline archive; try --source nba_api"
+            elif status[gid][0] == "truncated":
+                problems[gid] = (
+                    "the archive's play-by-play is truncated (it does not reach the final score); try --source nba_api"
                 )
-            if st == "missing":
-                if skip_unavailable:
-                    continue
-                raise GameDataError(gid, f"{_MISSING_REASONS[stype]}; try --source nba_api")
-            wanted.append(gid)
+            elif status[gid][0] == "missing":
+                problems[gid] = f"{_MISSING_REASONS[status[gid][1]]}; try --source nba_api"
+        return problems
+
+    def timelines(self, game_ids: Iterable[str], *, skip_unavailable: bool = True) -> dict[str, ScoreTimeline]:
+        """Timelines of many games in one query per 900 ids (the bulk accessor for training,
+        backfills and the features step).
+
+        Games without a usable timeline are left out of the result (ask
+        :meth:`timeline_problems` why), or raise ``GameDataError`` for the first of them with
+        ``skip_unavailable=False``.
+        """
+        ids = list(dict.fromkeys(game_ids))
+        problems = self.timeline_problems(ids)
+        if problems and not skip_unavailable:
+            gid = next(iter(problems))
+            raise GameDataError(gid, problems[gid])
+        wanted = [gid for gid in ids if gid not in problems]
         blobs = self._blobs(wanted)
         return {gid: self._timeline(gid, *blobs[gid]) for gid in wanted}
 
