@@ -175,3 +175,31 @@ def test_validate_fails_on_a_corrupt_model(run_cli, tmp_path):
     result = run_cli("--validate", "--date", DAY, "--model", str(bad))
     assert result.returncode == 1
     assert "[FAIL] model" in result.stdout
+
+
+def test_live_source_through_the_fake_server_matches_the_archive(run_cli, tmp_path):
+    """`--source nba_api` over real HTTP to a local fake stats server (responses of the real
+    endpoints' shape, built from the archive) gives the archive's games and features."""
+    from nba_predictions.sources.archive import ArchiveSource
+    from tests.fakeserver.server import FakeStatsServer
+
+    archive = run_cli("--date", DAY, "--source", "archive", "--until-step", "features", "--output", "archive.json")
+    assert archive.returncode == 0, archive.stderr
+    with FakeStatsServer(ArchiveSource()) as server:
+        live = run_cli("--date", DAY, "--source", "nba_api", "--until-step", "features", "--output", "live.json",
+                       env={"NBA_API_STATS_URL": server.stats_url, "NBA_API_CDN_URL": server.cdn_url,
+                            "NBA_API_MIN_INTERVAL": "0", "NBA_API_CACHE_DIR": str(tmp_path / "cache")})
+    assert live.returncode == 0, live.stderr
+    a, b = _load(tmp_path / "archive.json"), _load(tmp_path / "live.json")
+    assert b["metadata"]["source"] == "nba_api"
+    strip = lambda g: {**g, "raw_data": {**g["raw_data"], "attendance": None}}  # noqa: E731 - only the archive knows it
+    assert [strip(g) for g in b["games"]] == [strip(g) for g in a["games"]]
+
+
+def test_unreachable_live_api_fails_fast_with_a_hint(run_cli):
+    result = run_cli("--date", DAY, "--source", "nba_api", "--until-step", "collection", "--output", "c.json",
+                     env={"NBA_API_STATS_URL": "http://127.0.0.1:9/stats", "NBA_API_RETRIES": "1",
+                          "NBA_API_MIN_INTERVAL": "0"})
+    assert result.returncode == 1
+    errors = [l for l in result.stderr.splitlines() if l.startswith("nba-predictions: error:")]
+    assert len(errors) == 1 and "--source archive" in errors[0]
