@@ -246,3 +246,29 @@ def test_features_valid_and_symmetric(game: tuple[GameRecord, ScoreTimeline, Gam
     assert f.lead_changes <= len(game[1].events) and f.times_tied <= len(game[1].events)
     # Every feature is symmetric in home and away.
     assert ft.game_features(*swap(*game)) == f
+
+
+@given(games(), st.integers(1, 5))
+def test_a_truncated_timeline_is_skipped_with_a_reason(game: tuple[GameRecord, ScoreTimeline, GameContext], cut: int) -> None:
+    from nba_predictions.schemas import CollectedGame
+    from nba_predictions.steps.features import build_features
+
+    record, timeline, ctx = game
+    # Drop the last `cut` scoring events: the feed stops before the final score.
+    short = ScoreTimeline(periods=timeline.periods, events=timeline.events[:-cut])
+    with pytest.raises(GameDataError):
+        ft.game_features(record, short, ctx)
+    good = CollectedGame(**record.model_dump(), score_timeline=timeline, context=ctx)
+    bad = CollectedGame(**{**record.model_dump(), "game_id": "0022300002"}, score_timeline=short, context=ctx)
+    featured, skipped = build_features([bad, good], None)
+    assert [f.game_id for f in featured] == ["0022300001"]
+    assert [s.game_id for s in skipped] == ["0022300002"] and skipped[0].reason.startswith("game 0022300002: ")
+
+
+def test_features_modules_do_not_import_numpy() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, nba_predictions.features, nba_predictions.timeline, nba_predictions.steps.features; "
+            "sys.exit('numpy' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
