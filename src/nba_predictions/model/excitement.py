@@ -119,5 +119,5 @@ class LabelScale:
         x = np.asarray(ei, dtype=float)
         # Ties among the quantiles (possible in tiny samples) -> use the middle of the tied run.
         lo = np.interp(x, q, levels, left=0.0, right=100.0)
-        hi = -np.interp(-x, -q[::-1], -levels[::-1], left=-0.0, right=-100.0)
+        hi = -np.interp(-x, -q[::-1], -levels[::-1], left=-100.0, right=-0.0)
         return (lo + hi) / 2.0

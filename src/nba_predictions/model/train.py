@@ -29,6 +29,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,11 @@ def load_training_data(source: Any, seasons: Sequence[Season] | None = None) -> 
     from ..steps.features import season_feature_table
 
     first, last = source.coverage()
+    if seasons is not None:
+        # Calendar bounds wide enough for any season (the 2019-20 playoffs ran into October 2020);
+        # rows are then kept by the season in their game id.
+        first = max(first, date(min(seasons).start_year, 9, 1))
+        last = min(last, date(max(seasons).start_year + 1, 10, 31))
     table = season_feature_table(source, first, last)
     keep = [i for i, g in enumerate(table.game_ids) if seasons is None or Season.of_game_id(g) in set(seasons)]
     game_ids = [table.game_ids[i] for i in keep]
