@@ -104,8 +104,12 @@ class LoadedModel:
         missing = [n for n in expected if n not in names]
         extra = [n for n in names if n not in expected]
         if missing or extra:
-            detail = f"missing {missing}" if missing else ""
-            detail += ("; " if missing and extra else "") + (f"unexpected {extra}" if extra else "")
+            parts = []
+            if missing:
+                parts.append(f"the model needs {missing}, which the features lack")
+            if extra:
+                parts.append(f"the features have {extra}, which the model was not trained on")
+            detail = "; ".join(parts)
         else:
             detail = f"same names in another order: model {expected}, features {list(names)}"
         raise ModelError(

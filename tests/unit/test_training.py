@@ -1,0 +1,78 @@
+"""Training is reproducible and the committed model's metrics are what it scores.
+
+The full training run takes about half a minute on one core, so the reproducibility test retrains
+on everything (no subset) and compares bytes with the committed files.  If it fails after a change
+to the archive, the features or the training code, retrain with ``python scripts/train_model.py``
+and commit the new model, metadata and model card together.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xgboost
+
+from nba_predictions.errors import PipelineError
+from nba_predictions.model import excitement as ex
+from nba_predictions.model import train
+from nba_predictions.model import winprob as wp
+from nba_predictions.model.loader import default_model_path, load_model, meta_path_for
+from nba_predictions.schemas import ALL_FEATURES
+from nba_predictions.season import Season
+from nba_predictions.sources.archive import ArchiveSource
+
+
+def test_retraining_from_the_archive_reproduces_the_committed_model(tmp_path: Path):
+    report = train.train_main(tmp_path, seed=42)
+    committed = default_model_path()
+    assert report.model_path == tmp_path / "model.json"
+    assert (tmp_path / "model.json").read_bytes() == committed.read_bytes(), (
+        "retraining did not reproduce the committed model.json: retrain with scripts/train_model.py and commit"
+    )
+    assert meta_path_for(tmp_path / "model.json").read_bytes() == meta_path_for(committed).read_bytes()
+    assert "held-out" in report.render()
+
+
+def test_committed_metrics_are_what_the_committed_model_scores():
+    """Recompute the held-out metrics from the metadata's own label definition, independently of fit()."""
+    model = load_model()
+    meta = model.metadata
+    test_seasons = [Season.parse(s) for s in meta.test_seasons]
+    data = train.load_training_data(ArchiveSource(), test_seasons)
+    winprob = wp.WinProbModel.from_dict(meta.label.win_probability)
+    label = ex.LabelScale(tuple(meta.label.reference_quantiles)).rating(
+        ex.excitement_indices(data.timelines, data.strength_diff, winprob, data.neutral)
+    )
+    pred = model.booster.predict(xgboost.DMatrix(data.features, feature_names=list(ALL_FEATURES)))
+    seasons = np.array([str(s) for s in data.seasons])
+    assert [m.season for m in meta.metrics] == meta.test_seasons
+    for m in meta.metrics:
+        rows = seasons == m.season
+        assert rows.sum() == m.games
+        assert train.spearman(pred[rows], label[rows]) == pytest.approx(m.spearman, abs=1e-4)
+        assert train.mae(pred[rows], label[rows]) == pytest.approx(m.mae, abs=1e-3)
+        assert m.spearman > m.baseline_spearman and m.mae < m.baseline_mae
+    # Held-out seasons never trained on.
+    assert not set(meta.train_seasons) & set(meta.test_seasons)
+    assert max(meta.train_seasons) < min(meta.test_seasons)
+
+
+def test_split_keeps_the_two_latest_complete_seasons_for_testing():
+    seasons = [Season(y) for y in range(2013, 2026)]
+    trained, tested = train.split_seasons(seasons, last_result_season=Season(2025))
+    assert tested == [Season(2023), Season(2024)]
+    assert trained == [Season(y) for y in range(2013, 2023)]
+    with pytest.raises(PipelineError, match="complete seasons"):
+        train.split_seasons([Season(2023), Season(2024), Season(2025)], last_result_season=Season(2025))
+
+
+def test_baseline_prefers_close_games():
+    x = np.zeros((2, len(ALL_FEATURES)))
+    x[0, ALL_FEATURES.index("competitive_seconds")] = 2400
+    x[0, ALL_FEATURES.index("scores_diff")] = 3
+    x[1, ALL_FEATURES.index("competitive_seconds")] = 300
+    x[1, ALL_FEATURES.index("scores_diff")] = 25
+    score = train.baseline_score(x)
+    assert score[0] == pytest.approx(37.0) and score[1] == pytest.approx(-20.0)
