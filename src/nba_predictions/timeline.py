@@ -66,7 +66,8 @@ def seconds_within(timeline: ScoreTimeline, margin: int = CLOSE_MARGIN, start: f
         lo = max(t_prev, start)
         if end > lo:
             total += end - lo
-    return total
+    # Adding many float differences can overshoot the window by an ulp (2880.0000000000005).
+    return min(total, end - start)
 
 
 def competitive_seconds(timeline: ScoreTimeline) -> float:

@@ -233,3 +233,9 @@ def test_season_table_equals_the_step_game_by_game(archive: ArchiveSource) -> No
         assert row == f.features.vector(), f.game_id
     i = table.game_ids.index("0042300155")
     assert table.matrix[i].tolist()[:7] == [7, 0, 2, 1.4, 2274, 16, 9.223529]
+
+
+def test_vectorised_pass_clamps_float_sums_like_the_pure_functions() -> None:
+    t = ScoreTimeline(periods=4, events=[(1.805914653379432, 0, 1), (2050.5885904983293, 0, 2)])
+    arrays = timeline_feature_arrays([t, t])
+    assert arrays["competitive_seconds"].tolist() == [2880, 2880] == [tl.competitive_seconds(t)] * 2

@@ -209,3 +209,11 @@ def test_competitive_seconds_match_a_second_by_second_count(t: ScoreTimeline) ->
 def test_real_timelines_are_valid(game_id: str) -> None:
     t = load(game_id)
     assert 0 <= tl.competitive_seconds(t) <= t.length_seconds
+
+
+def test_float_sums_do_not_overshoot_the_game() -> None:
+    # Found by Hypothesis: 1.8059... + (2050.58... - 1.8059...) + (2880 - 2050.58...) adds up to
+    # 2880.0000000000005 in floating point.
+    t = ScoreTimeline(periods=4, events=[(1.805914653379432, 0, 1), (2050.5885904983293, 0, 2)])
+    assert tl.competitive_seconds(t) == 2880
+    assert tl.clutch_seconds(t) == 300

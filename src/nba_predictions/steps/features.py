@@ -22,6 +22,7 @@ import logging
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -166,15 +167,10 @@ def timeline_feature_arrays(timelines: Sequence[ScoreTimeline]) -> dict[str, np.
     sizes = np.fromiter((len(t.events) + 1 for t in timelines), dtype=np.int64, count=n)
     periods = np.fromiter((t.periods for t in timelines), dtype=np.int64, count=n)
     lengths = (tl.REGULATION_SECONDS + tl.OVERTIME_SECONDS * (periods - 4)).astype(np.float64)
-    flat = [(0.0, 0, 0)]
-    rows: list[tuple[float, int, int]] = []
-    for t in timelines:
-        rows.extend(flat)
-        rows.extend(t.events)
-    if rows:
-        events = np.array(rows, dtype=np.float64).reshape(-1, 3)
-    else:
-        events = np.zeros((0, 3))
+    tip_off = ((0.0, 0, 0),)
+    values = chain.from_iterable(chain.from_iterable(chain(tip_off, t.events) for t in timelines))
+    count = 3 * int(sizes.sum())
+    events = np.fromiter(values, dtype=np.float64, count=count).reshape(-1, 3)
     times = events[:, 0]
     margin = (events[:, 1] - events[:, 2]).astype(np.int64)
     game = np.repeat(np.arange(n), sizes)
@@ -191,6 +187,9 @@ def timeline_feature_arrays(timelines: Sequence[ScoreTimeline]) -> dict[str, np.
     clutch_from = float(tl.CLUTCH_START_SECONDS)
     clutch_span = np.maximum(ends, clutch_from) - np.maximum(times, clutch_from)
     clutch = np.bincount(game, weights=np.where(close, clutch_span, 0.0), minlength=n)
+    # Same summation order and the same clamp to the window as timeline.seconds_within.
+    competitive = np.minimum(competitive, lengths)
+    clutch = np.minimum(clutch, lengths - clutch_from)
 
     largest = np.maximum.reduceat(np.abs(margin), starts) if n else np.zeros(0, dtype=np.int64)
     winner = np.sign(margin[last_rows])
