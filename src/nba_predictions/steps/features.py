@@ -12,8 +12,8 @@ Two entry points:
   timeline features are computed with array operations; standings are computed once per date and
   head-to-head from one pass over the results, both by :class:`~nba_predictions.history.History`.
 
-numpy is imported inside :func:`season_feature_table` only, so importing this module (the per-date
-step) costs nothing extra, and the collection step never imports numpy.
+numpy is imported only inside the whole-range functions, so importing this module (the per-date
+step) does not import numpy, and neither does the collection step.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import logging
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain
 from datetime import date, timedelta
+from itertools import chain
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from .. import features as ft
@@ -54,7 +54,7 @@ def _skip(game_id: str, reason: str) -> SkippedGame:
     return SkippedGame(game_id=game_id, step="features", reason=reason)
 
 
-def _reason_counts(skipped: Sequence[SkippedGame], shown: int = 3) -> str:
+def _reasons(skipped: Sequence[SkippedGame], shown: int = 3) -> str:
     """``"none"`` or the first few reasons, for the step's one summary line."""
     if not skipped:
         return "none"
@@ -103,7 +103,7 @@ def build_features(
         featured.append(FeaturedGame(game_id=record.game_id, raw_data=record, features=features))
     logger.info(
         "features: %d in, %d out, %d skipped (%s), %.3f s",
-        len(games), len(featured), len(skipped), _reason_counts(skipped), time.perf_counter() - started,
+        len(games), len(featured), len(skipped), _reasons(skipped), time.perf_counter() - started,
     )
     return featured, skipped
 
@@ -282,7 +282,7 @@ def season_feature_table(
     )
     logger.info(
         "features: %d in, %d out, %d skipped (%s), %.3f s (%s to %s, vectorised)",
-        len(records), len(table), len(skipped), _reason_counts(skipped), time.perf_counter() - started,
+        len(records), len(table), len(skipped), _reasons(skipped), time.perf_counter() - started,
         first_day, last_day,
     )
     return table
