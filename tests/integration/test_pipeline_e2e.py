@@ -40,7 +40,7 @@ def chain(tmp_path_factory) -> dict[str, Path | subprocess.CompletedProcess]:
         "store": run(steps, "--from-step", "storage", "--input", "predictions.json"),
         "full": run(root / "full", "--date", DAY, "--output", "predictions.json"),
     }
-    return {"root": root, "steps": steps, "full": root / "full", **results}
+    return {"root": root, "steps": steps, "full_dir": root / "full", **results}
 
 
 def test_each_step_succeeds_and_reports(chain):
@@ -82,7 +82,7 @@ def test_features_and_predictions_follow_the_spec(chain):
 
 def test_step_by_step_reproduces_the_full_run(chain):
     steps = _load(chain["steps"] / "predictions.json")["predictions"]
-    full = _load(chain["full"] / "predictions.json")["predictions"]
+    full = _load(chain["full_dir"] / "predictions.json")["predictions"]
     assert [(p["game_id"], p["raw_data"], p["features"], p["rating"]) for p in steps] == \
            [(p["game_id"], p["raw_data"], p["features"], p["rating"]) for p in full]
 
