@@ -162,6 +162,8 @@ def test_first_use_creates_the_database_and_stores_every_game(database_url: str)
         **{p.raw_data.home_team_id: p.raw_data.home_team_abbreviation for p in doc.predictions},
         **{p.raw_data.away_team_id: p.raw_data.away_team_abbreviation for p in doc.predictions},
     }
+    assert (1610612747, "LAL", "Los Angeles Lakers", "West") in tables["teams"]
+    assert (1610612751, "BKN", "Brooklyn Nets", "East") in tables["teams"]
     ok = rows["0022300565"]  # OKC @ LAL
     assert ok["season"] == "2023-24"
     assert str(ok["date"])[:10] == "2024-01-15"
@@ -414,7 +416,7 @@ def test_show_lists_the_dates_games_best_first(database_url: str) -> None:
 
     shown = json.loads(render_json(games))
     assert [g["rating"] for g in shown] == sorted((g["rating"] for g in shown), reverse=True)
-    assert shown[0]["home_team"] == {"id": 1610612751, "abbreviation": "BKN", "name": None}
+    assert shown[0]["home_team"] == {"id": 1610612751, "abbreviation": "BKN", "name": "Brooklyn Nets"}
     assert shown[0]["predicted_at"] == "2024-01-16T11:00:00+00:00"
 
 

@@ -22,13 +22,13 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import ArtifactError, StorageError
-from ..schemas import Prediction, Predictions
-from ..season import Season
+from ..schemas import Predictions
 from ..storage import queries
 from ..storage.backup import BackupSettings, backup_sqlite
 from ..storage.database import open_database
 from ..storage.engine import connection_errors, masked, parse_url, reason, sqlite_path, write_transaction
 from ..storage.records import RatedGame, RunRecord, StoreResult
+from ..storage.rows import game_row, team_rows
 
 logger = logging.getLogger(__name__)
 
@@ -57,30 +57,30 @@ def store_predictions(
     _check_unique(doc)
     now = datetime.now(timezone.utc)
     predicted_at = _utc(doc.metadata.timestamp)
-    game_rows = [_game_row(p, doc.metadata.model_version, predicted_at, now) for p in doc.predictions]
-    team_rows = _team_rows(doc.predictions)
+    rows = [game_row(p, doc.metadata.model_version, predicted_at, now) for p in doc.predictions]
+    teams = team_rows(doc.predictions)
 
     # Before opening: opening may upgrade the schema, and the backup should predate that too.
     backup_path = _backup(database_url, backup, now) if backup is not None else None
     with open_database(database_url) as db:
         try:
             with write_transaction(db.engine) as conn:
-                queries.upsert_teams(conn, team_rows)
-                inserted = queries.insert_new_games(conn, game_rows)
-                stored = [row for row in game_rows if row["id"] not in inserted]
+                queries.upsert_teams(conn, teams)
+                inserted = queries.insert_new_games(conn, rows)
+                stored = [row for row in rows if row["id"] not in inserted]
                 updated = queries.rerate_games(conn, stored) if force else 0
         except SQLAlchemyError as exc:
             raise StorageError(
-                f"storing {len(game_rows)} predictions in {db.name} failed, nothing was saved: {reason(exc)}"
+                f"storing {len(rows)} predictions in {db.name} failed, nothing was saved: {reason(exc)}"
             ) from exc
         except ValueError as exc:  # a value the schema's types refuse, e.g. a naive timestamp
-            raise StorageError(f"storing {len(game_rows)} predictions in {db.name} failed, nothing was saved: {exc}") from exc
+            raise StorageError(f"storing {len(rows)} predictions in {db.name} failed, nothing was saved: {exc}") from exc
 
-    result = StoreResult(saved=len(inserted), updated=updated, skipped=len(game_rows) - len(inserted) - updated,
+    result = StoreResult(saved=len(inserted), updated=updated, skipped=len(rows) - len(inserted) - updated,
                          backup=backup_path)
     logger.info(
         "storage: %d predictions in, %d saved, %d updated, %d skipped%s, %.2f s",
-        len(game_rows), result.saved, result.updated, result.skipped,
+        len(rows), result.saved, result.updated, result.skipped,
         " (already rated; --force re-rates them)" if result.skipped else "",
         time.perf_counter() - started,
     )
@@ -152,31 +152,3 @@ def _check_unique(doc: Predictions) -> None:
 def _utc(moment: datetime) -> datetime:
     # A document timestamp without a zone is taken as UTC (the pipeline writes UTC).
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-
-
-def _game_row(p: Prediction, model_version: str | None, predicted_at: datetime, now: datetime) -> dict[str, object]:
-    # raw_data's home_team_score / away_team_score deliberately go nowhere: spoiler-free tables.
-    game = p.raw_data
-    return {
-        "id": p.game_id,
-        "date": game.date,
-        "season": str(Season.of_game_id(p.game_id)),
-        "home_team_id": game.home_team_id,
-        "away_team_id": game.away_team_id,
-        "rating": p.rating,
-        "classification": p.classification,
-        "features": p.features.model_dump(mode="json"),
-        "explanation": [c.model_dump(mode="json") for c in p.top_features],
-        "model_version": model_version,
-        "predicted_at": predicted_at,
-        "created_at": now,
-        "updated_at": now,
-    }
-
-
-def _team_rows(predictions: Sequence[Prediction]) -> list[dict[str, object]]:
-    found: dict[int, str] = {}
-    for p in predictions:
-        found[p.raw_data.home_team_id] = p.raw_data.home_team_abbreviation
-        found[p.raw_data.away_team_id] = p.raw_data.away_team_abbreviation
-    return [{"id": team_id, "abbreviation": abbr, "name": None, "conference": None} for team_id, abbr in found.items()]
