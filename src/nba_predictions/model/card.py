@@ -254,8 +254,10 @@ def render_card(result: TrainResult, seconds: float) -> str:
     add(f"Seed {m.training['seed']}, one thread, fixed hyper-parameters ({', '.join(f'{k}={v}' for k, v in m.training['params'].items())}), "
         "win-probability parameters rounded to 4 decimals and label quantiles to 6 before use. Rerunning "
         "`python scripts/train_model.py` from a clean clone rewrites byte-identical `model.json` / "
-        "`model_meta.json` (same XGBoost version); `tests/unit/test_prediction.py` checks determinism on a "
-        "subset and that the committed metrics are what the committed model scores.")
+        "`model_meta.json` (same XGBoost version). `tests/unit/test_training.py` retrains in full and compares "
+        "the bytes with the committed files (with another XGBoost version: the held-out metrics), checks "
+        "run-to-run determinism on a one-season subset, and recomputes the committed metrics from the "
+        "metadata's own label definition.")
     add("")
     add("## Limitations")
     add("")

@@ -398,8 +398,9 @@ class TrainReport:
         m = self.metadata
         lines = [
             f"model {m.model_version} written to {self.model_path} (+ {meta_path_for(self.model_path).name})",
-            f"trained on {m.training['games']} games ({', '.join(m.train_seasons)}) in {self.seconds:.1f} s",
-            f"win probability: {m.details['win_probability_choice']} {m.label.win_probability}",
+            f"trained on {m.training['games']} games of {m.train_seasons[0]} to {m.train_seasons[-1]} in {self.seconds:.1f} s",
+            f"label: Excitement Index percentile, win probability {m.details['win_probability_choice']} "
+            + ", ".join(f"{k} {v}" for k, v in m.label.win_probability.items() if k != "kind"),
         ]
         for s in m.metrics:
             lines.append(
