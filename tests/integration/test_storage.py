@@ -29,6 +29,7 @@ from nba_predictions.schemas import ALL_FEATURES, Predictions
 from nba_predictions.steps.storage import (
     BackupSettings,
     RunRecord,
+    check_database,
     games_for_date,
     record_run,
     render_json,
@@ -216,6 +217,34 @@ def test_a_database_from_a_newer_version_is_refused_untouched(database_url: str)
     with pytest.raises(StorageError, match="revision '9999'.*upgrade nba-predictions"):
         store_predictions(document(), database_url)
     assert dump(database_url) == before
+
+
+def test_check_database_reports_without_changing_anything(database_url: str) -> None:
+    path = Path(parse_url(database_url).database) if database_url.startswith("sqlite") else None
+    if path:
+        assert "does not exist yet" in check_database(database_url)
+        assert not path.exists() and not path.parent.exists()
+    else:
+        assert "no tables yet" in check_database(database_url)
+        assert dump_or_none(database_url) is None
+
+    store_predictions(document(), database_url)
+
+    assert check_database(database_url).endswith(f"at schema {SCHEMA_REVISION}, 11 games stored")
+    engine = make_engine(parse_url(database_url))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    with pytest.raises(StorageError, match="revision '9999'"):
+        check_database(database_url)
+
+
+def dump_or_none(url: str) -> dict | None:
+    engine = make_engine(parse_url(url))
+    try:
+        return None if not inspect(engine).get_table_names() else dump(url)
+    finally:
+        engine.dispose()
 
 
 # -- idempotence, skip, force -------------------------------------------------------------------

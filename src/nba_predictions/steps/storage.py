@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
@@ -26,15 +27,17 @@ from ..schemas import Predictions
 from ..storage import queries
 from ..storage.backup import BackupSettings, backup_sqlite
 from ..storage.database import open_database
-from ..storage.engine import connection_errors, masked, parse_url, reason, sqlite_path, write_transaction
+from ..storage.engine import connection_errors, make_engine, masked, parse_url, reason, sqlite_path, write_transaction
+from ..storage.migrate import check_known, current_revision
 from ..storage.records import RatedGame, RunRecord, StoreResult
 from ..storage.rows import game_row, team_rows
+from ..storage.schema import SCHEMA_REVISION
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "BackupSettings", "RatedGame", "RunRecord", "StoreResult",
-    "games_for_date", "record_run", "render_json", "render_table", "store_predictions",
+    "check_database", "games_for_date", "record_run", "render_json", "render_table", "store_predictions",
 ]
 
 
@@ -104,6 +107,32 @@ def record_run(database_url: str, run: RunRecord) -> int:
                 run_id = queries.insert_run(conn, run)
     logger.debug("pipeline run %d recorded in %s (%s)", run_id, db.name, run.status)
     return run_id
+
+
+def check_database(database_url: str) -> str:
+    """One line for ``--validate``: is the database reachable, at which schema revision, how
+    many games.  Changes nothing: a missing SQLite file is not created, no schema is upgraded.
+    Raises :class:`StorageError` when the database cannot be used.
+    """
+    url = parse_url(database_url)
+    path = sqlite_path(url)
+    if path is not None and not path.is_file():
+        folder = next(p for p in (path.parent, *path.parent.parents) if p.exists())
+        if not os.access(folder, os.W_OK):
+            raise StorageError(f"{path} does not exist and {folder} is not writable: pick a writable DATABASE_URL")
+        return f"{masked(url)} does not exist yet; the first storage run creates it (schema {SCHEMA_REVISION})"
+    engine = make_engine(url)
+    try:
+        with connection_errors(url, "checking the database"), engine.connect() as conn:
+            found = current_revision(conn)
+            if found is None:
+                return f"{masked(url)} reachable, no tables yet; the first storage run creates them (schema {SCHEMA_REVISION})"
+            if found != SCHEMA_REVISION:
+                check_known(found, masked(url))
+                return f"{masked(url)} at schema {found}; the next storage run upgrades it to {SCHEMA_REVISION}"
+            return f"{masked(url)} at schema {found}, {queries.count_games(conn)} games stored"
+    finally:
+        engine.dispose()
 
 
 def games_for_date(database_url: str, day: date) -> list[RatedGame]:

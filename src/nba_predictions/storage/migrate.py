@@ -44,14 +44,14 @@ def upgrade(engine: Engine, where: str) -> None:
         return
     from alembic import command  # only on the rare path that changes the schema
 
-    _check_known(found, where)
+    check_known(found, where)
     with write_transaction(engine) as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         found = current_revision(conn)  # another run may have migrated while we waited
         if found == SCHEMA_REVISION:
             return
-        _check_known(found, where)
+        check_known(found, where)
         logger.info("database %s: schema revision %s -> %s", where, found or "(empty)", SCHEMA_REVISION)
         config = alembic_config()
         config.attributes["connection"] = conn
@@ -73,7 +73,7 @@ def known_revisions() -> list[str]:
     return [script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()]
 
 
-def _check_known(found: str | None, where: str) -> None:
+def check_known(found: str | None, where: str) -> None:
     if found is not None and found not in known_revisions():
         raise StorageError(
             f"database {where} is at schema revision {found!r}, which this nba-predictions does not know "
