@@ -14,6 +14,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -22,6 +23,8 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import create_engine, inspect, text
 
 from nba_predictions.errors import ArtifactError, StorageError
@@ -296,6 +299,31 @@ def test_a_mixed_document_counts_saved_updated_and_skipped(database_url: str) ->
     forced = store_predictions(subset(rerated(document()), IDS[2:6]), database_url, force=True)
     assert (forced.saved, forced.updated, forced.skipped) == (0, 4, 0)
     assert len(game_rows(database_url)) == 11
+
+
+VERSIONS = [document(), rerated(document(), -7.5), rerated(document(), +3.0)]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sets(st.sampled_from(IDS)), st.booleans(), st.integers(0, len(VERSIONS) - 1)),
+                min_size=1, max_size=4))
+def test_any_sequence_of_runs_matches_the_rules(runs: list[tuple[set[str], bool, int]]) -> None:
+    """Property: new games are saved, stored ones skipped unless forced; row count = distinct games."""
+    expected: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/ratings.db"
+        for ids, force, version in runs:
+            doc = subset(VERSIONS[version], sorted(ids))
+            wanted = {"saved": 0, "updated": 0, "skipped": 0}
+            for p in doc.predictions:
+                if p.game_id not in expected or force:
+                    wanted["saved" if p.game_id not in expected else "updated"] += 1
+                    expected[p.game_id] = p.rating
+                else:
+                    wanted["skipped"] += 1
+            result = store_predictions(doc, url, force=force)
+            assert {"saved": result.saved, "updated": result.updated, "skipped": result.skipped} == wanted
+            assert {k: v["rating"] for k, v in game_rows(url).items()} == pytest.approx(expected)
 
 
 def test_a_document_listing_a_game_twice_is_refused(database_url: str) -> None:
