@@ -40,8 +40,12 @@ as_pg() {  # run a server binary as the postgres user when we are root
     if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+free_port() {  # a random port nothing listens on (bash's /dev/tcp; no python needed)
+    local port
+    while :; do
+        port=$(( 20000 + RANDOM % 40000 ))
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return 0; }
+    done
 }
 
 BINDIR="$(find_bindir || true)"
@@ -81,18 +85,24 @@ mkdir -p "$PGTEST_DIR" "$SOCK"
 [ "$(id -u)" = 0 ] && chown -R postgres: "$PGTEST_DIR"
 chmod 700 "$PGTEST_DIR"
 
-PASSWORD="$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
-PORT="$(free_port)"
+PASSWORD="$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
 
 say "initdb into $DATA ($BINDIR)"
 as_pg "$BINDIR/initdb" -D "$DATA" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
     --encoding=UTF8 --locale=C.UTF-8 >"$PGTEST_DIR/initdb.log" 2>&1 \
     || { cat "$PGTEST_DIR/initdb.log" >&2; exit 1; }
 
-say "starting on 127.0.0.1:$PORT"
-as_pg "$BINDIR/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $PORT -c unix_socket_directories=$SOCK -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-    start >&2 || { cat "$LOG" >&2; exit 1; }
+# A port that was free a moment ago can be taken before the server binds it: try a few.
+for attempt in 1 2 3 4 5; do
+    PORT="$(free_port)"
+    say "starting on 127.0.0.1:$PORT"
+    if as_pg "$BINDIR/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $PORT -c unix_socket_directories=$SOCK -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        start >&2; then
+        break
+    fi
+    [ "$attempt" = 5 ] && { cat "$LOG" >&2; exit 1; }
+done
 
 psql_admin() { as_pg "$BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -h "$SOCK" -p "$PORT" -U postgres -d postgres "$@"; }
 psql_admin -c "CREATE ROLE $ROLE LOGIN CREATEDB PASSWORD '$PASSWORD'" >&2
