@@ -226,3 +226,56 @@ def test_check_features_names_what_the_features_lack(shipped):
     with pytest.raises(ModelError, match=r"the model needs \['comeback_points'\], which the features lack"):
         shipped.check_features(ALL_FEATURES[:-1])
     shipped.check_features(ALL_FEATURES)  # the documents' own order passes
+
+
+def test_importing_the_step_and_loader_pulls_in_neither_numpy_nor_xgboost():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, nba_predictions.steps.prediction, nba_predictions.model.loader; "
+        "bad = [m for m in ('numpy', 'xgboost', 'scipy') if m in sys.modules]; "
+        "sys.exit(f'imported at import time: {bad}' if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from nba_predictions.domain import GameRecord  # noqa: E402
+
+_RECORD = GameRecord(
+    game_id="0022300000", date=date(2024, 1, 15), home_team_id=1610612747, away_team_id=1610612738,
+    home_team_abbreviation="LAL", away_team_abbreviation="BOS", season_id="22023", home_team_score=115,
+    away_team_score=108, lead_changes=8, times_tied=4, game_status="Final", attendance=None,
+)
+
+_features = st.builds(
+    GameFeatures,
+    diff_ranks=st.integers(0, 14),
+    inter_conference=st.sampled_from([0, 1]),
+    scores_diff=st.integers(0, 70),
+    position_score=st.floats(0, 2),
+    competitive_seconds=st.floats(0, 4380),
+    lead_changes=st.integers(0, 45),
+    rivalry_score=st.floats(0, 10),
+    times_tied=st.integers(0, 35),
+    overtime_periods=st.integers(0, 6),
+    clutch_seconds=st.floats(0, 2100),
+    largest_lead=st.integers(0, 70),
+    comeback_points=st.integers(0, 40),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(features=st.lists(_features, min_size=1, max_size=30), good=st.floats(0, 100), gap=st.floats(0, 100))
+def test_any_valid_features_get_a_rating_in_range_and_a_consistent_class(shipped, features, good, gap):
+    mediocre = max(0.0, good - gap)
+    games = [FeaturedGame(game_id=f"00223{i:05d}", raw_data=_RECORD.model_copy(update={"game_id": f"00223{i:05d}"}), features=f)
+             for i, f in enumerate(features)]
+    meta = Metadata(step="features", timestamp=datetime(2024, 1, 16, tzinfo=timezone.utc), total_games=len(games))
+    for p in predict_games(EngineeredFeatures(metadata=meta, games=games), shipped, good, mediocre):
+        assert 0.0 <= p.rating <= 100.0 and p.rating == round(p.rating, 2)
+        assert p.classification == classify(p.rating, good, mediocre)
