@@ -76,8 +76,6 @@ def store_predictions(
             raise StorageError(
                 f"storing {len(rows)} predictions in {db.name} failed, nothing was saved: {reason(exc)}"
             ) from exc
-        except ValueError as exc:  # a value the schema's types refuse, e.g. a naive timestamp
-            raise StorageError(f"storing {len(rows)} predictions in {db.name} failed, nothing was saved: {exc}") from exc
 
     result = StoreResult(saved=len(inserted), updated=updated, skipped=len(rows) - len(inserted) - updated,
                          backup=backup_path)
