@@ -112,8 +112,11 @@ def render_card(result: TrainResult, seconds: float) -> str:
         f"held out: {', '.join(m.test_seasons)} ({d['test_games']:,} games), never used to fit the regressor or the label scale.")
     add(f"- Training time {seconds:.0f} s on one core (data loading, four win-probability fits, "
         f"{len(d['ablation']) + 2} XGBoost fits, figures).")
-    add(f"- Goal Spearman >= {GOAL_SPEARMAN} on every held-out season: **{'met' if goal_met[0] else 'not met'}**; "
-        f"MAE <= {GOAL_MAE:g}: **{'met' if goal_met[1] else 'not met'}** (see the metrics table).")
+    spearmans = ", ".join(f"{s.season} {s.spearman:.3f}" for s in m.metrics)
+    maes = ", ".join(f"{s.season} {s.mae:.2f}" for s in m.metrics)
+    add(f"- Goal Spearman >= {GOAL_SPEARMAN} on every held-out season: **{'met' if goal_met[0] else 'not met'}** "
+        f"({spearmans}); MAE <= {GOAL_MAE:g}: **{'met' if goal_met[1] else 'not met'}** ({maes}). "
+        "Baseline and details in the metrics table.")
     add("")
     add("## Data")
     add("")
