@@ -174,7 +174,7 @@ def test_first_use_creates_the_database_and_stores_every_game(database_url: str)
     assert (ok["home_team_id"], ok["away_team_id"]) == (1610612747, 1610612760)
     assert ok["rating"] == pytest.approx(by_id["0022300565"].rating)
     assert ok["classification"] == by_id["0022300565"].classification
-    assert ok["model_version"] == "1.0"
+    assert ok["model_version"] == doc.metadata.model_version
     features = ok["features"] if isinstance(ok["features"], dict) else json.loads(ok["features"])
     assert features == by_id["0022300565"].features.model_dump(mode="json")
 
@@ -467,14 +467,16 @@ def test_show_lists_the_dates_games_best_first(database_url: str) -> None:
     table = render_table(games, DAY).splitlines()
     assert table[0] == "NBA games of 2024-01-15, most watchable first"
     assert table[1].split() == ["#", "Matchup", "Rating", "Class"]
-    assert table[3].split() == ["1", "MIA", "@", "BKN", "97.0", "good"]
-    assert table[-1].split() == ["11", "IND", "@", "UTA", "20.1", "bad"]
+    ranked = sorted(doc.predictions, key=lambda p: -p.rating)
+    for rank, line, p in ((1, table[3], ranked[0]), (11, table[-1], ranked[-1])):
+        assert line.split() == [str(rank), p.raw_data.away_team_abbreviation, "@", p.raw_data.home_team_abbreviation,
+                                f"{p.rating:.1f}", p.classification]
     assert render_table([], DAY) == "No rated games on 2024-01-15."
 
     shown = json.loads(render_json(games))
     assert [g["rating"] for g in shown] == sorted((g["rating"] for g in shown), reverse=True)
     assert shown[0]["home_team"] == {"id": 1610612751, "abbreviation": "BKN", "name": "Brooklyn Nets"}
-    assert shown[0]["predicted_at"] == "2024-01-16T11:00:00+00:00"
+    assert datetime.fromisoformat(shown[0]["predicted_at"]) == doc.metadata.timestamp
 
 
 def test_show_does_not_create_a_missing_sqlite_database(tmp_path: Path) -> None:
