@@ -71,6 +71,8 @@ def train_parser() -> argparse.ArgumentParser:
     p.add_argument("--output-dir", default=None,
                    help="where to write model.json and model_meta.json (default: the package's model/files)")
     p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    p.add_argument("--docs-dir", default=None,
+                   help="also rewrite the model card (MODEL.md) and its figures here, e.g. docs")
     p.add_argument("--log-level", choices=LOG_LEVELS, type=str.upper)
     p.add_argument("--quiet", action="store_true", help="only warnings and errors on stderr")
     return p
@@ -153,8 +155,9 @@ def _train(args: argparse.Namespace) -> int:
     _setup_logging(args.log_level or "INFO", args.quiet)
     from .model.train import train_main
 
-    report = train_main(Path(args.output_dir) if args.output_dir else None, seed=args.seed)
-    print(report.render() if hasattr(report, "render") else report)
+    report = train_main(Path(args.output_dir) if args.output_dir else None, seed=args.seed,
+                        docs_dir=Path(args.docs_dir) if args.docs_dir else None)
+    print(report.render())
     return EXIT_OK
 
 

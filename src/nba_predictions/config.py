@@ -128,6 +128,9 @@ class Settings:
             stats_url=env.get("NBA_API_STATS_URL") or None,
             cdn_url=env.get("NBA_API_CDN_URL") or None,
         )
+        backup_keep = int(_number("BACKUP_KEEP", env.get("BACKUP_KEEP", "7"), int))
+        if backup_keep < 1:
+            raise UsageError(f"BACKUP_KEEP={backup_keep} would keep no backup: set it to 1 or more, or BACKUP_ENABLED=false")
         target = flags.get("date")
         return cls(
             target_date=target if isinstance(target, date) else yesterday_eastern(),
@@ -139,7 +142,7 @@ class Settings:
             force=bool(flags.get("force")),
             backup_enabled=_bool("BACKUP_ENABLED", env.get("BACKUP_ENABLED", "false")),
             backup_dir=Path(env.get("BACKUP_DIR", "data/backups")),
-            backup_keep=int(_number("BACKUP_KEEP", env.get("BACKUP_KEEP", "7"), int)),
+            backup_keep=backup_keep,
             good_threshold=good,
             mediocre_threshold=mediocre,
             api=api,

@@ -9,16 +9,6 @@ from .config import Settings
 logger = logging.getLogger(__name__)
 
 
-def mask_url(url: str) -> str:
-    """``postgresql+psycopg://user:secret@host/db`` -> ``postgresql+psycopg://user:***@host/db``."""
-    scheme, sep, rest = url.partition("://")
-    if not sep or "@" not in rest:
-        return url
-    credentials, _, host = rest.rpartition("@")
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
-
-
 def _check(name: str, action) -> tuple[str, bool]:  # noqa: ANN001
     try:
         return f"  [ok]   {name}: {action()}", True
@@ -28,8 +18,8 @@ def _check(name: str, action) -> tuple[str, bool]:  # noqa: ANN001
 
 
 def _configuration(settings: Settings) -> str:
-    return (f"source {settings.source}, target date {settings.target_date}, "
-            f"database {mask_url(settings.database_url)}, log level {settings.log_level}")
+    return (f"source {settings.source}, target date {settings.target_date}, log level {settings.log_level}, "
+            f"ratings good >= {settings.good_threshold:g}, mediocre >= {settings.mediocre_threshold:g}")
 
 
 def _model(settings: Settings) -> str:
@@ -40,7 +30,7 @@ def _model(settings: Settings) -> str:
 
 
 def _database(settings: Settings) -> str:
-    from .steps.storage import check_database
+    from .steps.storage import check_database  # masks credentials, creates nothing
 
     return check_database(settings.database_url)
 
