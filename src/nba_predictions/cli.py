@@ -42,8 +42,8 @@ def run_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Rate completed NBA games 0-100 for how worth watching they were, without spoilers. "
         "Runs collection -> features -> prediction -> storage for one date, or a part of it "
-        "through JSON files. Other commands: 'train' (retrain the model), 'show' (list a date's "
-        "rated games); see '%s train --help' and '%s show --help'." % (PROG, PROG),
+        "through JSON files. Other commands: 'backfill' (rate a range of dates), 'show' (list a "
+        "date's rated games), 'train' (retrain the model); see e.g. '%s backfill --help'." % PROG,
     )
     p.add_argument("--date", type=_date, help="game date YYYY-MM-DD (default: yesterday, US Eastern time)")
     p.add_argument("--until-step", choices=STEPS, help="stop after this step (needs --output unless storage)")
@@ -73,6 +73,21 @@ def train_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     p.add_argument("--docs-dir", default=None,
                    help="also rewrite the model card (MODEL.md) and its figures here, e.g. docs")
+    p.add_argument("--log-level", choices=LOG_LEVELS, type=str.upper)
+    p.add_argument("--quiet", action="store_true", help="only warnings and errors on stderr")
+    return p
+
+
+def backfill_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog=f"{PROG} backfill", description="Rate every date from --start to --end (inclusive), "
+                "one full pipeline run per date into the database; progress on stderr, one line per date. "
+                "Dates already rated are skipped unless --force.")
+    p.add_argument("--start", type=_date, required=True, help="first date YYYY-MM-DD")
+    p.add_argument("--end", type=_date, required=True, help="last date YYYY-MM-DD")
+    p.add_argument("--force", action="store_true", help="re-rate games already stored")
+    p.add_argument("--source", choices=SOURCE_CHOICES, help="data source (env NBA_SOURCE; default auto)")
+    p.add_argument("--database", metavar="URL", help="SQLAlchemy database URL (env DATABASE_URL)")
+    p.add_argument("--model", metavar="PATH", help="XGBoost model JSON (env NBA_MODEL_PATH)")
     p.add_argument("--log-level", choices=LOG_LEVELS, type=str.upper)
     p.add_argument("--quiet", action="store_true", help="only warnings and errors on stderr")
     return p
@@ -161,6 +176,21 @@ def _train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _backfill(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    _setup_logging(settings.log_level, settings.quiet)
+    if settings.log_level != "DEBUG":
+        # One progress line per date; the steps' own per-date lines only when debugging.
+        for name in ("nba_predictions.steps", "nba_predictions.history", "nba_predictions.sources",
+                     "nba_predictions.artifacts"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    from .pipeline import Pipeline, backfill
+
+    summary = backfill(Pipeline(settings), args.start, args.end)
+    print(summary.render(), file=sys.stderr)
+    return EXIT_OK if summary.ok else EXIT_FAILED
+
+
 def _show(args: argparse.Namespace) -> int:
     settings = _settings(args)
     _setup_logging(settings.log_level, settings.quiet)
@@ -171,7 +201,7 @@ def _show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"train": (train_parser, _train), "show": (show_parser, _show)}
+COMMANDS = {"train": (train_parser, _train), "show": (show_parser, _show), "backfill": (backfill_parser, _backfill)}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

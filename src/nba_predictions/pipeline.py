@@ -89,6 +89,7 @@ class Pipeline:
         self.settings = settings
         self._source = source
         self.explicit_date = explicit_date  # --date was given (not the default yesterday)
+        self._model = None  # loaded once per Pipeline, on first prediction
 
     def source_for(self, day: date, name: str | None = None) -> Source:
         """The data source, created once on first use (``name`` overrides ``auto``)."""
@@ -104,13 +105,14 @@ class Pipeline:
         return self._source
 
     def run(self, start: str, end: str, input_path: str | None = None,
-            output_path: str | None = None) -> RunSummary:
+            output_path: str | None = None, day: date | None = None) -> RunSummary:
+        """Run steps ``start``..``end``; collection collects ``day`` (default: the settings' date)."""
         first, last = STEPS.index(start), STEPS.index(end)
         if first > last:
             raise UsageError(f"--from-step {start} comes after --until-step {end}: nothing to run")
         steps = list(STEPS[first:last + 1])
         clock = time.perf_counter()
-        summary = RunSummary(target_date=None, steps=steps)
+        summary = RunSummary(target_date=day or self.settings.target_date, steps=steps)
         try:
             self._run(steps, summary, input_path, output_path)
         finally:
@@ -137,8 +139,6 @@ class Pipeline:
                     f"--date {self.settings.target_date} does not match {input_path}'s target_date "
                     f"{meta.target_date}: drop --date when resuming from a file"
                 )
-        else:
-            summary.target_date = self.settings.target_date
         run_storage = "storage" in steps
         try:
             for step in steps:
@@ -162,7 +162,7 @@ class Pipeline:
     def _step_collection(self, _doc: None, summary: RunSummary, _input: str | None) -> CollectedGames:
         from .steps.collection import collect_games
 
-        day = self.settings.target_date
+        day = summary.target_date
         source = self.source_for(day)
         summary.source = source.name
         games, skipped, found = collect_games(source, day)
@@ -195,10 +195,9 @@ class Pipeline:
         )
 
     def _step_prediction(self, doc: EngineeredFeatures, summary: RunSummary, input_name: str | None) -> Predictions:
-        from .model.loader import load_model
         from .steps.prediction import predict_games
 
-        model = load_model(self.settings.model_path)
+        model = self._loaded_model()
         predictions = predict_games(doc, model, self.settings.good_threshold, self.settings.mediocre_threshold)
         summary.processed = len(predictions)
         return Predictions(
@@ -216,6 +215,13 @@ class Pipeline:
         summary.skipped = result.skipped
         return doc
 
+    def _loaded_model(self):  # noqa: ANN202 - LoadedModel lives in the model package (xgboost)
+        if self._model is None:
+            from .model.loader import load_model
+
+            self._model = load_model(self.settings.model_path)
+        return self._model
+
     def _backup_settings(self):  # noqa: ANN202 - type lives in the storage package
         if not self.settings.backup_enabled:
             return None
@@ -230,3 +236,70 @@ class Pipeline:
             record_run(self.settings.database_url, RunRecord.from_summary(summary, status))
         except Exception as exc:  # the run's own outcome matters more than its log row
             logger.warning("could not record the run in pipeline_runs: %s", exc)
+
+
+@dataclass
+class BackfillSummary:
+    """A backfill over a range of dates: one pipeline run per date, totals at the end."""
+
+    first: date
+    last: date
+    runs: list[RunSummary] = field(default_factory=list)
+    failed_dates: list[tuple[date, str]] = field(default_factory=list)
+    duration_seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed_dates and all(run.ok for run in self.runs)
+
+    def render(self) -> str:
+        total = lambda attr: sum(getattr(run, attr) for run in self.runs)  # noqa: E731
+        failed_games = [g for run in self.runs for g in run.failed]
+        problems = [f"{day}: {reason}" for day, reason in self.failed_dates] + [
+            f"{g.game_id} ({g.step}): {g.reason}" for g in failed_games]
+        shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
+        return "\n".join([
+            "backfill summary",
+            f"  dates       : {self.first} to {self.last}: {len(self.runs)} ran, {len(self.failed_dates)} failed",
+            f"  source      : {', '.join(sorted({r.source for r in self.runs if r.source})) or '-'}",
+            f"  games       : found {total('found')}, processed {total('processed')}, saved {total('saved')}, "
+            f"skipped {total('skipped')}, failed {len(failed_games)}",
+            f"  errors      : {len(problems) or 'none'}",
+            *(f"    - {p}" for p in shown),
+            f"  duration    : {self.duration_seconds:.2f} s",
+        ])
+
+
+def backfill(pipeline: Pipeline, first: date, last: date, until: str = "storage") -> BackfillSummary:
+    """Run the pipeline for every date from ``first`` to ``last``, one date at a time.
+
+    The source, the model and the database are opened once.  A date that fails is reported and
+    the backfill goes on with the next; progress goes to the log (stderr), one line per date.
+    """
+    from datetime import timedelta
+
+    from .errors import PipelineError
+
+    if last < first:
+        raise UsageError(f"--end {last} is before --start {first}")
+    source = pipeline.source_for(first)
+    if not source.covers(first) or not source.covers(last):
+        coverage = getattr(source, "coverage", None)
+        covered = f" (it covers {coverage()[0]} to {coverage()[1]})" if coverage else ""
+        raise UsageError(f"the {source.name} source cannot answer for {first} to {last}{covered}: "
+                         "narrow the range or use --source nba_api")
+    clock = time.perf_counter()
+    summary = BackfillSummary(first, last)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    for index, day in enumerate(days, start=1):
+        try:
+            run = pipeline.run("collection", until, day=day)
+        except PipelineError as exc:
+            summary.failed_dates.append((day, str(exc)))
+            logger.warning("backfill [%d/%d] %s failed: %s", index, len(days), day, exc)
+            continue
+        summary.runs.append(run)
+        logger.info("backfill [%d/%d] %s: found %d, saved %d, skipped %d, failed %d (%.1f s)", index, len(days),
+                    day, run.found, run.saved, run.skipped, len(run.failed), run.duration_seconds)
+    summary.duration_seconds = time.perf_counter() - clock
+    return summary

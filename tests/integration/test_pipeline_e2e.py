@@ -203,3 +203,38 @@ def test_unreachable_live_api_fails_fast_with_a_hint(run_cli):
     assert result.returncode == 1
     errors = [l for l in result.stderr.splitlines() if l.startswith("nba-predictions: error:")]
     assert len(errors) == 1 and "--source archive" in errors[0]
+
+
+def test_backfill_rates_a_range_then_skips_it_on_rerun(run_cli):
+    first = run_cli("backfill", "--start", "2024-01-14", "--end", "2024-01-16")
+    assert first.returncode == 0, first.stderr
+    # 5 + 11 + 3 games on those dates in the archive
+    assert "games       : found 19, processed 19, saved 19, skipped 0, failed 0" in first.stderr
+    assert "backfill [3/3] 2024-01-16" in first.stderr
+    again = run_cli("backfill", "--start", "2024-01-14", "--end", "2024-01-16")
+    assert again.returncode == 0, again.stderr
+    assert "saved 0, skipped 19, failed 0" in again.stderr
+    shown = run_cli("show", "--date", "2024-01-15", "--json")
+    assert shown.returncode == 0, shown.stderr
+    ratings = [g["rating"] for g in json.loads(shown.stdout)]
+    assert len(ratings) == 11 and ratings == sorted(ratings, reverse=True)
+    def keys(value):
+        if isinstance(value, dict):
+            return set(value) | set().union(*map(keys, value.values()))
+        if isinstance(value, list):
+            return set().union(*map(keys, value)) if value else set()
+        return set()
+
+    spoilers = {"home_team_score", "away_team_score", "home_score", "away_score", "score", "final_score"}
+    assert not keys(json.loads(shown.stdout)) & spoilers
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--start", "2024-01-16", "--end", "2024-01-14"], "--end 2024-01-14 is before --start 2024-01-16"),
+    (["--start", "2025-12-01", "--end", "2025-12-31", "--source", "archive"],
+     "the archive source cannot answer for 2025-12-01 to 2025-12-31 (it covers 2013-10-29 to 2025-12-07)"),
+])
+def test_backfill_usage_errors(run_cli, args, message):
+    result = run_cli("backfill", *args)
+    assert result.returncode == 2
+    assert message in result.stderr
