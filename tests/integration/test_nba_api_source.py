@@ -35,9 +35,7 @@ BUILT_DAY = date(2024, 1, 15)  # MLK day: every response built from the archive
 
 
 @pytest.fixture
-def archive(archive_facts: Source | None) -> Source:  # noqa: F811
-    if archive_facts is None:
-        pytest.fail("the offline archive (nba_predictions.sources.archive) is required for these tests")
+def archive(archive_facts: Source) -> Source:  # noqa: F811
     return archive_facts
 
 
