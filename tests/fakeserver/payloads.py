@@ -22,6 +22,7 @@ from typing import Any
 
 from nba_predictions.domain import GameRecord, GameResult, ScoreTimeline, game_length_seconds
 from nba_predictions.errors import PipelineError
+from nba_predictions.features import score_at
 from nba_predictions.season import Season
 from nba_predictions.sources.base import Source
 
@@ -96,20 +97,11 @@ def _period_ends(periods: int) -> list[int]:
     return [720 * p if p <= 4 else game_length_seconds(p) for p in range(1, periods + 1)]
 
 
-def _score_at(timeline: ScoreTimeline, t: float) -> tuple[int, int]:
-    home = away = 0
-    for when, h, a in timeline.events:
-        if when > t:
-            break
-        home, away = h, a
-    return home, away
-
-
 def _period_scores(timeline: ScoreTimeline) -> list[tuple[int, int]]:
     """Points scored by (home, away) in each period."""
     out, last = [], (0, 0)
     for end in _period_ends(timeline.periods):
-        now = _score_at(timeline, end)
+        now = score_at(timeline, end)
         out.append((now[0] - last[0], now[1] - last[1]))
         last = now
     return out
