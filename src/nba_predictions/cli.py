@@ -37,6 +37,11 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"invalid date {text!r}: expected YYYY-MM-DD, e.g. 2024-01-15") from None
 
 
+def _logging_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--log-level", choices=LOG_LEVELS, type=str.upper, help="log verbosity (env LOG_LEVEL; default INFO)")
+    p.add_argument("--quiet", action="store_true", help="only warnings and errors on stderr")
+
+
 def run_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog=PROG,
@@ -59,8 +64,7 @@ def run_parser() -> argparse.ArgumentParser:
     p.add_argument("--database", metavar="URL", help="SQLAlchemy database URL (env DATABASE_URL; "
                    "default sqlite:///data/nba_predictions.db)")
     p.add_argument("--model", metavar="PATH", help="XGBoost model JSON (env NBA_MODEL_PATH; default: the shipped model)")
-    p.add_argument("--log-level", choices=LOG_LEVELS, type=str.upper, help="log verbosity (env LOG_LEVEL; default INFO)")
-    p.add_argument("--quiet", action="store_true", help="only warnings and errors on stderr")
+    _logging_flags(p)
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
 
@@ -73,8 +77,7 @@ def train_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     p.add_argument("--docs-dir", default=None,
                    help="also rewrite the model card (MODEL.md) and its figures here, e.g. docs")
-    p.add_argument("--log-level", choices=LOG_LEVELS, type=str.upper)
-    p.add_argument("--quiet", action="store_true", help="only warnings and errors on stderr")
+    _logging_flags(p)
     return p
 
 
@@ -88,8 +91,7 @@ def backfill_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", choices=SOURCE_CHOICES, help="data source (env NBA_SOURCE; default auto)")
     p.add_argument("--database", metavar="URL", help="SQLAlchemy database URL (env DATABASE_URL)")
     p.add_argument("--model", metavar="PATH", help="XGBoost model JSON (env NBA_MODEL_PATH)")
-    p.add_argument("--log-level", choices=LOG_LEVELS, type=str.upper)
-    p.add_argument("--quiet", action="store_true", help="only warnings and errors on stderr")
+    _logging_flags(p)
     return p
 
 
@@ -99,8 +101,7 @@ def show_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", type=_date, help="game date YYYY-MM-DD (default: yesterday, US Eastern time)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--database", metavar="URL", help="SQLAlchemy database URL (env DATABASE_URL)")
-    p.add_argument("--log-level", choices=LOG_LEVELS, type=str.upper)
-    p.add_argument("--quiet", action="store_true", help="only warnings and errors on stderr")
+    _logging_flags(p)
     return p
 
 

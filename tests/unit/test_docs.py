@@ -1,0 +1,42 @@
+"""Docs match the code: every flag and command is in the README, every variable in .env.example."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from nba_predictions import cli
+from nba_predictions.config import ENVIRONMENT
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _flags(parser) -> list[str]:
+    return [opt for action in parser._actions for opt in action.option_strings
+            if opt.startswith("--") and opt not in ("--help", "--version")]
+
+
+def test_every_run_flag_is_in_the_readme_flag_reference():
+    table = README[README.index("## Flag reference"):]
+    for flag in _flags(cli.run_parser()):
+        assert f"`{flag}" in table, f"{flag} is missing from the README's flag reference"
+
+
+@pytest.mark.parametrize("command", sorted(cli.COMMANDS))
+def test_every_command_has_help_and_is_in_the_readme(command):
+    make_parser, _ = cli.COMMANDS[command]
+    parser = make_parser()
+    assert parser.description
+    for action in parser._actions:
+        if action.option_strings and action.option_strings[0] != "-h":
+            assert action.help, f"{command} {action.option_strings[0]} has no help text"
+    assert f"nba-predictions {command}" in README
+
+
+def test_every_environment_variable_is_in_env_example():
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    names = set(re.findall(r"^([A-Z_]+)=", example, re.M))
+    assert names == set(ENVIRONMENT)
