@@ -66,7 +66,8 @@ def season_document() -> Predictions:
                 "position_score": round((n % 11) / 5.5, 3), "competitive_seconds": float(max(0, 2880 - 40 * margin)),
                 "lead_changes": n % 17, "rivalry_score": round((n % 5) * 0.2, 2), "times_tied": n % 9,
                 "overtime_periods": 0, "clutch_seconds": float(n % 300), "largest_lead": margin + n % 10,
-                "comeback_points": n % 12,
+                "comeback_points": n % 12, "second_half_close_seconds": float(max(0, 1440 - 25 * margin)),
+                "decided_seconds": float(0 if margin <= 3 else 30 * margin),
             },
             "raw_data": {
                 "game_id": game_id, "date": home["GAME_DATE"], "home_team_id": home["TEAM_ID"],

@@ -1,26 +1,30 @@
 """The features of one game, as pure functions over typed inputs.
 
-The spec's seven (``engineered_features.json``) and the five documented extras of
+The spec's seven (``engineered_features.json``) and the seven documented extras of
 :class:`~nba_predictions.schemas.GameFeatures`:
 
-=======================  ==============================================================================
-``diff_ranks``           ``|home conference rank - away conference rank|`` (ranks as of the game date,
-                         from :class:`~nba_predictions.domain.GameContext`)
-``inter_conference``     1 if the teams play in different conferences, else 0
-``scores_diff``          ``|home final score - away final score|``
-``position_score``       ``2 - (home rank + away rank) / 15``, rounded to 6 decimals
-``competitive_seconds``  game-clock seconds (2,880 + 300 per overtime) with ``|home - away| <= 5``
-``lead_changes``         switches of the leading side, counted from the score timeline with the
-                         official box-score rule (:func:`~nba_predictions.timeline.lead_changes_and_times_tied`)
-``rivalry_score``        ``0.7 x playoff meetings + 0.3 x share of regular-season meetings decided by
-                         <= 10 points`` in the 5 years before the game (the share is 0 when they never
-                         met in the regular season), rounded to 6 decimals
-``times_tied``           moves from a non-zero margin to a tie (the 0-0 start is not counted)
-``overtime_periods``     periods beyond the fourth
-``clutch_seconds``       like ``competitive_seconds``, in the last 5:00 of regulation and all overtime
-``largest_lead``         the largest margin either side held
-``comeback_points``      the largest deficit the winner overcame
-=======================  ==============================================================================
+=============================  ==============================================================================
+``diff_ranks``                 ``|home conference rank - away conference rank|`` (ranks as of the game date,
+                               from :class:`~nba_predictions.domain.GameContext`)
+``inter_conference``           1 if the teams play in different conferences, else 0
+``scores_diff``                ``|home final score - away final score|``
+``position_score``             ``2 - (home rank + away rank) / 15``, rounded to 6 decimals
+``competitive_seconds``        game-clock seconds (2,880 + 300 per overtime) with ``|home - away| <= 5``
+``lead_changes``               switches of the leading side, counted from the score timeline with the
+                               official box-score rule (:func:`~nba_predictions.timeline.lead_changes_and_times_tied`)
+``rivalry_score``              ``0.7 x playoff meetings + 0.3 x share of regular-season meetings decided by
+                               <= 10 points`` in the 5 years before the game (the share is 0 when they never
+                               met in the regular season), rounded to 6 decimals
+``times_tied``                 moves from a non-zero margin to a tie (the 0-0 start is not counted)
+``overtime_periods``           periods beyond the fourth
+``clutch_seconds``             like ``competitive_seconds``, in the last 5:00 of regulation and all overtime
+``largest_lead``               the largest margin either side held
+``comeback_points``            the largest deficit the winner overcame
+``second_half_close_seconds``  like ``competitive_seconds``, from the start of the second half through
+                               all overtime
+``decided_seconds``            game-clock seconds from the last moment the margin was within 3 points to the end
+                               (0 when the game ended within 3)
+=============================  ==============================================================================
 
 Lead changes and times tied are counted from the timeline rather than copied from the record, so
 every source (archive or live box score) gives the model the same counting rule.
@@ -147,6 +151,8 @@ def timeline_features(timeline: ScoreTimeline) -> dict[str, float | int]:
         "clutch_seconds": tl.clutch_seconds(timeline),
         "largest_lead": tl.largest_lead(timeline),
         "comeback_points": tl.comeback_points(timeline),
+        "second_half_close_seconds": tl.second_half_close_seconds(timeline),
+        "decided_seconds": tl.decided_seconds(timeline),
     }
 
 

@@ -7,7 +7,7 @@ beyond the spec are allowed only where documented here (and in ``docs/DOCUMENTS.
 * ``games[].score_timeline`` and ``games[].context`` in ``collected_games.json``: what the
   features step needs so it runs without network.  Both are optional: a document in exactly the
   spec's format still works, the features step then asks the configured source.
-* feature fields after the spec's seven (``times_tied`` … ``comeback_points``): the model's
+* feature fields after the spec's seven (``times_tied`` … ``decided_seconds``): the model's
   additional inputs.
 * ``predictions[].classification`` and ``predictions[].top_features``.
 
@@ -45,7 +45,15 @@ SPEC_FEATURES = (
     "lead_changes",
     "rivalry_score",
 )
-EXTRA_FEATURES = ("times_tied", "overtime_periods", "clutch_seconds", "largest_lead", "comeback_points")
+EXTRA_FEATURES = (
+    "times_tied",
+    "overtime_periods",
+    "clutch_seconds",
+    "largest_lead",
+    "comeback_points",
+    "second_half_close_seconds",
+    "decided_seconds",
+)
 ALL_FEATURES = SPEC_FEATURES + EXTRA_FEATURES
 
 
@@ -99,6 +107,13 @@ class GameFeatures(Strict):
     clutch_seconds: float = Field(ge=0, description="seconds within 5 points in the last 5:00 of regulation and in overtime")
     largest_lead: int = Field(ge=0, description="largest margin either side held")
     comeback_points: int = Field(ge=0, description="largest deficit the winner overcame")
+    second_half_close_seconds: float = Field(
+        ge=0, description="seconds within 5 points from the start of the second half through overtime"
+    )
+    decided_seconds: float = Field(
+        ge=0,
+        description="seconds from the last moment the margin was within 3 points to the end (0 if the game ended within 3)",
+    )
 
     def vector(self) -> list[float]:
         return [float(getattr(self, name)) for name in ALL_FEATURES]

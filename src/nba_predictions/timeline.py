@@ -49,6 +49,12 @@ CLOSE_MARGIN = 5
 CLUTCH_START_SECONDS = REGULATION_SECONDS - 300
 """Clutch time starts with 5:00 left in regulation and runs through every overtime."""
 
+SECOND_HALF_START_SECONDS = REGULATION_SECONDS // 2
+"""The second half starts at 24:00 of game clock and runs through every overtime."""
+
+ONE_SCORE_MARGIN = 3
+"""A margin of at most this many points is a one-score game (one three-pointer ties it)."""
+
 
 def seconds_within(timeline: ScoreTimeline, margin: int = CLOSE_MARGIN, start: float = 0.0) -> float:
     """Game-clock seconds from ``start`` to the end in which ``|home - away| <= margin``."""
@@ -78,6 +84,31 @@ def competitive_seconds(timeline: ScoreTimeline) -> float:
 def clutch_seconds(timeline: ScoreTimeline) -> float:
     """Seconds with ``|home - away| <= 5`` in the last 5:00 of regulation and in all overtime."""
     return seconds_within(timeline, CLOSE_MARGIN, CLUTCH_START_SECONDS)
+
+
+def second_half_close_seconds(timeline: ScoreTimeline) -> float:
+    """Seconds with ``|home - away| <= 5`` in the second half and in all overtime."""
+    return seconds_within(timeline, CLOSE_MARGIN, SECOND_HALF_START_SECONDS)
+
+
+def decided_seconds(timeline: ScoreTimeline) -> float:
+    """Game-clock seconds from the last moment of a one-score margin to the final buzzer.
+
+    The end of the last stretch of positive length with ``|home - away| <= 3`` (the 0-0 start
+    included) is subtracted from the game's length: 0 for a game that ended within three points,
+    the game's length when there is no such stretch.  A margin that lasted zero seconds (between
+    two events at the same second) does not count.
+    """
+    end = float(timeline.length_seconds)
+    last_close_end = 0.0
+    t_prev, margin_prev = 0.0, 0
+    for t, home, away in timeline.events:
+        if abs(margin_prev) <= ONE_SCORE_MARGIN and t > t_prev:
+            last_close_end = t
+        t_prev, margin_prev = t, home - away
+    if abs(margin_prev) <= ONE_SCORE_MARGIN and end > t_prev:
+        last_close_end = end
+    return end - last_close_end
 
 
 def largest_lead(timeline: ScoreTimeline) -> int:

@@ -94,7 +94,8 @@ def pure(t: ScoreTimeline) -> dict[str, float]:
     changes, tied = tl.lead_changes_and_times_tied(t)
     return {"competitive_seconds": tl.competitive_seconds(t), "lead_changes": changes, "times_tied": tied,
             "overtime_periods": tl.overtime_periods(t), "clutch_seconds": tl.clutch_seconds(t),
-            "largest_lead": tl.largest_lead(t), "comeback_points": tl.comeback_points(t)}
+            "largest_lead": tl.largest_lead(t), "comeback_points": tl.comeback_points(t),
+            "second_half_close_seconds": tl.second_half_close_seconds(t), "decided_seconds": tl.decided_seconds(t)}
 
 
 @settings(max_examples=150)
@@ -112,6 +113,8 @@ def test_vectorised_timeline_features_of_real_games() -> None:
     assert arrays["lead_changes"].tolist() == [1, 10, 1, 16]
     assert arrays["times_tied"].tolist() == [3, 4, 1, 10]
     assert arrays["clutch_seconds"].tolist() == [443, 269, 0, 300]
+    assert arrays["second_half_close_seconds"].tolist() == [859, 995, 181, 1072]
+    assert arrays["decided_seconds"].tolist() == [158, 1, 548, 0]
     assert set(arrays) == set(ALL_FEATURES) - {"diff_ranks", "inter_conference", "scores_diff", "position_score", "rivalry_score"}
 
 
@@ -239,3 +242,4 @@ def test_vectorised_pass_clamps_float_sums_like_the_pure_functions() -> None:
     t = ScoreTimeline(periods=4, events=[(1.805914653379432, 0, 1), (2050.5885904983293, 0, 2)])
     arrays = timeline_feature_arrays([t, t])
     assert arrays["competitive_seconds"].tolist() == [2880, 2880] == [tl.competitive_seconds(t)] * 2
+    assert arrays["second_half_close_seconds"].tolist() == [1440, 1440] == [tl.second_half_close_seconds(t)] * 2

@@ -223,7 +223,7 @@ def test_corrupt_metadata(copy_of_shipped):
 
 
 def test_check_features_names_what_the_features_lack(shipped):
-    with pytest.raises(ModelError, match=r"the model needs \['comeback_points'\], which the features lack"):
+    with pytest.raises(ModelError, match=rf"the model needs \['{ALL_FEATURES[-1]}'\], which the features lack"):
         shipped.check_features(ALL_FEATURES[:-1])
     shipped.check_features(ALL_FEATURES)  # the documents' own order passes
 
@@ -266,6 +266,8 @@ _features = st.builds(
     clutch_seconds=st.floats(0, 2100),
     largest_lead=st.integers(0, 70),
     comeback_points=st.integers(0, 40),
+    second_half_close_seconds=st.floats(0, 3540),
+    decided_seconds=st.floats(0, 4380),
 )
 
 

@@ -62,6 +62,12 @@ def test_regulation_game_0022300001_ind_cle() -> None:
     assert min(h - a for _, h, a in t.events) == -4
     assert tl.comeback_points(t) == 4
     assert tl.overtime_periods(t) == 0
+    # Second half 1440..2880 (1440 s) overlaps (669, 1837) from 1440 (397 s), (1854, 1871), (2643, 2674):
+    # 1440 - (397 + 17 + 31) = 995
+    assert tl.second_half_close_seconds(t) == 1440 - (397 + 17 + 31) == 995
+    # Last one-score margin: 119-116 from 2878 s until IND's two free throws made it 121-116 at 2879 s.
+    assert (margin_at(t, 2878), margin_at(t, 2879)) == (3, 5)
+    assert tl.decided_seconds(t) == 2880 - 2879 == 1
 
 
 def test_overtime_game_0022200552_cle_chi() -> None:
@@ -81,6 +87,13 @@ def test_overtime_game_0022200552_cle_chi() -> None:
     assert tl.largest_lead(t) == 21
     assert tl.comeback_points(t) == 21
     assert tl.overtime_periods(t) == 1
+    # Second half + overtime 1440..3180 (1740 s) overlaps (674, 2106) from 1440 (666 s) and the
+    # stretches after it: 1740 - (666 + 17 + 13 + 11 + 17 + 18 + 139) = 859
+    assert tl.second_half_close_seconds(t) == 1740 - (666 + 17 + 13 + 11 + 17 + 18 + 139) == 859
+    # Overtime: 133-130 from 2914 s, 135-130 at 3022 s, never within 3 again: 3180 - 3022 = 158
+    assert (margin_at(t, 2914), margin_at(t, 3022)) == (3, 5)
+    assert all(abs(h - a) > 3 for s, h, a in t.events if s >= 3022)
+    assert tl.decided_seconds(t) == 3180 - 3022 == 158
 
 
 def test_early_season_game_0022300061_den_lal() -> None:
@@ -91,6 +104,12 @@ def test_early_season_game_0022300061_den_lal() -> None:
     assert tl.competitive_seconds(t) == 2880 - (14 + 23 + 1098 + 662 + 32 + 11 + 497) == 543
     # DEN led by more than 5 through the whole clutch window (2383 .. 2880 covers 2580 .. 2880).
     assert tl.clutch_seconds(t) == 0
+    # Second half 1440..2880: (399, 1497) from 1440 (57 s), 662, 32, 11, 497 -> 1440 - 1259 = 181
+    assert tl.second_half_close_seconds(t) == 1440 - (57 + 662 + 32 + 11 + 497) == 181
+    # 92-89 from 2298 s until 94-89 at 2332 s, then never within 3: 2880 - 2332 = 548
+    assert (margin_at(t, 2298), margin_at(t, 2332)) == (3, 5)
+    assert all(abs(h - a) > 3 for s, h, a in t.events if s >= 2332)
+    assert tl.decided_seconds(t) == 2880 - 2332 == 548
 
 
 def test_playoff_game_0042300155_den_lal() -> None:
@@ -103,6 +122,9 @@ def test_playoff_game_0042300155_den_lal() -> None:
     assert tl.clutch_seconds(t) == 300  # within 5 points for all of the last five minutes
     assert tl.largest_lead(t) == 9
     assert tl.comeback_points(t) == 9  # DEN trailed by 9 and won
+    # Second half 1440..2880: (1459, 1587), (1625, 1711), (1727, 1848), (1891, 1906), (2262, 2280)
+    assert tl.second_half_close_seconds(t) == 1440 - (128 + 86 + 121 + 15 + 18) == 1072
+    assert tl.decided_seconds(t) == 0  # won by 2: a one-score game to the buzzer
 
 
 # --- Small exact cases -------------------------------------------------------------------------
@@ -130,10 +152,28 @@ def test_clutch_counts_all_overtime() -> None:
     assert tl.overtime_periods(t) == 2
 
 
+def test_second_half_close_seconds_counts_from_halftime_through_overtime() -> None:
+    t = ScoreTimeline(periods=5, events=[(100.0, 10, 0), (1500.0, 10, 8), (2000.0, 20, 8), (2870.0, 20, 20), (3100.0, 27, 20)])
+    # 1440..1500 up 10, 1500..2000 up 2 (500 s), 2000..2870 up 12, 2870..3100 tied (230 s), 3100..3180 up 7
+    assert tl.second_half_close_seconds(t) == 500 + 230
+    # From 1500 s on, the margin was within 3 until 20-8 at 2000 s and from 2870 s until 27-20 at 3100 s.
+    assert tl.decided_seconds(t) == 3180 - 3100
+
+
+def test_decided_seconds_ignores_a_one_score_margin_that_lasted_zero_seconds() -> None:
+    # 4-0 at 50 s; 4-2 and 7-2 at the same second 60 s: the 2-point margin lasts 0 s.
+    t = ScoreTimeline(periods=4, events=[(0.0, 0, 0), (50.0, 4, 0), (60.0, 4, 2), (60.0, 7, 2)])
+    assert tl.decided_seconds(t) == 2880 - 50  # the 0-0 start (0..50 s) is the last one-score stretch
+    # A basket at the buzzer from a one-score margin: decided at the buzzer.
+    buzzer = ScoreTimeline(periods=4, events=[(2000.0, 0, 2), (2880.0, 3, 2)])
+    assert tl.decided_seconds(buzzer) == 0
+
+
 def test_empty_timeline() -> None:
     t = ScoreTimeline(periods=4, events=[])
     assert tl.competitive_seconds(t) == 2880
     assert (tl.largest_lead(t), tl.comeback_points(t)) == (0, 0)
+    assert (tl.second_half_close_seconds(t), tl.decided_seconds(t)) == (1440, 0)
 
 
 def test_level_final_has_no_comeback() -> None:
@@ -177,6 +217,18 @@ def test_competitive_and_clutch_seconds_within_game_length(t: ScoreTimeline) -> 
 
 
 @given(timelines())
+def test_late_game_seconds_within_their_windows(t: ScoreTimeline) -> None:
+    half = tl.second_half_close_seconds(t)
+    assert tl.clutch_seconds(t) <= half <= min(tl.competitive_seconds(t), t.length_seconds - tl.SECOND_HALF_START_SECONDS)
+    assert 0 <= tl.decided_seconds(t) <= t.length_seconds
+    if t.events:
+        final_home, final_away = t.final_score
+        # A game whose last score (before the buzzer) left it within 3 points was never decided early.
+        if abs(final_home - final_away) <= 3 and t.events[-1][0] < t.length_seconds:
+            assert tl.decided_seconds(t) == 0
+
+
+@given(timelines())
 def test_counts_bounded_by_scoring_events(t: ScoreTimeline) -> None:
     changes, tied = tl.lead_changes_and_times_tied(t)
     assert 0 <= changes <= len(t.events)
@@ -193,6 +245,8 @@ def test_swapping_home_and_away_changes_nothing(t: ScoreTimeline) -> None:
     assert tl.largest_lead(s) == tl.largest_lead(t)
     assert tl.comeback_points(s) == tl.comeback_points(t)
     assert tl.overtime_periods(s) == tl.overtime_periods(t)
+    assert tl.second_half_close_seconds(s) == tl.second_half_close_seconds(t)
+    assert tl.decided_seconds(s) == tl.decided_seconds(t)
 
 
 @settings(max_examples=60)
@@ -203,6 +257,11 @@ def test_competitive_seconds_match_a_second_by_second_count(t: ScoreTimeline) ->
     clutch_by_second = sum(1 for s in range(tl.CLUTCH_START_SECONDS, t.length_seconds) if abs(margin_at(t, s)) <= 5)
     assert tl.competitive_seconds(t) == by_second
     assert tl.clutch_seconds(t) == clutch_by_second
+    half_by_second = sum(1 for s in range(tl.SECOND_HALF_START_SECONDS, t.length_seconds) if abs(margin_at(t, s)) <= 5)
+    assert tl.second_half_close_seconds(t) == half_by_second
+    # decided_seconds: the seconds after the last whole second with a one-score margin.
+    last_close = max((s + 1 for s in range(t.length_seconds) if abs(margin_at(t, s)) <= 3), default=0)
+    assert tl.decided_seconds(t) == t.length_seconds - last_close
 
 
 @pytest.mark.parametrize("game_id", ["0022200552", "0022300001", "0022300061", "0042300155"])
@@ -217,3 +276,4 @@ def test_float_sums_do_not_overshoot_the_game() -> None:
     t = ScoreTimeline(periods=4, events=[(1.805914653379432, 0, 1), (2050.5885904983293, 0, 2)])
     assert tl.competitive_seconds(t) == 2880
     assert tl.clutch_seconds(t) == 300
+    assert tl.second_half_close_seconds(t) == 1440

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..schemas import EXTRA_FEATURES
+from .train import LATE_GAME_EXTRAS
 
 if TYPE_CHECKING:  # pragma: no cover
     from .train import TrainResult
@@ -220,9 +221,8 @@ def render_card(result: TrainResult, seconds: float) -> str:
     add(f"| training (in-sample) | {m.training['games']:,} | {_fmt(tm['spearman'])} | {_fmt(tm['mae'], 2)} | | |")
     add("")
     add("The label is uniform on 0-100 (standard deviation about 29), so an MAE of 8 rating points is "
-        "roughly a correlation of 0.94; the remaining error is the part of the EI that the twelve summary "
-        "features do not see (when in the game the swings happened, how many late possessions were "
-        "one-score).")
+        f"roughly a correlation of 0.94; the remaining error is the part of the EI that the {len(m.feature_names)} summary "
+        "features do not see (exactly when in the game the swings happened and how large each was).")
     add("")
     add(f"![predicted vs label]({IMG}/{FIGURES['scatter']})")
     add("")
@@ -232,15 +232,35 @@ def render_card(result: TrainResult, seconds: float) -> str:
     add("")
     add("## What each feature adds")
     add("")
+    n_all, n_extra = len(m.feature_names), len(EXTRA_FEATURES)
+    late = " and ".join(f"`{n}`" for n in LATE_GAME_EXTRAS)
     add("Held-out Spearman / MAE (both test seasons pooled) of the same regressor on feature subsets: the "
-        "spec's seven alone, each of the five documented extras on top of them, all twelve without each "
-        "extra, and all twelve.")
+        f"spec's seven alone, each of the {n_extra} documented extras on top of them, all {n_all} without each "
+        f"extra, all {n_all} without the late-game extras {late} (the first shipped model's "
+        f"{n_all - len(LATE_GAME_EXTRAS)} features), and all {n_all}.")
     add("")
     add("| features | Spearman | MAE |")
     add("|---|---|---|")
     for r in d["ablation"]:
         add(f"| {r['features']} | {_fmt(r['spearman'])} | {_fmt(r['mae'], 2)} |")
     add("")
+    val = d.get("late_game_extras_validation") or {}
+    if val.get("rows"):
+        add(f"**How the late-game extras were chosen.** The first shipped model (without {late}) missed the MAE "
+            "goal by a few hundredths. Candidate late-game features (seconds within 3 or 5 points in the last 1, 2 or "
+            "5 minutes, in the fourth quarter, in the second half; lead changes and times tied in the fourth quarter "
+            "and overtime; the margin with 5:00 and 2:00 left; the time left at the last lead change; the time left "
+            "after the last one-score margin) were compared one by one and in pairs on a validation split inside the "
+            f"training seasons: fitted on {val['fit_seasons'][0]} to {val['fit_seasons'][-1]}, scored on "
+            f"{', '.join(val['validation_seasons'])}; the pair with the lowest mean validation MAE was adopted, and "
+            "only then were the held-out seasons scored. None of them is a win-probability quantity; both adopted "
+            "ones are game-clock seconds read off the score timeline. This run repeats the validation comparison:")
+        add("")
+        add("| features | validation season | Spearman | MAE |")
+        add("|---|---|---|---|")
+        for r in val["rows"]:
+            add(f"| {r['features']} | {r['season']} | {_fmt(r['spearman'])} | {_fmt(r['mae'], 2)} |")
+        add("")
     add("## Feature importance")
     add("")
     add("Mean absolute per-feature contribution on the held-out games (XGBoost's `pred_contribs`, in rating "
@@ -267,8 +287,8 @@ def render_card(result: TrainResult, seconds: float) -> str:
     add("")
     add("- The label is a proxy for watchability: it measures swings of win probability, not star power, "
         "dunks, records or playoff stakes.")
-    add("- The features summarise the score timeline; they do not say when swings happened beyond the "
-        "last five minutes, nor who was favoured.")
+    add("- The features summarise the score timeline by halves and late-game windows; they do not say "
+        "exactly when each swing happened, nor who was favoured.")
     add(f"- Trained on {m.train_seasons[0]} to {m.train_seasons[-1]}; league-wide changes shift the EI "
         f"distribution slowly: the held-out games' mean label is {float(np.mean(result.test_label)):.1f} "
         "(50 by construction on the training games).")

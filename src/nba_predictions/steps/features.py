@@ -154,7 +154,7 @@ def _timelines_of(source: Source, records: Sequence[GameRecord]) -> tuple[dict[s
 
 
 def timeline_feature_arrays(timelines: Sequence[ScoreTimeline]) -> dict[str, np.ndarray]:
-    """The seven timeline features of many games at once (one array per feature, one row per game).
+    """The nine timeline features of many games at once (one array per feature, one row per game).
 
     All events go into flat arrays with one extra 0-0 row at each game's tip-off; each row's margin
     holds from its time to the next row's (or to the end of the game), so the time features are
@@ -187,9 +187,18 @@ def timeline_feature_arrays(timelines: Sequence[ScoreTimeline]) -> dict[str, np.
     clutch_from = float(tl.CLUTCH_START_SECONDS)
     clutch_span = np.maximum(ends, clutch_from) - np.maximum(times, clutch_from)
     clutch = np.bincount(game, weights=np.where(close, clutch_span, 0.0), minlength=n)
+    half_from = float(tl.SECOND_HALF_START_SECONDS)
+    half_span = np.maximum(ends, half_from) - np.maximum(times, half_from)
+    second_half = np.bincount(game, weights=np.where(close, half_span, 0.0), minlength=n)
     # Same summation order and the same clamp to the window as timeline.seconds_within.
     competitive = np.minimum(competitive, lengths)
     clutch = np.minimum(clutch, lengths - clutch_from)
+    second_half = np.minimum(second_half, lengths - half_from)
+    # decided_seconds: the end of the game's last one-score stretch of positive length (0 if none).
+    one_score = (np.abs(margin) <= tl.ONE_SCORE_MARGIN) & (ends > times)
+    last_close_end = np.zeros(n)
+    np.maximum.at(last_close_end, game[one_score], ends[one_score])
+    decided = lengths - last_close_end
 
     largest = np.maximum.reduceat(np.abs(margin), starts) if n else np.zeros(0, dtype=np.int64)
     winner = np.sign(margin[last_rows])
@@ -216,6 +225,8 @@ def timeline_feature_arrays(timelines: Sequence[ScoreTimeline]) -> dict[str, np.
         "clutch_seconds": clutch,
         "largest_lead": largest.astype(np.int64),
         "comeback_points": comeback.astype(np.int64),
+        "second_half_close_seconds": second_half,
+        "decided_seconds": decided,
     }
 
 
