@@ -161,7 +161,8 @@ def _run(args: argparse.Namespace) -> int:
 
     pipeline = Pipeline(settings, explicit_date=args.date is not None)
     summary = pipeline.run(start, end, input_path=args.input, output_path=args.output)
-    print(summary.render(), file=sys.stderr)
+    if not settings.quiet or not summary.ok:
+        print(summary.render(), file=sys.stderr)
     return EXIT_OK if summary.ok else EXIT_FAILED
 
 
@@ -188,7 +189,8 @@ def _backfill(args: argparse.Namespace) -> int:
     from .pipeline import Pipeline, backfill
 
     summary = backfill(Pipeline(settings), args.start, args.end)
-    print(summary.render(), file=sys.stderr)
+    if not settings.quiet or not summary.ok:
+        print(summary.render(), file=sys.stderr)
     return EXIT_OK if summary.ok else EXIT_FAILED
 
 

@@ -134,7 +134,7 @@ class Pipeline:
             summary.failed = list(meta.skipped_games)
             summary.found = meta.total_games + len(meta.skipped_games)
             summary.processed = meta.total_games
-            if self.settings_date_conflicts(meta.target_date):
+            if self._date_conflicts(meta.target_date):
                 raise UsageError(
                     f"--date {self.settings.target_date} does not match {input_path}'s target_date "
                     f"{meta.target_date}: drop --date when resuming from a file"
@@ -154,7 +154,8 @@ class Pipeline:
         if run_storage:
             self._record_run(summary, status="ok" if summary.ok else "partial")
 
-    def settings_date_conflicts(self, doc_day: date | None) -> bool:
+    def _date_conflicts(self, doc_day: date | None) -> bool:
+        """--date was given and differs from the input document's target_date."""
         return self.explicit_date and doc_day is not None and doc_day != self.settings.target_date
 
     # -- the four steps ----------------------------------------------------------------------
@@ -189,8 +190,10 @@ class Pipeline:
         featured, skipped = build_features(doc.games, source)
         summary.failed.extend(skipped)
         summary.processed = len(featured)
+        served_by = doc.metadata.source or (source.name if source is not None else None)
+        summary.source = served_by
         return EngineeredFeatures(
-            metadata=_metadata("features", day, doc.metadata.source, input_name, len(featured), list(summary.failed)),
+            metadata=_metadata("features", day, served_by, input_name, len(featured), list(summary.failed)),
             games=featured,
         )
 

@@ -238,3 +238,31 @@ def test_backfill_usage_errors(run_cli, args, message):
     result = run_cli("backfill", *args)
     assert result.returncode == 2
     assert message in result.stderr
+
+
+def test_one_bad_game_is_reported_and_the_others_go_on(run_cli, tmp_path):
+    assert run_cli("--date", DAY, "--until-step", "collection", "--output", "c.json").returncode == 0
+    doc = _load(tmp_path / "c.json")
+    bad = doc["games"][3]
+    bad["score_timeline"]["events"] = bad["score_timeline"]["events"][:-6]  # play-by-play cut short
+    (tmp_path / "c.json").write_text(json.dumps(doc))
+
+    features = run_cli("--from-step", "features", "--input", "c.json", "--output", "f.json")
+    assert features.returncode == 1
+    assert f"{bad['game_id']} (features)" in features.stderr
+    assert "found 11, processed 10, saved 0, skipped 0, failed 1" in features.stderr
+    written = _load(tmp_path / "f.json")
+    assert written["metadata"]["total_games"] == 10
+    assert [s["game_id"] for s in written["metadata"]["skipped_games"]] == [bad["game_id"]]
+
+    # The failure travels with the documents: the next step still reports it and exits 1.
+    predict = run_cli("--from-step", "prediction", "--input", "f.json", "--output", "p.json")
+    assert predict.returncode == 1
+    assert len(_load(tmp_path / "p.json")["predictions"]) == 10
+    assert f"{bad['game_id']} (features)" in predict.stderr
+
+
+def test_quiet_prints_nothing_on_success(run_cli):
+    result = run_cli("--date", DAY, "--until-step", "collection", "--output", "c.json", "--quiet")
+    assert result.returncode == 0
+    assert result.stderr == "" and result.stdout == ""
