@@ -210,9 +210,11 @@ COMMANDS = {"train": (train_parser, _train), "show": (show_parser, _show), "back
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        from dotenv import load_dotenv
+        from dotenv import find_dotenv, load_dotenv
 
-        load_dotenv(override=False)
+        # The .env of the folder the command runs in (or a parent), never the package's own;
+        # variables already set in the environment win.
+        load_dotenv(find_dotenv(usecwd=True), override=False)
         if argv and argv[0] in COMMANDS:
             make_parser, handler = COMMANDS[argv[0]]
             args = make_parser().parse_args(argv[1:])
