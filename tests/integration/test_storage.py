@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import CheckConstraint, Connection, UniqueConstraint, create_engine, inspect, text
 
 from nba_predictions.errors import ArtifactError, StorageError
 from nba_predictions.schemas import ALL_FEATURES, Predictions
@@ -41,6 +41,7 @@ from nba_predictions.steps.storage import (
 )
 from nba_predictions.storage import queries
 from nba_predictions.storage.backup import backups_of
+from nba_predictions.storage.database import open_database
 from nba_predictions.storage.engine import make_engine, masked, parse_url
 from nba_predictions.storage.migrate import current_revision, known_revisions
 from nba_predictions.storage.schema import FRONT_END_TABLES, SCHEMA_REVISION, metadata
@@ -194,6 +195,102 @@ def test_schema_revision_is_recorded_and_matches_the_migrations(database_url: st
     finally:
         engine.dispose()
     assert diff == [], "schema.py and the migrations disagree; write a migration"
+
+
+def declared_structure(dialect_name: str) -> dict[str, dict]:
+    """Per table: columns (name, nullable), constraint and index names as schema.py declares them.
+
+    The names are the ones the naming convention gives (``ck_games_two_teams``), i.e. what a
+    later migration will use to drop or alter them.
+    """
+    structure = {}
+    for table in metadata.sorted_tables:
+        pk = table.primary_key
+        structure[table.name] = {
+            "columns": [(c.name, c.nullable) for c in table.columns],
+            "primary key": (str(pk.name), [c.name for c in pk.columns]),
+            "foreign keys": {
+                str(fk.name): ([c.name for c in fk.columns], fk.referred_table.name, [e.column.name for e in fk.elements])
+                for fk in table.foreign_key_constraints
+            },
+            "checks": {
+                str(ck.name): str(ck.sqltext) if dialect_name == "sqlite" else None
+                for ck in table.constraints
+                if isinstance(ck, CheckConstraint)
+            },
+            "uniques": {
+                str(uq.name): [c.name for c in uq.columns] for uq in table.constraints if isinstance(uq, UniqueConstraint)
+            },
+            "indexes": {str(ix.name): ([c.name for c in ix.columns], bool(ix.unique)) for ix in table.indexes},
+        }
+    return structure
+
+
+def reflected_structure(conn: Connection) -> dict[str, dict]:
+    """The same description, read back from the database."""
+    inspector = inspect(conn)
+    structure = {}
+    for name in (t.name for t in metadata.sorted_tables):
+        pk = inspector.get_pk_constraint(name)
+        structure[name] = {
+            "columns": [(c["name"], c["nullable"]) for c in inspector.get_columns(name)],
+            "primary key": (pk["name"], pk["constrained_columns"]),
+            "foreign keys": {
+                fk["name"]: (fk["constrained_columns"], fk["referred_table"], fk["referred_columns"])
+                for fk in inspector.get_foreign_keys(name)
+            },
+            # PostgreSQL rewrites a CHECK's text (casts, parentheses): compare the text on SQLite only.
+            "checks": {
+                ck["name"]: ck["sqltext"] if conn.dialect.name == "sqlite" else None
+                for ck in inspector.get_check_constraints(name)
+            },
+            "uniques": {uq["name"]: uq["column_names"] for uq in inspector.get_unique_constraints(name)},
+            "indexes": {ix["name"]: (ix["column_names"], bool(ix["unique"])) for ix in inspector.get_indexes(name)},
+        }
+    return structure
+
+
+def test_a_freshly_migrated_database_has_the_names_and_structure_schema_py_declares(database_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    with open_database(database_url):  # runs the migrations on an empty database
+        pass
+
+    engine = make_engine(parse_url(database_url))
+    try:
+        with engine.connect() as conn:
+            assert current_revision(conn) == SCHEMA_REVISION
+            reflected = reflected_structure(conn)
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+    finally:
+        engine.dispose()
+    declared = declared_structure(engine.dialect.name)
+    # e.g. ck_games_two_teams, not ck_games_ck_games_two_teams: a later migration drops it by that name.
+    assert {t: sorted(s["checks"]) for t, s in reflected.items()} == {t: sorted(s["checks"]) for t, s in declared.items()}
+    assert reflected == declared
+    assert diff == [], "schema.py and the migrations disagree (types, nullability, tables, indexes)"
+
+
+def test_a_later_migration_can_drop_a_constraint_by_its_declared_name(database_url: str) -> None:
+    """What a revision 0002 would do, run with the same Alembic settings as migrations/env.py."""
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
+    with open_database(database_url):
+        pass
+    engine = make_engine(parse_url(database_url))
+    try:
+        with engine.connect() as conn, conn.begin():
+            context = MigrationContext.configure(conn, opts={"target_metadata": metadata, "render_as_batch": True})
+            op = Operations(context)
+            with op.batch_alter_table("games") as batch:
+                batch.drop_constraint(op.f("ck_games_two_teams"), type_="check")
+        with engine.connect() as conn:
+            left = sorted(ck["name"] for ck in inspect(conn).get_check_constraints("games"))
+    finally:
+        engine.dispose()
+    assert left == ["ck_games_classification", "ck_games_rating_range"]
 
 
 def test_an_empty_sqlite_file_is_upgraded_in_place(tmp_path: Path) -> None:

@@ -6,6 +6,11 @@ Create Date: 2025-11-28
 
 A migration is a frozen snapshot: it spells its columns out instead of importing
 ``nba_predictions.storage.schema``, so later edits of the live schema cannot change it.
+
+Every constraint and index name is the final one, wrapped in ``op.f()``: Alembic builds these
+tables with the naming convention of ``schema.metadata``, which would otherwise prefix a name
+again (``ck_games_ck_games_two_teams``).  A later migration refers to them the same way, e.g.
+``batch_op.drop_constraint(op.f("ck_games_two_teams"), type_="check")``.
 """
 
 from __future__ import annotations
@@ -35,8 +40,8 @@ def upgrade() -> None:
         sa.Column("abbreviation", sa.String(3), nullable=False),
         sa.Column("name", sa.String(64), nullable=True),
         sa.Column("conference", sa.String(4), nullable=True),
-        sa.CheckConstraint("conference IN ('East', 'West')", name="ck_teams_conference"),
-        sa.PrimaryKeyConstraint("id", name="pk_teams"),
+        sa.CheckConstraint("conference IN ('East', 'West')", name=op.f("ck_teams_conference")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_teams")),
     )
     op.create_table(
         "games",
@@ -53,14 +58,14 @@ def upgrade() -> None:
         sa.Column("predicted_at", _utc(), nullable=False),
         sa.Column("created_at", _utc(), nullable=False),
         sa.Column("updated_at", _utc(), nullable=False),
-        sa.CheckConstraint("rating >= 0 AND rating <= 100", name="ck_games_rating_range"),
-        sa.CheckConstraint("classification IN ('good', 'mediocre', 'bad')", name="ck_games_classification"),
-        sa.CheckConstraint("home_team_id <> away_team_id", name="ck_games_two_teams"),
-        sa.ForeignKeyConstraint(["home_team_id"], ["teams.id"], name="fk_games_home_team_id_teams"),
-        sa.ForeignKeyConstraint(["away_team_id"], ["teams.id"], name="fk_games_away_team_id_teams"),
-        sa.PrimaryKeyConstraint("id", name="pk_games"),
+        sa.CheckConstraint("rating >= 0 AND rating <= 100", name=op.f("ck_games_rating_range")),
+        sa.CheckConstraint("classification IN ('good', 'mediocre', 'bad')", name=op.f("ck_games_classification")),
+        sa.CheckConstraint("home_team_id <> away_team_id", name=op.f("ck_games_two_teams")),
+        sa.ForeignKeyConstraint(["home_team_id"], ["teams.id"], name=op.f("fk_games_home_team_id_teams")),
+        sa.ForeignKeyConstraint(["away_team_id"], ["teams.id"], name=op.f("fk_games_away_team_id_teams")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_games")),
     )
-    op.create_index("ix_games_date_rating", "games", ["date", "rating"])
+    op.create_index(op.f("ix_games_date_rating"), "games", ["date", "rating"])
     op.create_table(
         "pipeline_runs",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -76,15 +81,15 @@ def upgrade() -> None:
         sa.Column("errors", _json(), nullable=False),
         sa.Column("started_at", _utc(), nullable=False),
         sa.Column("finished_at", _utc(), nullable=True),
-        sa.CheckConstraint("status IN ('ok', 'partial', 'failed')", name="ck_pipeline_runs_status"),
-        sa.PrimaryKeyConstraint("id", name="pk_pipeline_runs"),
+        sa.CheckConstraint("status IN ('ok', 'partial', 'failed')", name=op.f("ck_pipeline_runs_status")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pipeline_runs")),
     )
-    op.create_index("ix_pipeline_runs_target_date", "pipeline_runs", ["target_date"])
+    op.create_index(op.f("ix_pipeline_runs_target_date"), "pipeline_runs", ["target_date"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_pipeline_runs_target_date", table_name="pipeline_runs")
+    op.drop_index(op.f("ix_pipeline_runs_target_date"), table_name="pipeline_runs")
     op.drop_table("pipeline_runs")
-    op.drop_index("ix_games_date_rating", table_name="games")
+    op.drop_index(op.f("ix_games_date_rating"), table_name="games")
     op.drop_table("games")
     op.drop_table("teams")
