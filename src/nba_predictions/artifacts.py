@@ -6,14 +6,14 @@ import json
 import logging
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from .atomic import write_text_atomic
 from .errors import ArtifactError
-from .schemas import DOCUMENT_MODELS, DOCUMENT_NAMES, STEPS
+from .schemas import DOCUMENT_MODELS, DOCUMENT_NAMES, EXTRA_FEATURES, STEPS
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,9 @@ def describe_validation_error(name: str, error: ValidationError) -> str:
     first = error.errors(include_url=False)[0]
     field = _field_path(tuple(first["loc"]))
     got = first.get("input")
-    got_text = "" if first["type"] == "missing" else f" (got {json.dumps(got, default=str)[:60]})"
+    # The offending value, when it is a value: never the whole document or a whole game.
+    shown = first["type"] != "missing" and len(first["loc"]) > 0 and not isinstance(got, (dict, list))
+    got_text = f" (got {json.dumps(got, default=str)[:60]})" if shown else ""
     more = error.error_count() - 1
     tail = f"; and {more} more problem{'s' if more > 1 else ''}" if more else ""
     return f"{name}: field {field}: {first['msg']}{got_text}{tail}"
@@ -69,29 +71,37 @@ def _serialise(doc: BaseModel) -> str:
 def write_document(doc: BaseModel, path: str | Path) -> None:
     """Write ``doc`` to ``path`` atomically (temporary file in the same folder, then rename).
 
-    ``"-"`` writes to standard output.  A crash never leaves half a file at ``path``.
+    ``"-"`` writes to standard output.  A crash never leaves half a file at ``path``; a path that
+    cannot be written is an :class:`ArtifactError` naming it.
     """
     text = _serialise(doc)
     if str(path) == STDIO:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except OSError as exc:
+            raise ArtifactError(f"cannot write the document to standard output: {exc.strerror or exc}") from None
+        return
+    try:
+        write_text_atomic(path, text)
+    except OSError as exc:
+        raise ArtifactError(f"cannot write {path}: {exc.strerror or exc}; choose a writable --output path") from None
+    logger.info("wrote %s (%d bytes)", path, len(text.encode()))
+
+
+def check_writable(path: str | Path) -> None:
+    """Fail before any work when ``path`` cannot take a document (a folder, or an unwritable place)."""
+    if str(path) == STDIO:
         return
     target = Path(path)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as exc:
-        raise ArtifactError(f"cannot write {target}: {exc.strerror}; choose a writable --output path") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    logger.info("wrote %s (%d bytes)", target, len(text.encode()))
+    if target.is_dir():
+        raise ArtifactError(f"cannot write {path}: it is a folder; give a file name, e.g. {target / 'out.json'}")
+    folder = target.parent
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent  # the folder will be created: its nearest existing ancestor must be writable
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise ArtifactError(f"cannot write {path}: {probe} is not a writable folder; choose a writable --output path")
 
 
 def read_document(path: str | Path, expected_step: str) -> BaseModel:
@@ -134,4 +144,23 @@ def read_document(path: str | Path, expected_step: str) -> BaseModel:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
+        lacking = _missing_extra_features(exc)
+        if lacking:
+            raise ArtifactError(
+                f"{name}: the games' features lack the model's additional features ({', '.join(lacking)}); "
+                f"a features document with the spec's seven only cannot be rated: regenerate it with: "
+                f"{PRODUCING_COMMAND['features']}"
+            ) from None
         raise ArtifactError(describe_validation_error(name, exc)) from None
+
+
+def _missing_extra_features(error: ValidationError) -> list[str]:
+    """The documented extra features, when their absence is the document's only problem."""
+    names: list[str] = []
+    for item in error.errors(include_url=False):
+        loc = item["loc"]
+        if item["type"] != "missing" or len(loc) < 2 or loc[-2] != "features" or loc[-1] not in EXTRA_FEATURES:
+            return []
+        if loc[-1] not in names:
+            names.append(str(loc[-1]))
+    return names

@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
 from . import __version__
 from .config import LOG_LEVELS, SOURCE_CHOICES, Settings
@@ -124,6 +125,13 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.resolve(flags)
 
 
+def _same_file(a: str, b: str) -> bool:
+    pa, pb = Path(a), Path(b)
+    if pa.exists() and pb.exists():
+        return pa.samefile(pb)
+    return pa.resolve() == pb.resolve()
+
+
 def _check_run_args(args: argparse.Namespace) -> tuple[str, str]:
     if args.from_step and not args.input:
         raise UsageError("--input is required when using --from-step")
@@ -142,7 +150,9 @@ def _check_run_args(args: argparse.Namespace) -> tuple[str, str]:
         end = "storage"
     if STEPS.index(start) > STEPS.index(end):
         raise UsageError(f"--from-step {start} comes after --until-step {end}: nothing to run")
-    if args.input and args.output and args.input == args.output and args.input != "-":
+    if args.from_step == "storage" and args.output:
+        raise UsageError("--output has nothing to write with --from-step storage (storage writes the database)")
+    if args.input and args.output and "-" not in (args.input, args.output) and _same_file(args.input, args.output):
         raise UsageError("--input and --output are the same file: write the output elsewhere")
     return start, end
 
@@ -167,9 +177,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    _setup_logging(args.log_level or "INFO", args.quiet)
+    settings = _settings(args)
+    _setup_logging(settings.log_level, settings.quiet)
     from .model.train import train_main
 
     report = train_main(Path(args.output_dir) if args.output_dir else None, seed=args.seed,

@@ -99,11 +99,13 @@ class Settings:
         """Build the settings from flags (None = not given) over the environment over defaults."""
         env = os.environ if env is None else env
 
-        def pick(flag: str, var: str) -> str:
+        def var(name: str) -> str:
+            """The environment's value, else the documented default (ENVIRONMENT is the one list)."""
+            return env.get(name, ENVIRONMENT[name][0])
+
+        def pick(flag: str, name: str) -> str:
             value = flags.get(flag)
-            if value is not None:
-                return str(value)
-            return env.get(var, ENVIRONMENT[var][0])
+            return str(value) if value is not None else var(name)
 
         source = pick("source", "NBA_SOURCE")
         if source not in SOURCE_CHOICES:
@@ -112,23 +114,25 @@ class Settings:
         if log_level not in LOG_LEVELS:
             raise UsageError(f"LOG_LEVEL={log_level!r} is not a level: use one of {', '.join(LOG_LEVELS)}")
         model = pick("model", "NBA_MODEL_PATH")
-        good = _number("RATING_GOOD_THRESHOLD", pick("good_threshold", "RATING_GOOD_THRESHOLD"), float)
-        mediocre = _number("RATING_MEDIOCRE_THRESHOLD", pick("mediocre_threshold", "RATING_MEDIOCRE_THRESHOLD"), float)
+        good = _number("RATING_GOOD_THRESHOLD", var("RATING_GOOD_THRESHOLD"), float)
+        mediocre = _number("RATING_MEDIOCRE_THRESHOLD", var("RATING_MEDIOCRE_THRESHOLD"), float)
         if not mediocre <= good <= 100:
             raise UsageError(
                 f"rating thresholds mediocre={mediocre} good={good} must satisfy mediocre <= good <= 100"
             )
-        proxy = env.get("NBA_API_PROXY", "") or None
+        timeout = _number("NBA_API_TIMEOUT", var("NBA_API_TIMEOUT"), float)
+        if timeout <= 0:
+            raise UsageError(f"NBA_API_TIMEOUT={timeout:g} must be more than 0 seconds")
         api = ApiSettings(
-            timeout_seconds=_number("NBA_API_TIMEOUT", env.get("NBA_API_TIMEOUT", "30"), float),
-            min_interval_seconds=_number("NBA_API_MIN_INTERVAL", env.get("NBA_API_MIN_INTERVAL", "0.6"), float),
-            retries=int(_number("NBA_API_RETRIES", env.get("NBA_API_RETRIES", "4"), int)),
-            proxy=proxy,
-            cache_dir=Path(env.get("NBA_API_CACHE_DIR", "data/cache")),
-            stats_url=env.get("NBA_API_STATS_URL") or None,
-            cdn_url=env.get("NBA_API_CDN_URL") or None,
+            timeout_seconds=timeout,
+            min_interval_seconds=_number("NBA_API_MIN_INTERVAL", var("NBA_API_MIN_INTERVAL"), float),
+            retries=int(_number("NBA_API_RETRIES", var("NBA_API_RETRIES"), int)),
+            proxy=var("NBA_API_PROXY") or None,
+            cache_dir=Path(var("NBA_API_CACHE_DIR")),
+            stats_url=var("NBA_API_STATS_URL") or None,
+            cdn_url=var("NBA_API_CDN_URL") or None,
         )
-        backup_keep = int(_number("BACKUP_KEEP", env.get("BACKUP_KEEP", "7"), int))
+        backup_keep = int(_number("BACKUP_KEEP", var("BACKUP_KEEP"), int))
         if backup_keep < 1:
             raise UsageError(f"BACKUP_KEEP={backup_keep} would keep no backup: set it to 1 or more, or BACKUP_ENABLED=false")
         target = flags.get("date")
@@ -140,8 +144,8 @@ class Settings:
             log_level=log_level,
             quiet=bool(flags.get("quiet")),
             force=bool(flags.get("force")),
-            backup_enabled=_bool("BACKUP_ENABLED", env.get("BACKUP_ENABLED", "false")),
-            backup_dir=Path(env.get("BACKUP_DIR", "data/backups")),
+            backup_enabled=_bool("BACKUP_ENABLED", var("BACKUP_ENABLED")),
+            backup_dir=Path(var("BACKUP_DIR")),
             backup_keep=backup_keep,
             good_threshold=good,
             mediocre_threshold=mediocre,

@@ -45,6 +45,16 @@ class GameRecord(Frozen):
     game_status: str
     attendance: int | None = Field(default=None, ge=0, description="null where unknown")
 
+    @model_validator(mode="after")
+    def _check(self) -> GameRecord:
+        if self.home_team_id == self.away_team_id:
+            raise ValueError(f"home_team_id and away_team_id are both {self.home_team_id}: a game needs two teams")
+        # "0022300559" is a 2023-24 regular-season game: its season_id must be "22023".
+        if self.season_id[0] != self.game_id[2] or self.season_id[3:] != self.game_id[3:5]:
+            raise ValueError(f"season_id {self.season_id} does not match game_id {self.game_id} "
+                             f"(expected {self.game_id[2]}20{self.game_id[3:5]} or {self.game_id[2]}19{self.game_id[3:5]})")
+        return self
+
 
 class ScoreTimeline(Frozen):
     """Score after every change of score.

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from . import artifacts
 from .config import Settings
-from .errors import ArtifactError, UsageError
+from .errors import UsageError
 from .schemas import (
     STEPS,
     CollectedGames,
@@ -90,6 +90,7 @@ class Pipeline:
         self._source = source
         self.explicit_date = explicit_date  # --date was given (not the default yesterday)
         self._model = None  # loaded once per Pipeline, on first prediction
+        self._history = None  # results for standings/head-to-head, preloaded by a backfill
 
     def source_for(self, day: date, name: str | None = None) -> Source:
         """The data source, created once on first use (``name`` overrides ``auto``)."""
@@ -106,10 +107,13 @@ class Pipeline:
 
     def run(self, start: str, end: str, input_path: str | None = None,
             output_path: str | None = None, day: date | None = None) -> RunSummary:
-        """Run steps ``start``..``end``; collection collects ``day`` (default: the settings' date)."""
+        """Run steps ``start``..``end``; collection collects ``day`` (default: the settings' date).
+
+        ``output_path`` receives the last document the run makes (the predictions document when
+        the run goes on to storage), written once it is final and before storage starts.
+        """
         first, last = STEPS.index(start), STEPS.index(end)
-        if first > last:
-            raise UsageError(f"--from-step {start} comes after --until-step {end}: nothing to run")
+        assert first <= last, f"step range {start}..{end} is empty"  # the CLI refuses it as a usage error
         steps = list(STEPS[first:last + 1])
         clock = time.perf_counter()
         summary = RunSummary(target_date=day or self.settings.target_date, steps=steps)
@@ -121,38 +125,44 @@ class Pipeline:
 
     def _run(self, steps: list[str], summary: RunSummary, input_path: str | None,
              output_path: str | None) -> None:
+        if output_path is not None:
+            artifacts.check_writable(output_path)  # before any work, not after it
         doc: BaseModel | None = None
         input_name: str | None = None
         if steps[0] != "collection":
-            if input_path is None:
-                raise UsageError(f"--input is required when using --from-step {steps[0]}")
+            assert input_path is not None, "--from-step needs --input (checked by the CLI)"
             doc = artifacts.read_document(input_path, artifacts.input_step_for(steps[0]))
             input_name = "stdin" if input_path == artifacts.STDIO else Path(input_path).name
             meta = doc.metadata  # type: ignore[attr-defined]
-            summary.target_date = meta.target_date
-            summary.source = meta.source
-            summary.failed = list(meta.skipped_games)
-            summary.found = meta.total_games + len(meta.skipped_games)
-            summary.processed = meta.total_games
             if self._date_conflicts(meta.target_date):
                 raise UsageError(
                     f"--date {self.settings.target_date} does not match {input_path}'s target_date "
                     f"{meta.target_date}: drop --date when resuming from a file"
                 )
-        run_storage = "storage" in steps
+            summary.target_date = meta.target_date or (self.settings.target_date if self.explicit_date else None)
+            summary.source = meta.source
+            summary.failed = list(meta.skipped_games)
+            summary.found = meta.total_games + len(meta.skipped_games)
+            summary.processed = meta.total_games
+        last_document_step = next((s for s in reversed(steps) if s != "storage"), None)
+        for step in steps:
+            if step == "storage":
+                self._run_storage(doc, summary)  # type: ignore[arg-type]
+                break
+            doc = getattr(self, f"_step_{step}")(doc, summary, input_name)
+            input_name = None  # later steps of this run read in memory
+            if step == last_document_step and output_path is not None:
+                artifacts.write_document(doc, output_path)
+
+    def _run_storage(self, doc: Predictions, summary: RunSummary) -> None:
+        """The storage step, and the run's row in ``pipeline_runs`` whatever its outcome."""
         try:
-            for step in steps:
-                doc = getattr(self, f"_step_{step}")(doc, summary, input_name)
-                input_name = None  # later steps of this run read in memory
+            self._step_storage(doc, summary)
         except Exception as exc:
-            if run_storage:
-                summary.errors.append(str(exc))
-                self._record_run(summary, status="failed")
+            summary.errors.append(str(exc))
+            self._record_run(summary, status="failed")
             raise
-        if output_path is not None and doc is not None:
-            artifacts.write_document(doc, output_path)
-        if run_storage:
-            self._record_run(summary, status="ok" if summary.ok else "partial")
+        self._record_run(summary, status="ok" if summary.ok else "partial")
 
     def _date_conflicts(self, doc_day: date | None) -> bool:
         """--date was given and differs from the input document's target_date."""
@@ -166,7 +176,7 @@ class Pipeline:
         day = summary.target_date
         source = self.source_for(day)
         summary.source = source.name
-        games, skipped, found = collect_games(source, day)
+        games, skipped, found = collect_games(source, day, self._history)
         summary.found = found
         summary.processed = len(games)
         summary.failed.extend(skipped)
@@ -178,14 +188,13 @@ class Pipeline:
     def _step_features(self, doc: CollectedGames, summary: RunSummary, input_name: str | None) -> EngineeredFeatures:
         from .steps.features import build_features
 
-        day = doc.metadata.target_date
+        day = summary.target_date
         needs_source = any(g.score_timeline is None or g.context is None for g in doc.games)
         source = None
         if needs_source:
-            if day is None:
-                raise ArtifactError("the input has games without score_timeline/context and no metadata.target_date; "
-                                    "re-collect it with: " + artifacts.PRODUCING_COMMAND["collection"])
-            source = self.source_for(day, doc.metadata.source)
+            # The source must answer for the games' own dates (a spec-format document may carry
+            # no metadata.target_date; each game has its date).
+            source = self.source_for(min(g.date for g in doc.games), doc.metadata.source)
             logger.info("features: the input lacks timelines or contexts; fetching them from %s", source.name)
         featured, skipped = build_features(doc.games, source)
         summary.failed.extend(skipped)
@@ -209,14 +218,19 @@ class Pipeline:
             predictions=predictions,
         )
 
-    def _step_storage(self, doc: Predictions, summary: RunSummary, _input: str | None) -> Predictions:
+    def _step_storage(self, doc: Predictions, summary: RunSummary) -> None:
         from .steps.storage import store_predictions
 
         result = store_predictions(doc, self.settings.database_url, force=self.settings.force,
                                    backup=self._backup_settings())
         summary.saved = result.saved + result.updated  # re-rated with --force count as saved
         summary.skipped = result.skipped
-        return doc
+
+    def preload_history(self, first: date, last: date) -> None:
+        """Load standings/head-to-head history once for every date from ``first`` to ``last``."""
+        from .history import load_history
+
+        self._history = load_history(self.source_for(first), first, last)
 
     def _loaded_model(self):  # noqa: ANN202 - LoadedModel lives in the model package (xgboost)
         if self._model is None:
@@ -238,7 +252,9 @@ class Pipeline:
         try:
             record_run(self.settings.database_url, RunRecord.from_summary(summary, status))
         except Exception as exc:  # the run's own outcome matters more than its log row
-            logger.warning("could not record the run in pipeline_runs: %s", exc)
+            # After a failed storage step the error already says what is wrong with the database.
+            log = logger.debug if status == "failed" else logger.warning
+            log("could not record the run in pipeline_runs: %s", exc)
 
 
 @dataclass
@@ -292,6 +308,7 @@ def backfill(pipeline: Pipeline, first: date, last: date, until: str = "storage"
         raise UsageError(f"the {source.name} source cannot answer for {first} to {last}{covered}: "
                          "narrow the range or use --source nba_api")
     clock = time.perf_counter()
+    pipeline.preload_history(first, last)
     summary = BackfillSummary(first, last)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     for index, day in enumerate(days, start=1):

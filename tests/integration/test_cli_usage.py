@@ -127,3 +127,49 @@ def test_help_lists_every_flag(run_cli):
     for flag in ["--date", "--until-step", "--from-step", "--input", "--output", "--force", "--validate",
                  "--source", "--database", "--model", "--log-level", "--quiet"]:
         assert flag in result.stdout
+
+
+def test_output_that_cannot_be_written_fails_before_any_work(run_cli, tmp_path):
+    (tmp_path / "afile").write_text("x")
+    for output, message in [("afile/c.json", "afile is not a writable folder"), (".", "it is a folder")]:
+        result = run_cli("--date", "2024-01-15", "--until-step", "collection", "--output", output)
+        assert result.returncode == 1
+        assert message in _one_line(result.stderr)
+    assert not (tmp_path / "ratings.db").exists()
+
+
+def test_same_file_spelled_two_ways_is_refused(run_cli, tmp_path):
+    _write(tmp_path, "c.json", json.dumps(COLLECTED))
+    result = run_cli("--from-step", "features", "--input", "c.json", "--output", "./c.json")
+    assert result.returncode == 2
+    assert "--input and --output are the same file" in _one_line(result.stderr)
+    assert json.loads((tmp_path / "c.json").read_text())["metadata"]["step"] == "collection"
+
+
+def test_output_with_from_step_storage_is_a_usage_error(run_cli):
+    result = run_cli("--from-step", "storage", "--input", "p.json", "--output", "x.json")
+    assert result.returncode == 2
+    assert "--output has nothing to write with --from-step storage" in _one_line(result.stderr)
+
+
+def test_a_game_with_one_team_twice_is_refused_on_read(run_cli, tmp_path):
+    game = {**COLLECTED["games"][0], "away_team_id": COLLECTED["games"][0]["home_team_id"]}
+    _write(tmp_path, "c.json", json.dumps({**COLLECTED, "games": [game]}))
+    result = run_cli("--from-step", "features", "--input", "c.json", "--output", "f.json")
+    assert result.returncode == 1
+    assert "c.json: field games[0]: Value error, home_team_id and away_team_id are both 1610612737" in result.stderr
+
+
+def test_spec_format_features_document_names_the_fix(run_cli, tmp_path):
+    seven = {"diff_ranks": 3, "inter_conference": 1, "scores_diff": 7, "position_score": 1.533333,
+             "competitive_seconds": 1847.5, "lead_changes": 8, "rivalry_score": 0.42}
+    doc = {"metadata": {"step": "features", "timestamp": "2024-01-15T10:45:00Z",
+                        "input_source": "collected_games.json", "total_games": 1},
+           "games": [{"game_id": "0022300559", "raw_data": COLLECTED["games"][0], "features": seven}]}
+    _write(tmp_path, "engineered_features.json", json.dumps(doc))
+    result = run_cli("--from-step", "prediction", "--input", "engineered_features.json", "--output", "p.json")
+    assert result.returncode == 1
+    line = _one_line(result.stderr)
+    assert "lack the model's additional features (times_tied, overtime_periods" in line
+    assert "python main.py --from-step features --input collected_games.json" in line
+    assert not (tmp_path / "p.json").exists()

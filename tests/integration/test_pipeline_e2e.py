@@ -266,3 +266,27 @@ def test_quiet_prints_nothing_on_success(run_cli):
     result = run_cli("--date", DAY, "--until-step", "collection", "--output", "c.json", "--quiet")
     assert result.returncode == 0
     assert result.stderr == "" and result.stdout == ""
+
+
+def test_spec_format_document_without_target_date_uses_its_games_dates(run_cli, tmp_path):
+    doc = json.loads((Path(__file__).resolve().parents[2] / "test_data" / "collected_games.json").read_text())
+    del doc["metadata"]["target_date"]
+    (tmp_path / "c.json").write_text(json.dumps(doc))
+    result = run_cli("--from-step", "features", "--input", "c.json", "--output", "f.json")
+    assert result.returncode == 0, result.stderr
+    assert _load(tmp_path / "f.json")["metadata"]["total_games"] == 11
+
+
+def test_a_failed_collection_creates_no_database(run_cli, tmp_path):
+    result = run_cli("--date", "1990-01-15", "--source", "archive")
+    assert result.returncode == 1
+    assert not (tmp_path / "ratings.db").exists()
+
+
+def test_storage_failure_keeps_the_predictions_document_for_a_resume(run_cli, tmp_path):
+    (tmp_path / "afile").write_text("x")
+    result = run_cli("--date", DAY, "--output", "p.json", "--database", f"sqlite:///{tmp_path}/afile/db.sqlite")
+    assert result.returncode == 1
+    errors = [l for l in result.stderr.splitlines() if "error" in l.lower() and "errors      :" not in l]
+    assert len(errors) == 1, result.stderr
+    assert _load(tmp_path / "p.json")["metadata"]["total_games"] == 11  # resume: --from-step storage --input p.json

@@ -34,7 +34,7 @@ def test_failed_write_leaves_the_old_file_untouched(tmp_path: Path, monkeypatch)
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(ArtifactError, match=f"cannot write {path}: disk full"):
         artifacts.write_document(_doc(), path)
     assert path.read_text() == "previous content"
     assert [p.name for p in tmp_path.iterdir()] == ["collected_games.json"]
@@ -88,3 +88,30 @@ def test_schema_violation_names_file_field_and_expectation(tmp_path: Path):
 def test_stdout_output(capsys):
     artifacts.write_document(_doc(), "-")
     assert json.loads(capsys.readouterr().out)["games"][0]["game_id"] == "0022300559"
+
+
+def test_written_files_are_readable_by_others(tmp_path: Path):
+    path = tmp_path / "c.json"
+    old = os.umask(0o022)
+    try:
+        artifacts.write_document(_doc(), path)
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_folder_is_not_a_writable_output(tmp_path: Path):
+    with pytest.raises(ArtifactError, match="it is a folder"):
+        artifacts.check_writable(tmp_path)
+    artifacts.check_writable(tmp_path / "new" / "deeper" / "out.json")  # folders get created
+
+
+def test_document_level_errors_do_not_dump_the_document(tmp_path: Path):
+    raw = json.loads(_doc().model_dump_json())
+    raw["metadata"]["total_games"] = 3
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(raw))
+    with pytest.raises(ArtifactError) as info:
+        artifacts.read_document(path, "collection")
+    assert "total_games is 3 but the document lists 1 games" in str(info.value)
+    assert "got" not in str(info.value)

@@ -54,3 +54,14 @@ def test_dotenv_file_is_read_and_flags_still_win(run_cli, tmp_path: Path):
     # ... and the flag overrides it.
     ok = run_cli("--date", "2024-01-15", "--until-step", "collection", "--output", "c.json", "--source", "archive")
     assert ok.returncode == 0, ok.stderr
+
+
+def test_dataclass_defaults_equal_the_documented_defaults():
+    # ENVIRONMENT (mirrored by .env.example and the README) is the one list of defaults.
+    resolved = Settings.resolve({"date": date(2024, 1, 15)}, {})
+    assert Settings(target_date=date(2024, 1, 15)) == resolved
+
+
+def test_zero_timeout_is_refused():
+    with pytest.raises(UsageError, match="NBA_API_TIMEOUT=0 must be more than 0 seconds"):
+        Settings.resolve({}, {"NBA_API_TIMEOUT": "0"})

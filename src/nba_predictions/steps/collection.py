@@ -11,20 +11,27 @@ from __future__ import annotations
 import logging
 import time
 from datetime import date
+from typing import TYPE_CHECKING
 
 from ..errors import GameDataError
 from ..schemas import CollectedGame, SkippedGame
 from ..sources.base import Source
 
+if TYPE_CHECKING:  # pragma: no cover
+    from ..history import History
+
 logger = logging.getLogger(__name__)
 
 
-def collect_games(source: Source, day: date) -> tuple[list[CollectedGame], list[SkippedGame], int]:
+def collect_games(source: Source, day: date, history: History | None = None,
+                  ) -> tuple[list[CollectedGame], list[SkippedGame], int]:
     """Collect the completed games of ``day`` from ``source``.
 
     Returns ``(games, skipped, found)``: the games with timeline and context, the games that
     could not be collected (with the reason), and how many completed games the source listed.
     A game with missing or inconsistent play-by-play is skipped and reported; the others go on.
+    ``history`` (results covering ``day`` and the five years before it) is loaded from the
+    source when not given; a backfill passes one loaded once for its whole range.
     """
     from ..history import load_history  # pure Python; kept local so importing this module is cheap
 
@@ -33,7 +40,8 @@ def collect_games(source: Source, day: date) -> tuple[list[CollectedGame], list[
     logger.info("collection: %s lists %d completed game(s) on %s", source.name, len(records), day)
     games: list[CollectedGame] = []
     skipped: list[SkippedGame] = []
-    history = load_history(source, day, day) if records else None
+    if records and history is None:
+        history = load_history(source, day, day)
     for record in records:
         try:
             timeline = source.score_timeline(record)
