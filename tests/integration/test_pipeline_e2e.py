@@ -119,11 +119,12 @@ def test_three_entry_points_behave_identically(run_cli):
     assert outputs[0] == outputs[1] == outputs[2]
 
 
-def test_collection_imports_neither_xgboost_nor_sqlalchemy(tmp_path):
+@pytest.mark.parametrize("until", ["collection", "features"])
+def test_collection_and_features_import_neither_xgboost_nor_sqlalchemy(tmp_path, until):
     probe = (
         "import sys\n"
         "from nba_predictions.cli import main\n"
-        f"rc = main(['--date', '{DAY}', '--until-step', 'collection', '--output', 'c.json', '--quiet'])\n"
+        f"rc = main(['--date', '{DAY}', '--until-step', '{until}', '--output', 'c.json', '--quiet'])\n"
         "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'xgboost', 'sqlalchemy', 'numpy', 'pandas', 'scipy'})\n"
         "print(rc, ','.join(heavy))\n"
     )
@@ -131,7 +132,7 @@ def test_collection_imports_neither_xgboost_nor_sqlalchemy(tmp_path):
     assert result.returncode == 0, result.stderr
     rc, heavy = result.stdout.strip().split(" ") if " " in result.stdout.strip() else (result.stdout.strip(), "")
     assert rc == "0"
-    assert heavy == "", f"collection imported {heavy}"
+    assert heavy == "", f"--until-step {until} imported {heavy}"
     assert json.loads((tmp_path / "c.json").read_text())["metadata"]["total_games"] == 11
 
 

@@ -34,9 +34,13 @@ def test_every_command_has_help_and_is_in_the_readme(command):
         if action.option_strings and action.option_strings[0] != "-h":
             assert action.help, f"{command} {action.option_strings[0]} has no help text"
     assert f"nba-predictions {command}" in README
+    mentioned = " ".join(line for line in README.splitlines() if f"nba-predictions {command}" in line or "`--" in line)
+    for flag in _flags(parser):
+        if flag not in ("--log-level", "--quiet", "--source", "--database", "--model", "--force", "--date"):
+            assert flag in mentioned, f"nba-predictions {command} {flag} is not mentioned in the README"
 
 
-def test_every_environment_variable_is_in_env_example():
+def test_every_environment_variable_is_in_env_example_with_its_default():
     example = (ROOT / ".env.example").read_text(encoding="utf-8")
-    names = set(re.findall(r"^([A-Z_]+)=", example, re.M))
-    assert names == set(ENVIRONMENT)
+    values = dict(re.findall(r"^([A-Z_]+)=(.*)$", example, re.M))
+    assert values == {name: default for name, (default, _) in ENVIRONMENT.items()}
