@@ -12,8 +12,10 @@
 # and may CREATE DATABASE (each test gets a fresh database).
 #
 # stdout carries only the export line; progress goes to stderr.  The same line is written to
-# $PGTEST_DIR/env (source it from another shell).
+# $PGTEST_DIR/env (source it from another shell).  On failure stdout carries `false` instead, so
+# `eval "$(scripts/start_postgres.sh)" && pytest` stops there (eval of nothing would succeed).
 set -euo pipefail
+trap 'status=$?; [ "$status" = 0 ] || echo "false"; exit "$status"' EXIT
 
 PGTEST_DIR="${PGTEST_DIR:-/tmp/nba-predictions-pg}"
 DATA="$PGTEST_DIR/data"

@@ -1,7 +1,8 @@
 """Storage step against real databases: a SQLite file and a PostgreSQL server.
 
 The PostgreSQL cases (marker ``postgres``) read the server URL from DATABASE_TEST_POSTGRES_URL;
-start one with ``eval "$(scripts/start_postgres.sh)"``.  Each test gets a database of its own
+start one with ``eval "$(scripts/start_postgres.sh)"``.  Without it they are skipped, except when
+the environment variable CI is set: then they fail, so a CI whose server did not start is red.  Each test gets a database of its own
 (SQLite: a file under tmp_path; PostgreSQL: a fresh CREATE DATABASE, dropped afterwards).
 No database is mocked: failures come from the database's own constraints.
 """
@@ -72,6 +73,9 @@ def postgres_url() -> Iterator[str]:
 def _fresh_postgres_database() -> Iterator[str]:
     server = os.environ.get(PG_ENV)
     if not server:
+        if on_ci():
+            # A CI whose server failed to start would otherwise be green with these cases skipped.
+            pytest.fail(f"CI is set, so the PostgreSQL cases must run: {PG_MISSING}", pytrace=False)
         pytest.skip(PG_MISSING)
     name = f"nba_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
@@ -83,6 +87,11 @@ def _fresh_postgres_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def on_ci() -> bool:
+    """CI is set (CI=true, as CI services and .ci/run's callers set it); CI=false/0/no counts as unset."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def dump(url: str) -> dict[str, list[tuple]]:
@@ -681,6 +690,28 @@ def test_postgres_backups_are_left_to_pg_dump(postgres_url: str, tmp_path: Path,
     result = store_predictions(document(), postgres_url, backup=BackupSettings(tmp_path / "backups", keep=2))
     assert result.backup is None and not (tmp_path / "backups").exists()
     assert "pg_dump" in caplog.text
+
+
+# -- the PostgreSQL server is required on CI ----------------------------------------------------
+
+
+@pytest.mark.parametrize(("ci", "outcome"), [(None, "skipped"), ("false", "skipped"), ("true", "error")],
+                         ids=["local", "CI=false", "CI"])
+def test_postgres_cases_fail_on_ci_without_a_server_and_skip_locally(ci: str | None, outcome: str) -> None:
+    """A CI whose PostgreSQL server did not start must not pass with its PostgreSQL cases skipped."""
+    env = {k: v for k, v in os.environ.items() if k not in (PG_ENV, "CI")}
+    if ci is not None:
+        env["CI"] = ci
+    case = f"{Path(__file__).resolve()}::test_postgres_backups_are_left_to_pg_dump"
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", case],
+                          env=env, capture_output=True, text=True, timeout=300)
+
+    assert f"1 {outcome}" in done.stdout, done.stdout + done.stderr
+    assert PG_ENV in done.stdout and "start_postgres.sh" in done.stdout
+    # A fixture that fails reports the case as an error: pytest exits non-zero, the CI run is red.
+    assert (done.returncode != 0) == (outcome == "error")
+    if outcome == "error":
+        assert "CI is set, so the PostgreSQL cases must run" in done.stdout
 
 
 # -- credentials --------------------------------------------------------------------------------
