@@ -300,3 +300,80 @@ def test_bulk_timelines_skip_unavailable_games_and_say_why(source: ArchiveSource
     with pytest.raises(GameDataError) as err:
         source.timelines(ids, skip_unavailable=False)
     assert err.value.game_id == "0021301006"
+
+
+# --- one game's timeline: the right game, at the cost of the date -----------------------------
+
+
+def spec_example_record() -> GameRecord:
+    """The game of the spec's example ``collected_games.json``: a made-up LAL-BOS game whose id is
+    a real game of another date (CHI vs ORL, 2024-10-30)."""
+    return GameRecord(
+        game_id="0022400123", date=date(2024, 1, 15), home_team_id=1610612747, away_team_id=1610612738,
+        home_team_abbreviation="LAL", away_team_abbreviation="BOS", season_id="22024", home_team_score=115,
+        away_team_score=108, lead_changes=8, times_tied=4, game_status="Final", attendance=18997,
+    )
+
+
+def test_score_timeline_of_a_record_checks_the_archive_game_has_its_date_and_teams() -> None:
+    source = ArchiveSource()
+    with pytest.raises(GameDataError) as err:
+        source.score_timeline(spec_example_record())
+    assert err.value.game_id == "0022400123"
+    assert str(err.value) == (
+        "game 0022400123: in the offline archive this game id is CHI vs ORL on 2024-10-30, not LAL vs BOS on "
+        "2024-01-15: check the document's game_id, date and teams, or collect this date with --source nba_api"
+    )
+    [real] = [g for g in source.completed_games(date(2024, 10, 30)) if g.game_id == "0022400123"]
+    assert source.score_timeline(real).final_score == (102, 99)
+    # The same check when the game is answered from the date just listed, and for swapped teams.
+    swapped = real.model_copy(update={"home_team_id": real.away_team_id, "away_team_id": real.home_team_id})
+    with pytest.raises(GameDataError, match="not ORL vs CHI on 2024-10-30"):
+        source.score_timeline(swapped.model_copy(update={
+            "home_team_abbreviation": "ORL", "away_team_abbreviation": "CHI"}))
+    fresh = ArchiveSource()  # nothing listed yet: the check runs on the one-game query too
+    with pytest.raises(GameDataError, match="on 2024-10-30, not CHI vs ORL on 2024-10-31"):
+        fresh.score_timeline(real.model_copy(update={"date": date(2024, 10, 31)}))
+
+
+def test_a_date_costs_one_query_and_one_timeline_decode_per_game(monkeypatch: pytest.MonkeyPatch) -> None:
+    import nba_predictions.sources.archive as archive_module
+
+    source = ArchiveSource()
+    source.meta()  # coverage metadata, read once per source
+    queries: list[str] = []
+    decodes: list[bytes] = []
+    real_query, real_decode = source._query, archive_module.decode_events
+
+    def counting_query(sql: str, params=()):  # noqa: ANN001, ANN202
+        queries.append(sql)
+        return real_query(sql, params)
+
+    def counting_decode(blob: bytes):  # noqa: ANN202
+        decodes.append(blob)
+        return real_decode(blob)
+
+    monkeypatch.setattr(source, "_query", counting_query)
+    monkeypatch.setattr(archive_module, "decode_events", counting_decode)
+    games = source.completed_games(date(2024, 1, 15))
+    timelines = [source.score_timeline(g) for g in games]
+    assert len(games) == len(timelines) == 11
+    assert len(queries) == 1 and len(decodes) == 11
+    # A game of another date is one query.
+    queries.clear()
+    assert source.score_timeline("0022300001").events  # 2023-10-24
+    assert len(queries) == 1
+
+
+def test_games_and_timelines_reads_a_range_once(source: ArchiveSource) -> None:
+    first, last = date(2023, 12, 1), date(2023, 12, 10)
+    records, timelines = source.games_and_timelines(first, last)
+    assert records == source.games_between(first, last)
+    assert set(timelines) == {r.game_id for r in records} - {"0022301202"}  # truncated on 2023-12-04
+    assert timelines == source.timelines([r.game_id for r in records])
+
+
+def test_neutral_sites_in_one_query(source: ArchiveSource) -> None:
+    ids = ["0022500147", "0041900406", "0022300001", "0099999999"]
+    assert source.neutral_sites(ids) == {"0022500147", "0041900406"}
+    assert source.neutral_sites([]) == set()

@@ -13,6 +13,14 @@ usable timeline (play-in games, a truncated play-by-play) is still listed; its
 ``score_timeline`` raises :class:`GameDataError` saying why, and its ``lead_changes`` /
 ``times_tied`` are the official box-score values where the archive has them, otherwise the
 counts of the partial timeline, otherwise 0.
+
+A date costs one query and one timeline decode per game: ``completed_games`` reads the games and
+their timelines together (it needs the timelines for the lead-change counts) and keeps the
+decoded timelines of the last few dates' games, so the collection step's ``score_timeline``
+call for each of them runs no query at all.  ``score_timeline`` given a
+:class:`~nba_predictions.domain.GameRecord` checks that the archive's game of that id was played
+on the same date by the same teams: a document's game id that belongs to another game is an
+error, never another game's timeline.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import sqlite3
 import struct
 import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import date
 from importlib import resources
@@ -41,6 +50,10 @@ _GAME_COLUMNS = (
     "game_id, date, season, season_type, home_team_id, away_team_id, home_abbr, away_abbr, "
     "home_score, away_score, attendance, official_lead_changes, official_times_tied, timeline_status"
 )
+# Every game column and the game's timeline (NULL, NULL without one): one query per date or range.
+_SELECT_GAMES = f"SELECT {_GAME_COLUMNS}, periods, events FROM games LEFT JOIN timelines USING (game_id)"
+_RECENT_GAMES = 64
+"""How many collected games keep their decoded timeline in the source (a date has at most 15)."""
 _MISSING_REASONS = {
     "Play-In": "the archive has no play-by-play for play-in games",
     "Playoffs": "the archive has no play-by-play for this playoff game",
@@ -75,6 +88,9 @@ class ArchiveSource:
         self._con: sqlite3.Connection | None = None
         self._meta: dict[str, str] | None = None
         self._lock = threading.Lock()
+        # game id -> (record, usable timeline or None): the games of the last few collected dates.
+        self._recent: OrderedDict[str, tuple[GameRecord, ScoreTimeline | None]] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     # --- plumbing -------------------------------------------------------------------------
 
@@ -158,82 +174,81 @@ class ArchiveSource:
 
     # --- games ----------------------------------------------------------------------------
 
-    def _records(self, rows: Iterable[tuple]) -> list[GameRecord]:
-        rows = list(rows)
-        blobs = self._blobs([r[0] for r in rows if r[13] != "missing"])
-        out = []
-        for (gid, day, season, season_type, hid, aid, habbr, aabbr, hs, as_, att, olc, ott, status) in rows:
+    def _games(self, rows: Iterable[tuple]) -> list[tuple[GameRecord, ScoreTimeline | None]]:
+        """Records of ``_SELECT_GAMES`` rows, each with its usable timeline (``None`` without one).
+
+        A usable timeline is decoded once, for the lead-change counts and for the caller.
+        """
+        out: list[tuple[GameRecord, ScoreTimeline | None]] = []
+        for row in rows:
+            (gid, day, season, season_type, hid, aid, habbr, aabbr, hs, as_, att, olc, ott, status, periods, blob) = row
+            timeline = None
             if status == "ok":
-                lc, tt = lead_changes_and_times_tied(self._timeline(gid, *blobs[gid]))
+                timeline = self._timeline(gid, periods, blob)
+                lc, tt = lead_changes_and_times_tied(timeline)
             elif olc is not None and ott is not None:
                 lc, tt = olc, ott
-            elif gid in blobs:
-                partial = ScoreTimeline.model_construct(periods=blobs[gid][0], events=decode_events(blobs[gid][1]))
+            elif blob is not None:
+                partial = ScoreTimeline.model_construct(periods=periods, events=decode_events(blob))
                 lc, tt = lead_changes_and_times_tied(partial)
             else:
                 lc, tt = 0, 0
-            out.append(
-                GameRecord(
-                    game_id=gid,
-                    date=date.fromisoformat(day),
-                    home_team_id=hid,
-                    away_team_id=aid,
-                    home_team_abbreviation=habbr,
-                    away_team_abbreviation=aabbr,
-                    season_id=Season(season).season_id(season_type),
-                    home_team_score=hs,
-                    away_team_score=as_,
-                    lead_changes=lc,
-                    times_tied=tt,
-                    game_status="Final",
-                    attendance=att,
-                )
+            record = GameRecord(
+                game_id=gid,
+                date=date.fromisoformat(day),
+                home_team_id=hid,
+                away_team_id=aid,
+                home_team_abbreviation=habbr,
+                away_team_abbreviation=aabbr,
+                season_id=Season(season).season_id(season_type),
+                home_team_score=hs,
+                away_team_score=as_,
+                lead_changes=lc,
+                times_tied=tt,
+                game_status="Final",
+                attendance=att,
             )
+            out.append((record, timeline))
         return out
 
     def completed_games(self, day: date) -> list[GameRecord]:
         """Completed games of ``day`` in game-id order; ``[]`` for an in-range day without games."""
         self._check_covered(day)
-        rows = self._query(f"SELECT {_GAME_COLUMNS} FROM games WHERE date = ? ORDER BY game_id", (day.isoformat(),))
-        games = self._records(rows)
+        rows = self._query(f"{_SELECT_GAMES} WHERE date = ? ORDER BY game_id", (day.isoformat(),))
+        games = self._games(rows)
+        self._remember(games)
         logger.debug("archive: %d games on %s", len(games), day)
-        return games
+        return [record for record, _ in games]
 
     def games_between(self, first: date, last: date) -> list[GameRecord]:
         """Completed games from ``first`` to ``last`` inclusive, in (date, game id) order: one query.
 
         Unlike :meth:`completed_games` this does not check coverage: dates without play-by-play
-        simply contribute games whose ``score_timeline`` raises.  Use :meth:`collectable` to keep
-        only games with a timeline.
+        simply contribute games whose ``score_timeline`` raises.
         """
+        return [record for record, _ in self._games_between(first, last)]
+
+    def games_and_timelines(self, first: date, last: date) -> tuple[list[GameRecord], dict[str, ScoreTimeline]]:
+        """:meth:`games_between` and the usable timelines of those games (``{game_id: timeline}``),
+        from the same query and the same decode (the bulk accessor of the whole-range features pass).
+        Ask :meth:`timeline_problems` or :meth:`score_timeline` why a game has none."""
+        games = self._games_between(first, last)
+        return [record for record, _ in games], {r.game_id: t for r, t in games if t is not None}
+
+    def _games_between(self, first: date, last: date) -> list[tuple[GameRecord, ScoreTimeline | None]]:
         rows = self._query(
-            f"SELECT {_GAME_COLUMNS} FROM games WHERE date BETWEEN ? AND ? ORDER BY date, game_id",
-            (first.isoformat(), last.isoformat()),
+            f"{_SELECT_GAMES} WHERE date BETWEEN ? AND ? ORDER BY date, game_id", (first.isoformat(), last.isoformat())
         )
-        return self._records(rows)
+        return self._games(rows)
 
     def season_games(self, season: Season, season_types: Sequence[str] = ("Regular Season", "Playoffs", "Play-In")) -> list[GameRecord]:
         """Completed games of ``season`` of the given types, in (date, game id) order: one query."""
         marks = ",".join("?" * len(season_types))
         rows = self._query(
-            f"SELECT {_GAME_COLUMNS} FROM games WHERE season = ? AND season_type IN ({marks}) ORDER BY date, game_id",
+            f"{_SELECT_GAMES} WHERE season = ? AND season_type IN ({marks}) ORDER BY date, game_id",
             (season.start_year, *season_types),
         )
-        return self._records(rows)
-
-    def collectable(self, game_ids: Iterable[str]) -> set[str]:
-        """The subset of ``game_ids`` whose score timeline is available."""
-        ids = list(game_ids)
-        out: set[str] = set()
-        for chunk in _chunks(ids, 900):
-            marks = ",".join("?" * len(chunk))
-            out.update(
-                r[0]
-                for r in self._query(
-                    f"SELECT game_id FROM games WHERE timeline_status = 'ok' AND game_id IN ({marks})", chunk
-                )
-            )
-        return out
+        return [record for record, _ in self._games(rows)]
 
     # --- timelines ------------------------------------------------------------------------
 
@@ -254,11 +269,39 @@ class ArchiveSource:
         except (ValueError, zlib.error, struct.error) as exc:
             raise GameDataError(game_id, f"the archive's score timeline is unreadable ({exc}); rebuild the archive") from exc
 
+    def _remember(self, games: Sequence[tuple[GameRecord, ScoreTimeline | None]]) -> None:
+        with self._recent_lock:
+            for record, timeline in games:
+                self._recent[record.game_id] = (record, timeline)
+                self._recent.move_to_end(record.game_id)
+            while len(self._recent) > _RECENT_GAMES:
+                self._recent.popitem(last=False)
+
+    def _recalled(self, game_id: str) -> tuple[GameRecord, ScoreTimeline | None] | None:
+        with self._recent_lock:
+            return self._recent.get(game_id)
+
     def score_timeline(self, game: GameRecord | str) -> ScoreTimeline:
         """Score after every change of score.  Raises ``GameDataError`` for a game without a
-        usable timeline (no play-by-play, or truncated play-by-play)."""
+        usable timeline (no play-by-play, or truncated play-by-play), and, given a
+        :class:`GameRecord`, for a game id whose archive game has another date or other teams.
+
+        The games of the last few dates :meth:`completed_games` listed are answered from memory;
+        any other game costs one query.
+        """
         game_id = game if isinstance(game, str) else game.game_id
-        return self.timelines([game_id], skip_unavailable=False)[game_id]
+        found = self._recalled(game_id)
+        if found is None:
+            games = self._games(self._query(f"{_SELECT_GAMES} WHERE game_id = ?", (game_id,)))
+            if not games:
+                raise GameDataError(game_id, "not in the offline archive; try --source nba_api")
+            found = games[0]
+        archived, timeline = found
+        if isinstance(game, GameRecord):
+            _check_same_game(game, archived)
+        if timeline is None:
+            raise GameDataError(game_id, self.timeline_problems([game_id])[game_id])
+        return timeline
 
     def timeline_problems(self, game_ids: Iterable[str]) -> dict[str, str]:
         """``{game_id: why it has no usable timeline}`` for those of ``game_ids`` without one."""
@@ -327,6 +370,26 @@ class ArchiveSource:
         if not rows:
             raise GameDataError(game_id, "not in the offline archive")
         return bool(rows[0][0])
+
+    def neutral_sites(self, game_ids: Iterable[str]) -> set[str]:
+        """Those of ``game_ids`` known to be played at a neutral site: one query for any number of
+        games (the archive flags a few hundred games in all)."""
+        flagged = {r[0] for r in self._query("SELECT game_id FROM games WHERE neutral_site = 1")}
+        return flagged.intersection(game_ids)
+
+
+def _check_same_game(asked: GameRecord, archived: GameRecord) -> None:
+    """Raise ``GameDataError`` unless ``archived`` (the archive's game of that id) has ``asked``'s
+    date and teams: a wrong or made-up game id must not bring another game's timeline."""
+    same_teams = (asked.home_team_id, asked.away_team_id) == (archived.home_team_id, archived.away_team_id)
+    if asked.date != archived.date or not same_teams:
+        raise GameDataError(
+            asked.game_id,
+            f"in the offline archive this game id is {archived.home_team_abbreviation} vs "
+            f"{archived.away_team_abbreviation} on {archived.date}, not {asked.home_team_abbreviation} vs "
+            f"{asked.away_team_abbreviation} on {asked.date}: check the document's game_id, date and teams, "
+            "or collect this date with --source nba_api",
+        )
 
 
 def _chunks(items: list, size: int) -> Iterable[list]:
