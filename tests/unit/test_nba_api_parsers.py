@@ -213,7 +213,27 @@ def test_cache_keeps_final_entries_and_refreshes_daily_ones(tmp_path):
     now[0] += timedelta(hours=1)  # past midnight Eastern
     assert cache.get("leaguegamelog", {"Season": "2025-26"}) is None
     assert cache.get("playbyplayv3", {"GameID": "0022400001"}) == {"game": 1}
-    assert not list(tmp_path.rglob(".tmp-*"))  # atomic writes leave no temporary files
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file() and not p.name.endswith(".json.gz")] == []
+
+
+def test_cache_entries_get_open_permissions_through_the_shared_atomic_writer(tmp_path):
+    """One helper for every atomic write: entries get 0666 minus the umask (mkstemp alone gives
+    0600, unreadable to a second user sharing NBA_API_CACHE_DIR), and the cache's clock zone is
+    the project's one EASTERN."""
+    import os
+
+    from nba_predictions import config
+    from nba_predictions.sources import cache as cache_module
+
+    previous = os.umask(0o022)
+    try:
+        path = ResponseCache(tmp_path).put("scoreboardv3", {"GameDate": "2024-01-15"}, {"x": 1}, Keep.FOREVER)
+    finally:
+        os.umask(previous)
+    assert path.stat().st_mode & 0o777 == 0o644
+    assert ResponseCache(tmp_path).get("scoreboardv3", {"GameDate": "2024-01-15"}) == {"x": 1}
+    assert "EASTERN" not in vars(cache_module) or cache_module.EASTERN is config.EASTERN
+    assert not hasattr(cache_module, "ZoneInfo")  # no second definition of the zone
 
 
 def test_unreadable_cache_entry_is_a_miss(tmp_path):

@@ -8,8 +8,9 @@ What is kept and for how long is the caller's decision, made per response when i
   calendar day as now, fetched again on the next day.
 
 Entries are gzip-compressed JSON envelopes ``{"fetched_at", "keep", "endpoint", "params", "payload"}``
-written atomically (temporary file in the same directory, then ``os.replace``), so a crash never
-leaves half an entry and concurrent readers see either the old or the new one.  An unreadable entry
+written atomically by :func:`nba_predictions.atomic.write_bytes_atomic` (temporary file in the same
+directory, then ``os.replace``; the permissions ``open()`` would give), so a crash never leaves half
+an entry and concurrent readers see either the old or the new one.  An unreadable entry
 is logged and treated as missing, then overwritten by the next fetch.
 """
 
@@ -19,18 +20,17 @@ import enum
 import gzip
 import json
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from ..atomic import write_bytes_atomic
+from ..config import EASTERN
 
 logger = logging.getLogger(__name__)
 
-EASTERN = ZoneInfo("America/New_York")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=-]+")
 
 
@@ -83,7 +83,6 @@ class ResponseCache:
     def put(self, endpoint: str, params: Mapping[str, object], payload: Any, keep: Keep) -> Path:
         """Store ``payload`` atomically, to be reused as ``keep`` says, and return its path."""
         path = self.path(endpoint, params)
-        path.parent.mkdir(parents=True, exist_ok=True)
         envelope = {
             "fetched_at": self._now().isoformat(),
             "keep": keep.value,
@@ -91,12 +90,6 @@ class ResponseCache:
             "params": {k: v for k, v in sorted(params.items())},
             "payload": payload,
         }
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json.gz", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as f:
-                f.write(json.dumps(envelope, separators=(",", ":")).encode("utf-8"))
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        data = gzip.compress(json.dumps(envelope, separators=(",", ":")).encode("utf-8"), mtime=0)
+        write_bytes_atomic(path, data)
         return path
