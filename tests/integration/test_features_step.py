@@ -238,6 +238,28 @@ def test_season_table_equals_the_step_game_by_game(archive: ArchiveSource) -> No
     assert table.matrix[i].tolist()[:7] == [7, 0, 2, 1.4, 2274, 16, 9.223529]
 
 
+def test_season_table_decodes_each_timeline_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import nba_predictions.sources.archive as archive_module
+
+    source = ArchiveSource()
+    first, last = date(2024, 1, 15), date(2024, 1, 21)  # a week in which every game has a timeline
+    history = load_history(source, first, last)
+    decodes: list[bytes] = []
+    real_decode = archive_module.decode_events
+
+    def counting_decode(blob: bytes):  # noqa: ANN202
+        decodes.append(blob)
+        return real_decode(blob)
+
+    monkeypatch.setattr(archive_module, "decode_events", counting_decode)
+    table = season_feature_table(source, first, last, history=history)
+    assert table.skipped == [] and len(table) > 40
+    assert len(decodes) == len(table)
+    # The table hands its timelines on (training reuses them), row for row.
+    assert [(t.final_score) for t in table.timelines] == [(r.home_team_score, r.away_team_score) for r in table.records]
+    assert table.timelines == [source.score_timeline(r) for r in table.records]
+
+
 def test_vectorised_pass_clamps_float_sums_like_the_pure_functions() -> None:
     t = ScoreTimeline(periods=4, events=[(1.805914653379432, 0, 1), (2050.5885904983293, 0, 2)])
     arrays = timeline_feature_arrays([t, t])

@@ -11,6 +11,8 @@ Two entry points:
   training) in one vectorised pass: all timelines are concatenated into flat numpy arrays and the
   timeline features are computed with array operations; standings are computed once per date and
   head-to-head from one pass over the results, both by :class:`~nba_predictions.history.History`.
+  With a bulk source (the archive) the range's games and timelines come from one query, each
+  timeline decoded once.
 
 numpy is imported only inside the whole-range functions, so importing this module (the per-date
 step) does not import numpy, and neither does the collection step.
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import chain
@@ -43,11 +45,12 @@ logger = logging.getLogger(__name__)
 
 @runtime_checkable
 class BulkSource(Protocol):
-    """Optional bulk accessors of a source (the archive has them) used by the whole-range pass."""
+    """The optional bulk accessor of a source (the archive has it) used by the whole-range pass."""
 
-    def games_between(self, first: date, last: date) -> list[GameRecord]: ...
-
-    def timelines(self, game_ids: Iterable[str], *, skip_unavailable: bool = False) -> dict[str, ScoreTimeline]: ...
+    def games_and_timelines(self, first: date, last: date) -> tuple[list[GameRecord], dict[str, ScoreTimeline]]:
+        """Completed games from ``first`` to ``last`` in (date, game id) order, and
+        ``{game_id: timeline}`` for those with a usable one."""
+        ...
 
 
 def _skip(game_id: str, reason: str) -> SkippedGame:
@@ -113,11 +116,12 @@ def build_features(
 
 @dataclass(frozen=True)
 class FeatureTable:
-    """Features of many games: row ``i`` of ``matrix`` belongs to ``game_ids[i]`` / ``records[i]``;
-    columns are :data:`~nba_predictions.schemas.ALL_FEATURES` in that order."""
+    """Features of many games: row ``i`` of ``matrix`` belongs to ``game_ids[i]`` / ``records[i]`` /
+    ``timelines[i]``; columns are :data:`~nba_predictions.schemas.ALL_FEATURES` in that order."""
 
     game_ids: list[str]
     records: list[GameRecord]
+    timelines: list[ScoreTimeline]
     matrix: np.ndarray
     skipped: list[SkippedGame]
 
@@ -127,30 +131,29 @@ class FeatureTable:
         return len(self.game_ids)
 
 
-def _records_between(source: Source, first: date, last: date) -> list[GameRecord]:
-    if isinstance(source, BulkSource):
-        return list(source.games_between(first, last))
-    records: list[GameRecord] = []
-    day = first
-    while day <= last:
-        records.extend(source.completed_games(day))
-        day += timedelta(days=1)
-    return records
-
-
-def _timelines_of(source: Source, records: Sequence[GameRecord]) -> tuple[dict[str, ScoreTimeline], list[SkippedGame]]:
+def _games_and_timelines(
+    source: Source, first: date, last: date
+) -> tuple[list[GameRecord], dict[str, ScoreTimeline], list[SkippedGame]]:
+    """The range's games, the timelines of those that have one, and the others with the reason."""
     found: dict[str, ScoreTimeline] = {}
-    pending: Sequence[GameRecord] = records
     if isinstance(source, BulkSource):
-        found = dict(source.timelines([r.game_id for r in records], skip_unavailable=True))
-        pending = [r for r in records if r.game_id not in found]  # asked again, one by one, for the reason
+        records, bulk = source.games_and_timelines(first, last)
+        found.update(bulk)
+    else:
+        records = []
+        day = first
+        while day <= last:
+            records.extend(source.completed_games(day))
+            day += timedelta(days=1)
     missing: list[SkippedGame] = []
-    for record in pending:
-        try:
+    for record in records:
+        if record.game_id in found:
+            continue
+        try:  # one by one: every game without a bulk timeline, asked again for the reason
             found[record.game_id] = source.score_timeline(record)
         except GameDataError as exc:
             missing.append(_skip(record.game_id, str(exc)))
-    return found, missing
+    return records, found, missing
 
 
 def timeline_feature_arrays(timelines: Sequence[ScoreTimeline]) -> dict[str, np.ndarray]:
@@ -245,8 +248,7 @@ def season_feature_table(
     from ..history import load_history
 
     started = time.perf_counter()
-    records = _records_between(source, first_day, last_day)
-    timelines, skipped = _timelines_of(source, records)
+    records, timelines, skipped = _games_and_timelines(source, first_day, last_day)
     if history is None:
         history = load_history(source, first_day, last_day)
     kept: list[GameRecord] = []
@@ -288,6 +290,7 @@ def season_feature_table(
     table = FeatureTable(
         game_ids=[r.game_id for r, ok in zip(kept, good) if ok],
         records=[r for r, ok in zip(kept, good) if ok],
+        timelines=[t for t, ok in zip(kept_timelines, good) if ok],
         matrix=matrix[good],
         skipped=skipped,
     )
