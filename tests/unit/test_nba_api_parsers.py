@@ -79,6 +79,32 @@ def test_scoreboard_without_games():
     assert parse_scoreboard(load("nba_api/stats_scoreboardv3_2025-07-15_no_games.json")) == []
 
 
+def test_parsers_build_no_request_to_flatten_a_payload(monkeypatch):
+    """nba_api flattens the decoded payload directly: no endpoint object (for a dummy date or
+    season) is built just to reach its parser."""
+    from nba_api.stats.endpoints.leaguegamelog import LeagueGameLog
+    from nba_api.stats.endpoints.scoreboardv3 import ScoreboardV3
+
+    def refuse(self, *args, **kwargs):
+        raise AssertionError(f"{type(self).__name__} request built by a parser")
+
+    monkeypatch.setattr(ScoreboardV3, "__init__", refuse)
+    monkeypatch.setattr(LeagueGameLog, "__init__", refuse)
+    assert len(parse_scoreboard(load("nba_api/stats_scoreboardv3_2025-11-05.json"))) == 11
+    assert len(parse_game_log(load("pbpstats/stats_leaguegamelog_team_2018-19_regular_season.json.gz"))) == 1230
+
+
+@pytest.mark.parametrize("payload", [{}, {"resultSets": []}, {"meta": {"version": 1}}])
+def test_scoreboard_of_another_shape_is_not_a_day_without_games(payload):
+    with pytest.raises(FatalSourceError, match="scoreboardv3: response has no 'scoreboard'"):
+        parse_scoreboard(payload)
+
+
+def test_game_log_without_its_data_set_fails_loudly():
+    with pytest.raises(FatalSourceError, match="data set LeagueGameLog is missing"):
+        parse_game_log({"resultSets": [{"name": "Other", "headers": [], "rowSet": []}]})
+
+
 def test_scoreboard_with_home_and_away_swapped_is_rejected():
     payload = load("nba_api/stats_scoreboardv3_2025-11-05.json")
     game = payload["scoreboard"]["games"][0]

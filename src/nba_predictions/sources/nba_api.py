@@ -19,13 +19,14 @@ a date whose games are final costs nothing (everything that cannot change is cac
 
 Who does what: :class:`~nba_predictions.sources.http.HttpTransport` sends the requests (timeouts,
 spacing, retries, classification -- see its docstring for why nba_api's own HTTP layer is not used);
-nba_api's endpoint classes build every request (endpoint name, parameters) and flatten every
-response into named data sets; the ``parse_*`` functions below turn those into domain models.  API
+nba_api's endpoint classes build every request (endpoint name, parameters) and its response class
+flattens every decoded response into named data sets (:func:`_data_sets`, no request involved); the ``parse_*`` functions below turn those into domain models.  API
 column names appear only in the ``parse_*`` functions.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -96,30 +97,53 @@ class GameSummary:
     away_team_score: int
 
 
-def _flatten(endpoint: Any, payload: Any) -> Any:
-    """Let nba_api's endpoint class flatten ``payload`` as if it had fetched it itself."""
+@functools.cache
+def _decoded_response_class() -> type:
+    """nba_api's stats response class, fed an already decoded document instead of a body."""
     from nba_api.stats.library.http import NBAStatsResponse
 
-    class _Decoded(NBAStatsResponse):
-        def get_dict(self) -> Any:
-            return payload
+    class DecodedResponse(NBAStatsResponse):
+        def __init__(self, payload: dict[str, Any]) -> None:
+            super().__init__(response="", status_code=200, url=None)
+            self._payload = payload
 
+        def get_dict(self) -> dict[str, Any]:
+            return self._payload
+
+    return DecodedResponse
+
+
+def _data_sets(endpoint: str, payload: Any, root: str) -> dict[str, list[dict[str, Any]]]:
+    """nba_api's flattening of a decoded ``endpoint`` response: data set name -> rows (dicts).
+
+    nba_api's response class does the flattening (its V3 parser for the endpoint's nested
+    document, or the ``resultSets`` tables of the older endpoints), handed the decoded payload
+    directly: no request object is built for it.  ``root`` is the top-level key the document must
+    have -- nba_api's V3 parsers read a missing one as "no rows", which would turn a wrong document
+    into a day without games or a game without actions.
+    """
     if not isinstance(payload, dict):
-        raise FatalSourceError(f"{endpoint.endpoint}: expected a JSON object, got {type(payload).__name__}")
-    endpoint.nba_response = _Decoded(response="", status_code=200, url=None)
+        raise FatalSourceError(f"{endpoint}: expected a JSON object, got {type(payload).__name__}")
+    if root not in payload:
+        keys = ", ".join(sorted(map(str, payload))[:5]) or "none"
+        raise FatalSourceError(f"{endpoint}: response has no {root!r} (top-level keys: {keys})")
+    response = _decoded_response_class()(payload)
     try:
-        endpoint.load_response()
-    except (KeyError, TypeError, AttributeError) as exc:
+        sets = response.get_data_sets(None if root == "resultSets" else endpoint)
+        return {
+            str(name): [dict(zip(data["headers"], row, strict=True)) for row in data["data"] or []]
+            for name, data in sets.items()
+        }
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise FatalSourceError(
-            f"{endpoint.endpoint}: response does not have the expected shape ({type(exc).__name__}: {exc})"
+            f"{endpoint}: response does not have the expected shape ({type(exc).__name__}: {exc})"
         ) from None
-    return endpoint
 
 
-def _rows(data_set: Any, name: str) -> list[dict[str, Any]]:
-    data = data_set.get_dict()
-    headers = list(data.get("headers") or [])
-    return [dict(zip(headers, row, strict=True)) for row in data.get("data") or []]
+def _rows(sets: dict[str, list[dict[str, Any]]], name: str, endpoint: str) -> list[dict[str, Any]]:
+    if name not in sets:
+        raise FatalSourceError(f"{endpoint}: data set {name} is missing from the response")
+    return sets[name]
 
 
 def _required(row: dict[str, Any], column: str, where: str) -> Any:
@@ -135,12 +159,20 @@ def scoreboard_request(day: date) -> Any:
     return ScoreboardV3(game_date=day.isoformat(), get_request=False)
 
 
+def _endpoint_name(module: str, cls: str) -> str:
+    """The endpoint name nba_api's class ``cls`` requests (its class attribute, no instance)."""
+    import importlib
+
+    return str(getattr(importlib.import_module(f"nba_api.stats.endpoints.{module}"), cls).endpoint)
+
+
 def parse_scoreboard(payload: Any) -> list[ScoreboardGame]:
     """ScoreboardV3 -> games in game-id order (any status)."""
-    board = _flatten(scoreboard_request(date(2000, 1, 1)), payload)
+    endpoint = _endpoint_name("scoreboardv3", "ScoreboardV3")
+    sets = _data_sets(endpoint, payload, "scoreboard")
     try:
-        headers = _rows(board.game_header, "GameHeader")
-        lines = _rows(board.line_score, "LineScore")
+        headers = _rows(sets, "GameHeader", endpoint)
+        lines = _rows(sets, "LineScore", endpoint)
         by_game: dict[str, list[dict[str, Any]]] = {}
         for line in lines:
             by_game.setdefault(str(line["gameId"]), []).append(line)
@@ -241,8 +273,8 @@ def timeline_from_actions(game_id: str, actions: Sequence[tuple[int, str, Any, A
 def parse_play_by_play(payload: Any, game_id: str) -> ScoreTimeline:
     """PlayByPlayV3 -> the game's score timeline; ``GameDataError`` when missing or incomplete."""
     try:
-        board = _flatten(play_by_play_request(game_id), payload)
-        rows = _rows(board.play_by_play, "PlayByPlay")
+        endpoint = _endpoint_name("playbyplayv3", "PlayByPlayV3")
+        rows = _rows(_data_sets(endpoint, payload, "game"), "PlayByPlay", endpoint)
         actions = []
         for row in rows:
             if str(row["gameId"]) != game_id:
@@ -285,11 +317,12 @@ def summary_request(game_id: str) -> Any:
 def parse_box_score_summary(payload: Any, game_id: str) -> GameSummary:
     """BoxScoreSummaryV3 -> official lead changes, times tied, attendance and final score."""
     where = f"BoxScoreSummaryV3 game {game_id}"
-    summary = _flatten(summary_request(game_id), payload)
+    endpoint = _endpoint_name("boxscoresummaryv3", "BoxScoreSummaryV3")
+    sets = _data_sets(endpoint, payload, "boxScoreSummary")
     try:
-        info = _rows(summary.game_info, "GameInfo")
-        other = _rows(summary.other_stats, "OtherStats")
-        lines = _rows(summary.line_score, "LineScore")
+        info = _rows(sets, "GameInfo", endpoint)
+        other = _rows(sets, "OtherStats", endpoint)
+        lines = _rows(sets, "LineScore", endpoint)
         if len(other) != 2 or len(lines) != 2 or len(info) != 1:
             raise FatalSourceError(f"{where}: expected 2 team rows and 1 game row")
         if str(info[0]["gameId"]) != game_id:
@@ -324,10 +357,11 @@ def parse_game_log(payload: Any) -> list[GameResult]:
     the designated home team, so the team whose abbreviation sorts last is taken as home, the same
     convention as the offline archive's 2025-26 results.
     """
-    log = _flatten(game_log_request(Season(2000), "Regular Season"), payload)
+    endpoint = _endpoint_name("leaguegamelog", "LeagueGameLog")
+    sets = _data_sets(endpoint, payload, "resultSets")
     try:
         by_game: dict[str, list[dict[str, Any]]] = {}
-        for row in _rows(log.league_game_log, "LeagueGameLog"):
+        for row in _rows(sets, "LeagueGameLog", endpoint):
             by_game.setdefault(str(row["GAME_ID"]), []).append(row)
         results = []
         for game_id, rows in by_game.items():
