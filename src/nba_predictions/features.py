@@ -42,6 +42,7 @@ import math
 from . import timeline as tl
 from .domain import Conference, GameContext, GameRecord, HeadToHead, ScoreTimeline
 from .errors import GameDataError
+from .history import CLOSE_GAME_POINTS  # noqa: F401  (the rivalry score's threshold, defined once)
 from .schemas import GameFeatures
 
 logger = logging.getLogger(__name__)
@@ -49,8 +50,6 @@ logger = logging.getLogger(__name__)
 CONFERENCE_SIZE = 15
 PLAYOFF_WEIGHT = 0.7
 CLOSE_GAME_WEIGHT = 0.3
-CLOSE_GAME_POINTS = 10
-"""A regular-season meeting decided by at most this many points counts as close."""
 DECIMALS = 6
 
 

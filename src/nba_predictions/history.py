@@ -39,11 +39,13 @@ from . import teams
 from .domain import GameContext, GameRecord, GameResult, HeadToHead
 from .errors import DateNotCoveredError
 from .season import Season
+from .sources.base import Source
 
 logger = logging.getLogger(__name__)
 
 CLOSE_GAME_POINTS = 10
-"""A regular-season meeting decided by at most this many points counts as close."""
+"""A regular-season meeting decided by at most this many points counts as close (the one definition;
+:mod:`nba_predictions.features` imports it for the rivalry score)."""
 
 
 @dataclass(frozen=True)
@@ -238,7 +240,7 @@ def seasons_needed(first_day: date, last_day: date, years: int = 5) -> list[Seas
     return [Season(y) for y in range(first.start_year, last.start_year + 1)]
 
 
-def load_history(source: object, first_day: date, last_day: date, years: int = 5) -> History:
+def load_history(source: Source, first_day: date, last_day: date, years: int = 5) -> History:
     """A :class:`History` from ``source.season_results`` for just the seasons these dates need.
 
     A season the source does not cover (``DateNotCoveredError``) is skipped with a warning: the
@@ -247,7 +249,7 @@ def load_history(source: object, first_day: date, last_day: date, years: int = 5
     results: list[GameResult] = []
     for season in seasons_needed(first_day, last_day, years):
         try:
-            season_results = source.season_results(season)  # type: ignore[attr-defined]
+            season_results = source.season_results(season)
         except DateNotCoveredError as exc:
             logger.warning("history: season %s skipped (%s)", season, exc)
             continue
