@@ -395,6 +395,21 @@ def test_rated_games_are_skipped_unless_forced_and_force_rewrites_ratings_only(d
         assert row["predicted_at"] != old["predicted_at"]
         unchanged = ("id", "date", "season", "home_team_id", "away_team_id", "created_at")
         assert {k: row[k] for k in unchanged} == {k: old[k] for k in unchanged}
+        features = row["features"] if isinstance(row["features"], dict) else json.loads(row["features"])
+        assert features == p.features.model_dump(mode="json")
+        assert {k for k in row if row[k] != old[k]} <= set(queries.RERATED_COLUMNS)
+
+
+def test_storage_doc_lists_exactly_the_columns_force_rewrites() -> None:
+    """docs/STORAGE.md tells operators what --force rewrites; it must be the code's list."""
+    doc = (Path(__file__).parents[2] / "docs" / "STORAGE.md").read_text()
+    paragraph = doc[doc.index("rewrites exactly these columns"):]
+    paragraph = paragraph[: paragraph.index("stay unchanged")]
+    rewritten, unchanged = paragraph.split("`id`", 1)
+    import re
+
+    assert set(re.findall(r"`([a-z_]+)`", rewritten)) - {"force"} == set(queries.RERATED_COLUMNS)
+    assert "`created_at`" in unchanged
 
 
 def test_a_mixed_document_counts_saved_updated_and_skipped(database_url: str) -> None:
