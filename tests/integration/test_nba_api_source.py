@@ -257,14 +257,42 @@ def test_one_failing_game_does_not_lose_the_others(fake_server, archive, tmp_pat
     assert healed.score_timeline(broken) == archive.score_timeline(broken)
 
 
-def test_game_without_play_by_play_or_summary_is_skipped(fake_server, archive, tmp_path):  # noqa: F811
+def _break_game_completely(server: FakeStatsServer, game_id: str) -> None:
+    server.inject("playbyplayv3", "404", times=None, GameID=game_id)
+    server.inject("cdn:playbyplay", "404", times=None, gameId=game_id)
+    server.inject("boxscoresummaryv3", "404", times=None, GameID=game_id)
+
+
+def test_game_without_play_by_play_or_summary_is_listed_and_its_timeline_raises(fake_server, archive, tmp_path):  # noqa: F811
     expected = archive.completed_games(BUILT_DAY)
     broken = expected[2]
-    fake_server.inject("playbyplayv3", "404", times=None, GameID=broken.game_id)
-    fake_server.inject("cdn:playbyplay", "404", times=None, gameId=broken.game_id)
-    fake_server.inject("boxscoresummaryv3", "404", times=None, GameID=broken.game_id)
-    games = make_source(fake_server, tmp_path).completed_games(BUILT_DAY)
-    assert games == [g for g in expected if g.game_id != broken.game_id]
+    _break_game_completely(fake_server, broken.game_id)
+    source = make_source(fake_server, tmp_path)
+    games = source.completed_games(BUILT_DAY)
+    # listed from the scoreboard alone: never dropped, so the run can count and report it
+    assert [g.game_id for g in games] == [g.game_id for g in expected]
+    listed = next(g for g in games if g.game_id == broken.game_id)
+    assert (listed.home_team_id, listed.away_team_id, listed.home_team_score, listed.away_team_score) == (
+        broken.home_team_id, broken.away_team_id, broken.home_team_score, broken.away_team_score)
+    with pytest.raises(GameDataError) as caught:
+        source.score_timeline(listed)
+    message = str(caught.value)
+    assert caught.value.game_id == broken.game_id
+    assert "PlayByPlayV3" in message and "BoxScoreSummaryV3" in message and "cannot be known" in message
+    assert [g for g in games if g.game_id != broken.game_id] == [g for g in expected if g.game_id != broken.game_id]
+
+
+def test_a_game_with_no_data_at_all_is_reported_as_failed_by_collection(fake_server, archive, tmp_path):  # noqa: F811
+    from nba_predictions.steps.collection import collect_games
+
+    expected = archive.completed_games(BUILT_DAY)
+    broken = expected[2]
+    _break_game_completely(fake_server, broken.game_id)
+    games, skipped, found = collect_games(make_source(fake_server, tmp_path), BUILT_DAY)
+    assert found == len(expected) == 11
+    assert [g.game_id for g in games] == [g.game_id for g in expected if g.game_id != broken.game_id]
+    assert [(s.game_id, s.step) for s in skipped] == [(broken.game_id, "collection")]
+    assert "BoxScoreSummaryV3" in skipped[0].reason
 
 
 # --- unreachable API, headers, spacing, proxy -----------------------------------------------

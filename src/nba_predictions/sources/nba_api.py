@@ -439,6 +439,7 @@ class NbaApiSource:
         self._boards: dict[date, list[ScoreboardGame]] = {}
         self._timelines: dict[str, ScoreTimeline] = {}
         self._timeline_errors: dict[str, str] = {}
+        self._unusable: dict[str, str] = {}  # listed games with neither play-by-play nor summary: why
         self._seasons: dict[Season, list[GameResult]] = {}
 
     @classmethod
@@ -506,14 +507,17 @@ class NbaApiSource:
         final = [g for g in games if g.is_final]
         if len(final) < len(games):
             logger.info("%s: %d of %d games are not final yet; listing the final ones", day, len(games) - len(final), len(games))
-        records = []
-        for game in final:
-            record = self._record(day, game)
-            if record is not None:
-                records.append(record)
-        return records
+        return [self._record(day, game) for game in final]
 
-    def _record(self, day: date, game: ScoreboardGame) -> GameRecord | None:
+    def _record(self, day: date, game: ScoreboardGame) -> GameRecord:
+        """The game as the ``Source`` protocol lists it -- every final game of the scoreboard.
+
+        Lead changes and times tied come from the play-by-play, else from BoxScoreSummaryV3.  A
+        game with neither is still listed, from the scoreboard alone (teams, final score), so the
+        run counts it as found and reports it as failed (exit 1) instead of losing it silently:
+        its :meth:`score_timeline` raises ``GameDataError`` saying why, and the collection step
+        skips and reports every game whose timeline raises.
+        """
         attendance = None
         try:
             timeline = self._timeline(game.game_id, game.home_team_score, game.away_team_score)
@@ -523,11 +527,19 @@ class NbaApiSource:
             try:
                 summary = self._summary(game.game_id)
             except (SourceError, GameDataError) as summary_exc:
-                logger.warning(
-                    "game %s skipped: no play-by-play (%s) and no summary (%s)", game.game_id, exc, summary_exc
+                reason = (
+                    f"{str(exc).removeprefix(f'game {game.game_id}: ')}, and no BoxScoreSummaryV3 "
+                    f"({str(summary_exc).removeprefix(f'game {game.game_id}: ')}): "
+                    "lead changes and times tied cannot be known"
                 )
-                return None
-            lead_changes, times_tied, attendance = summary.lead_changes, summary.times_tied, summary.attendance
+                logger.warning("game %s: %s; listed so that it is reported as failed", game.game_id, reason)
+                self._unusable[game.game_id] = reason
+                # Unknown, not zero.  GameRecord requires ints >= 0, and 0 is acceptable only
+                # because this record never reaches a document: score_timeline() raises for it
+                # (see _unusable), so the collection step skips it and reports it as failed.
+                lead_changes, times_tied = 0, 0
+            else:
+                lead_changes, times_tied, attendance = summary.lead_changes, summary.times_tied, summary.attendance
         season_type = season_type_of_game_id(game.game_id)
         return GameRecord(
             game_id=game.game_id,
@@ -546,6 +558,8 @@ class NbaApiSource:
         )
 
     def score_timeline(self, game: GameRecord) -> ScoreTimeline:
+        if game.game_id in self._unusable:
+            raise GameDataError(game.game_id, self._unusable[game.game_id])
         return self._timeline(game.game_id, game.home_team_score, game.away_team_score)
 
     def _timeline(self, game_id: str, home_score: int, away_score: int) -> ScoreTimeline:
