@@ -8,7 +8,7 @@ otherwise, so every comparison below is between the live source's parsers and th
 from __future__ import annotations
 
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -307,6 +307,42 @@ def test_unreachable_api_fails_fast_with_one_line(fake_server, tmp_path, url):  
     assert time.monotonic() - started < 5
     message = str(caught.value)
     assert "cannot connect" in message and "--source archive" in message and "\n" not in message
+
+
+@pytest.mark.parametrize("day", [date(2025, 12, 25), TODAY - timedelta(days=1), date(2012, 1, 15)])
+def test_failure_outside_the_archive_does_not_suggest_the_archive(fake_server, archive, tmp_path, day):  # noqa: F811
+    """Dates the archive cannot answer (after its last day, yesterday, before its first day) get
+    what to check instead of a hint that points back at the live API."""
+    assert not archive.covers(day)
+    first, last = archive.coverage()
+    source = make_source(fake_server, tmp_path, stats_url="http://127.0.0.1:9/stats")
+    with pytest.raises(SourceError) as caught:
+        source.completed_games(day)
+    message = str(caught.value)
+    assert "--source archive" not in message and "\n" not in message
+    assert "check the network, NBA_API_PROXY and NBA_API_STATS_URL" in message
+    assert f"the offline archive does not cover {day}: it covers {first} to {last}" in message
+
+
+def test_failure_inside_the_archive_suggests_it(fake_server, archive, tmp_path):  # noqa: F811
+    assert archive.covers(BUILT_DAY)
+    fake_server.inject("scoreboardv3", "404", times=None)
+    with pytest.raises(FatalSourceError) as caught:
+        make_source(fake_server, tmp_path).completed_games(BUILT_DAY)
+    assert str(caught.value).endswith(f"run with --source archive to use the offline archive, which covers {BUILT_DAY}")
+
+
+def test_season_log_failure_hint_follows_the_date_asked_for(fake_server, archive, tmp_path):  # noqa: F811
+    fake_server.inject("leaguegamelog", "404", times=None)
+    first, last = archive.coverage()
+    source = make_source(fake_server, tmp_path)
+    with pytest.raises(FatalSourceError) as caught:  # no date asked for yet: the archive's range
+        source.season_results(Season(2023))
+    assert str(caught.value).endswith(f"the offline archive (--source archive) covers {first} to {last}")
+    source.completed_games(date(2025, 12, 25))
+    with pytest.raises(FatalSourceError) as caught:
+        source.season_results(Season(2025))
+    assert "--source archive" not in str(caught.value) and "does not cover 2025-12-25" in str(caught.value)
 
 
 def test_api_that_never_answers_fails_within_the_bound(fake_server, tmp_path):  # noqa: F811

@@ -47,7 +47,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_STATS_URL = "https://stats.nba.com/stats"
 DEFAULT_CDN_URL = "https://cdn.nba.com/static/json/liveData"
-ARCHIVE_HINT = "run with --source archive to use the offline archive"
+NETWORK_HINT = "check the network, NBA_API_PROXY and NBA_API_STATS_URL"
 
 FINAL_STATUS = 3  # ScoreboardV3 gameStatus: 1 scheduled, 2 in progress, 3 final
 FULL_REGULAR_SEASON_GAMES = 1230  # 30 teams x 82 games / 2: the regular season is over
@@ -406,6 +406,31 @@ def _today_eastern() -> date:
     return datetime.now(tz=EASTERN).date()
 
 
+def failure_hint(day: date | None) -> str:
+    """What to try when the live API fails for ``day`` (one line).
+
+    The offline archive is suggested only when it covers ``day``: suggesting it for a date it
+    cannot answer (yesterday, most of the time) only sends the user to an error that points back
+    here.  Otherwise the hint names what to check and the archive's range.
+    """
+    from .archive import ArchiveSource  # stdlib sqlite3 only: cheap, and only on a failure
+
+    archive = ArchiveSource()
+    try:
+        first, last = archive.coverage()
+        covered = day is not None and archive.covers(day)
+    except SourceError as exc:  # a missing or unreadable archive must not hide the API's error
+        logger.debug("no archive range for the hint: %s", exc)
+        return NETWORK_HINT
+    finally:
+        archive.close()
+    if covered:
+        return f"run with --source archive to use the offline archive, which covers {day}"
+    if day is None:
+        return f"{NETWORK_HINT}; the offline archive (--source archive) covers {first} to {last}"
+    return f"{NETWORK_HINT} (the offline archive does not cover {day}: it covers {first} to {last})"
+
+
 class NbaApiSource:
     """Completed games, timelines and season results from stats.nba.com (or any server with its API).
 
@@ -439,6 +464,7 @@ class NbaApiSource:
         self._boards: dict[date, list[ScoreboardGame]] = {}
         self._timelines: dict[str, ScoreTimeline] = {}
         self._timeline_errors: dict[str, str] = {}
+        self._last_day: date | None = None  # the date of the last completed_games call, for hints
         self._unusable: dict[str, str] = {}  # listed games with neither play-by-play nor summary: why
         self._seasons: dict[Season, list[GameResult]] = {}
 
@@ -472,8 +498,11 @@ class NbaApiSource:
         params = dict(request.parameters)
         return request.endpoint, params, self._cached(request.endpoint, params)
 
-    def _with_hint(self, exc: SourceError) -> SourceError:
-        return type(exc)(f"nba_api source ({self.stats_url}): {exc}; {ARCHIVE_HINT}")
+    def _with_hint(self, exc: SourceError, day: date | None = None) -> SourceError:
+        """``exc`` on one line with the source's URL and what to try (for the run's target date:
+        ``day``, else the last date whose games were asked for)."""
+        hint = failure_hint(day or self._last_day)
+        return type(exc)(f"nba_api source ({self.stats_url}): {exc}; {hint}")
 
     # -- Source protocol ------------------------------------------------------------------
 
@@ -490,7 +519,7 @@ class NbaApiSource:
                 payload = self._fetch(self.stats_url, endpoint, params)
                 games = parse_scoreboard(payload)
             except SourceError as exc:
-                raise self._with_hint(exc) from exc
+                raise self._with_hint(exc, day) from exc
             if games and all(g.is_final for g in games):
                 self.cache.put(endpoint, params, payload, Keep.FOREVER)
         else:
@@ -503,6 +532,7 @@ class NbaApiSource:
             raise DateNotCoveredError(
                 f"nba_api source: {day} is outside {FIRST_COVERED_DAY}..{self._today()} (no completed games can be listed)"
             )
+        self._last_day = day
         games = self.scoreboard(day)
         final = [g for g in games if g.is_final]
         if len(final) < len(games):
