@@ -10,13 +10,15 @@ and commit the new model, metadata and model card together.
 
 from __future__ import annotations
 
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 import xgboost
 
-from nba_predictions.errors import PipelineError
+from nba_predictions.errors import ModelError, PipelineError
 from nba_predictions.model import excitement as ex
 from nba_predictions.model import train
 from nba_predictions.model import winprob as wp
@@ -103,3 +105,57 @@ def test_baseline_prefers_close_games():
     x[1, ALL_FEATURES.index("scores_diff")] = 25
     score = train.baseline_score(x)
     assert score[0] == pytest.approx(37.0) and score[1] == pytest.approx(-20.0)
+
+
+def _unwritable_folders(tmp_path: Path) -> list[Path]:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder\n")
+    folders = [blocker / "model"]
+    if sys.platform.startswith("linux"):
+        folders.append(Path("/proc/nope"))  # the reviewer's case; unwritable even for root
+    return folders
+
+
+def test_unwritable_output_folder_fails_fast_before_training(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    def no_training(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("training started although the output folder cannot be written")
+
+    monkeypatch.setattr(train, "load_training_data", no_training)
+    for folder in _unwritable_folders(tmp_path):
+        started = time.perf_counter()
+        with pytest.raises(ModelError) as err:
+            train.train_main(folder, seed=42)
+        assert time.perf_counter() - started < 5
+        message = str(err.value)
+        assert "\n" not in message
+        assert message.startswith(f"cannot write the model to {folder} (")
+        assert message.endswith("): pass --output-dir a folder you can write to")
+    with pytest.raises(ModelError, match=r"^cannot write the model card to .*: pass --docs-dir a folder you can write to$"):
+        train.train_main(tmp_path / "out", seed=42, docs_dir=_unwritable_folders(tmp_path)[0])
+
+
+def test_write_model_writes_both_files_and_turns_os_errors_into_model_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    committed = load_model()
+    result = train.TrainResult(
+        model_bytes=default_model_path().read_bytes(), metadata=committed.metadata, test_label=np.zeros(0),
+        test_pred=np.zeros(0), test_season=[], calibration={}, importance={},
+    )
+    path = train.write_model(result, tmp_path / "new")
+    assert path.read_bytes() == default_model_path().read_bytes()
+    assert load_model(path).metadata == committed.metadata
+    assert sorted(p.name for p in path.parent.iterdir()) == ["model.json", "model_meta.json"]  # no temporary left
+
+    written: list[str] = []
+    real_write = train.write_bytes_atomic
+
+    def full_disk_on_metadata(target, data):  # noqa: ANN001, ANN202
+        if Path(target).name == "model_meta.json":
+            raise OSError(28, "No space left on device")
+        written.append(Path(target).name)
+        real_write(target, data)
+
+    monkeypatch.setattr(train, "write_bytes_atomic", full_disk_on_metadata)
+    with pytest.raises(ModelError, match=r"^could not write the model to .* \(No space left on device\): ") as err:
+        train.write_model(result, tmp_path / "full")
+    assert "\n" not in str(err.value)
+    assert written == ["model.json"]  # the metadata goes last

@@ -17,7 +17,8 @@
    ablation of the extra features; the late-game extras are also compared on a validation split
    inside the training seasons (how they were chosen).
 6. Write ``model.json`` (XGBoost's JSON format) and ``model_meta.json``; optionally the model
-   card ``MODEL.md`` and its figures.
+   card ``MODEL.md`` and its figures.  The output folders are checked for writing before step 1,
+   so a bad ``--output-dir`` fails in a second, not after the whole run.
 
 numpy, scipy and xgboost are imported here only (xgboost lazily); matplotlib only by the figures.
 """
@@ -27,19 +28,23 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
+from ..atomic import write_bytes_atomic
 from ..domain import ScoreTimeline
 from ..errors import ModelError, PipelineError
 from ..schemas import ALL_FEATURES, EXTRA_FEATURES, SPEC_FEATURES
 from ..season import Season
+from ..sources.base import Source
+from ..steps.features import BulkSource
 from . import excitement as ex
 from . import winprob as wp
 from .loader import FILES_DIR, MODEL_FILE, ModelMetadata, meta_path_for
@@ -82,6 +87,28 @@ VALIDATION_SEASONS = 2
 # --------------------------------------------------------------------------- data
 
 
+class TrainingSource(Source, BulkSource, Protocol):
+    """What training reads (the offline archive has it all): the :class:`Source` protocol, the bulk
+    accessor of the whole-range features pass, and the archive's coverage, build metadata and
+    neutral-site flags."""
+
+    def coverage(self) -> tuple[date, date]:
+        """First and last date with score timelines."""
+        ...
+
+    def results_coverage(self) -> tuple[date, date]:
+        """First and last date with results."""
+        ...
+
+    def meta(self) -> dict[str, str]:
+        """Build metadata recorded in the model's metadata (format version, coverage)."""
+        ...
+
+    def neutral_sites(self, game_ids: Iterable[str]) -> set[str]:
+        """Those of ``game_ids`` played at a neutral site, in one call."""
+        ...
+
+
 @dataclass
 class TrainingData:
     """One row per game with a complete timeline and valid features."""
@@ -100,7 +127,7 @@ class TrainingData:
         return np.array([s in wanted for s in self.seasons], dtype=bool)
 
 
-def load_training_data(source: Any, seasons: Sequence[Season] | None = None) -> TrainingData:
+def load_training_data(source: TrainingSource, seasons: Sequence[Season] | None = None) -> TrainingData:
     """Features, timelines and pre-game strength of every game of ``seasons`` (default: all with timelines)."""
     from ..steps.features import season_feature_table
 
@@ -114,21 +141,24 @@ def load_training_data(source: Any, seasons: Sequence[Season] | None = None) -> 
     keep = [i for i, g in enumerate(table.game_ids) if seasons is None or Season.of_game_id(g) in set(seasons)]
     game_ids = [table.game_ids[i] for i in keep]
     if not game_ids:
-        raise PipelineError(f"the archive {source.path} has no games with features for the seasons {seasons}: rebuild it")
-    timelines_by_id = source.timelines(game_ids)
+        raise PipelineError(
+            f"the {source.name} source has no games with features for the seasons {seasons}: "
+            "rebuild the archive with scripts/build_archive.py"
+        )
     game_seasons = [Season.of_game_id(g) for g in game_ids]
     first_season = min(game_seasons)
     results = []
     for year in range(first_season.start_year - 1, max(game_seasons).start_year + 1):
         results.extend(source.season_results(Season(year)))
     strength = wp.pregame_strength(results)
-    neutral = np.array([bool(source.neutral_site(g)) for g in game_ids], dtype=bool)
+    neutral_sites = source.neutral_sites(game_ids)  # one query, not one per game
+    neutral = np.array([g in neutral_sites for g in game_ids], dtype=bool)
     meta = source.meta()
     return TrainingData(
         game_ids=game_ids,
         seasons=game_seasons,
         features=np.asarray(table.matrix[keep], dtype=np.float64),
-        timelines=[timelines_by_id[g] for g in game_ids],
+        timelines=[table.timelines[i] for i in keep],  # decoded once, by the features pass
         strength_diff=np.array([strength[g] for g in game_ids], dtype=np.float64),
         neutral=neutral,
         skipped=len(table.skipped),
@@ -407,14 +437,38 @@ def metadata_bytes(metadata: ModelMetadata) -> bytes:
     return (json.dumps(metadata.model_dump(mode="json"), indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
+def check_writable(folder: Path, what: str, flag: str) -> None:
+    """Raise :class:`ModelError` (one line) unless files can be created in ``folder``.
+
+    Creates the folder if it is missing, like the writes that follow.  Training calls this before
+    it starts, so a folder it cannot write to fails at once instead of after the whole run.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise ModelError(
+            f"cannot write {what} to {folder} ({exc.strerror or exc}): pass {flag} a folder you can write to"
+        ) from exc
+
+
 def write_model(result: TrainResult, output_dir: Path) -> Path:
-    """Write ``model.json`` and ``model_meta.json`` atomically; return the model path."""
-    output_dir.mkdir(parents=True, exist_ok=True)
+    """Write ``model.json`` and then ``model_meta.json``, each atomically; return the model path.
+
+    The metadata goes last and records the model's SHA-256: until it is replaced, the folder holds
+    the new model beside the old metadata, which the loader rejects (checksum) rather than rating
+    with a mismatched pair.  An ``OSError`` becomes a one-line :class:`ModelError`.
+    """
     model_path = output_dir / MODEL_FILE
-    for path, data in ((model_path, result.model_bytes), (meta_path_for(model_path), metadata_bytes(result.metadata))):
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+    try:
+        write_bytes_atomic(model_path, result.model_bytes)
+        write_bytes_atomic(meta_path_for(model_path), metadata_bytes(result.metadata))
+    except OSError as exc:
+        raise ModelError(
+            f"could not write the model to {output_dir} ({exc.strerror or exc}): "
+            "free space or fix permissions there, or pass --output-dir another folder, and retrain"
+        ) from exc
     return model_path
 
 
@@ -449,7 +503,7 @@ def train_main(
     output_dir: Path | None = None,
     seed: int = 42,
     docs_dir: Path | None = None,
-    source: Any = None,
+    source: TrainingSource | None = None,
     train_seasons: int | None = None,
 ) -> TrainReport:
     """Train from the offline archive and write the model (default: the package's ``model/files``).
@@ -461,7 +515,12 @@ def train_main(
     from ..sources.archive import ArchiveSource
 
     started = time.perf_counter()
-    source = source if source is not None else ArchiveSource()
+    out = output_dir if output_dir is not None else FILES_DIR
+    check_writable(out, "the model", "--output-dir")
+    if docs_dir is not None:
+        check_writable(docs_dir, "the model card", "--docs-dir")
+    if source is None:
+        source = ArchiveSource()
     last_result = Season.of_date(source.results_coverage()[1])
     data = load_training_data(source)
     train, test = split_seasons(sorted(set(data.seasons)), last_result)
@@ -470,7 +529,6 @@ def train_main(
             raise PipelineError(f"train_seasons must be at least 1, got {train_seasons}")
         train = train[-train_seasons:]
     result = fit(data, train, test, seed)
-    out = output_dir if output_dir is not None else FILES_DIR
     model_path = write_model(result, out)
     seconds = time.perf_counter() - started
     card = None
@@ -481,9 +539,3 @@ def train_main(
     logger.info("training done in %.1f s: %s", seconds, model_path)
     return TrainReport(model_path=model_path, metadata=result.metadata, seconds=seconds, card_path=card)
 
-
-def check_reproducible(result: TrainResult, committed_dir: Path) -> None:
-    """Raise :class:`ModelError` unless ``result`` equals the model committed in ``committed_dir``."""
-    committed = (committed_dir / MODEL_FILE).read_bytes()
-    if committed != result.model_bytes:
-        raise ModelError(f"retraining did not reproduce {committed_dir / MODEL_FILE}: the training data or code changed")
