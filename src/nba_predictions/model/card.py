@@ -1,7 +1,10 @@
 """The model card ``docs/MODEL.md`` and its figures, written by the training run.
 
 Every number and figure in the card comes from the :class:`~nba_predictions.model.train.TrainResult`
-of the run that wrote it, so the card cannot drift from the committed model.  matplotlib is
+of the run that wrote it, so the card cannot drift from the committed model.  The held-out metrics
+(the summary's goal line and the metrics table) are rendered from the
+:class:`~nba_predictions.model.loader.ModelMetadata` alone, so a test can render them from the
+committed ``model_meta.json`` and compare with ``docs/MODEL.md`` without retraining.  matplotlib is
 imported here only (the ``train`` extra).
 """
 
@@ -13,10 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..atomic import write_text_atomic
+from ..errors import ModelError
 from ..schemas import EXTRA_FEATURES
 from .train import LATE_GAME_EXTRAS
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .loader import ModelMetadata
     from .train import TrainResult
 
 logger = logging.getLogger(__name__)
@@ -89,13 +95,36 @@ def _fmt(x: float, digits: int = 3) -> str:
     return f"{x:.{digits}f}"
 
 
+def goal_line(m: ModelMetadata) -> str:
+    """The summary's bullet on the goal: held-out Spearman and MAE per season from the metadata."""
+    spearman_met = all(s.spearman >= GOAL_SPEARMAN for s in m.metrics)
+    mae_met = all(s.mae <= GOAL_MAE for s in m.metrics)
+    spearmans = ", ".join(f"{s.season} {s.spearman:.3f}" for s in m.metrics)
+    maes = ", ".join(f"{s.season} {s.mae:.2f}" for s in m.metrics)
+    return (f"- Goal Spearman >= {GOAL_SPEARMAN} on every held-out season: **{'met' if spearman_met else 'not met'}** "
+            f"({spearmans}); MAE <= {GOAL_MAE:g}: **{'met' if mae_met else 'not met'}** ({maes}). "
+            "Baseline and details in the metrics table.")
+
+
+def metrics_table(m: ModelMetadata) -> list[str]:
+    """The held-out metrics table (one line each), from the metadata."""
+    lines = [
+        "| season | games | Spearman | MAE | baseline Spearman | baseline MAE |",
+        "|---|---|---|---|---|---|",
+    ]
+    for s in m.metrics:
+        lines.append(f"| {s.season} | {s.games:,} | **{_fmt(s.spearman)}** | **{_fmt(s.mae, 2)}** | "
+                     f"{_fmt(s.baseline_spearman)} | {_fmt(s.baseline_mae, 2)} |")
+    tm = m.details["train_metrics"]
+    lines.append(f"| training (in-sample) | {m.training['games']:,} | {_fmt(tm['spearman'])} | {_fmt(tm['mae'], 2)} | | |")
+    return lines
+
+
 def render_card(result: TrainResult, seconds: float) -> str:
     m = result.metadata
     d = m.details
     cands = d["win_probability_candidates"]
     chosen = d["win_probability_choice"]
-    wpp = m.label.win_probability
-    goal_met = all(s.spearman >= GOAL_SPEARMAN for s in m.metrics), all(s.mae <= GOAL_MAE for s in m.metrics)
     lines: list[str] = []
     add = lines.append
     add("# Model card: NBA game watchability rating")
@@ -113,11 +142,7 @@ def render_card(result: TrainResult, seconds: float) -> str:
         f"held out: {', '.join(m.test_seasons)} ({d['test_games']:,} games), never used to fit the regressor or the label scale.")
     add(f"- Training time {seconds:.0f} s on one core (data loading, four win-probability fits, "
         f"{len(d['ablation']) + 2} XGBoost fits, figures).")
-    spearmans = ", ".join(f"{s.season} {s.spearman:.3f}" for s in m.metrics)
-    maes = ", ".join(f"{s.season} {s.mae:.2f}" for s in m.metrics)
-    add(f"- Goal Spearman >= {GOAL_SPEARMAN} on every held-out season: **{'met' if goal_met[0] else 'not met'}** "
-        f"({spearmans}); MAE <= {GOAL_MAE:g}: **{'met' if goal_met[1] else 'not met'}** ({maes}). "
-        "Baseline and details in the metrics table.")
+    add(goal_line(m))
     add("")
     add("## Data")
     add("")
@@ -213,12 +238,7 @@ def render_card(result: TrainResult, seconds: float) -> str:
     add(f"Baseline: a hand formula, `{d['baseline']}`, mapped to 0-100 through its own training-set percentiles "
         "(so its MAE is on the same scale).")
     add("")
-    add("| season | games | Spearman | MAE | baseline Spearman | baseline MAE |")
-    add("|---|---|---|---|---|---|")
-    for s in m.metrics:
-        add(f"| {s.season} | {s.games:,} | **{_fmt(s.spearman)}** | **{_fmt(s.mae, 2)}** | {_fmt(s.baseline_spearman)} | {_fmt(s.baseline_mae, 2)} |")
-    tm = d["train_metrics"]
-    add(f"| training (in-sample) | {m.training['games']:,} | {_fmt(tm['spearman'])} | {_fmt(tm['mae'], 2)} | | |")
+    lines.extend(metrics_table(m))
     add("")
     add("The label is uniform on 0-100 (standard deviation about 29), so an MAE of 8 rating points is "
         f"roughly a correlation of 0.94; the remaining error is the part of the EI that the {len(m.feature_names)} summary "
@@ -297,12 +317,16 @@ def render_card(result: TrainResult, seconds: float) -> str:
 
 
 def write_card(result: TrainResult, docs_dir: Path, seconds: float) -> Path:
-    """Write ``docs_dir/MODEL.md`` and the figures under ``docs_dir/img``; return the card's path."""
-    docs_dir.mkdir(parents=True, exist_ok=True)
-    write_figures(result, docs_dir / IMG)
+    """Write ``docs_dir/MODEL.md`` (atomically) and the figures under ``docs_dir/img``; return the
+    card's path.  An ``OSError`` becomes a one-line :class:`ModelError`."""
     path = docs_dir / "MODEL.md"
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render_card(result, seconds), encoding="utf-8")
-    tmp.replace(path)
+    try:
+        write_figures(result, docs_dir / IMG)
+        write_text_atomic(path, render_card(result, seconds))
+    except OSError as exc:
+        raise ModelError(
+            f"could not write the model card to {docs_dir} ({exc.strerror or exc}): "
+            "fix the folder or pass --docs-dir another one, and retrain"
+        ) from exc
     logger.info("model card written to %s", path)
     return path

@@ -1,0 +1,48 @@
+"""The model card states the committed model's held-out figures.
+
+``docs/MODEL.md`` is written by the training run; these tests render its metrics lines again from the
+committed ``model_meta.json`` (no retraining) and read the card's metrics table on their own, so a
+retrained model committed without its card (or a hand-edited card) fails here.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from nba_predictions.model.card import goal_line, metrics_table
+from nba_predictions.model.loader import ModelMetadata, default_model_path, meta_path_for
+
+CARD = Path(__file__).resolve().parents[2] / "docs" / "MODEL.md"
+
+
+@pytest.fixture(scope="module")
+def metadata() -> ModelMetadata:
+    return ModelMetadata.model_validate_json(meta_path_for(default_model_path()).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def card_lines() -> list[str]:
+    return CARD.read_text(encoding="utf-8").splitlines()
+
+
+def test_card_metrics_render_from_the_committed_metadata(metadata: ModelMetadata, card_lines: list[str]) -> None:
+    assert goal_line(metadata) in card_lines
+    table = metrics_table(metadata)
+    start = card_lines.index(table[0])
+    assert card_lines[start : start + len(table)] == table
+    assert f"Model version **{metadata.model_version}**" in "\n".join(card_lines)
+
+
+def test_card_states_each_held_out_seasons_spearman_and_mae(metadata: ModelMetadata, card_lines: list[str]) -> None:
+    row = re.compile(r"^\| (\d{4}-\d{2}) \| ([\d,]+) \| \*\*([\d.]+)\*\* \| \*\*([\d.]+)\*\* \|")
+    stated = {m.group(1): (int(m.group(2).replace(",", "")), float(m.group(3)), float(m.group(4)))
+              for m in map(row.match, card_lines) if m}
+    assert set(stated) == set(metadata.test_seasons) == {s.season for s in metadata.metrics}
+    for s in metadata.metrics:
+        games, spearman, mae = stated[s.season]
+        assert games == s.games
+        assert spearman == round(s.spearman, 3), s.season
+        assert mae == round(s.mae, 2), s.season
