@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import date as Date
 from datetime import datetime
-from typing import Annotated, Literal, Union
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -182,7 +182,6 @@ class Predictions(Strict):
         return self
 
 
-Document = Union[CollectedGames, EngineeredFeatures, Predictions]
 DOCUMENT_MODELS: dict[str, type[BaseModel]] = {
     "collection": CollectedGames,
     "features": EngineeredFeatures,
