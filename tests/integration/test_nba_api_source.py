@@ -169,6 +169,68 @@ def test_at_most_n_plus_3_calls_with_a_warm_season_cache_and_none_on_rerun(fake_
     assert fake_server.total == 0
 
 
+# --- shortened seasons: 2020-21 had 1,080 regular-season games, never the full 1,230 ---------------
+
+SHORT_SEASON = Season(2020)
+SHORT_PLAYOFF_DAY = date(2021, 6, 10)  # second round, games 3 and 2: the teams met days before
+SHORT_REGULAR_DAY = date(2021, 3, 15)
+
+
+def _eastern_morning(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 6, tzinfo=EASTERN)
+
+
+def _postseason_logs(server: FakeStatsServer) -> list[str]:
+    return sorted(p["SeasonType"] for e, p in server.log
+                  if e == "leaguegamelog" and p["Season"] == str(SHORT_SEASON) and p["SeasonType"] != "Regular Season")
+
+
+def test_shortened_season_playoff_day_has_playoff_history(fake_server, archive, tmp_path):  # noqa: F811
+    from nba_predictions.steps.collection import collect_games
+
+    today = SHORT_PLAYOFF_DAY + timedelta(days=1)
+    fake_server.today = today  # the logs as they were that morning
+    source = make_source(fake_server, tmp_path, today=today, now=_eastern_morning(today))
+    games, skipped, found = collect_games(source, SHORT_PLAYOFF_DAY)
+    reference, _, _ = collect_games(archive, SHORT_PLAYOFF_DAY)
+    assert found == len(reference) == 2 and not skipped
+    assert [g.context for g in games] == [g.context for g in reference]
+    assert all(g.context.head_to_head.playoff_games >= 1 for g in games)  # earlier games of the series
+    assert _postseason_logs(fake_server) == ["PlayIn", "Playoffs"]
+    assert {r.season_type for r in source.season_results(SHORT_SEASON)} == {"Regular Season", "Play-In", "Playoffs"}
+
+
+def test_shortened_season_history_loaded_before_any_scoreboard(fake_server, archive, tmp_path):  # noqa: F811
+    """A backfill loads the history first: weeks without a regular-season game in spring tell."""
+    today = SHORT_PLAYOFF_DAY + timedelta(days=1)
+    fake_server.today = today
+    results = make_source(fake_server, tmp_path, today=today, now=_eastern_morning(today)).season_results(SHORT_SEASON)
+    assert list(results) == [r for r in archive.season_results(SHORT_SEASON) if r.date < today]
+    assert _postseason_logs(fake_server) == ["PlayIn", "Playoffs"]
+
+
+def test_shortened_season_daily_runs_stay_within_n_plus_3(fake_server, archive, tmp_path):  # noqa: F811
+    def daily_run(day: date) -> int:
+        today = day + timedelta(days=1)
+        fake_server.today = today
+        fake_server.reset_counts()
+        source = make_source(fake_server, tmp_path, today=today, now=_eastern_morning(today))
+        games = source.completed_games(day)
+        for season in (Season(2016), Season(2017), Season(2018), Season(2019), SHORT_SEASON):
+            source.season_results(season)
+        for game in games:
+            source.score_timeline(game)
+        return len(games)
+
+    daily_run(SHORT_REGULAR_DAY - timedelta(days=1))  # warms the past seasons
+    n = daily_run(SHORT_REGULAR_DAY)
+    assert dict(fake_server.counts) == {"scoreboardv3": 1, "playbyplayv3": n, "leaguegamelog": 1}
+    daily_run(SHORT_PLAYOFF_DAY - timedelta(days=1))
+    n = daily_run(SHORT_PLAYOFF_DAY)  # the regular-season log is final now: kept for good
+    assert fake_server.total <= n + 3
+    assert dict(fake_server.counts) == {"scoreboardv3": 1, "playbyplayv3": n, "leaguegamelog": 2}
+
+
 # --- faults ----------------------------------------------------------------------------------
 
 

@@ -51,6 +51,8 @@ NETWORK_HINT = "check the network, NBA_API_PROXY and NBA_API_STATS_URL"
 
 FINAL_STATUS = 3  # ScoreboardV3 gameStatus: 1 scheduled, 2 in progress, 3 final
 FULL_REGULAR_SEASON_GAMES = 1230  # 30 teams x 82 games / 2: the regular season is over
+QUIET_DAYS = 3  # from April on, this many days without a regular-season game: it is over
+POSTSEASON_TYPES = ("Play-In", "Playoffs")  # season_type_of_game_id of game ids with digit 3 = 5 or 4
 FIRST_COVERED_DAY = date(1996, 11, 1)  # PlayByPlayV3 and ScoreboardV3 start with 1996-97
 FIRST_CDN_SEASON = Season(2019)  # the live CDN play-by-play covers 2019-20 on
 FIRST_PLAY_IN_SEASON = Season(2019)  # the 2020 bubble had the first play-in game
@@ -467,6 +469,8 @@ class NbaApiSource:
         self._last_day: date | None = None  # the date of the last completed_games call, for hints
         self._unusable: dict[str, str] = {}  # listed games with neither play-by-play nor summary: why
         self._seasons: dict[Season, list[GameResult]] = {}
+        self._postseason_seen: set[Season] = set()  # seasons whose play-in/playoff games a scoreboard listed
+        self._without_postseason: set[Season] = set()  # current-season results loaded without those logs
 
     @classmethod
     def from_settings(
@@ -524,6 +528,7 @@ class NbaApiSource:
                 self.cache.put(endpoint, params, payload, Keep.FOREVER)
         else:
             games = parse_scoreboard(payload)
+        self._note_postseason(games)
         self._boards[day] = games
         return games
 
@@ -647,28 +652,70 @@ class NbaApiSource:
     def season_results(self, season: Season) -> Sequence[GameResult]:
         """Regular season, play-in and playoff results of ``season`` from LeagueGameLog.
 
-        Past seasons are kept for good.  For the current season the regular-season log is fetched
-        once a day until it holds the full schedule (1,230 games); only then are the play-in and
-        playoff logs requested (once a day), since they cannot have games before.
+        Past seasons are kept for good.  The current season's regular-season log is fetched once a
+        day; its play-in and playoff logs are requested (once a day) only once the regular season
+        is over (:meth:`_regular_season_over`), since they cannot have games before -- so a daily
+        run during the regular season costs one log call, and N + 3 calls in all.
         """
         if season in self._seasons:
             return self._seasons[season]
-        current = Season.of_date(self._today())
+        today = self._today()
+        current = Season.of_date(today)
         if season > current:
             return []
-        results: list[GameResult] = []
-        for season_type in LOG_SEASON_TYPES:
+        past = season < current
+        regular = self._game_log(
+            season, "Regular Season", keep_for_good=lambda games: past or self._regular_season_over(season, games)
+        )
+        results = list(regular)
+        over = past or self._regular_season_over(season, regular, today)
+        for season_type in LOG_SEASON_TYPES[1:]:
             if season_type == "PlayIn" and season < FIRST_PLAY_IN_SEASON:
                 continue
-            if season == current and season_type != "Regular Season" and not _regular_season_over(results):
-                logger.debug("%s: regular season not over (%d games); no %s log requested", season, len(results), season_type)
+            if not over:
+                logger.debug("%s: regular season not over (%d games); no %s log requested", season, len(regular), season_type)
+                self._without_postseason.add(season)
                 continue
-            results.extend(self._game_log(season, season_type, past=season < current))
+            results.extend(self._game_log(season, season_type, keep_for_good=lambda games: past))
         results.sort(key=lambda r: (r.date, r.game_id))
         self._seasons[season] = results
         return results
 
-    def _game_log(self, season: Season, season_type: str, *, past: bool) -> list[GameResult]:
+    def _regular_season_over(self, season: Season, regular: Sequence[GameResult], today: date | None = None) -> bool:
+        """Whether ``season``'s regular season is over, so its play-in and playoff logs can have games.
+
+        Certain when the log holds a full 82-game schedule (1,230 games), or when a scoreboard read
+        by this source lists a play-in or playoff game of the season (game id digit 3: 5 or 4) --
+        which is how a shortened season (990 games in 2011-12, 1,059 in 2019-20, 1,080 in 2020-21)
+        is recognised on a daily run, whose scoreboard is read before the history.  Without
+        ``today`` only a certain answer counts (it decides whether the regular-season log is kept
+        for good).  With it, a season also counts as over when no regular-season game has been
+        played for more than ``QUIET_DAYS`` days from April of its second year on (the All-Star
+        break is in February): that covers callers who load the history before reading any
+        scoreboard (a backfill).  The cost of a wrong guess is two log calls.
+        """
+        if sum(1 for r in regular if r.season_type == "Regular Season") >= FULL_REGULAR_SEASON_GAMES:
+            return True
+        if season in self._postseason_seen:
+            return True
+        if today is None or not regular:
+            return False
+        last = max(r.date for r in regular)
+        return today >= date(season.start_year + 1, 4, 1) and (today - last).days > QUIET_DAYS
+
+    def _note_postseason(self, games: Sequence[ScoreboardGame]) -> None:
+        """Remember the seasons whose play-in or playoffs a scoreboard shows to have started."""
+        for game in games:
+            if season_type_of_game_id(game.game_id) in POSTSEASON_TYPES:
+                season = Season.of_game_id(game.game_id)
+                self._postseason_seen.add(season)
+                if season in self._without_postseason:  # loaded before it was known: load again
+                    self._without_postseason.discard(season)
+                    self._seasons.pop(season, None)
+
+    def _game_log(
+        self, season: Season, season_type: str, *, keep_for_good: Callable[[list[GameResult]], bool]
+    ) -> list[GameResult]:
         endpoint, params, payload = self._stats(game_log_request(season, season_type))
         if payload is not None:
             return parse_game_log(payload)
@@ -677,7 +724,7 @@ class NbaApiSource:
             results = parse_game_log(payload)
         except SourceError as exc:
             raise self._with_hint(exc) from exc
-        final = past or (season_type == "Regular Season" and len(results) >= FULL_REGULAR_SEASON_GAMES)
+        final = keep_for_good(results)
         if not results:
             # An empty answer is never kept for good: it may be a glitch (stats.nba.com sometimes
             # answers with empty result sets), and it is cheap to ask again tomorrow.
@@ -686,7 +733,3 @@ class NbaApiSource:
             final = False
         self.cache.put(endpoint, params, payload, Keep.FOREVER if final else Keep.TODAY)
         return results
-
-
-def _regular_season_over(results: list[GameResult]) -> bool:
-    return sum(1 for r in results if r.season_type == "Regular Season") >= FULL_REGULAR_SEASON_GAMES
