@@ -45,7 +45,11 @@ def _source(settings: Settings) -> str:
             raise ValueError(f"the offline archive covers {first} to {last}, not {settings.target_date}; "
                              "use --source nba_api for other dates")
         return f"offline archive, covers {first} to {last}"
-    return f"live NBA API at {getattr(source, 'describe', lambda: 'stats.nba.com')()} (not contacted by --validate)"
+    from .sources.nba_api import NbaApiSource
+
+    if not isinstance(source, NbaApiSource):
+        raise TypeError(f"--validate has no check for the {source.name} source")
+    return source.probe(settings.target_date)  # one request, bounded in time; SourceError when unreachable
 
 
 def validate(settings: Settings) -> tuple[str, bool]:

@@ -8,9 +8,15 @@ This is the only module that sorts HTTP outcomes into errors:
   connection refused) -> :class:`FatalSourceError`, never retried.  Retrying a refused connection
   or an unknown host only makes an unreachable API slower to report.
 
+Name resolution is bounded too: requests' connect timeout does not cover it (``getaddrinfo``
+blocks for as long as the system resolver waits -- often 5 s per attempt and name server -- on a
+machine whose DNS times out instead of answering), so the first request to a host resolves the
+name in a daemon thread and gives up at the connect timeout (a connect timeout, retried like one).
+
 Calls are spaced by a minimum interval (polite to stats.nba.com, which throttles bursts) that is
 shared by retries.  The worst case of one call is therefore bounded:
-``(retries + 1) * (connect + read timeout) + sum of backoffs`` -- see :meth:`HttpTransport.worst_case_seconds`.
+``(retries + 1) * (connect + read timeout) + connect timeout + sum of backoffs`` -- see
+:meth:`HttpTransport.worst_case_seconds`.
 
 Why not nba_api's own HTTP layer (``NBAStatsHTTP.send_api_request``)?  In nba_api 1.12 it never
 looks at the status code (a 429 or an HTML 500 page comes back as a "response"), has no retries,
@@ -25,6 +31,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -102,6 +109,7 @@ class HttpTransport:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: Callable[[], float] = random.random,
+        resolve: Callable[[str, int], object] = socket.getaddrinfo,
     ) -> None:
         if timeout_seconds <= 0:
             raise ValueError(f"timeout_seconds={timeout_seconds} must be positive")
@@ -118,19 +126,28 @@ class HttpTransport:
         self._sleep = sleep
         self._clock = clock
         self._rng = rng
+        self._resolve = resolve
+        self._resolved: set[str] = set()  # hosts whose name resolved once: not checked again
         self._lock = threading.Lock()
         self._last_request_at: float | None = None
         self._session: Any = None  # requests.Session, created on first use (keeps imports lazy)
         self.calls = 0
 
-    def worst_case_seconds(self) -> float:
-        """Upper bound on the wall time of one :meth:`get_json` call (spacing excluded)."""
-        attempts = self.retry.retries + 1
+    def worst_case_seconds(self, retries: int | None = None, read_timeout_seconds: float | None = None) -> float:
+        """Upper bound on the wall time of one :meth:`get_json` call with the same arguments
+        (spacing and ``Retry-After`` waits beyond the backoff excluded).
+
+        Each attempt either gives up resolving the host's name at the connect timeout or connects
+        and reads within both timeouts; the one attempt whose name lookup succeeds may add up to a
+        connect timeout to that.
+        """
+        retries = self.retry.retries if retries is None else retries
+        read = self.read_timeout_seconds if read_timeout_seconds is None else read_timeout_seconds
         waits = sum(
             max(min(self.retry.backoff_cap_seconds, self.retry.backoff_base_seconds * 2**i), 0.0)
-            for i in range(self.retry.retries)
+            for i in range(retries)
         )
-        return attempts * (self.connect_timeout_seconds + self.read_timeout_seconds) + waits
+        return (retries + 1) * (self.connect_timeout_seconds + read) + self.connect_timeout_seconds + waits
 
     def _get_session(self) -> Any:
         if self._session is None:
@@ -158,20 +175,30 @@ class HttpTransport:
             self._last_request_at = self._clock()
             self.calls += 1
 
-    def get_json(self, url: str, params: Mapping[str, object] | None = None) -> Any:
+    def get_json(
+        self,
+        url: str,
+        params: Mapping[str, object] | None = None,
+        *,
+        retries: int | None = None,
+        read_timeout_seconds: float | None = None,
+    ) -> Any:
         """The decoded JSON body of ``GET url?params``; retries retryable failures.
 
         Raises :class:`RetryableSourceError` once retries are exhausted (the message says how many
         attempts were made) and :class:`FatalSourceError` at once for a permanent failure.
+        ``retries`` and ``read_timeout_seconds`` override the transport's for this call (a
+        reachability probe makes one short attempt).
         """
+        read_timeout = self.read_timeout_seconds if read_timeout_seconds is None else float(read_timeout_seconds)
         # nba_api sorts parameters by name ("for some reason this matters for some requests"),
         # and it keeps URLs stable for logs; None becomes an empty value as stats.nba.com expects.
         query = sorted(((k, "" if v is None else str(v)) for k, v in (params or {}).items()))
-        attempts = self.retry.retries + 1
+        attempts = (self.retry.retries if retries is None else retries) + 1
         last_error: RetryableSourceError | None = None
         for attempt in range(attempts):
             try:
-                return self._attempt(url, query)
+                return self._attempt(url, query, read_timeout)
             except RetryableSourceError as exc:
                 last_error = exc
                 if attempt + 1 >= attempts:
@@ -184,17 +211,49 @@ class HttpTransport:
         assert last_error is not None
         raise RetryableSourceError(f"{last_error} -- gave up after {attempts} attempts") from last_error
 
-    def _attempt(self, url: str, query: list[tuple[str, str]]) -> Any:
+    def _check_name_resolves(self, url: str, where: str) -> None:
+        """Resolve the host's name within the connect timeout (see the module docstring)."""
+        import requests
+
+        parts = urlsplit(url)
+        host = parts.hostname
+        if not host or host in self._resolved or self.proxy or requests.utils.get_environ_proxies(url):
+            return  # through a proxy, the proxy resolves the name
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        outcome: list[BaseException | None] = []
+
+        def lookup() -> None:
+            try:
+                self._resolve(host, port)
+                outcome.append(None)
+            except BaseException as exc:  # handed to the caller's thread below
+                outcome.append(exc)
+
+        started = self._clock()
+        worker = threading.Thread(target=lookup, name=f"resolve-{host}", daemon=True)
+        worker.start()
+        worker.join(self.connect_timeout_seconds)
+        if not outcome:  # still waiting on the resolver: abandon it (daemon thread)
+            raise RetryableSourceError(
+                f"{where}: connect timeout after {self._clock() - started:.1f} s resolving {host}"
+            )
+        error = outcome[0]
+        if isinstance(error, OSError):
+            raise FatalSourceError(f"{where}: cannot connect to {_host(url)} (failed to resolve {host}: {error})")
+        if error is not None:
+            raise error
+        self._resolved.add(host)
+
+    def _attempt(self, url: str, query: list[tuple[str, str]], read_timeout: float) -> Any:
         import requests
 
         session = self._get_session()
         self._wait_turn()
         where = _describe(url, query)
+        self._check_name_resolves(url, where)
         started = self._clock()
         try:
-            response = session.get(
-                url, params=query, timeout=(self.connect_timeout_seconds, self.read_timeout_seconds)
-            )
+            response = session.get(url, params=query, timeout=(self.connect_timeout_seconds, read_timeout))
         except requests.exceptions.Timeout as exc:
             kind = "connect" if isinstance(exc, requests.exceptions.ConnectTimeout) else "read"
             raise RetryableSourceError(

@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -48,6 +49,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_STATS_URL = "https://stats.nba.com/stats"
 DEFAULT_CDN_URL = "https://cdn.nba.com/static/json/liveData"
 NETWORK_HINT = "check the network, NBA_API_PROXY and NBA_API_STATS_URL"
+
+PROBE_DAY = date(2025, 11, 5)  # a past date with final games: its scoreboard can never change
+PROBE_READ_TIMEOUT_SECONDS = 10.0  # --validate waits at most this long for the answer
 
 FINAL_STATUS = 3  # ScoreboardV3 gameStatus: 1 scheduled, 2 in progress, 3 final
 FULL_REGULAR_SEASON_GAMES = 1230  # 30 teams x 82 games / 2: the regular season is over
@@ -507,6 +511,39 @@ class NbaApiSource:
         ``day``, else the last date whose games were asked for)."""
         hint = failure_hint(day or self._last_day)
         return type(exc)(f"nba_api source ({self.stats_url}): {exc}; {hint}")
+
+    # -- checks (--validate) ----------------------------------------------------------------
+
+    def describe(self) -> str:
+        """Where the source asks: the configured stats API base URL."""
+        return self.stats_url
+
+    def probe_bound_seconds(self) -> float:
+        """Upper bound on the wall time of :meth:`probe`."""
+        return self.transport.worst_case_seconds(retries=0, read_timeout_seconds=self._probe_read_timeout())
+
+    def _probe_read_timeout(self) -> float:
+        return min(self.transport.read_timeout_seconds, PROBE_READ_TIMEOUT_SECONDS)
+
+    def probe(self, day: date | None = None) -> str:
+        """Ask the API once whether it answers: ScoreboardV3 of :data:`PROBE_DAY`, never from the
+        cache, one attempt (no retries), within :meth:`probe_bound_seconds`.
+
+        Returns a one-line description; raises :class:`SourceError` with the one-line hint (for
+        ``day``, the run's target date) when the API cannot be reached or answers wrongly.
+        """
+        request = scoreboard_request(PROBE_DAY)
+        started = time.monotonic()
+        try:
+            payload = self.transport.get_json(
+                f"{self.stats_url}/{request.endpoint}", dict(request.parameters),
+                retries=0, read_timeout_seconds=self._probe_read_timeout(),
+            )
+            games = parse_scoreboard(payload)
+        except SourceError as exc:
+            raise self._with_hint(exc, day) from exc
+        return (f"live NBA API at {self.describe()} answered ScoreboardV3 for {PROBE_DAY} "
+                f"({len(games)} games) in {time.monotonic() - started:.2f} s")
 
     # -- Source protocol ------------------------------------------------------------------
 
