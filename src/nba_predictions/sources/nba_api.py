@@ -14,8 +14,9 @@ BoxScoreSummaryV2 are deprecated, dead or incomplete since April 2025):
   and head-to-head history.
 
 Calls for a date with N completed games: 1 scoreboard + N play-by-play, plus the current season's
-game logs once a day (1 during the regular season, 2 once it is over) = at most N + 3; a rerun for
-a date whose games are final costs nothing (everything that cannot change is cached on disk).
+game logs once a day (1 during the regular season; play-in and playoffs once it is over, the
+regular-season log then kept for good) = at most N + 3; a rerun for a date whose games are final
+costs nothing (everything that cannot change is cached on disk).
 
 Who does what: :class:`~nba_predictions.sources.http.HttpTransport` sends the requests (timeouts,
 spacing, retries, classification -- see its docstring for why nba_api's own HTTP layer is not used);
