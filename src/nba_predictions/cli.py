@@ -157,9 +157,7 @@ def _check_run_args(args: argparse.Namespace) -> tuple[str, str]:
     return start, end
 
 
-def _run(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    _setup_logging(settings.log_level, settings.quiet)
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.validate:
         from .validate import validate
 
@@ -176,9 +174,7 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK if summary.ok else EXIT_FAILED
 
 
-def _train(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    _setup_logging(settings.log_level, settings.quiet)
+def _train(args: argparse.Namespace, settings: Settings) -> int:
     from .model.train import train_main
 
     report = train_main(Path(args.output_dir) if args.output_dir else None, seed=args.seed,
@@ -187,9 +183,7 @@ def _train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _backfill(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    _setup_logging(settings.log_level, settings.quiet)
+def _backfill(args: argparse.Namespace, settings: Settings) -> int:
     if settings.log_level != "DEBUG":
         # One progress line per date; the steps' own per-date lines only when debugging.
         for name in ("nba_predictions.steps", "nba_predictions.history", "nba_predictions.sources",
@@ -203,9 +197,7 @@ def _backfill(args: argparse.Namespace) -> int:
     return EXIT_OK if summary.ok else EXIT_FAILED
 
 
-def _show(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    _setup_logging(settings.log_level, settings.quiet)
+def _show(args: argparse.Namespace, settings: Settings) -> int:
     from .steps.storage import games_for_date, render_json, render_table
 
     rows = games_for_date(settings.database_url, settings.target_date)
@@ -230,7 +222,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             handler = _run
             args = run_parser().parse_args(argv)
-        return handler(args)
+        settings = _settings(args)  # resolved once: flags > environment/.env > defaults
+        _setup_logging(settings.log_level, settings.quiet)
+        return handler(args, settings)
     except UsageError as exc:
         print(f"{PROG}: usage error: {exc}", file=sys.stderr)
         return EXIT_USAGE
