@@ -119,34 +119,35 @@ def test_three_entry_points_behave_identically(run_cli):
     assert outputs[0] == outputs[1] == outputs[2]
 
 
+def _modules_loaded_by(args: list[str], cwd: Path) -> tuple[int, set[str]]:
+    """Run the CLI with ``args`` in a fresh interpreter; its exit code and top-level modules loaded."""
+    probe = (
+        "import sys, json\n"
+        "from nba_predictions.cli import main\n"
+        f"rc = main({args!r})\n"
+        "print(json.dumps([rc, sorted({m.split('.')[0] for m in sys.modules})]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=cwd, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    rc, modules = json.loads(result.stdout.strip().splitlines()[-1])
+    return rc, set(modules)
+
+
 @pytest.mark.parametrize("until", ["collection", "features"])
 def test_collection_and_features_import_neither_xgboost_nor_sqlalchemy(tmp_path, until):
-    probe = (
-        "import sys\n"
-        "from nba_predictions.cli import main\n"
-        f"rc = main(['--date', '{DAY}', '--until-step', '{until}', '--output', 'c.json', '--quiet'])\n"
-        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'xgboost', 'sqlalchemy', 'numpy', 'pandas', 'scipy'})\n"
-        "print(rc, ','.join(heavy))\n"
-    )
-    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    rc, heavy = result.stdout.strip().split(" ") if " " in result.stdout.strip() else (result.stdout.strip(), "")
-    assert rc == "0"
-    assert heavy == "", f"--until-step {until} imported {heavy}"
+    rc, modules = _modules_loaded_by(["--date", DAY, "--until-step", until, "--output", "c.json", "--quiet"], tmp_path)
+    assert rc == 0
+    heavy = modules & {"xgboost", "sqlalchemy", "numpy", "pandas", "scipy"}
+    assert not heavy, f"--until-step {until} imported {sorted(heavy)}"
     assert json.loads((tmp_path / "c.json").read_text())["metadata"]["total_games"] == 11
 
 
 def test_prediction_step_imports_no_database_or_network_stack(tmp_path, chain):
-    probe = (
-        "import sys\n"
-        "from nba_predictions.cli import main\n"
-        f"rc = main(['--from-step', 'prediction', '--input', {str(chain['steps'] / 'engineered_features.json')!r},"
-        " '--output', 'p.json', '--quiet'])\n"
-        "print(rc, ','.join(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'nba_api', 'requests'})) or '-')\n"
-    )
-    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["0", "-"]
+    features = str(chain["steps"] / "engineered_features.json")
+    rc, modules = _modules_loaded_by(["--from-step", "prediction", "--input", features, "--output", "p.json",
+                                      "--quiet"], tmp_path)
+    assert rc == 0
+    assert not modules & {"sqlalchemy", "nba_api", "requests"}
 
 
 def test_date_outside_the_archive_names_the_range(run_cli):
