@@ -1,4 +1,9 @@
-"""Shared test helpers: run the real command line in a subprocess, as a user would."""
+"""Shared test helpers: run the real command line in a subprocess, as a user would.
+
+Also the suite-wide Hypothesis profile: no per-example deadline.  Hypothesis fails an example that
+takes longer than 200 ms by default, which a busy machine turns into random failures; what a
+property test checks is the property, and speed is measured by ``benchmarks/``.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("nba-predictions", deadline=None)
+settings.load_profile("nba-predictions")
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = ROOT / "main.py"

@@ -11,16 +11,25 @@ wants ``Referer`` and ``User-Agent`` headers (403 without them) and rejects requ
 endpoint's required parameters (400).  Unknown games or seasons get the site's 500 error body.
 
 Faults are injected per endpoint (optionally only for matching parameters) for a number of requests
-or for good: ``delay`` (answer after ``seconds``), ``429``, ``500``, ``503``, ``404``, ``malformed``
-(truncated JSON, HTTP 200) and ``empty`` (the same document with empty result sets).  Every request
-is counted per endpoint, faulted or not.
+or for good, and are decided by request, never by timing: the server counts the matching requests
+and faults the first ``times`` of them, whatever the machine's speed.  Kinds: ``hang`` (never
+answer: the request is held until the client gives up and closes the connection, or the server
+stops -- the client's read timeout is the only clock involved), ``delay`` (answer normally, but
+only after ``seconds``: a slow answer, not a lost one), ``429``, ``500``, ``503``, ``404``,
+``malformed`` (truncated JSON, HTTP 200) and ``empty`` (the same document with empty result sets).
+Every request is counted per endpoint, faulted or not, and ``log`` keeps each request's endpoint
+and parameters in arrival order; ``timings`` keeps, per request, when it arrived and when its
+answer was sent (server clock, ``time.monotonic``), for tests of client-side spacing.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import select
+import socket
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -43,7 +52,8 @@ REQUIRED_PARAMS = {
     "leaguegamelog": ("Season", "SeasonType", "PlayerOrTeam", "LeagueID"),
 }
 CDN_PREFIX = "/cdn/static/json/liveData/playbyplay/playbyplay_"
-FAULT_KINDS = ("delay", "429", "500", "503", "404", "malformed", "empty")
+FAULT_KINDS = ("hang", "delay", "429", "500", "503", "404", "malformed", "empty")
+HANG_CAP_SECONDS = 120.0  # a hung request is released after this even if the client never gives up
 ERROR_BODY = '{"Message":"An error has occurred."}'
 
 
@@ -74,6 +84,8 @@ class FakeStatsServer:
         self.recorded = recorded_index(fixtures) if replay_recorded else {}
         self.counts: Counter[str] = Counter()
         self.log: list[tuple[str, dict[str, str]]] = []
+        self.timings: list[tuple[str, float, float | None]] = []  # (endpoint, arrived, answered or None)
+        self.hung = 0  # requests held by a hang fault so far
         self.faults: list[Fault] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -148,6 +160,12 @@ class FakeStatsServer:
         with self._lock:
             self.counts.clear()
             self.log.clear()
+            self.timings.clear()
+
+    def requests_for(self, endpoint: str, **match: str) -> int:
+        """How many requests to ``endpoint`` with these parameters arrived (faulted or not)."""
+        with self._lock:
+            return sum(1 for e, p in self.log if e == endpoint and all(p.get(k) == v for k, v in match.items()))
 
     @property
     def total(self) -> int:
@@ -177,6 +195,9 @@ class FakeStatsServer:
         with self._lock:
             self.counts[endpoint] += 1
             self.log.append((endpoint, params))
+            index = len(self.timings)
+            self.timings.append((endpoint, time.monotonic(), None))
+        request._fake_timing_index = index  # type: ignore[attr-defined]
 
         if not request.headers.get("User-Agent") or not request.headers.get("Referer"):
             return self._send(request, 403, '{"Message":"Access denied: Referer and User-Agent required."}')
@@ -185,6 +206,11 @@ class FakeStatsServer:
             return self._send(request, 400, json.dumps({"Message": f"{', '.join(missing)} is required"}))
 
         fault = self._take_fault(endpoint, params)
+        if fault is not None and fault.kind == "hang":
+            with self._lock:
+                self.hung += 1
+            self._hold_until_client_leaves(request)
+            return None
         if fault is not None and fault.kind == "delay":
             if self._stopping.wait(fault.seconds):
                 return None
@@ -223,8 +249,23 @@ class FakeStatsServer:
             return self.builder.cdn_play_by_play(params["gameId"], empty=empty)
         return None
 
-    @staticmethod
-    def _send(request: BaseHTTPRequestHandler, status: int, body: str, headers: dict[str, str] | None = None) -> None:
+    def _hold_until_client_leaves(self, request: BaseHTTPRequestHandler) -> None:
+        """Answer nothing until the client closes the connection (its read timeout fired) or the
+        server stops; then drop the connection.  No timer decides when the request fails."""
+        connection = request.connection
+        released_at = time.monotonic() + HANG_CAP_SECONDS
+        while not self._stopping.is_set() and time.monotonic() < released_at:
+            readable, _, _ = select.select([connection], [], [], 0.05)
+            if readable:
+                try:
+                    if not connection.recv(1, socket.MSG_PEEK):  # b"": the client closed its end
+                        break
+                except OSError:
+                    break
+        request.close_connection = True
+
+    def _send(self, request: BaseHTTPRequestHandler, status: int, body: str,
+              headers: dict[str, str] | None = None) -> None:
         data = body.encode("utf-8")
         try:
             request.send_response(status)
@@ -234,5 +275,11 @@ class FakeStatsServer:
                 request.send_header(name, value)
             request.end_headers()
             request.wfile.write(data)
+            request.wfile.flush()
+            index = getattr(request, "_fake_timing_index", None)
+            if index is not None:
+                with self._lock:
+                    endpoint, arrived, _ = self.timings[index]
+                    self.timings[index] = (endpoint, arrived, time.monotonic())
         except (BrokenPipeError, ConnectionResetError):
             logger.debug("fake stats server: client went away before the answer (status %d)", status)

@@ -4,7 +4,6 @@ brute-force recount over the archive's results."""
 from __future__ import annotations
 
 import json
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -187,15 +186,13 @@ def test_load_history_fetches_only_the_needed_seasons_once(source: ArchiveSource
     assert Season(2018) not in hist.seasons() and Season(2023) in hist.seasons()
 
 
-def test_whole_season_of_contexts_is_fast(source: ArchiveSource) -> None:
-    started = time.perf_counter()
+def test_whole_season_of_contexts(source: ArchiveSource) -> None:
+    # How fast: benchmarks/bench_archive.py (a timed assertion here would fail on a busy machine).
     hist = load_history(source, date(2022, 10, 18), date(2023, 6, 12))
     results = [r for r in source.season_results(Season(2022))]
     games = source.season_games(Season(2022))
     contexts = [hist.context(g) for g in games]
-    elapsed = time.perf_counter() - started
     assert len(contexts) == len(results) == 1320
-    assert elapsed < 10, elapsed
 
 
 def test_years_before_handles_leap_day() -> None:

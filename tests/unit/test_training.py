@@ -11,7 +11,6 @@ and commit the new model, metadata and model card together.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -121,11 +120,9 @@ def test_unwritable_output_folder_fails_fast_before_training(tmp_path: Path, mon
         raise AssertionError("training started although the output folder cannot be written")
 
     monkeypatch.setattr(train, "load_training_data", no_training)
-    for folder in _unwritable_folders(tmp_path):
-        started = time.perf_counter()
+    for folder in _unwritable_folders(tmp_path):  # no_training proves it fails before training
         with pytest.raises(ModelError) as err:
             train.train_main(folder, seed=42)
-        assert time.perf_counter() - started < 5
         message = str(err.value)
         assert "\n" not in message
         assert message.startswith(f"cannot write the model to {folder} (")
