@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .atomic import write_text_atomic
+from . import locations
 from .errors import ArtifactError
 from .schemas import DOCUMENT_MODELS, DOCUMENT_NAMES, EXTRA_FEATURES, STEPS
 
 logger = logging.getLogger(__name__)
 
-STDIO = "-"
+STDIO = locations.STDIO
 M = TypeVar("M", bound=BaseModel)
 
 # The command that makes the document a step reads, for error messages.
@@ -68,11 +67,15 @@ def _serialise(doc: BaseModel) -> str:
     return doc.model_dump_json(indent=2) + "\n"
 
 
-def write_document(doc: BaseModel, path: str | Path) -> None:
-    """Write ``doc`` to ``path`` atomically (temporary file in the same folder, then rename).
+_WRITABLE = "choose a writable --output path or URL"
 
-    ``"-"`` writes to standard output.  A crash never leaves half a file at ``path``; a path that
-    cannot be written is an :class:`ArtifactError` naming it.
+
+def write_document(doc: BaseModel, path: str | Path) -> None:
+    """Write ``doc`` to ``path`` all or nothing: a local path or ``file://`` URL through a
+    temporary file and a rename, an ``s3://`` or ``memory://`` URL in one put.
+
+    ``"-"`` writes to standard output.  A crash never leaves half a document at ``path``; a
+    location that cannot be written is an :class:`ArtifactError` naming it.
     """
     text = _serialise(doc)
     if str(path) == STDIO:
@@ -83,25 +86,19 @@ def write_document(doc: BaseModel, path: str | Path) -> None:
             raise ArtifactError(f"cannot write the document to standard output: {exc.strerror or exc}") from None
         return
     try:
-        write_text_atomic(path, text)
-    except OSError as exc:
-        raise ArtifactError(f"cannot write {path}: {exc.strerror or exc}; choose a writable --output path") from None
+        locations.write_bytes(path, text.encode("utf-8"))
+    except locations.LocationError as exc:
+        raise ArtifactError(f"cannot write {path}: {exc.reason}; {exc.hint or _WRITABLE}") from None
     logger.info("wrote %s (%d bytes)", path, len(text.encode()))
 
 
 def check_writable(path: str | Path) -> None:
-    """Fail before any work when ``path`` cannot take a document (a folder, or an unwritable place)."""
-    if str(path) == STDIO:
-        return
-    target = Path(path)
-    if target.is_dir():
-        raise ArtifactError(f"cannot write {path}: it is a folder; give a file name, e.g. {target / 'out.json'}")
-    folder = target.parent
-    probe = folder
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent  # the folder will be created: its nearest existing ancestor must be writable
-    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
-        raise ArtifactError(f"cannot write {path}: {probe} is not a writable folder; choose a writable --output path")
+    """Fail before any work when ``path`` cannot take a document (a folder, an unwritable place,
+    a URL whose scheme, package or bucket is missing)."""
+    try:
+        locations.check_writable(path)
+    except locations.LocationError as exc:
+        raise ArtifactError(f"cannot write {path}: {exc.reason}; {exc.hint or _WRITABLE}") from None
 
 
 def read_document(path: str | Path, expected_step: str) -> BaseModel:
@@ -113,11 +110,13 @@ def read_document(path: str | Path, expected_step: str) -> BaseModel:
     name = "standard input" if str(path) == STDIO else str(path)
     expected_name = DOCUMENT_NAMES[expected_step]
     try:
-        text = sys.stdin.read() if str(path) == STDIO else Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ArtifactError(
-            f"{name} does not exist; make {_a(expected_name)} with: {PRODUCING_COMMAND[expected_step]}"
-        ) from None
+        text = sys.stdin.read() if str(path) == STDIO else locations.read_bytes(path).decode("utf-8")
+    except locations.LocationError as exc:
+        if exc.missing:
+            raise ArtifactError(
+                f"{name} does not exist; make {_a(expected_name)} with: {PRODUCING_COMMAND[expected_step]}"
+            ) from None
+        raise ArtifactError(f"cannot read {name}: {exc.reason}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ArtifactError(f"cannot read {name}: {exc}") from None
     try:

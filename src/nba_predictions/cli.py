@@ -16,6 +16,7 @@ from pathlib import Path
 from . import __version__
 from .config import LOG_LEVELS, SOURCE_CHOICES, Settings
 from .errors import PipelineError, UsageError
+from .locations import CHATTY_LOGGERS, same_location
 from .schemas import STEPS
 
 logger = logging.getLogger("nba_predictions")
@@ -54,8 +55,10 @@ def run_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", type=_date, help="game date YYYY-MM-DD (default: yesterday, US Eastern time)")
     p.add_argument("--until-step", choices=STEPS, help="stop after this step (needs --output unless storage)")
     p.add_argument("--from-step", choices=STEPS[1:], help="start at this step (needs --input)")
-    p.add_argument("--input", help="input JSON document for --from-step ('-' = standard input)")
-    p.add_argument("--output", help="write the last step's JSON document here ('-' = standard output)")
+    p.add_argument("--input", help="input JSON document for --from-step: a path, a file://, s3:// or memory:// "
+                   "URL, or '-' = standard input")
+    p.add_argument("--output", help="write the last step's JSON document here: a path, a URL as for --input, "
+                   "or '-' = standard output")
     p.add_argument("--force", action="store_true", help="re-rate games already stored in the database")
     p.add_argument("--validate", action="store_true",
                    help="check configuration, model, database and data source, print a report, exit 0 or 1")
@@ -116,6 +119,9 @@ def _setup_logging(level: str, quiet: bool) -> None:
     root.setLevel(logging.WARNING if quiet else getattr(logging, level))
     # Alembic narrates every migration plugin at INFO; its news matters only when debugging.
     logging.getLogger("alembic").setLevel(logging.DEBUG if level == "DEBUG" and not quiet else logging.WARNING)
+    # Object-storage clients log request headers (session tokens) at DEBUG: never below WARNING.
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -123,13 +129,6 @@ def _settings(args: argparse.Namespace) -> Settings:
     flags["quiet"] = getattr(args, "quiet", False)
     flags["force"] = getattr(args, "force", False)
     return Settings.resolve(flags)
-
-
-def _same_file(a: str, b: str) -> bool:
-    pa, pb = Path(a), Path(b)
-    if pa.exists() and pb.exists():
-        return pa.samefile(pb)
-    return pa.resolve() == pb.resolve()
 
 
 def _check_run_args(args: argparse.Namespace) -> tuple[str, str]:
@@ -152,7 +151,7 @@ def _check_run_args(args: argparse.Namespace) -> tuple[str, str]:
         raise UsageError(f"--from-step {start} comes after --until-step {end}: nothing to run")
     if args.from_step == "storage" and args.output:
         raise UsageError("--output has nothing to write with --from-step storage (storage writes the database)")
-    if args.input and args.output and "-" not in (args.input, args.output) and _same_file(args.input, args.output):
+    if args.input and args.output and "-" not in (args.input, args.output) and same_location(args.input, args.output):
         raise UsageError("--input and --output are the same file: write the output elsewhere")
     return start, end
 

@@ -12,11 +12,10 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from pathlib import Path
 
 from pydantic import BaseModel
 
-from . import artifacts
+from . import artifacts, locations
 from .config import Settings
 from .errors import UsageError
 from .schemas import (
@@ -132,7 +131,7 @@ class Pipeline:
         if steps[0] != "collection":
             assert input_path is not None, "--from-step needs --input (checked by the CLI)"
             doc = artifacts.read_document(input_path, artifacts.input_step_for(steps[0]))
-            input_name = "stdin" if input_path == artifacts.STDIO else Path(input_path).name
+            input_name = "stdin" if input_path == artifacts.STDIO else locations.base_name(input_path)
             meta = doc.metadata  # type: ignore[attr-defined]
             if self._date_conflicts(meta.target_date):
                 raise UsageError(

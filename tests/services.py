@@ -1,0 +1,103 @@
+"""Real servers on 127.0.0.1 for the tests: started as child processes, stopped whatever happens.
+
+:func:`spawn` starts a command in its own process group, writes its output to a log file and
+waits (generously: the machine is shared) until the log shows the server is ready.  When
+``NBA_TEST_SERVICES_DIR`` is set (``.ci/run`` sets it), each process group id is also written
+there, so CI's exit trap can stop a server that a killed test run left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+READY_TIMEOUT_SECONDS = 240  # a cold start on a busy 2-core machine; never a speed assertion
+
+
+@dataclass
+class Service:
+    name: str
+    process: subprocess.Popen
+    log_path: Path
+    match: re.Match | None = None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self) -> None:
+        stop_group(self.process)
+        marker = _marker(self.name, self.process.pid)
+        if marker is not None:
+            marker.unlink(missing_ok=True)
+
+
+def _marker(name: str, pid: int) -> Path | None:
+    folder = os.environ.get("NBA_TEST_SERVICES_DIR")
+    return Path(folder) / f"{name}-{pid}.pgid" if folder else None
+
+
+def stop_group(process: subprocess.Popen, grace_seconds: float = 30) -> None:
+    """SIGTERM the process group, then SIGKILL what is left after ``grace_seconds``."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait(timeout=30)
+
+
+def spawn(name: str, argv: list[str], log_path: Path, ready: str, env: dict[str, str] | None = None,
+          cwd: Path | None = None, timeout: float = READY_TIMEOUT_SECONDS) -> Service:
+    """Start ``argv``; return once its log matches the regex ``ready`` (or raise with the log)."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(log_path, "wb")  # noqa: SIM115 - the child owns it; closed below in the parent
+    process = subprocess.Popen(argv, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                               env=env, cwd=cwd, start_new_session=True)
+    handle.close()
+    marker = _marker(name, process.pid)
+    if marker is not None:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(str(process.pid))
+    service = Service(name, process, log_path)
+    pattern = re.compile(ready)
+    deadline = time.monotonic() + timeout
+    while True:
+        found = pattern.search(service.log())
+        if found:
+            service.match = found
+            return service
+        if process.poll() is not None or time.monotonic() > deadline:
+            service.stop()
+            state = f"exited with {process.returncode}" if process.returncode is not None else "not ready in time"
+            raise RuntimeError(f"{name} {state}; its log:\n{service.log()[-4000:]}")
+        time.sleep(0.2)
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (for servers that cannot report the one they bound)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_moto(log_path: Path) -> tuple[Service, str]:
+    """moto's standalone S3 server on a port of its own choosing; returns it and its URL."""
+    service = spawn("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "0"], log_path,
+                    ready=r"Running on (http://127\.0\.0\.1:\d+)")
+    assert service.match is not None
+    return service, service.match.group(1)
