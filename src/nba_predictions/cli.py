@@ -101,9 +101,12 @@ def backfill_parser() -> argparse.ArgumentParser:
 
 def show_parser() -> argparse.ArgumentParser:
     p = _Parser(prog=f"{PROG} show", description="List a date's rated games, best first: teams, rating, "
-                "class. No scores.")
+                "class. No scores, margins or winners unless --spoilers.")
     p.add_argument("--date", type=_date, help="game date YYYY-MM-DD (default: yesterday, US Eastern time)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--spoilers", action="store_true",
+                   help="SPOILERS: also print each game's features and the rating's explanation (final margin, "
+                   "largest lead, comebacks...), which reveal how the game went")
     p.add_argument("--database", metavar="URL", help="SQLAlchemy database URL (env DATABASE_URL)")
     _logging_flags(p)
     return p
@@ -166,8 +169,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     start, end = _check_run_args(args)
     from .pipeline import Pipeline
 
-    pipeline = Pipeline(settings, explicit_date=args.date is not None)
-    summary = pipeline.run(start, end, input_path=args.input, output_path=args.output)
+    with Pipeline(settings, explicit_date=args.date is not None) as pipeline:
+        summary = pipeline.run(start, end, input_path=args.input, output_path=args.output)
     if not settings.quiet or not summary.ok:
         print(summary.render(), file=sys.stderr)
     return EXIT_OK if summary.ok else EXIT_FAILED
@@ -190,16 +193,21 @@ def _backfill(args: argparse.Namespace, settings: Settings) -> int:
             logging.getLogger(name).setLevel(logging.WARNING)
     from .pipeline import Pipeline, backfill
 
-    summary = backfill(Pipeline(settings), args.start, args.end)
+    with Pipeline(settings) as pipeline:
+        summary = backfill(pipeline, args.start, args.end)
     if not settings.quiet or not summary.ok:
         print(summary.render(), file=sys.stderr)
     return EXIT_OK if summary.ok else EXIT_FAILED
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> int:
-    from .steps.storage import games_for_date, render_json, render_table
+    from .steps.storage import connect, games_for_date, render_json, render_table
 
-    rows = games_for_date(settings.database_url, settings.target_date)
+    db = connect(settings.database_url, create=False)
+    try:
+        rows = games_for_date(db, settings.target_date, spoilers=args.spoilers)
+    finally:
+        db.close()
     print(render_json(rows) if args.json else render_table(rows, settings.target_date))
     return EXIT_OK
 

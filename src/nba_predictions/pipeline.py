@@ -90,6 +90,27 @@ class Pipeline:
         self.explicit_date = explicit_date  # --date was given (not the default yesterday)
         self._model = None  # loaded once per Pipeline, on first prediction
         self._history = None  # results for standings/head-to-head, preloaded by a backfill
+        self._database = None  # opened once per Pipeline, on first storage; see database()
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release what the runs opened (the database engine)."""
+        if self._database is not None:
+            self._database.close()
+            self._database = None
+
+    def database(self):  # noqa: ANN201 - storage.database.Database (SQLAlchemy, imported lazily)
+        """The database, opened on first use and handed to every storage call of this Pipeline."""
+        if self._database is None:
+            from .storage.database import connect
+
+            self._database = connect(self.settings.database_url)
+        return self._database
 
     def source_for(self, day: date, name: str | None = None) -> Source:
         """The data source, created once on first use (``name`` overrides ``auto``)."""
@@ -220,7 +241,7 @@ class Pipeline:
     def _step_storage(self, doc: Predictions, summary: RunSummary) -> None:
         from .steps.storage import store_predictions
 
-        result = store_predictions(doc, self.settings.database_url, force=self.settings.force,
+        result = store_predictions(doc, self.database(), force=self.settings.force,
                                    backup=self._backup_settings())
         summary.saved = result.saved + result.updated  # re-rated with --force count as saved
         summary.skipped = result.skipped
@@ -249,7 +270,7 @@ class Pipeline:
         from .steps.storage import RunRecord, record_run
 
         try:
-            record_run(self.settings.database_url, RunRecord.from_summary(summary, status))
+            record_run(self.database(), RunRecord.from_summary(summary, status))
         except Exception as exc:  # the run's own outcome matters more than its log row
             # After a failed storage step the error already says what is wrong with the database.
             log = logger.debug if status == "failed" else logger.warning
@@ -291,7 +312,7 @@ class BackfillSummary:
 def backfill(pipeline: Pipeline, first: date, last: date, until: str = "storage") -> BackfillSummary:
     """Run the pipeline for every date from ``first`` to ``last``, one date at a time.
 
-    The source, the model and the database are opened once.  A date that fails is reported and
+    The source, the model and the database are opened once (the caller closes the pipeline).  A date that fails is reported and
     the backfill goes on with the next; progress goes to the log (stderr), one line per date.
     """
     from datetime import timedelta

@@ -1,10 +1,12 @@
 """Storage step: save a predictions document's ratings into the database, spoiler-free.
 
-Public functions (wired by :mod:`nba_predictions.pipeline` and :mod:`nba_predictions.cli`):
+Public functions (wired by :mod:`nba_predictions.pipeline` and :mod:`nba_predictions.cli`), each
+handed a :class:`~nba_predictions.storage.database.Database` the caller opened once for its run:
 
 * :func:`store_predictions` - the step: one transaction for the whole document.
 * :func:`record_run` - one row of ``pipeline_runs``.
 * :func:`games_for_date`, :func:`render_table`, :func:`render_json` - ``nba-predictions show``.
+* :func:`check_database` - ``--validate``: which kind of database a URL points at.
 
 This module imports SQLAlchemy; the pipeline imports it only when storage runs or ``show`` is
 asked for.
@@ -26,59 +28,69 @@ from ..errors import ArtifactError, StorageError
 from ..schemas import Predictions
 from ..storage import queries
 from ..storage.backup import BackupSettings, backup_sqlite
-from ..storage.database import open_database
-from ..storage.engine import connection_errors, make_engine, masked, parse_url, reason, sqlite_path, write_transaction
-from ..storage.migrate import check_known, current_revision
+from ..storage.database import Database, connect, open_database
+from ..storage.detect import EMPTY, OURS, WEB_APP, classify
+from ..storage.engine import connection_errors, masked, parse_url, reason, sqlite_path, write_transaction
+from ..storage.migrate import check_finding
 from ..storage.records import RatedGame, RunRecord, StoreResult
-from ..storage.rows import game_row, team_rows
+from ..storage.rows import check_known_teams, detail_row, game_row, team_rows
 from ..storage.schema import SCHEMA_REVISION
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "BackupSettings", "RatedGame", "RunRecord", "StoreResult",
-    "check_database", "games_for_date", "record_run", "render_json", "render_table", "store_predictions",
+    "BackupSettings", "Database", "RatedGame", "RunRecord", "StoreResult",
+    "check_database", "connect", "games_for_date", "open_database", "record_run", "render_json", "render_table",
+    "store_predictions",
 ]
 
 
 def store_predictions(
     doc: Predictions,
-    database_url: str,
+    db: Database,
     *,
     force: bool = False,
     backup: BackupSettings | None = None,
 ) -> StoreResult:
     """Save every prediction of ``doc`` in one transaction.
 
-    New games are inserted; games already stored are skipped (counted in ``skipped``) unless
-    ``force``, which rewrites their rating, classification, features, explanation, model
-    version, ``predicted_at`` and ``updated_at`` (``created_at`` stays).  Any failure rolls the
-    whole document back and raises :class:`StorageError`.  With ``backup`` set and a SQLite
-    database, the file is first copied to ``backup.directory`` (newest ``backup.keep`` kept).
+    The 30 teams are written (today's names), new games are inserted with their
+    ``game_details``; games already rated are skipped (counted in ``skipped``) unless ``force``,
+    which rewrites their rating columns (:data:`~nba_predictions.storage.queries.RERATED_COLUMNS`)
+    and details (``created_at``, date and teams stay).  A stored game without a rating (a row
+    the web app's original job made) is rated and counted as saved.  Any failure rolls the whole
+    document back and raises :class:`StorageError`.  With ``backup`` set and a SQLite database,
+    the file is first copied to ``backup.directory`` (newest ``backup.keep`` kept), before any
+    schema upgrade.
     """
     started = time.perf_counter()
     _check_unique(doc)
+    check_known_teams(doc.predictions)
     now = datetime.now(timezone.utc)
     predicted_at = _utc(doc.metadata.timestamp)
     rows = [game_row(p, doc.metadata.model_version, predicted_at, now) for p in doc.predictions]
-    teams = team_rows(doc.predictions)
+    details = {p.game_id: detail_row(p) for p in doc.predictions}
 
-    # Before opening: opening may upgrade the schema, and the backup should predate that too.
-    backup_path = _backup(database_url, backup, now) if backup is not None else None
-    with open_database(database_url) as db:
-        try:
-            with write_transaction(db.engine) as conn:
-                queries.upsert_teams(conn, teams)
-                inserted = queries.insert_new_games(conn, rows)
-                stored = [row for row in rows if row["id"] not in inserted]
-                updated = queries.rerate_games(conn, stored) if force else 0
-        except SQLAlchemyError as exc:
-            raise StorageError(
-                f"storing {len(rows)} predictions in {db.name} failed, nothing was saved: {reason(exc)}"
-            ) from exc
+    backup_path = _backup(db, backup, now) if backup is not None else None
+    db.prepare()
+    try:
+        with write_transaction(db.engine) as conn:
+            queries.seed_teams(conn, team_rows())
+            inserted = queries.insert_new_games(conn, rows)
+            stored = [row for row in rows if row["id"] not in inserted]
+            to_fill = queries.unrated(conn, (row["id"] for row in stored))
+            rerate = stored if force else [row for row in stored if row["id"] in to_fill]
+            queries.rerate_games(conn, rerate)
+            queries.upsert_details(conn, [details[game_id] for game_id in
+                                          sorted(inserted | {row["id"] for row in rerate})])
+    except SQLAlchemyError as exc:
+        raise StorageError(
+            f"storing {len(rows)} predictions in {db.name} failed, nothing was saved: {reason(exc)}"
+        ) from exc
 
-    result = StoreResult(saved=len(inserted), updated=updated, skipped=len(rows) - len(inserted) - updated,
-                         backup=backup_path)
+    filled = len(to_fill)
+    result = StoreResult(saved=len(inserted) + filled, updated=len(rerate) - filled,
+                         skipped=len(stored) - len(rerate), backup=backup_path)
     logger.info(
         "storage: %d predictions in, %d saved, %d updated, %d skipped%s, %.2f s",
         len(rows), result.saved, result.updated, result.skipped,
@@ -88,76 +100,95 @@ def store_predictions(
     return result
 
 
-def _backup(database_url: str, backup: BackupSettings, now: datetime) -> Path | None:
-    url = parse_url(database_url)
-    path = sqlite_path(url)
+def _backup(db: Database, backup: BackupSettings, now: datetime) -> Path | None:
+    path = db.sqlite_file
     if path is None:
-        logger.warning("backup: BACKUP_ENABLED applies to SQLite only; back up %s with pg_dump", masked(url))
+        logger.warning("backup: BACKUP_ENABLED applies to SQLite only; back up %s with pg_dump", db.name)
         return None
     return backup_sqlite(path, backup, now)
 
 
-def record_run(database_url: str, run: RunRecord) -> int:
+def record_run(db: Database, run: RunRecord) -> int:
     """Append ``run`` to ``pipeline_runs``; returns its id."""
-    with open_database(database_url) as db:
-        with connection_errors(db.url, "recording the pipeline run"):
-            with write_transaction(db.engine) as conn:
-                run_id = queries.insert_run(conn, run)
+    db.prepare()
+    with connection_errors(db.url, "recording the pipeline run"):
+        with write_transaction(db.engine) as conn:
+            run_id = queries.insert_run(conn, run)
     logger.debug("pipeline run %d recorded in %s (%s)", run_id, db.name, run.status)
     return run_id
 
 
 def check_database(database_url: str) -> str:
-    """One line for ``--validate``: is the database reachable, at which schema revision, how
-    many games.  Changes nothing: a missing SQLite file is not created, no schema is upgraded.
-    Raises :class:`StorageError` when the database cannot be used.
+    """One line for ``--validate``: reachable? ours, the web app's (will be adopted), empty and
+    new, or foreign (refused: :class:`StorageError`)?  Changes nothing: a missing SQLite file is
+    not created, no schema is upgraded or adopted.
     """
     url = parse_url(database_url)
+    where = masked(url)
     path = sqlite_path(url)
     if path is not None and not path.is_file():
         folder = next(p for p in (path.parent, *path.parent.parents) if p.exists())
         if not os.access(folder, os.W_OK):
             raise StorageError(f"{path} does not exist and {folder} is not writable: pick a writable DATABASE_URL")
-        return f"{masked(url)} does not exist yet; the first storage run creates it (schema {SCHEMA_REVISION})"
-    engine = make_engine(url)
+        return f"{where}: empty, new (the file does not exist yet); the first storage run creates schema {SCHEMA_REVISION}"
+    db = connect(database_url)
     try:
-        with connection_errors(url, "checking the database"), engine.connect() as conn:
-            found = current_revision(conn)
-            if found is None:
-                return f"{masked(url)} reachable, no tables yet; the first storage run creates them (schema {SCHEMA_REVISION})"
-            if found != SCHEMA_REVISION:
-                check_known(found, masked(url))
-                return f"{masked(url)} at schema {found}; the next storage run upgrades it to {SCHEMA_REVISION}"
-            return f"{masked(url)} at schema {found}, {queries.count_games(conn)} games stored"
+        with connection_errors(url, "checking the database"), db.engine.connect() as conn:
+            found = classify(conn)
+            check_finding(found, where)  # foreign, or ours from a newer version: refused
+            if found.kind == EMPTY:
+                return f"{where}: empty, new (no tables of ours or the web app's); the first storage run creates schema {SCHEMA_REVISION}"
+            total, rated = queries.count_games(conn)
+            teams = queries.count_teams(conn)
+            if found.kind == WEB_APP:
+                return (f"{where}: the web app's database ({teams} teams, {total} games, no schema revision of ours), "
+                        f"will be adopted: the next storage run adds our columns and tables, keeps every row, "
+                        f"and stamps schema {SCHEMA_REVISION}")
+            assert found.kind == OURS
+            if found.revision != SCHEMA_REVISION:
+                return f"{where}: ours at schema {found.revision}; the next storage run upgrades it to {SCHEMA_REVISION}"
+            return f"{where}: ours at schema {found.revision}, {teams} teams, {total} games stored ({rated} rated)"
     finally:
-        engine.dispose()
+        db.close()
 
 
-def games_for_date(database_url: str, day: date) -> list[RatedGame]:
-    """The stored games played on ``day``, best rated first.  A missing SQLite file is an error."""
-    with open_database(database_url, create=False) as db:
-        with connection_errors(db.url, "reading the games"):
-            with db.engine.connect() as conn:
-                return queries.rated_games_on(conn, day)
+def games_for_date(db: Database, day: date, *, spoilers: bool = False) -> list[RatedGame]:
+    """The stored games played on ``day``, best rated first; their details only with ``spoilers``."""
+    db.prepare()
+    with connection_errors(db.url, "reading the games"):
+        with db.engine.connect() as conn:
+            return queries.rated_games_on(conn, day, spoilers=spoilers)
 
 
 def render_table(games: Sequence[RatedGame], day: date) -> str:
-    """A terminal table: rank, matchup (away @ home), rating, class.  No scores."""
+    """A terminal table: rank, matchup (away @ home), rating, class.  No scores.
+
+    Games read with spoilers get one more column, the features that moved the rating most.
+    """
     if not games:
         return f"No rated games on {day.isoformat()}."
-    header = ("#", "Matchup", "Rating", "Class")
+    spoiling = any(g.spoilers is not None for g in games)
+    header = ("#", "Matchup", "Rating", "Class", *(("Why (SPOILERS)",) if spoiling else ()))
     rows = [
-        (str(rank), f"{g.away.abbreviation} @ {g.home.abbreviation}", f"{g.rating:.1f}", g.classification)
+        (str(rank), f"{g.away.abbreviation or g.away.id} @ {g.home.abbreviation or g.home.id}",
+         "-" if g.rating is None else f"{g.rating:.1f}", g.classification or "-",
+         *((_why(g),) if spoiling else ()))
         for rank, g in enumerate(games, start=1)
     ]
     widths = [max(len(cells[i]) for cells in [header, *rows]) for i in range(len(header))]
-    right = (True, False, True, False)
+    right = (True, False, True, False, False)
 
     def line(cells: Sequence[str]) -> str:
         return "  ".join(c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right)).rstrip()
 
     title = f"NBA games of {day.isoformat()}, most watchable first"
     return "\n".join([title, line(header), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def _why(game: RatedGame) -> str:
+    if game.spoilers is None:
+        return "-"
+    return ", ".join(f"{feature} {contribution:+.1f}" for feature, contribution in game.spoilers.explanation[:3])
 
 
 def render_json(games: Sequence[RatedGame]) -> str:

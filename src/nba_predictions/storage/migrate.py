@@ -1,61 +1,110 @@
 """Schema versioning with Alembic; the migrations ship inside the package (``migrations/``).
 
-:func:`upgrade` runs every time a database is opened.  When the database is already at
-:data:`~nba_predictions.storage.schema.SCHEMA_REVISION` it costs one query and Alembic is not
-even imported.  Otherwise it takes a lock (SQLite ``BEGIN IMMEDIATE``, PostgreSQL
-``pg_advisory_xact_lock``), so two runs starting on a fresh database do not both build the
-tables, and applies the missing migrations inside that one transaction: DDL is transactional on
-both backends, so a failed upgrade leaves the previous schema and its data in place.
+:func:`upgrade` runs the first time a run uses a database.  When the database is already at
+:data:`~nba_predictions.storage.schema.SCHEMA_REVISION` it costs two queries and Alembic is not
+even imported.  Otherwise it classifies the database (:mod:`.detect`): an empty one gets every
+migration, ours the missing ones, the web app's is adopted (:mod:`.adopt`) and then migrated,
+and a foreign one (or ours from a newer version) is refused before anything is written.
+
+The work happens under a lock (SQLite ``BEGIN IMMEDIATE``, PostgreSQL ``pg_advisory_xact_lock``),
+so two runs starting on the same database do not both build the tables, and inside one
+transaction: DDL is transactional on both backends, so a failed upgrade leaves the previous
+schema and its data in place.  SQLite migrations run with foreign keys off (SQLite's procedure
+for rebuilding a table) and are checked with ``PRAGMA foreign_key_check`` before the commit.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy import Connection, Engine, text
 
 from ..errors import StorageError
-from .engine import MIGRATION_LOCK_KEY, write_transaction
+from .detect import EMPTY, FOREIGN, OURS, VERSION_TABLE, WEB_APP, Finding, classify, current_revision
+from .engine import MIGRATION_LOCK_KEY
 from .schema import SCHEMA_REVISION
 
 logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-VERSION_TABLE = "alembic_version"
+
+__all__ = ["MIGRATIONS_DIR", "VERSION_TABLE", "check_finding", "check_known", "current_revision", "known_revisions",
+           "upgrade"]
 
 
-def current_revision(conn: Connection) -> str | None:
-    """The revision recorded in the database, None for a database without our tables."""
-    if not inspect(conn).has_table(VERSION_TABLE):
-        return None
-    found = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
-    if len(found) > 1:
-        raise StorageError(f"the database records several schema revisions ({', '.join(found)}): repair {VERSION_TABLE}")
-    return found[0] if found else None
+def upgrade(engine: Engine, where: str) -> Finding:
+    """Bring the database to :data:`SCHEMA_REVISION`; ``where`` names it (masked) in messages.
 
-
-def upgrade(engine: Engine, where: str) -> None:
-    """Bring the database to :data:`SCHEMA_REVISION`; ``where`` names it (masked) in messages."""
+    Returns what the database was before (see :mod:`.detect`).
+    """
     with engine.connect() as conn:
-        found = current_revision(conn)
+        found = classify(conn)
         conn.rollback()
-    if found == SCHEMA_REVISION:
-        return
+    if found == Finding(OURS, SCHEMA_REVISION):
+        return found
+    check_finding(found, where)
     from alembic import command  # only on the rare path that changes the schema
 
-    check_known(found, where)
-    with write_transaction(engine) as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
-        found = current_revision(conn)  # another run may have migrated while we waited
-        if found == SCHEMA_REVISION:
-            return
-        check_known(found, where)
-        logger.info("database %s: schema revision %s -> %s", where, found or "(empty)", SCHEMA_REVISION)
+    with _migration_transaction(engine) as conn:
+        found = classify(conn)  # another run may have migrated while we waited
+        if found == Finding(OURS, SCHEMA_REVISION):
+            return found
+        check_finding(found, where)
+        broken_before = _broken_references(conn)
         config = alembic_config()
         config.attributes["connection"] = conn
-        command.upgrade(config, SCHEMA_REVISION)
+        if found.kind == WEB_APP:
+            from .adopt import ADOPTED_REVISION, adopt
+
+            logger.info("database %s: the web app's database; adopting it as schema %s", where, ADOPTED_REVISION)
+            adopt(conn)
+            command.stamp(config, ADOPTED_REVISION)
+        else:
+            logger.info("database %s: schema revision %s -> %s", where, found.revision or "(empty)", SCHEMA_REVISION)
+        command.upgrade(config, SCHEMA_REVISION)  # nothing to do after adopting, until a revision 0003
+        broken = _broken_references(conn) - broken_before
+        if broken:
+            table, rowid, parent = sorted(broken)[0]
+            raise StorageError(f"upgrading {where} would leave {table} row {rowid} referring to a missing {parent} row "
+                               "(nothing was changed): report this with the database's schema")
+    return found
+
+
+def check_finding(found: Finding, where: str) -> None:
+    """Raise :class:`StorageError` for a database the storage step must not touch."""
+    if found.kind == FOREIGN:
+        raise found.refusal(where)
+    if found.kind == OURS:
+        check_known(found.revision, where)
+    assert found.kind in (OURS, WEB_APP, EMPTY), found
+
+
+@contextmanager
+def _migration_transaction(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # Outside any transaction (inside one SQLite ignores it): rebuilding a referenced
+            # table needs foreign keys off; _broken_references checks them before the commit.
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+        try:
+            conn = conn.execution_options(write_lock=True)
+            with conn.begin():
+                if not sqlite:
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                yield conn
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
+
+
+def _broken_references(conn: Connection) -> set[tuple[str, object, str]]:
+    if conn.dialect.name != "sqlite":
+        return set()  # PostgreSQL checks every foreign key as it is created
+    return {(row[0], row[1], row[2]) for row in conn.exec_driver_sql("PRAGMA foreign_key_check")}
 
 
 def alembic_config():  # noqa: ANN201 - alembic.config.Config, imported lazily

@@ -1,6 +1,6 @@
-"""The statements the storage step runs: team upserts, game inserts/updates, run records and
-the ``show`` query.  Every function takes a connection already inside a transaction; the caller
-decides where the transaction begins and ends.
+"""The statements the storage step runs: team seeding, game inserts/updates, details, run records
+and the ``show`` query.  Every function takes a connection already inside a transaction; the
+caller decides where the transaction begins and ends.
 
 Rows are written in game-id / team-id order, so concurrent PostgreSQL writers take row locks in
 the same order and cannot deadlock each other.
@@ -11,42 +11,56 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from sqlalchemy import Connection, bindparam, func, or_, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from .records import RatedGame, RunRecord, TeamRef
-from .schema import games, pipeline_runs, teams
+from ..errors import StorageError
+from .records import RatedGame, RunRecord, Spoilers, TeamRef
+from .schema import game_details, games, pipeline_runs, teams
 
-# The columns --force rewrites; date, season, teams and created_at never change.
-RERATED_COLUMNS = ("rating", "classification", "features", "explanation", "model_version", "predicted_at", "updated_at")
+# The games columns --force rewrites (and the columns of game_details); date, teams and
+# created_at never change.  season is filled where a row the web app wrote has none.
+RERATED_COLUMNS = ("prediction_rating", "classification", "model_version", "predicted_at", "updated_at")
+DETAIL_COLUMNS = ("features", "explanation")
 
 
 def _insert(conn: Connection):  # noqa: ANN202 - the dialect's Insert construct
     return postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
 
 
-def upsert_teams(conn: Connection, rows: Iterable[dict[str, object]]) -> None:
-    """Insert teams; refresh an abbreviation that changed, fill a name/conference that is known."""
-    ordered = sorted(rows, key=lambda row: row["id"])
-    if not ordered:
-        return
+def seed_teams(conn: Connection, rows: Iterable[dict[str, str]]) -> int:
+    """Insert the teams, and set a stored team's abbreviation, name and conference to ``rows``'.
+
+    Reads first and writes only the rows that differ (after the first run: none), so a run that
+    stores date after date pays one small query.  A row under another id that holds one of these
+    abbreviations (the abbreviation is unique) is a :class:`StorageError` naming it; rows of
+    other ids are otherwise left alone.  Returns how many rows were written.
+    """
+    wanted = {row["id"]: row for row in rows}
+    stored = {row.id: dict(row._mapping) for row in conn.execute(select(teams).where(teams.c.id.in_(sorted(wanted))))}
+    changed = [row for team_id, row in sorted(wanted.items()) if stored.get(team_id) != row]
+    if not changed:
+        return 0
+    owner = {row["abbreviation"]: row for row in changed}
+    clash = conn.execute(
+        select(teams.c.id, teams.c.abbreviation)
+        .where(teams.c.abbreviation.in_(sorted(owner)), teams.c.id.not_in(sorted(wanted)))
+        .order_by(teams.c.id)
+    ).first()
+    if clash is not None:
+        team = owner[clash.abbreviation]
+        raise StorageError(
+            f"teams row {clash.id!r} holds the abbreviation {clash.abbreviation}, which is team {team['id']} "
+            f"({team['name']}): change or delete that row, then rerun"
+        )
     stmt = _insert(conn)(teams)
-    excluded = stmt.excluded
     stmt = stmt.on_conflict_do_update(
         index_elements=[teams.c.id],
-        set_={
-            "abbreviation": excluded.abbreviation,
-            "name": func.coalesce(excluded.name, teams.c.name),
-            "conference": func.coalesce(excluded.conference, teams.c.conference),
-        },
-        where=or_(
-            teams.c.abbreviation.is_distinct_from(excluded.abbreviation),
-            excluded.name.is_not(None) & teams.c.name.is_distinct_from(excluded.name),
-            excluded.conference.is_not(None) & teams.c.conference.is_distinct_from(excluded.conference),
-        ),
+        set_={name: stmt.excluded[name] for name in ("abbreviation", "name", "conference")},
     )
-    conn.execute(stmt, ordered)
+    conn.execute(stmt, changed)
+    return len(changed)
 
 
 def insert_new_games(conn: Connection, rows: Sequence[dict[str, object]]) -> set[str]:
@@ -62,6 +76,15 @@ def insert_new_games(conn: Connection, rows: Sequence[dict[str, object]]) -> set
     return {row[0] for row in conn.execute(stmt, ordered)}
 
 
+def unrated(conn: Connection, game_ids: Iterable[str]) -> set[str]:
+    """Those of ``game_ids`` stored without a rating (rows the web app's original job made)."""
+    ids = sorted(game_ids)
+    if not ids:
+        return set()
+    found = conn.execute(select(games.c.id).where(games.c.id.in_(ids), games.c.prediction_rating.is_(None)))
+    return set(found.scalars())
+
+
 def rerate_games(conn: Connection, rows: Sequence[dict[str, object]]) -> int:
     """Overwrite the rating columns (and ``updated_at``) of stored games; returns how many."""
     if not rows:
@@ -69,11 +92,23 @@ def rerate_games(conn: Connection, rows: Sequence[dict[str, object]]) -> int:
     stmt = (
         update(games)
         .where(games.c.id == bindparam("b_id"))
-        .values({name: bindparam(f"b_{name}") for name in RERATED_COLUMNS})
+        .values({name: bindparam(f"b_{name}") for name in RERATED_COLUMNS}
+                | {"season": func.coalesce(games.c.season, bindparam("b_season"))})
     )
     ordered = sorted(rows, key=lambda row: row["id"])
-    conn.execute(stmt, [{"b_id": row["id"], **{f"b_{name}": row[name] for name in RERATED_COLUMNS}} for row in ordered])
+    conn.execute(stmt, [{"b_id": row["id"], "b_season": row["season"],
+                         **{f"b_{name}": row[name] for name in RERATED_COLUMNS}} for row in ordered])
     return len(ordered)
+
+
+def upsert_details(conn: Connection, rows: Sequence[dict[str, object]]) -> None:
+    """Write the games' ``game_details`` rows, replacing any already there."""
+    if not rows:
+        return
+    stmt = _insert(conn)(game_details)
+    stmt = stmt.on_conflict_do_update(index_elements=[game_details.c.game_id],
+                                      set_={name: stmt.excluded[name] for name in DETAIL_COLUMNS})
+    conn.execute(stmt, sorted(rows, key=lambda row: row["game_id"]))
 
 
 def insert_run(conn: Connection, run: RunRecord) -> int:
@@ -97,44 +132,61 @@ def insert_run(conn: Connection, run: RunRecord) -> int:
     return int(result.scalar_one())
 
 
-def rated_games_on(conn: Connection, day: date) -> list[RatedGame]:
-    """The games of ``day``, best rated first (ties by game id)."""
+def rated_games_on(conn: Connection, day: date, *, spoilers: bool = False) -> list[RatedGame]:
+    """The games of ``day``, best rated first (unrated last, ties by game id).
+
+    Teams are joined as the web app joins them (LEFT JOIN), so a row it wrote for a team it never
+    stored is listed too.  ``game_details`` is read only with ``spoilers``.
+    """
     home, away = teams.alias("home"), teams.alias("away")
+    columns = [
+        games.c.id, games.c.date, games.c.prediction_rating, games.c.classification, games.c.season,
+        games.c.model_version, games.c.predicted_at, games.c.home_team_id, games.c.away_team_id,
+        home.c.abbreviation, home.c.name, home.c.conference, away.c.abbreviation, away.c.name, away.c.conference,
+    ]
     query = (
-        select(
-            games.c.id, games.c.date, games.c.season, games.c.rating, games.c.classification,
-            games.c.model_version, games.c.predicted_at, games.c.explanation,
-            home.c.id, home.c.abbreviation, home.c.name,
-            away.c.id, away.c.abbreviation, away.c.name,
-        )
-        .join_from(games, home, games.c.home_team_id == home.c.id)
-        .join_from(games, away, games.c.away_team_id == away.c.id)
+        select(*columns, *((game_details.c.features, game_details.c.explanation) if spoilers else ()))
+        .outerjoin_from(games, home, games.c.home_team_id == home.c.id)
+        .outerjoin_from(games, away, games.c.away_team_id == away.c.id)
         .where(games.c.date == day)
-        .order_by(games.c.rating.desc(), games.c.id)
+        .order_by(games.c.prediction_rating.desc().nulls_last(), games.c.id)
     )
+    if spoilers:
+        query = query.outerjoin_from(games, game_details, game_details.c.game_id == games.c.id)
     return [
         RatedGame(
-            game_id=row[0], date=row[1], season=row[2], rating=row[3], classification=row[4],
+            game_id=row[0], date=row[1], rating=row[2], classification=row[3], season=row[4],
             model_version=row[5], predicted_at=row[6],
-            explanation=tuple((item["feature"], float(item["contribution"])) for item in row[7]),
-            home=TeamRef(row[8], row[9], row[10]),
-            away=TeamRef(row[11], row[12], row[13]),
+            home=TeamRef(row[7], row[9], row[10], row[11]),
+            away=TeamRef(row[8], row[12], row[13], row[14]),
+            spoilers=_spoilers(row[15], row[16]) if spoilers and row[15] is not None else None,
         )
         for row in conn.execute(query)
     ]
 
 
+def _spoilers(features: dict, explanation: list[dict]) -> Spoilers:
+    return Spoilers(features={name: float(value) for name, value in features.items()},
+                    explanation=tuple((item["feature"], float(item["contribution"])) for item in explanation))
+
+
 def dump_table(conn: Connection, table_name: str) -> list[tuple]:
     """Every row of a table in primary-key order (tests and diagnostics compare these)."""
-    table = {t.name: t for t in (teams, games, pipeline_runs)}[table_name]
+    table = {t.name: t for t in (teams, games, game_details, pipeline_runs)}[table_name]
     return [tuple(row) for row in conn.execute(select(table).order_by(*table.primary_key.columns))]
 
 
-def count_games(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(games)).scalar_one())
+def count_games(conn: Connection) -> tuple[int, int]:
+    """(games stored, of which rated)."""
+    total, rated = conn.execute(select(func.count(), func.count(games.c.prediction_rating))).one()
+    return int(total), int(rated)
+
+
+def count_teams(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(teams)).scalar_one())
 
 
 __all__ = [
-    "RERATED_COLUMNS", "count_games", "dump_table", "insert_new_games", "insert_run",
-    "rated_games_on", "rerate_games", "upsert_teams",
+    "DETAIL_COLUMNS", "RERATED_COLUMNS", "count_games", "count_teams", "dump_table", "insert_new_games",
+    "insert_run", "rated_games_on", "rerate_games", "seed_teams", "unrated", "upsert_details",
 ]

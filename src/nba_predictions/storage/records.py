@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Protocol
@@ -91,36 +91,61 @@ class RunRecord:
 
 @dataclass(frozen=True)
 class TeamRef:
-    id: int
-    abbreviation: str
+    """A team as the web app serves it: id as text, e.g. ``'1610612747'``."""
+
+    id: str
+    abbreviation: str | None  # None only for a row the web app wrote for a team it never stored
     name: str | None = None
+    conference: str | None = None
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "abbreviation": self.abbreviation, "name": self.name, "conference": self.conference}
+
+
+@dataclass(frozen=True)
+class Spoilers:
+    """A game's ``game_details``: how it went.  Printed only when asked for (``show --spoilers``)."""
+
+    features: dict[str, float]
+    explanation: tuple[tuple[str, float], ...]  # (feature, contribution), largest effect first
+
+    def to_json(self) -> dict:
+        return {"features": dict(self.features),
+                "explanation": [{"feature": f, "contribution": c} for f, c in self.explanation]}
 
 
 @dataclass(frozen=True)
 class RatedGame:
-    """A stored game as ``show`` lists it: teams, rating, class; never a score."""
+    """A stored game as ``show`` lists it: teams, rating, class; never a score.
+
+    Rows the web app (or its original job) wrote have no season, class, model version or
+    prediction time, and may have no rating yet; those fields are then None.  ``spoilers`` is
+    read only when asked for.
+    """
 
     game_id: str
     date: date
-    season: str
     home: TeamRef
     away: TeamRef
-    rating: float
-    classification: str
-    model_version: str | None
-    predicted_at: datetime
-    explanation: tuple[tuple[str, float], ...] = field(default_factory=tuple)  # (feature, contribution)
+    rating: float | None
+    classification: str | None
+    season: str | None = None
+    model_version: str | None = None
+    predicted_at: datetime | None = None
+    spoilers: Spoilers | None = None
 
     def to_json(self) -> dict:
-        return {
+        shown = {
             "game_id": self.game_id,
             "date": self.date.isoformat(),
             "season": self.season,
-            "home_team": {"id": self.home.id, "abbreviation": self.home.abbreviation, "name": self.home.name},
-            "away_team": {"id": self.away.id, "abbreviation": self.away.abbreviation, "name": self.away.name},
+            "home_team": self.home.to_json(),
+            "away_team": self.away.to_json(),
             "rating": self.rating,
             "classification": self.classification,
             "model_version": self.model_version,
-            "predicted_at": self.predicted_at.isoformat(),
-            "explanation": [{"feature": f, "contribution": c} for f, c in self.explanation],
+            "predicted_at": self.predicted_at.isoformat() if self.predicted_at else None,
         }
+        if self.spoilers is not None:
+            shown["spoilers"] = self.spoilers.to_json()
+        return shown

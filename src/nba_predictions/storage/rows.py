@@ -1,54 +1,72 @@
-"""Table rows from a predictions document (plain dicts of column values, storage-internal)."""
+"""Table rows from a predictions document (plain dicts of column values, storage-internal).
+
+Ids leave here as text (``'1610612747'``), as the web app's tables and front end keep them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from ..schemas import Prediction
 from .. import teams
+from ..errors import ArtifactError
+from ..schemas import Prediction
 from ..season import Season
 
 
 def game_row(p: Prediction, model_version: str | None, predicted_at: datetime, now: datetime) -> dict[str, object]:
-    # raw_data's home_team_score / away_team_score deliberately go nowhere: spoiler-free tables.
+    """The ``games`` row: who played, when, and the rating.  Nothing about how it went.
+
+    raw_data's home_team_score / away_team_score and the features go nowhere near it:
+    :func:`detail_row` takes the features to ``game_details``, the scores are not stored at all.
+    """
     game = p.raw_data
     return {
         "id": p.game_id,
         "date": game.date,
-        "season": str(Season.of_game_id(p.game_id)),
-        "home_team_id": game.home_team_id,
-        "away_team_id": game.away_team_id,
-        "rating": p.rating,
-        "classification": p.classification,
-        "features": p.features.model_dump(mode="json"),
-        "explanation": [c.model_dump(mode="json") for c in p.top_features],
-        "model_version": model_version,
-        "predicted_at": predicted_at,
+        "home_team_id": str(game.home_team_id),
+        "away_team_id": str(game.away_team_id),
+        "prediction_rating": p.rating,
         "created_at": now,
         "updated_at": now,
+        "season": str(Season.of_game_id(p.game_id)),
+        "classification": p.classification,
+        "model_version": model_version,
+        "predicted_at": predicted_at,
     }
 
 
-def team_rows(predictions: Sequence[Prediction]) -> list[dict[str, object]]:
-    """One row per team the predictions mention, describing the franchise as it is today.
+def detail_row(p: Prediction) -> dict[str, object]:
+    """The ``game_details`` row: the spoilers (features and the rating's explanation)."""
+    return {
+        "game_id": p.game_id,
+        "features": p.features.model_dump(mode="json"),
+        "explanation": [c.model_dump(mode="json") for c in p.top_features],
+    }
 
-    Name, conference and abbreviation come from :mod:`nba_predictions.teams` (current era), so
-    the row is the same whichever season is stored, and a backfill of old seasons does not turn
-    the Nets back into New Jersey.  A team id the table does not know (e.g. an All-Star side)
-    keeps the document's abbreviation and no name or conference.
+
+def team_rows() -> list[dict[str, str]]:
+    """All 30 franchises as they are today, whichever season is stored.
+
+    Name, conference and abbreviation come from :mod:`nba_predictions.teams` (current era), so a
+    backfill of old seasons does not turn the Nets back into New Jersey, and the web app's team
+    filter finds every team from the first run on.
     """
-    found: dict[int, str] = {}
-    for p in predictions:
-        found[p.raw_data.home_team_id] = p.raw_data.home_team_abbreviation
-        found[p.raw_data.away_team_id] = p.raw_data.away_team_abbreviation
     rows = []
-    for team_id, abbreviation in found.items():
-        try:
-            current = teams.team(team_id)
-        except teams.UnknownTeamError:
-            rows.append({"id": team_id, "abbreviation": abbreviation, "name": None, "conference": None})
-            continue
-        rows.append({"id": team_id, "abbreviation": current.abbreviation, "name": current.name,
+    for team_id in teams.team_ids():
+        current = teams.team(team_id)
+        rows.append({"id": str(team_id), "abbreviation": current.abbreviation, "name": current.name,
                      "conference": current.conference})
     return rows
+
+
+def check_known_teams(predictions: Sequence[Prediction]) -> None:
+    """Refuse a document naming a team id outside the 30 franchises: storage never invents teams."""
+    known = set(teams.team_ids())
+    for p in predictions:
+        for side, team_id in (("home_team_id", p.raw_data.home_team_id), ("away_team_id", p.raw_data.away_team_id)):
+            if team_id not in known:
+                raise ArtifactError(
+                    f"game {p.game_id}: {side} {team_id} is not one of the 30 NBA teams "
+                    f"({min(known)}-{max(known)}); nothing was saved: fix or regenerate the predictions document"
+                )

@@ -1,31 +1,49 @@
 """The tables, as SQLAlchemy Core objects, at the newest schema revision.
 
-Spoiler-free by construction: ``teams`` and ``games`` (what a front end reads) have no final
-score columns; a game's final score never leaves the predictions document.  The migrations under
-``migrations/versions`` build exactly these tables (a test compares them); a change here needs a
-new migration (see docs/STORAGE.md).
+``teams`` and ``games`` are the original web app's tables (its ``schema.sql`` is the contract:
+same names, columns and types, ids as text, dates as ``YYYY-MM-DD`` text), so its web API and
+front end read our database unchanged.  ``games`` carries a few nullable columns of ours after
+the web app's; the web app ignores them.  Neither table holds a score, a margin, a winner or a
+feature value (:data:`FRONT_END_COLUMNS` says why each column is safe; a test checks every
+column against it).  What spoils (the features and the explanation of a rating) is in
+``game_details``, which front ends are told not to read.
+
+The migrations under ``migrations/versions`` (and :mod:`.adopt`, for a database the web app
+created) build exactly these tables; a test compares them.  A change here needs a new migration
+(see docs/STORAGE.md).
+
+Constraint names: on PostgreSQL ``teams``/``games`` carry the names PostgreSQL itself gives the
+web app's unnamed constraints (``teams_pkey``, ``games_home_team_id_fkey``), so a database we
+made and one the web app made look the same; on SQLite they are unnamed, as in the web app's
+DDL.  ``game_details`` and ``pipeline_runs`` are ours and follow :data:`NAMING_CONVENTION`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import (
     JSON,
+    REAL,
     CheckConstraint,
     Column,
     Date,
     DateTime,
-    Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
+    Text,
+    UniqueConstraint,
+    func,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import DOUBLE_PRECISION, JSONB
 from sqlalchemy.engine import Dialect
+from sqlalchemy.schema import conv
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -36,14 +54,17 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 # The Alembic revision these tables correspond to (the newest migration); a test keeps them equal.
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 CLASSIFICATIONS = ("good", "mediocre", "bad")
 CONFERENCES = ("East", "West")
 RUN_STATUSES = ("ok", "partial", "failed")
 
 
 class UtcDateTime(TypeDecorator):
-    """An aware UTC datetime on every backend (SQLite keeps no zone, so it is stored as UTC)."""
+    """An aware UTC datetime on every backend (SQLite keeps no zone, so it is stored as UTC).
+
+    Reads also accept the web app's ``CURRENT_TIMESTAMP`` text (``2024-01-15 10:00:00``, UTC).
+    """
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -62,43 +83,81 @@ class UtcDateTime(TypeDecorator):
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
+class IsoDate(TypeDecorator):
+    """A date kept as ``YYYY-MM-DD`` text on every backend (the web app matches it as text)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: date | str | None, dialect: Dialect) -> str | None:
+        if value is None or isinstance(value, str):
+            return value
+        return value.isoformat()
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> date | None:
+        return None if value is None else date.fromisoformat(value)
+
+
 def json_type() -> JSON:
     """JSON text on SQLite, ``jsonb`` on PostgreSQL."""
     return JSON().with_variant(JSONB(), "postgresql")
 
 
+def rating_type() -> REAL:
+    """``REAL`` as the web app declares it; double precision on PostgreSQL (its REAL is 4 bytes)."""
+    return REAL().with_variant(DOUBLE_PRECISION(), "postgresql")
+
+
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+# -- the web app's tables (front ends read these) ---------------------------------------------
 
 teams = Table(
     "teams",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False, comment="stats.nba.com team id"),
-    Column("abbreviation", String(3), nullable=False),
-    Column("name", String(64), nullable=True),
-    Column("conference", String(4), nullable=True),
-    CheckConstraint("conference IN ('East', 'West')", name="conference"),
+    Column("id", Text, nullable=False),  # stats.nba.com team id as text, e.g. '1610612747'
+    Column("abbreviation", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("conference", Text, nullable=False),
+    PrimaryKeyConstraint("id", name="teams_pkey"),
+    UniqueConstraint("abbreviation", name="teams_abbreviation_key"),
+    CheckConstraint("conference IN ('East', 'West')", name=conv("teams_conference_check")),  # conv: no prefix
 )
 
 games = Table(
     "games",
     metadata,
-    Column("id", String(10), primary_key=True, comment="stats.nba.com game id, e.g. 0022300559"),
-    Column("date", Date, nullable=False),
-    Column("season", String(7), nullable=False, comment="e.g. 2023-24"),
-    Column("home_team_id", Integer, ForeignKey("teams.id"), nullable=False),
-    Column("away_team_id", Integer, ForeignKey("teams.id"), nullable=False),
-    Column("rating", Float, nullable=False),
-    Column("classification", String(8), nullable=False),
-    Column("features", json_type(), nullable=False),
-    Column("explanation", json_type(), nullable=False, comment="top feature contributions"),
-    Column("model_version", String(64), nullable=True),
-    Column("predicted_at", UtcDateTime(), nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False),
-    Column("updated_at", UtcDateTime(), nullable=False),
-    CheckConstraint("rating >= 0 AND rating <= 100", name="rating_range"),
-    CheckConstraint("classification IN ('good', 'mediocre', 'bad')", name="classification"),
-    CheckConstraint("home_team_id <> away_team_id", name="two_teams"),
-    Index(None, "date", "rating"),
+    # The web app's columns, in its order.
+    Column("id", Text, nullable=False),  # stats.nba.com game id, e.g. '0022300559'
+    Column("date", IsoDate(), nullable=False),  # game date (US Eastern), 'YYYY-MM-DD'
+    Column("home_team_id", Text, nullable=False),
+    Column("away_team_id", Text, nullable=False),
+    Column("prediction_rating", rating_type(), nullable=True),  # 0-100
+    Column("created_at", UtcDateTime(), nullable=True, server_default=func.current_timestamp()),
+    Column("updated_at", UtcDateTime(), nullable=True, server_default=func.current_timestamp()),
+    # Ours, nullable: rows the web app (or the job it came with) wrote have none of them.
+    Column("season", Text, nullable=True),  # '2023-24'
+    Column("classification", Text, nullable=True),  # good, mediocre or bad
+    Column("model_version", Text, nullable=True),
+    Column("predicted_at", UtcDateTime(), nullable=True),  # the predictions document's timestamp
+    PrimaryKeyConstraint("id", name="games_pkey"),
+    ForeignKeyConstraint(["home_team_id"], ["teams.id"], name="games_home_team_id_fkey"),
+    ForeignKeyConstraint(["away_team_id"], ["teams.id"], name="games_away_team_id_fkey"),
+    Index("idx_games_date", "date"),
+    Index("idx_games_home_team", "home_team_id"),
+    Index("idx_games_away_team", "away_team_id"),
+)
+
+# -- ours ---------------------------------------------------------------------------------------
+
+game_details = Table(
+    "game_details",
+    metadata,
+    Column("game_id", Text, ForeignKey("games.id"), primary_key=True),
+    Column("features", json_type(), nullable=False, comment="the model's inputs (GameFeatures): SPOILERS"),
+    Column("explanation", json_type(), nullable=False,
+           comment="top feature contributions [{feature, contribution}]: SPOILERS"),
+    comment="Spoilers: how the game went. Front ends must not read this table.",
 )
 
 pipeline_runs = Table(
@@ -122,3 +181,28 @@ pipeline_runs = Table(
 )
 
 FRONT_END_TABLES = (teams, games)
+SPOILER_TABLES = (game_details,)
+
+# Every column a front end may read, and why it reveals no score, margin or winner.  A test
+# fails when a column of teams/games is missing here, so a new one has to be argued for.
+FRONT_END_COLUMNS: dict[str, dict[str, str]] = {
+    "teams": {
+        "id": "team identity",
+        "abbreviation": "team identity",
+        "name": "team identity",
+        "conference": "today's conference of the franchise, the same whichever game",
+    },
+    "games": {
+        "id": "game identity (season, type and sequence number)",
+        "date": "when it was played",
+        "home_team_id": "who played (not who won)",
+        "away_team_id": "who played (not who won)",
+        "prediction_rating": "the watchability rating, the product itself",
+        "created_at": "when the row was written",
+        "updated_at": "when the row was last written",
+        "season": "derived from the game id",
+        "classification": "a band of the rating",
+        "model_version": "which model rated it",
+        "predicted_at": "when the rating was computed",
+    },
+}

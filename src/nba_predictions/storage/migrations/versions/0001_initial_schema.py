@@ -5,7 +5,9 @@ Revises:
 Create Date: 2025-11-28
 
 A migration is a frozen snapshot: it spells its columns out instead of importing
-``nba_predictions.storage.schema``, so later edits of the live schema cannot change it.
+``nba_predictions.storage.schema``, so later edits of the live schema cannot change it
+(``pipeline_runs`` is spelled out in ``storage/frozen.py``, frozen too, because adopting the web
+app's database builds it as well).
 
 Every constraint and index name is the final one, wrapped in ``op.f()``: Alembic builds these
 tables with the naming convention of ``schema.metadata``, which would otherwise prefix a name
@@ -18,6 +20,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
+
+from nba_predictions.storage.frozen import create_pipeline_runs_0001
 
 revision = "0001"
 down_revision = None
@@ -66,25 +70,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_games")),
     )
     op.create_index(op.f("ix_games_date_rating"), "games", ["date", "rating"])
-    op.create_table(
-        "pipeline_runs",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("target_date", sa.Date(), nullable=True),
-        sa.Column("steps", _json(), nullable=False, comment="step names in run order"),
-        sa.Column("source", sa.String(32), nullable=True),
-        sa.Column("games_found", sa.Integer(), nullable=False),
-        sa.Column("games_processed", sa.Integer(), nullable=False),
-        sa.Column("games_saved", sa.Integer(), nullable=False),
-        sa.Column("games_skipped", sa.Integer(), nullable=False),
-        sa.Column("games_failed", sa.Integer(), nullable=False),
-        sa.Column("status", sa.String(8), nullable=False),
-        sa.Column("errors", _json(), nullable=False),
-        sa.Column("started_at", _utc(), nullable=False),
-        sa.Column("finished_at", _utc(), nullable=True),
-        sa.CheckConstraint("status IN ('ok', 'partial', 'failed')", name=op.f("ck_pipeline_runs_status")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_pipeline_runs")),
-    )
-    op.create_index(op.f("ix_pipeline_runs_target_date"), "pipeline_runs", ["target_date"])
+    create_pipeline_runs_0001(op)  # also built by storage.adopt: one frozen definition
 
 
 def downgrade() -> None:
