@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,9 +62,14 @@ def stop_group(process: subprocess.Popen, grace_seconds: float = 30) -> None:
         process.wait(timeout=30)
 
 
-def spawn(name: str, argv: list[str], log_path: Path, ready: str, env: dict[str, str] | None = None,
-          cwd: Path | None = None, timeout: float = READY_TIMEOUT_SECONDS) -> Service:
-    """Start ``argv``; return once its log matches the regex ``ready`` (or raise with the log)."""
+def spawn(name: str, argv: list[str], log_path: Path, ready: str | Callable[[], bool],
+          env: dict[str, str] | None = None, cwd: Path | None = None,
+          timeout: float = READY_TIMEOUT_SECONDS) -> Service:
+    """Start ``argv``; return once its log matches the regex ``ready`` (or raise with the log).
+
+    ``ready`` may instead be a check that returns True once the server answers (for servers
+    that log nothing, e.g. on a health URL); it must return False, not raise, until then.
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     handle = open(log_path, "wb")  # noqa: SIM115 - the child owns it; closed below in the parent
     process = subprocess.Popen(argv, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -74,11 +80,11 @@ def spawn(name: str, argv: list[str], log_path: Path, ready: str, env: dict[str,
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.write_text(str(process.pid))
     service = Service(name, process, log_path)
-    pattern = re.compile(ready)
+    pattern = re.compile(ready) if isinstance(ready, str) else None
     deadline = time.monotonic() + timeout
     while True:
-        found = pattern.search(service.log())
-        if found:
+        found = pattern.search(service.log()) if pattern is not None else None
+        if found or (pattern is None and process.poll() is None and ready()):
             service.match = found
             return service
         if process.poll() is not None or time.monotonic() > deadline:

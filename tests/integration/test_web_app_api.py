@@ -12,10 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import subprocess
 import tarfile
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -23,9 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.services import free_port, spawn
+
 ROOT = Path(__file__).resolve().parents[2]
 DAY = "2024-01-15"
-READY_SECONDS = 120  # a deadline for a process that never comes up, not a speed expectation
 
 
 def webapp_dir() -> Path | None:
@@ -48,28 +46,24 @@ def api_runtime(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class WebApi:
-    """The web API as its README runs it: ``DB_PATH=… PORT=… NODE_ENV=… node dist/server.js``."""
+    """The web API as its README runs it: ``DB_PATH=… PORT=… NODE_ENV=… node dist/server.js``.
+
+    Started through :func:`tests.services.spawn` (its own process group, recorded for CI's exit
+    trap), ready once ``/health`` says its database is connected.
+    """
 
     def __init__(self, server: Path, database: Path, mode: str, log: Path) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}/api/v1"
         env = {**os.environ, "DB_PATH": str(database), "PORT": str(self.port), "NODE_ENV": mode}
-        self._log = log.open("w")
-        self.process = subprocess.Popen(["node", str(server)], cwd=server.parent.parent, env=env,
-                                        stdout=self._log, stderr=subprocess.STDOUT)
-        self.log = log
+        self.service = spawn("webapi", ["node", str(server)], log, ready=self._healthy, env=env,
+                             cwd=server.parent.parent)  # it logs nothing to stdout in production
 
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + READY_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"the web API exited with {self.process.returncode}: {self.log.read_text()[-2000:]}")
-            try:
-                if self.get("/health")["success"]:
-                    return
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.2)
-        pytest.fail(f"the web API did not answer within {READY_SECONDS} s: {self.log.read_text()[-2000:]}")
+    def _healthy(self) -> bool:
+        try:
+            return self.get("/health")["data"]["database_status"] == "connected"
+        except (urllib.error.URLError, ConnectionError):
+            return False
 
     def get(self, path: str) -> dict:
         with urllib.request.urlopen(self.base + path, timeout=30) as response:
@@ -77,19 +71,7 @@ class WebApi:
             return json.loads(response.read())
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self._log.close()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        self.service.stop()
 
 
 @pytest.fixture
@@ -99,7 +81,6 @@ def web_api(api_runtime: Path, tmp_path: Path) -> Iterator:
     def start(database: Path, mode: str = "production") -> WebApi:
         api = WebApi(api_runtime, database, mode, tmp_path / f"webapi-{len(started)}.log")
         started.append(api)
-        api.wait_ready()
         return api
 
     yield start
