@@ -44,6 +44,37 @@ def _logging_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="only warnings and errors on stderr")
 
 
+def _summary_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--summary-json", metavar="PATH",
+                   help="also write the run summary as JSON here (a path or URL), whatever the outcome")
+
+
+def _write_summary(location: str | None, summary: object | None) -> None:
+    """Write ``summary.to_dict()`` to ``location`` all or nothing (no-op without either)."""
+    if location is None or summary is None:
+        return
+    import json
+
+    from .locations import LocationError, write_bytes
+
+    try:
+        write_bytes(location, (json.dumps(summary.to_dict(), indent=2) + "\n").encode("utf-8"))  # type: ignore[attr-defined]
+    except LocationError as exc:
+        raise PipelineError(f"cannot write the run summary to {location}: {exc.reason}; "
+                            "choose a writable --summary-json path") from None
+
+
+def _check_summary_location(location: str | None) -> None:
+    if location is None:
+        return
+    from .locations import LocationError, check_writable
+
+    try:
+        check_writable(location)
+    except LocationError as exc:
+        raise UsageError(f"--summary-json {location}: {exc.reason}; {exc.hint or 'choose a writable path'}") from None
+
+
 def run_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog=PROG,
@@ -60,6 +91,7 @@ def run_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", help="write the last step's JSON document here: a path, a URL as for --input, "
                    "or '-' = standard output")
     p.add_argument("--force", action="store_true", help="re-rate games already stored in the database")
+    _summary_flag(p)
     p.add_argument("--validate", action="store_true",
                    help="check configuration, model, database and data source, print a report, exit 0 or 1")
     p.add_argument("--source", choices=SOURCE_CHOICES,
@@ -92,6 +124,7 @@ def backfill_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", type=_date, required=True, help="first date YYYY-MM-DD")
     p.add_argument("--end", type=_date, required=True, help="last date YYYY-MM-DD")
     p.add_argument("--force", action="store_true", help="re-rate games already stored")
+    _summary_flag(p)
     p.add_argument("--source", choices=SOURCE_CHOICES, help="data source (env NBA_SOURCE; default auto)")
     p.add_argument("--database", metavar="URL", help="SQLAlchemy database URL (env DATABASE_URL)")
     p.add_argument("--model", metavar="PATH", help="XGBoost model JSON (env NBA_MODEL_PATH)")
@@ -167,10 +200,16 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(report)
         return EXIT_OK if ok else EXIT_FAILED
     start, end = _check_run_args(args)
+    _check_summary_location(args.summary_json)
     from .pipeline import Pipeline
 
     with Pipeline(settings, explicit_date=args.date is not None) as pipeline:
-        summary = pipeline.run(start, end, input_path=args.input, output_path=args.output)
+        try:
+            summary = pipeline.run(start, end, input_path=args.input, output_path=args.output)
+        except PipelineError:
+            _write_summary(args.summary_json, pipeline.last_summary)
+            raise
+    _write_summary(args.summary_json, summary)
     if not settings.quiet or not summary.ok:
         print(summary.render(), file=sys.stderr)
     return EXIT_OK if summary.ok else EXIT_FAILED
@@ -191,10 +230,12 @@ def _backfill(args: argparse.Namespace, settings: Settings) -> int:
         for name in ("nba_predictions.steps", "nba_predictions.history", "nba_predictions.sources",
                      "nba_predictions.artifacts"):
             logging.getLogger(name).setLevel(logging.WARNING)
+    _check_summary_location(args.summary_json)
     from .pipeline import Pipeline, backfill
 
     with Pipeline(settings) as pipeline:
         summary = backfill(pipeline, args.start, args.end)
+    _write_summary(args.summary_json, summary)
     if not settings.quiet or not summary.ok:
         print(summary.render(), file=sys.stderr)
     return EXIT_OK if summary.ok else EXIT_FAILED

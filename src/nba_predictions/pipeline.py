@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from . import artifacts, locations
 from .config import Settings
-from .errors import UsageError
+from .errors import PipelineError, UsageError
 from .schemas import (
     STEPS,
     CollectedGames,
@@ -29,6 +29,8 @@ from .schemas import (
 from .sources.base import Source
 
 logger = logging.getLogger(__name__)
+
+SUMMARY_VERSION = "1.0"  # the JSON run summary's shape (RunSummary.to_dict)
 
 
 @dataclass
@@ -50,6 +52,31 @@ class RunSummary:
     @property
     def ok(self) -> bool:
         return not self.failed and not self.errors
+
+    @property
+    def status(self) -> str:
+        """``ok`` (every game done), ``partial`` (some games failed) or ``failed`` (the run did)."""
+        return "failed" if self.errors else ("partial" if self.failed else "ok")
+
+    def to_dict(self) -> dict:
+        """The summary as JSON-ready values (``--summary-json``, the orchestrator's flow result)."""
+        return {
+            "summary_version": SUMMARY_VERSION,
+            "status": self.status,
+            "ok": self.ok,
+            "exit_code": 0 if self.ok else 1,
+            "target_date": self.target_date.isoformat() if self.target_date else None,
+            "source": self.source,
+            "steps": list(self.steps),
+            "found": self.found,
+            "processed": self.processed,
+            "saved": self.saved,
+            "skipped": self.skipped,
+            "failed": [g.model_dump() for g in self.failed],
+            "errors": list(self.errors),
+            "started_at": self.started_at.isoformat(),
+            "duration_seconds": round(self.duration_seconds, 3),
+        }
 
     def render(self) -> str:
         problems = [f"{g.game_id} ({g.step}): {g.reason}" for g in self.failed] + self.errors
@@ -91,6 +118,7 @@ class Pipeline:
         self._model = None  # loaded once per Pipeline, on first prediction
         self._history = None  # results for standings/head-to-head, preloaded by a backfill
         self._database = None  # opened once per Pipeline, on first storage; see database()
+        self.last_summary: RunSummary | None = None
 
     def __enter__(self) -> Pipeline:
         return self
@@ -137,8 +165,13 @@ class Pipeline:
         steps = list(STEPS[first:last + 1])
         clock = time.perf_counter()
         summary = RunSummary(target_date=day or self.settings.target_date, steps=steps)
+        self.last_summary = summary  # what a run that raised had done (for --summary-json)
         try:
             self._run(steps, summary, input_path, output_path)
+        except PipelineError as exc:
+            if str(exc) not in summary.errors:
+                summary.errors.append(str(exc))
+            raise
         finally:
             summary.duration_seconds = time.perf_counter() - clock
         return summary
@@ -291,6 +324,25 @@ class BackfillSummary:
     def ok(self) -> bool:
         return not self.failed_dates and all(run.ok for run in self.runs)
 
+    def to_dict(self) -> dict:
+        """The backfill's totals and each date's run summary, JSON-ready."""
+        total = lambda attr: sum(getattr(run, attr) for run in self.runs)  # noqa: E731
+        return {
+            "summary_version": SUMMARY_VERSION,
+            "status": "ok" if self.ok else ("failed" if not self.runs else "partial"),
+            "ok": self.ok,
+            "exit_code": 0 if self.ok else 1,
+            "first": self.first.isoformat(),
+            "last": self.last.isoformat(),
+            "found": total("found"),
+            "processed": total("processed"),
+            "saved": total("saved"),
+            "skipped": total("skipped"),
+            "failed_dates": [{"date": day.isoformat(), "reason": reason} for day, reason in self.failed_dates],
+            "runs": [run.to_dict() for run in self.runs],
+            "duration_seconds": round(self.duration_seconds, 3),
+        }
+
     def render(self) -> str:
         total = lambda attr: sum(getattr(run, attr) for run in self.runs)  # noqa: E731
         failed_games = [g for run in self.runs for g in run.failed]
@@ -316,8 +368,6 @@ def backfill(pipeline: Pipeline, first: date, last: date, until: str = "storage"
     the backfill goes on with the next; progress goes to the log (stderr), one line per date.
     """
     from datetime import timedelta
-
-    from .errors import PipelineError
 
     if last < first:
         raise UsageError(f"--end {last} is before --start {first}")
