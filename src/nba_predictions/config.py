@@ -39,6 +39,8 @@ ENVIRONMENT = {
     "NBA_API_CDN_URL": ("", "base URL of the live CDN feeds; empty = https://cdn.nba.com/static/json/liveData"),
     "RATING_GOOD_THRESHOLD": ("80", "ratings at or above this are 'good'"),
     "RATING_MEDIOCRE_THRESHOLD": ("60", "ratings at or above this (and below good) are 'mediocre'"),
+    "NBA_STEP_RETRIES": ("3", "Prefect workers: how often a step that hit a retryable source error (timeout, 429, 5xx) runs again"),
+    "NBA_STEP_RETRY_DELAY": ("300", "Prefect workers: seconds before a step's first retry (each later wait is three times longer)"),
 }
 
 

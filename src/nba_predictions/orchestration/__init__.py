@@ -1,0 +1,12 @@
+"""Running the pipeline on Prefect 3: one deployment per step on its own work pool.
+
+* :mod:`.layout` - where a date's documents and run summaries live under a documents root URL.
+* :mod:`.runner` - one step of one date, wired from the worker's environment (no Prefect import).
+* :mod:`.flows` - the Prefect flows: a flow per step, ``nba-rate-date`` (the daily job, which runs
+  the four step deployments in turn) and ``nba-backfill``.
+* :mod:`.deploy` - creates the work pools and registers the deployments
+  (``python -m nba_predictions.orchestration deploy``).
+
+Prefect is an optional extra (``pip install 'nba-predictions[orchestration]'``); nothing outside
+this package imports it.  docs/DEPLOYMENT.md sets it up server by server.
+"""

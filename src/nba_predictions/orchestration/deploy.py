@@ -1,0 +1,99 @@
+"""Create the work pools and register the deployments on a Prefect server.
+
+``python -m nba_predictions.orchestration deploy --documents s3://bucket/nba`` (idempotent: run
+it again after an upgrade or to change the schedule).  Prefect's API URL comes from the
+environment (``PREFECT_API_URL``), as for every Prefect command.
+
+* work pools ``nba-collection`` (at most one run at a time: the stats API's politeness),
+  ``nba-features``, ``nba-prediction``, ``nba-storage`` (one per step, each served by a worker on
+  the step's server) and ``nba-pipeline`` (the daily flow and the backfill);
+* deployments ``nba-<step>/step`` on each step's pool, ``nba-rate-date/daily`` with the daily
+  schedule, and ``nba-backfill/backfill``.
+
+The flows are found by module path (``nba_predictions.orchestration.flows``): every worker's venv
+has the package installed (``pip install --no-deps .``), so nothing is pulled at run time.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CRON = "0 6 * * *"  # 06:00: every game of the day before has ended (West-coast games too)
+DEFAULT_TIMEZONE = "America/New_York"  # the NBA's game dates are US Eastern
+
+
+@dataclass(frozen=True)
+class Pool:
+    name: str
+    concurrency_limit: int | None
+    serves: str
+
+
+POOLS = (
+    Pool("nba-collection", 1, "the collection step (one run at a time: the stats API's politeness)"),
+    Pool("nba-features", None, "the features step"),
+    Pool("nba-prediction", None, "the prediction step"),
+    Pool("nba-storage", None, "the storage step"),
+    Pool("nba-pipeline", None, "the daily flow (nba-rate-date) and the backfill (nba-backfill)"),
+)
+PIPELINE_POOL = "nba-pipeline"
+DAILY_DEPLOYMENT = "nba-rate-date/daily"
+BACKFILL_DEPLOYMENT = "nba-backfill/backfill"
+
+
+def ensure_pools() -> list[str]:
+    """Create the process work pools that are missing; set every pool's concurrency limit."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate, WorkPoolUpdate
+    from prefect.exceptions import ObjectNotFound
+    from prefect.workers.process import ProcessWorker
+
+    done = []
+    with get_client(sync_client=True) as client:
+        for pool in POOLS:
+            try:
+                client.read_work_pool(pool.name)
+            except ObjectNotFound:
+                client.create_work_pool(WorkPoolCreate(
+                    name=pool.name, type="process", description=f"nba-predictions: {pool.serves}",
+                    base_job_template=ProcessWorker.get_default_base_job_template(),
+                    concurrency_limit=pool.concurrency_limit))
+                done.append(f"created work pool {pool.name} (concurrency limit: {pool.concurrency_limit or 'none'})")
+                continue
+            client.update_work_pool(pool.name, WorkPoolUpdate(concurrency_limit=pool.concurrency_limit))
+            done.append(f"work pool {pool.name} exists (concurrency limit set to {pool.concurrency_limit or 'none'})")
+    return done
+
+
+def deploy(documents: str, cron: str = DEFAULT_CRON, timezone: str = DEFAULT_TIMEZONE,
+           paused: bool = False) -> list[str]:
+    """Ensure the pools and register the six deployments; returns one line per thing done."""
+    from prefect.deployments.runner import EntrypointType
+    from prefect.schedules import Cron
+
+    from .flows import STEP_DEPLOYMENT_NAME, STEP_FLOWS, backfill_range, rate_date
+
+    if not documents:
+        raise ValueError("--documents is required: a folder every worker reaches, or a URL such as s3://bucket/nba")
+    done = ensure_pools()
+    common = {"entrypoint_type": EntrypointType.MODULE_PATH}
+    for step, step_flow in STEP_FLOWS.items():
+        deployment = step_flow.to_deployment(name=STEP_DEPLOYMENT_NAME, description=f"the {step} step of one date",
+                                             tags=["nba-predictions"], **common)
+        deployment.apply(work_pool_name=f"nba-{step}")
+        done.append(f"deployment {step_flow.name}/{STEP_DEPLOYMENT_NAME} on work pool nba-{step}")
+    daily = rate_date.to_deployment(
+        name="daily", description="rate yesterday's games (US Eastern): the four steps, each on its own pool",
+        schedules=[Cron(cron, timezone=timezone, active=not paused)],
+        parameters={"documents": documents}, tags=["nba-predictions"], **common)
+    daily.apply(work_pool_name=PIPELINE_POOL)
+    done.append(f"deployment {DAILY_DEPLOYMENT} on work pool {PIPELINE_POOL}: cron '{cron}' ({timezone})"
+                f"{' (paused)' if paused else ''}, documents under {documents}")
+    backfill = backfill_range.to_deployment(name="backfill", description="rate a range of dates (the backfill)",
+                                            tags=["nba-predictions"], **common)
+    backfill.apply(work_pool_name=PIPELINE_POOL)
+    done.append(f"deployment {BACKFILL_DEPLOYMENT} on work pool {PIPELINE_POOL}")
+    return done

@@ -1,0 +1,186 @@
+"""The Prefect flows.
+
+* ``nba-collection``, ``nba-features``, ``nba-prediction``, ``nba-storage``: one step of one date,
+  each deployed on its own work pool so that it runs on the server (and in the venv) that has its
+  step's requirements.  The step runs in a task that Prefect retries only on
+  :class:`~nba_predictions.errors.RetryableSourceError` (timeouts, 429, 5xx).
+* ``nba-rate-date``: the daily job.  It runs the step deployments one after the other for a date
+  (default: yesterday, US Eastern), passing document URLs, and returns the run summary as its
+  result; with ``from_step`` it resumes from the stored document of the step before.
+* ``nba-backfill``: a range of dates through the existing backfill (one process, all steps).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from datetime import date
+from typing import Literal
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NONE
+from prefect.deployments import run_deployment
+from prefect.states import Failed
+
+from ..config import yesterday_eastern
+from ..errors import PipelineError, RetryableSourceError, UsageError
+from ..schemas import STEPS
+from . import runner
+from .layout import document_url, summary_url
+
+StepName = Literal["collection", "features", "prediction", "storage"]
+SourceName = Literal["auto", "archive", "nba_api"]
+
+# flow name -> the deployment the daily flow starts for each step ("flow/deployment").
+STEP_FLOW_NAMES = {step: f"nba-{step}" for step in STEPS}
+STEP_DEPLOYMENT_NAME = "step"
+STEP_DEPLOYMENTS = {step: f"{name}/{STEP_DEPLOYMENT_NAME}" for step, name in STEP_FLOW_NAMES.items()}
+
+
+def _retryable(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's retry_condition_fn signature
+    """Retry a step only when it failed on a retryable source error."""
+    try:
+        state.result()
+    except RetryableSourceError:
+        return True
+    except BaseException:  # noqa: BLE001 - any other failure is final
+        return False
+    return False
+
+
+@task(name="run-step", cache_policy=NONE, persist_result=False)
+def _step_task(step: str, day: date, documents: str, source: str | None, force: bool) -> dict:
+    return runner.run_step(step, day, documents, source=source, force=force)
+
+
+def _forward_our_logs() -> None:
+    """Send our modules' log lines (INFO and up) to the flow run's logs as well."""
+    from prefect.logging.handlers import APILogHandler
+
+    ours = logging.getLogger("nba_predictions")
+    if not any(isinstance(handler, APILogHandler) for handler in ours.handlers):
+        ours.addHandler(APILogHandler())
+    if ours.getEffectiveLevel() > logging.INFO:
+        ours.setLevel(logging.INFO)
+
+
+def _run_step(step: str, day: date, documents: str, source: str | None, force: bool) -> dict:
+    _forward_our_logs()
+    get_run_logger().info("%s for %s runs in %s (worker's Python %s)", step, day, sys.prefix, sys.version.split()[0])
+    retries, delays = runner.retry_policy(os.environ)
+    configured = _step_task.with_options(name=f"{step}-{day.isoformat()}", retries=retries,
+                                         retry_delay_seconds=delays or 0, retry_condition_fn=_retryable)
+    return configured(step, day, documents, source, force)
+
+
+@flow(name=STEP_FLOW_NAMES["collection"], persist_result=False, validate_parameters=True)
+def collection_step(day: date, documents: str, source: SourceName | None = None) -> dict:
+    """Collect ``day``'s completed games into ``{documents}/{day}/collected_games.json``."""
+    return _run_step("collection", day, documents, source, False)
+
+
+@flow(name=STEP_FLOW_NAMES["features"], persist_result=False)
+def features_step(day: date, documents: str, source: SourceName | None = None) -> dict:
+    """Features from ``collected_games.json`` into ``engineered_features.json``."""
+    return _run_step("features", day, documents, source, False)
+
+
+@flow(name=STEP_FLOW_NAMES["prediction"], persist_result=False)
+def prediction_step(day: date, documents: str) -> dict:
+    """Ratings from ``engineered_features.json`` into ``predictions.json``."""
+    return _run_step("prediction", day, documents, None, False)
+
+
+@flow(name=STEP_FLOW_NAMES["storage"], persist_result=False)
+def storage_step(day: date, documents: str, force: bool = False) -> dict:
+    """Store ``predictions.json``'s ratings in the worker's database (``DATABASE_URL``)."""
+    return _run_step("storage", day, documents, None, force)
+
+
+STEP_FLOWS = {"collection": collection_step, "features": features_step, "prediction": prediction_step,
+              "storage": storage_step}
+
+
+def _step_parameters(step: str, day: date, documents: str, source: str | None, force: bool) -> dict:
+    parameters: dict = {"day": day.isoformat(), "documents": documents}
+    if step in ("collection", "features") and source is not None:
+        parameters["source"] = source
+    if step == "storage":
+        parameters["force"] = force
+    return parameters
+
+
+@flow(name="nba-rate-date", persist_result=True, result_serializer="json")
+def rate_date(day: date | None = None, documents: str = "", from_step: StepName = "collection",
+              source: SourceName | None = None, force: bool = False):  # noqa: ANN201 - a dict or a Failed state
+    """Rate one date (default: yesterday, US Eastern) by running the four step deployments.
+
+    Each step runs on its own work pool (its own server and venv); documents go to
+    ``{documents}/{day}/``.  Returns the run summary; a run whose games or steps failed ends
+    Failed with the summary as its data and the command that resumes it in its message.
+    """
+    logger = get_run_logger()
+    day = day or yesterday_eastern()
+    if not documents:
+        raise UsageError("no documents root: redeploy with --documents (a folder path or a URL such as s3://bucket/nba)")
+    steps = list(STEPS[STEPS.index(from_step):])
+    summaries: list[dict] = []
+    for step in steps:
+        logger.info("%s for %s on work pool nba-%s", step, day, step)
+        child = run_deployment(name=STEP_DEPLOYMENTS[step], parameters=_step_parameters(step, day, documents, source,
+                                                                                         force),
+                               timeout=None, as_subflow=True)
+        state = child.state
+        written = runner.read_summary(summary_url(documents, day, step))
+        if state is None or not state.is_completed():
+            reason = (state.message if state is not None else None) or "the step's flow run did not complete"
+            if written is not None and written["steps"] == [step]:
+                summaries.append(written)
+            resume = _resume_hint(step, day, documents)
+            message = f"{step} for {day} failed in flow run {child.name}: {reason}; {resume}"
+            logger.error(message)
+            summary = runner.combine(summaries) if summaries else None
+            if summary is not None and message not in summary["errors"]:
+                summary["errors"].append(message)
+                summary.update(status="failed", ok=False, exit_code=1)
+            return Failed(message=message, data=summary)
+        if written is None:
+            raise PipelineError(f"{step} for {day} completed but left no run summary at "
+                                f"{summary_url(documents, day, step)}: check that every worker reaches {documents}")
+        summaries.append(written)
+    summary = runner.combine(summaries)
+    logger.info("run summary for %s: status %s, found %d, saved %d, skipped %d, failed %d", day, summary["status"],
+                summary["found"], summary["saved"], summary["skipped"], len(summary["failed"]))
+    if not summary["ok"]:
+        return Failed(message=f"{len(summary['failed'])} game(s) of {day} failed: see the run summary", data=summary)
+    return summary
+
+
+def _resume_hint(step: str, day: date, documents: str) -> str:
+    if step == "collection":
+        return "run the deployment again once the cause is fixed"
+    previous = STEPS[STEPS.index(step) - 1]
+    return (f"once fixed, resume from {document_url(documents, day, previous)} with: prefect deployment run "
+            f"'nba-rate-date/daily' --param day={day.isoformat()} --param from_step={step}")
+
+
+@task(name="backfill", cache_policy=NONE, persist_result=False)
+def _backfill_task(start: date, end: date, source: str | None, force: bool) -> dict:
+    from ..pipeline import Pipeline, backfill
+
+    settings = runner.settings_for(start, source, force, os.environ)
+    return backfill(Pipeline(settings), start, end).to_dict()
+
+
+@flow(name="nba-backfill", persist_result=True, result_serializer="json")
+def backfill_range(start: date, end: date, source: SourceName | None = None, force: bool = False):  # noqa: ANN201
+    """Rate every date from ``start`` to ``end`` with the existing backfill (one process, all
+    four steps, history loaded once); the backfill summary is the result."""
+    _forward_our_logs()
+    retries, delays = runner.retry_policy(os.environ)
+    summary = _backfill_task.with_options(retries=retries, retry_delay_seconds=delays or 0,
+                                          retry_condition_fn=_retryable)(start, end, source, force)
+    if not summary["ok"]:
+        return Failed(message=f"backfill {start} to {end}: {len(summary['failed_dates'])} date(s) failed", data=summary)
+    return summary
