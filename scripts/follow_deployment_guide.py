@@ -131,6 +131,7 @@ def verify_units(nba_home: Path, etc: Path) -> None:
     for unit in (ROOT / "deploy" / "systemd").iterdir():
         text = unit.read_text().replace("/opt/nba-predictions", str(nba_home)).replace("/etc/nba-predictions", str(etc))
         (units / unit.name).write_text(text)
+    etc.mkdir(parents=True, exist_ok=True)
     for name in ("nba.env", "prefect.env"):
         (etc / name).touch()
     names = sorted(p.name for p in units.iterdir())

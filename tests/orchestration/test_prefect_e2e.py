@@ -191,7 +191,7 @@ def test_pools_and_the_daily_schedule(stack):
 def test_a_daily_run_rates_the_date_with_each_step_on_its_own_worker(stack):
     """Started from the CLI; the stats API answers the scoreboard with a 500 once: Prefect retries
     the collection step (a RetryableSourceError), and the run completes."""
-    stack.stats.inject("scoreboardv3", "500", times=1, match={"GameDate": "2024-01-15"})
+    stack.stats.inject("scoreboardv3", "500", times=1, GameDate="2024-01-15")
     clock = time.monotonic()
     result = stack.run_deployment("nba-rate-date/daily", day="2024-01-15", source="nba_api")
     print(f"\ndaily run for 2024-01-15: {time.monotonic() - clock:.0f} s", file=sys.stderr)
