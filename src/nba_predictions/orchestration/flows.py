@@ -170,7 +170,8 @@ def _backfill_task(start: date, end: date, source: str | None, force: bool) -> d
     from ..pipeline import Pipeline, backfill
 
     settings = runner.settings_for(start, source, force, os.environ)
-    return backfill(Pipeline(settings), start, end).to_dict()
+    with Pipeline(settings) as pipeline:
+        return backfill(pipeline, start, end).to_dict()
 
 
 @flow(name="nba-backfill", persist_result=True, result_serializer="json")

@@ -74,14 +74,14 @@ def run_step(step: str, day: date, documents: str, *, source: str | None = None,
         raise UsageError("no documents root: deploy with --documents (a folder path or a URL such as s3://bucket/nba)")
     settings = settings_for(day, source, force, env)
     source_url, target_url = step_locations(documents, day, step)
-    pipeline = Pipeline(settings, explicit_date=True)
     logger.info("%s for %s: %s -> %s", step, day, source_url or settings.source, target_url or "the database")
-    try:
-        summary = pipeline.run(step, step, input_path=source_url, output_path=target_url, day=day)
-    except PipelineError:
-        if pipeline.last_summary is not None:
-            write_summary(summary_url(documents, day, step), pipeline.last_summary)
-        raise
+    with Pipeline(settings, explicit_date=True) as pipeline:
+        try:
+            summary = pipeline.run(step, step, input_path=source_url, output_path=target_url, day=day)
+        except PipelineError:
+            if pipeline.last_summary is not None:
+                write_summary(summary_url(documents, day, step), pipeline.last_summary)
+            raise
     write_summary(summary_url(documents, day, step), summary)
     logger.info("%s for %s done:\n%s", step, day, summary.render())
     return summary.to_dict()
