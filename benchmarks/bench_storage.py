@@ -70,6 +70,9 @@ def season_document() -> Predictions:
                 "overtime_periods": 0, "clutch_seconds": float(n % 300), "largest_lead": margin + n % 10,
                 "comeback_points": n % 12, "second_half_close_seconds": float(max(0, 1440 - 25 * margin)),
                 "decided_seconds": float(0 if margin <= 3 else 30 * margin),
+                "go_ahead_seconds_left": float(n % 2880), "last_lead_change_seconds_left": float(n % 2880),
+                "last_tie_seconds_left": float(n % 2880), "winner_margin_10s_left": margin,
+                "winner_margin_30s_left": margin, "winner_margin_60s_left": margin,
             },
             "raw_data": {
                 "game_id": game_id, "date": home["GAME_DATE"], "home_team_id": home["TEAM_ID"],

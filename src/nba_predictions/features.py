@@ -1,30 +1,38 @@
 """The features of one game, as pure functions over typed inputs.
 
-The spec's seven (``engineered_features.json``) and the seven documented extras of
+The spec's seven (``engineered_features.json``) and the documented extras of
 :class:`~nba_predictions.schemas.GameFeatures`:
 
-=============================  ==============================================================================
-``diff_ranks``                 ``|home conference rank - away conference rank|`` (ranks as of the game date,
-                               from :class:`~nba_predictions.domain.GameContext`)
-``inter_conference``           1 if the teams play in different conferences, else 0
-``scores_diff``                ``|home final score - away final score|``
-``position_score``             ``2 - (home rank + away rank) / 15``, rounded to 6 decimals
-``competitive_seconds``        game-clock seconds (2,880 + 300 per overtime) with ``|home - away| <= 5``
-``lead_changes``               switches of the leading side, counted from the score timeline with the
-                               official box-score rule (:func:`~nba_predictions.timeline.lead_changes_and_times_tied`)
-``rivalry_score``              ``0.7 x playoff meetings + 0.3 x share of regular-season meetings decided by
-                               <= 10 points`` in the 5 years before the game (the share is 0 when they never
-                               met in the regular season), rounded to 6 decimals
-``times_tied``                 moves from a non-zero margin to a tie (the 0-0 start is not counted)
-``overtime_periods``           periods beyond the fourth
-``clutch_seconds``             like ``competitive_seconds``, in the last 5:00 of regulation and all overtime
-``largest_lead``               the largest margin either side held
-``comeback_points``            the largest deficit the winner overcame
-``second_half_close_seconds``  like ``competitive_seconds``, from the start of the second half through
-                               all overtime
-``decided_seconds``            game-clock seconds from the last moment the margin was within 3 points to the end
-                               (0 when the game ended within 3)
-=============================  ==============================================================================
+=================================  ==============================================================================
+``diff_ranks``                     ``|home conference rank - away conference rank|`` (ranks as of the game date,
+                                   from :class:`~nba_predictions.domain.GameContext`)
+``inter_conference``               1 if the teams play in different conferences, else 0
+``scores_diff``                    ``|home final score - away final score|``
+``position_score``                 ``2 - (home rank + away rank) / 15``, rounded to 6 decimals
+``competitive_seconds``            game-clock seconds (2,880 + 300 per overtime) with ``|home - away| <= 5``
+``lead_changes``                   switches of the leading side, counted from the score timeline with the
+                                   official box-score rule
+                                   (:func:`~nba_predictions.timeline.lead_changes_and_times_tied`)
+``rivalry_score``                  ``0.7 x playoff meetings + 0.3 x share of regular-season meetings decided by
+                                   <= 10 points`` in the 5 years before the game (the share is 0 when they never
+                                   met in the regular season), rounded to 6 decimals
+``times_tied``                     moves from a non-zero margin to a tie (the 0-0 start is not counted)
+``overtime_periods``               periods beyond the fourth
+``clutch_seconds``                 like ``competitive_seconds``, in the last 5:00 of regulation and all overtime
+``largest_lead``                   the largest margin either side held
+``comeback_points``                the largest deficit the winner overcame
+``second_half_close_seconds``      like ``competitive_seconds``, from the start of the second half through all
+                                   overtime
+``decided_seconds``                game-clock seconds from the last moment the margin was within 3 points to the
+                                   end (0 when the game ended within 3)
+``go_ahead_seconds_left``          seconds left when the winner took the lead for good (0 for a shot at the
+                                   buzzer)
+``last_lead_change_seconds_left``  seconds left at the last lead change (the whole game when there was none)
+``last_tie_seconds_left``          seconds left when the score was last level (the 0-0 start counts)
+``winner_margin_10s_left``         the winner's margin 10 seconds before the final buzzer (negative when it trailed)
+``winner_margin_30s_left``         the same, 30 seconds before the buzzer
+``winner_margin_60s_left``         the same, 60 seconds before the buzzer
+=================================  ==============================================================================
 
 Lead changes and times tied are counted from the timeline rather than copied from the record, so
 every source (archive or live box score) gives the model the same counting rule.
@@ -152,6 +160,10 @@ def timeline_features(timeline: ScoreTimeline) -> dict[str, float | int]:
         "comeback_points": tl.comeback_points(timeline),
         "second_half_close_seconds": tl.second_half_close_seconds(timeline),
         "decided_seconds": tl.decided_seconds(timeline),
+        "go_ahead_seconds_left": tl.go_ahead_seconds_left(timeline),
+        "last_lead_change_seconds_left": tl.last_lead_change_seconds_left(timeline),
+        "last_tie_seconds_left": tl.last_tie_seconds_left(timeline),
+        **{f"winner_margin_{s}s_left": tl.winner_margin_seconds_left(timeline, s) for s in tl.LATE_MARGIN_SECONDS},
     }
 
 

@@ -7,7 +7,7 @@ beyond the spec are allowed only where documented here (and in ``docs/DOCUMENTS.
 * ``games[].score_timeline`` and ``games[].context`` in ``collected_games.json``: what the
   features step needs so it runs without network.  Both are optional: a document in exactly the
   spec's format still works, the features step then asks the configured source.
-* feature fields after the spec's seven (``times_tied`` … ``decided_seconds``): the model's
+* feature fields after the spec's seven (``times_tied`` … ``winner_margin_60s_left``): the model's
   additional inputs.
 * ``predictions[].classification`` and ``predictions[].top_features``.
 
@@ -53,8 +53,18 @@ EXTRA_FEATURES = (
     "comeback_points",
     "second_half_close_seconds",
     "decided_seconds",
+    "go_ahead_seconds_left",
+    "last_lead_change_seconds_left",
+    "last_tie_seconds_left",
+    "winner_margin_10s_left",
+    "winner_margin_30s_left",
+    "winner_margin_60s_left",
 )
 ALL_FEATURES = SPEC_FEATURES + EXTRA_FEATURES
+# The extras that see the last seconds (added with the possession-aware label, see docs/MODEL.md).
+LAST_SECONDS_FEATURES = EXTRA_FEATURES[EXTRA_FEATURES.index("go_ahead_seconds_left"):]
+# Features that may be negative (every other one is >= 0).
+SIGNED_FEATURES = ("winner_margin_10s_left", "winner_margin_30s_left", "winner_margin_60s_left")
 
 
 class Strict(BaseModel):
@@ -114,6 +124,14 @@ class GameFeatures(Strict):
         ge=0,
         description="seconds from the last moment the margin was within 3 points to the end (0 if the game ended within 3)",
     )
+    go_ahead_seconds_left: float = Field(ge=0, description="seconds left when the winner took the lead for good")
+    last_lead_change_seconds_left: float = Field(
+        ge=0, description="seconds left at the last lead change (the whole game if the lead never changed hands)"
+    )
+    last_tie_seconds_left: float = Field(ge=0, description="seconds left when the score was last level (0-0 counts)")
+    winner_margin_10s_left: int = Field(description="the winner's margin 10 seconds before the end (negative: it trailed)")
+    winner_margin_30s_left: int = Field(description="the winner's margin 30 seconds before the end (negative: it trailed)")
+    winner_margin_60s_left: int = Field(description="the winner's margin 60 seconds before the end (negative: it trailed)")
 
     def vector(self) -> list[float]:
         return [float(getattr(self, name)) for name in ALL_FEATURES]

@@ -133,3 +133,74 @@ def comeback_points(timeline: ScoreTimeline) -> int:
 def overtime_periods(timeline: ScoreTimeline) -> int:
     """Number of overtime periods played (0 in a regulation game)."""
     return timeline.periods - 4
+
+
+# --- The last seconds -------------------------------------------------------------------------
+#
+# The winner is the side ahead at the last event.  Times are read event by event (a run of events
+# at the same second is taken in order), and reported as game-clock seconds left before the final
+# buzzer.  A timeline without events, or one that ends level, has no winner: these functions then
+# treat the home side as the winner (a completed game never ends level:
+# :func:`nba_predictions.features.game_features` rejects such data).
+
+LATE_MARGIN_SECONDS = (10, 30, 60)
+"""The winner's margin is read this many seconds before the final buzzer."""
+
+
+def _winner(timeline: ScoreTimeline) -> int:
+    final_home, final_away = timeline.final_score
+    return -1 if final_away > final_home else 1
+
+
+def go_ahead_seconds_left(timeline: ScoreTimeline) -> float:
+    """Seconds left when the winner took the lead for good.
+
+    The time of the last event that put the winner ahead from level or behind (the 0-0 start
+    counts as level): 0 for a shot at the buzzer, the whole game for a lead held from the first score.
+    """
+    winner = _winner(timeline)
+    go_ahead, previous = 0.0, 0
+    for t, home, away in timeline.events:
+        margin = winner * (home - away)
+        if margin > 0 >= previous:
+            go_ahead = t
+        previous = margin
+    return timeline.length_seconds - go_ahead
+
+
+def last_lead_change_seconds_left(timeline: ScoreTimeline) -> float:
+    """Seconds left at the last lead change (the official rule of :func:`lead_changes_and_times_tied`);
+    the whole game when the lead never changed hands."""
+    last, leader = 0.0, 0
+    for t, home, away in timeline.events:
+        side = _sign(home - away)
+        if side != 0:
+            if leader != 0 and side != leader:
+                last = t
+            leader = side
+    return timeline.length_seconds - last
+
+
+def last_tie_seconds_left(timeline: ScoreTimeline) -> float:
+    """Seconds left when the score was last level: the time of the score that broke the last tie
+    (the 0-0 start counts, so a game never level again gives the time left at its first score)."""
+    broken, previous = 0.0, 0
+    for t, home, away in timeline.events:
+        margin = home - away
+        if previous == 0 and margin != 0:
+            broken = t
+        previous = margin
+    return timeline.length_seconds - broken
+
+
+def winner_margin_seconds_left(timeline: ScoreTimeline, seconds: float) -> int:
+    """The winner's margin ``seconds`` before the final buzzer (negative if it trailed then); events at
+    exactly that moment count."""
+    winner = _winner(timeline)
+    moment = timeline.length_seconds - seconds
+    margin = 0
+    for t, home, away in timeline.events:
+        if t > moment:
+            break
+        margin = home - away
+    return winner * margin

@@ -78,7 +78,11 @@ def test_a_bad_game_is_skipped_with_its_reason_and_the_others_go_on() -> None:
 def timelines(draw: st.DrawFn) -> ScoreTimeline:
     periods = draw(st.integers(4, 7))
     length = game_length_seconds(periods)
-    times = sorted(draw(st.lists(st.floats(0, length, allow_nan=False), max_size=40)))
+    # Any moment, and often the boundaries the features look at (the last 10, 30 or 60 seconds, the end
+    # of regulation, the buzzer), several events at one second included.
+    moments = st.one_of(st.floats(0, length, allow_nan=False),
+                        st.sampled_from([0.0, 2880.0, length - 60.0, length - 30.0, length - 10.0, float(length)]))
+    times = sorted(draw(st.lists(moments, max_size=40)))
     home = away = 0
     events = []
     for t in times:
@@ -91,11 +95,9 @@ def timelines(draw: st.DrawFn) -> ScoreTimeline:
 
 
 def pure(t: ScoreTimeline) -> dict[str, float]:
-    changes, tied = tl.lead_changes_and_times_tied(t)
-    return {"competitive_seconds": tl.competitive_seconds(t), "lead_changes": changes, "times_tied": tied,
-            "overtime_periods": tl.overtime_periods(t), "clutch_seconds": tl.clutch_seconds(t),
-            "largest_lead": tl.largest_lead(t), "comeback_points": tl.comeback_points(t),
-            "second_half_close_seconds": tl.second_half_close_seconds(t), "decided_seconds": tl.decided_seconds(t)}
+    """Every timeline feature from the per-game functions of :mod:`nba_predictions.timeline` (the path of
+    the per-date step, for archive and live games alike)."""
+    return ft.timeline_features(t)
 
 
 @settings(max_examples=150)
@@ -115,6 +117,13 @@ def test_vectorised_timeline_features_of_real_games() -> None:
     assert arrays["clutch_seconds"].tolist() == [443, 269, 0, 300]
     assert arrays["second_half_close_seconds"].tolist() == [859, 995, 181, 1072]
     assert arrays["decided_seconds"].tolist() == [158, 1, 548, 0]
+    # The last seconds, as computed by hand in tests/unit/test_timeline.py.
+    assert arrays["go_ahead_seconds_left"].tolist() == [266, 328, 2694, 4]
+    assert arrays["last_lead_change_seconds_left"].tolist() == [266, 328, 2694, 67]
+    assert arrays["last_tie_seconds_left"].tolist() == [266, 431, 2817, 4]
+    assert arrays["winner_margin_10s_left"].tolist() == [11, 3, 12, 0]
+    assert arrays["winner_margin_30s_left"].tolist() == [11, 1, 14, 2]
+    assert arrays["winner_margin_60s_left"].tolist() == [8, 1, 14, 2]
     assert set(arrays) == set(ALL_FEATURES) - {"diff_ranks", "inter_conference", "scores_diff", "position_score", "rivalry_score"}
 
 

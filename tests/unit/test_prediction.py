@@ -268,6 +268,12 @@ _features = st.builds(
     comeback_points=st.integers(0, 40),
     second_half_close_seconds=st.floats(0, 3540),
     decided_seconds=st.floats(0, 4380),
+    go_ahead_seconds_left=st.floats(0, 4380),
+    last_lead_change_seconds_left=st.floats(0, 4380),
+    last_tie_seconds_left=st.floats(0, 4380),
+    winner_margin_10s_left=st.integers(-6, 70),
+    winner_margin_30s_left=st.integers(-9, 70),
+    winner_margin_60s_left=st.integers(-12, 70),
 )
 
 

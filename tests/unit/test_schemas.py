@@ -77,10 +77,14 @@ def test_features_ranges_are_checked():
     good = dict(diff_ranks=3, inter_conference=1, scores_diff=7, position_score=1.533333,
                 competitive_seconds=1847.5, lead_changes=8, rivalry_score=0.42, times_tied=4,
                 overtime_periods=0, clutch_seconds=120.0, largest_lead=12, comeback_points=5,
-                second_half_close_seconds=900.0, decided_seconds=35.0)
-    GameFeatures(**good)
+                second_half_close_seconds=900.0, decided_seconds=35.0, go_ahead_seconds_left=4.0,
+                last_lead_change_seconds_left=67.0, last_tie_seconds_left=4.0, winner_margin_10s_left=0,
+                winner_margin_30s_left=-2, winner_margin_60s_left=2)
+    GameFeatures(**good)  # the winner's margins may be negative (it trailed then)
     for field, value in [("diff_ranks", 15), ("inter_conference", 2), ("competitive_seconds", -1.0),
-                         ("position_score", 2.5), ("second_half_close_seconds", -1.0), ("decided_seconds", -0.5)]:
+                         ("position_score", 2.5), ("second_half_close_seconds", -1.0), ("decided_seconds", -0.5),
+                         ("go_ahead_seconds_left", -0.1), ("last_lead_change_seconds_left", -1.0),
+                         ("last_tie_seconds_left", -1.0), ("winner_margin_10s_left", 1.5)]:
         with pytest.raises(ValidationError):
             GameFeatures(**{**good, field: value})
 

@@ -68,6 +68,16 @@ def test_regulation_game_0022300001_ind_cle() -> None:
     # Last one-score margin: 119-116 from 2878 s until IND's two free throws made it 121-116 at 2879 s.
     assert (margin_at(t, 2878), margin_at(t, 2879)) == (3, 5)
     assert tl.decided_seconds(t) == 2880 - 2879 == 1
+    # The last seconds.  IND took the lead for good with a three, 103-105 to 106-105 at 2552 s (5:28 left),
+    # also the last lead change; the last tie, 100-100, was broken by CLE's 100-102 at 2449 s (7:11 left).
+    assert (margin_at(t, 2551), margin_at(t, 2552)) == (-2, 1)
+    assert all(h > a for s, h, a in t.events if s >= 2552)
+    assert tl.go_ahead_seconds_left(t) == tl.last_lead_change_seconds_left(t) == 2880 - 2552 == 328
+    assert (margin_at(t, 2448), margin_at(t, 2449)) == (0, -2)
+    assert all(h != a for s, h, a in t.events if s >= 2449)
+    assert tl.last_tie_seconds_left(t) == 2880 - 2449 == 431
+    # 10 s left (2870 s): 117-114 since 2863 s; 30 s and 60 s left (2850 s, 2820 s): 115-114 since 2767 s.
+    assert [tl.winner_margin_seconds_left(t, s) for s in (10, 30, 60)] == [margin_at(t, 2870), margin_at(t, 2850), margin_at(t, 2820)] == [3, 1, 1]
 
 
 def test_overtime_game_0022200552_cle_chi() -> None:
@@ -94,6 +104,13 @@ def test_overtime_game_0022200552_cle_chi() -> None:
     assert (margin_at(t, 2914), margin_at(t, 3022)) == (3, 5)
     assert all(abs(h - a) > 3 for s, h, a in t.events if s >= 3022)
     assert tl.decided_seconds(t) == 3180 - 3022 == 158
+    # The last seconds.  CLE tied it 130-130 with 3 s left in regulation (2877 s) and went ahead for good
+    # with 133-130 at 2914 s (4:26 left in overtime): its first lead of the game, so also the only lead
+    # change and the moment the last tie was broken.
+    assert (margin_at(t, 2876), margin_at(t, 2877), margin_at(t, 2913), margin_at(t, 2914)) == (-2, 0, 0, 3)
+    assert tl.go_ahead_seconds_left(t) == tl.last_lead_change_seconds_left(t) == tl.last_tie_seconds_left(t) == 3180 - 2914 == 266
+    # 10 and 30 s before the end of overtime (3170 s, 3150 s): 145-134; 60 s before (3120 s): 140-132.
+    assert [tl.winner_margin_seconds_left(t, s) for s in (10, 30, 60)] == [11, 11, 8]
 
 
 def test_early_season_game_0022300061_den_lal() -> None:
@@ -110,6 +127,14 @@ def test_early_season_game_0022300061_den_lal() -> None:
     assert (margin_at(t, 2298), margin_at(t, 2332)) == (3, 5)
     assert all(abs(h - a) > 3 for s, h, a in t.events if s >= 2332)
     assert tl.decided_seconds(t) == 2880 - 2332 == 548
+    # The last seconds.  2-2 at 45 s, LAL 2-5 at 63 s (the last tie broken), LAL led until DEN's 11-10 at
+    # 186 s (the last lead change); DEN led from then on.
+    assert [margin_at(t, s) for s in (44, 45, 63, 185, 186)] == [-2, 0, -3, -1, 1]
+    assert all(h > a for s, h, a in t.events if s >= 186)
+    assert tl.go_ahead_seconds_left(t) == tl.last_lead_change_seconds_left(t) == 2880 - 186 == 2694
+    assert tl.last_tie_seconds_left(t) == 2880 - 63 == 2817
+    # 2870 s: 119-107 (since 2856 s); 2850 s: 119-105 (since 2849 s); 2820 s: 117-103 (since 2819 s).
+    assert [tl.winner_margin_seconds_left(t, s) for s in (10, 30, 60)] == [12, 14, 14]
 
 
 def test_playoff_game_0042300155_den_lal() -> None:
@@ -125,6 +150,13 @@ def test_playoff_game_0042300155_den_lal() -> None:
     # Second half 1440..2880: (1459, 1587), (1625, 1711), (1727, 1848), (1891, 1906), (2262, 2280)
     assert tl.second_half_close_seconds(t) == 1440 - (128 + 86 + 121 + 15 + 18) == 1072
     assert tl.decided_seconds(t) == 0  # won by 2: a one-score game to the buzzer
+    # Jamal Murray's winner: DEN retook the lead at 106-104 (2813 s, the last lead change), LAL's free
+    # throws tied it 106-106 at 2854 s, Murray's jumper made it 108-106 at 2876 s, 4 s before the end.
+    assert [margin_at(t, s) for s in (2812, 2813, 2853, 2854, 2875, 2876)] == [-1, 2, 2, 0, 0, 2]
+    assert tl.go_ahead_seconds_left(t) == tl.last_tie_seconds_left(t) == 2880 - 2876 == 4
+    assert tl.last_lead_change_seconds_left(t) == 2880 - 2813 == 67
+    # 10 s left (2870 s): tied; 30 s and 60 s left (2850 s, 2820 s): 106-104.
+    assert [tl.winner_margin_seconds_left(t, s) for s in (10, 30, 60)] == [0, 2, 2]
 
 
 # --- Small exact cases -------------------------------------------------------------------------
@@ -174,6 +206,35 @@ def test_empty_timeline() -> None:
     assert tl.competitive_seconds(t) == 2880
     assert (tl.largest_lead(t), tl.comeback_points(t)) == (0, 0)
     assert (tl.second_half_close_seconds(t), tl.decided_seconds(t)) == (1440, 0)
+
+
+def test_last_seconds_of_small_exact_games() -> None:
+    # The away side wins at the buzzer from a tie after leading early; the home side's only lead was 3-2.
+    t = ScoreTimeline(periods=4, events=[(100.0, 0, 2), (200.0, 3, 2), (300.0, 3, 3), (2880.0, 3, 5)])
+    assert tl.go_ahead_seconds_left(t) == 0.0  # the winner's go-ahead shot at the buzzer
+    assert tl.last_tie_seconds_left(t) == 0.0  # tied 3-3 from 300 s until the buzzer
+    # 0-2 -> 3-2 is a lead change, and so is 3-2 -> 3-3 -> 3-5 (the official rule ignores the tie between).
+    assert tl.lead_changes_and_times_tied(t) == (2, 1)
+    assert tl.last_lead_change_seconds_left(t) == 0.0
+    assert [tl.winner_margin_seconds_left(t, s) for s in (10, 30, 60)] == [0, 0, 0]
+    # Wire to wire: the first score is the go-ahead, no lead change, the 0-0 start is the last tie.
+    wire = ScoreTimeline(periods=4, events=[(20.0, 2, 0), (2870.0, 10, 4)])
+    assert tl.go_ahead_seconds_left(wire) == tl.last_tie_seconds_left(wire) == 2880 - 20
+    assert tl.last_lead_change_seconds_left(wire) == 2880  # never changed hands: the whole game
+    # An event exactly 10 s before the end counts for the 10-second margin.
+    assert [tl.winner_margin_seconds_left(wire, s) for s in (10, 30, 60)] == [6, 2, 2]
+
+
+def test_last_seconds_with_events_at_the_same_second() -> None:
+    # 2-2, then at 2875 s the home side's and-one (4-2, 5-2) is answered... by nothing: taken in order.
+    t = ScoreTimeline(periods=4, events=[(10.0, 0, 2), (50.0, 2, 2), (2875.0, 4, 2), (2875.0, 5, 2)])
+    assert tl.go_ahead_seconds_left(t) == tl.last_tie_seconds_left(t) == 5.0
+    # A lead lost and regained within the same second: the regain is the go-ahead.
+    flip = ScoreTimeline(periods=4, events=[(100.0, 2, 0), (2870.0, 2, 3), (2870.0, 4, 3)])
+    assert tl.go_ahead_seconds_left(flip) == 10.0
+    assert tl.last_lead_change_seconds_left(flip) == 10.0
+    assert tl.winner_margin_seconds_left(flip, 10) == 1  # both events at 2870 s count
+    assert tl.winner_margin_seconds_left(flip, 11) == 2
 
 
 def test_level_final_has_no_comeback() -> None:
@@ -229,6 +290,22 @@ def test_late_game_seconds_within_their_windows(t: ScoreTimeline) -> None:
 
 
 @given(timelines())
+def test_last_seconds_are_ordered_and_agree_with_the_margins(t: ScoreTimeline) -> None:
+    final_home, final_away = t.final_score
+    if final_home == final_away:
+        return  # no winner (a completed game never ends level)
+    length = t.length_seconds
+    go_ahead = tl.go_ahead_seconds_left(t)
+    assert 0 <= go_ahead <= tl.last_tie_seconds_left(t) <= length  # no tie after the winner's go-ahead
+    assert go_ahead <= tl.last_lead_change_seconds_left(t) <= length
+    for s in tl.LATE_MARGIN_SECONDS:
+        if go_ahead >= s:  # the winner already led then, for good
+            assert tl.winner_margin_seconds_left(t, s) > 0
+        if tl.winner_margin_seconds_left(t, s) <= 0:
+            assert go_ahead < s
+
+
+@given(timelines())
 def test_counts_bounded_by_scoring_events(t: ScoreTimeline) -> None:
     changes, tied = tl.lead_changes_and_times_tied(t)
     assert 0 <= changes <= len(t.events)
@@ -247,6 +324,11 @@ def test_swapping_home_and_away_changes_nothing(t: ScoreTimeline) -> None:
     assert tl.overtime_periods(s) == tl.overtime_periods(t)
     assert tl.second_half_close_seconds(s) == tl.second_half_close_seconds(t)
     assert tl.decided_seconds(s) == tl.decided_seconds(t)
+    assert tl.last_lead_change_seconds_left(s) == tl.last_lead_change_seconds_left(t)
+    assert tl.last_tie_seconds_left(s) == tl.last_tie_seconds_left(t)
+    if t.final_score[0] != t.final_score[1]:  # the winner is the same team, on the other side
+        assert tl.go_ahead_seconds_left(s) == tl.go_ahead_seconds_left(t)
+        assert all(tl.winner_margin_seconds_left(s, n) == tl.winner_margin_seconds_left(t, n) for n in tl.LATE_MARGIN_SECONDS)
 
 
 @settings(max_examples=60)

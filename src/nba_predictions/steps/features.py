@@ -32,7 +32,7 @@ from .. import features as ft
 from .. import timeline as tl
 from ..domain import GameContext, GameRecord, ScoreTimeline
 from ..errors import GameDataError
-from ..schemas import ALL_FEATURES, CollectedGame, FeaturedGame, SkippedGame
+from ..schemas import ALL_FEATURES, SIGNED_FEATURES, CollectedGame, FeaturedGame, SkippedGame
 from ..sources.base import Source
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -157,7 +157,7 @@ def _games_and_timelines(
 
 
 def timeline_feature_arrays(timelines: Sequence[ScoreTimeline]) -> dict[str, np.ndarray]:
-    """The nine timeline features of many games at once (one array per feature, one row per game).
+    """The timeline features of many games at once (one array per feature, one row per game).
 
     All events go into flat arrays with one extra 0-0 row at each game's tip-off; each row's margin
     holds from its time to the next row's (or to the end of the game), so the time features are
@@ -220,6 +220,25 @@ def timeline_feature_arrays(timelines: Sequence[ScoreTimeline]) -> dict[str, np.
         switch[1:] = (side[1:] != side[:-1]) & (game[leading][1:] == game[leading][:-1])
     lead_changes = np.bincount(game[leading], weights=switch, minlength=n).astype(np.int64)
 
+    # The last seconds.  The winner is the side ahead at the last row (home when level, as in
+    # timeline._winner); ``previous`` is 0 on each tip-off row, like the 0-0 start.
+    winner = np.where(margin[last_rows] < 0, -1, 1)
+    lead = winner[game] * margin
+    go_rows = (lead > 0) & (winner[game] * previous <= 0) & ~is_first
+    go_ahead = np.zeros(n)
+    np.maximum.at(go_ahead, game[go_rows], times[go_rows])  # times never decrease: the last such row
+    broken_rows = (previous == 0) & (margin != 0) & ~is_first
+    tie_broken = np.zeros(n)
+    np.maximum.at(tie_broken, game[broken_rows], times[broken_rows])
+    last_change = np.zeros(n)
+    np.maximum.at(last_change, game[leading][switch], times[leading][switch])
+    # Margin in force at a moment: the game's last row at or before it.  A game's times never
+    # decrease, so those rows are a prefix of the game's rows (its tip-off row at least).
+    late_margins = {}
+    for seconds in tl.LATE_MARGIN_SECONDS:
+        upto = np.bincount(game, weights=times <= (lengths - seconds)[game], minlength=n).astype(np.int64)
+        late_margins[f"winner_margin_{seconds}s_left"] = (winner * margin[starts + upto - 1]).astype(np.int64)
+
     return {
         "competitive_seconds": competitive,
         "lead_changes": lead_changes,
@@ -230,6 +249,10 @@ def timeline_feature_arrays(timelines: Sequence[ScoreTimeline]) -> dict[str, np.
         "comeback_points": comeback.astype(np.int64),
         "second_half_close_seconds": second_half,
         "decided_seconds": decided,
+        "go_ahead_seconds_left": lengths - go_ahead,
+        "last_lead_change_seconds_left": lengths - last_change,
+        "last_tie_seconds_left": lengths - tie_broken,
+        **late_margins,
     }
 
 
@@ -307,7 +330,8 @@ def _valid_rows(matrix: np.ndarray, records: Sequence[GameRecord], skipped: list
     import numpy as np
 
     col = {name: matrix[:, i] for i, name in enumerate(ALL_FEATURES)}
-    good = np.isfinite(matrix).all(axis=1) & (matrix >= 0).all(axis=1)
+    unsigned = [i for i, name in enumerate(ALL_FEATURES) if name not in SIGNED_FEATURES]
+    good = np.isfinite(matrix).all(axis=1) & (matrix[:, unsigned] >= 0).all(axis=1)
     good &= (col["diff_ranks"] <= 14) & (col["position_score"] <= 2) & np.isin(col["inter_conference"], (0, 1))
     for i in np.flatnonzero(~good):
         values = dict(zip(ALL_FEATURES, matrix[i].tolist()))
