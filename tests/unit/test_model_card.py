@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from nba_predictions.model.card import goal_line, metrics_table
+from nba_predictions.model.card import goal_table, metrics_table
+from nba_predictions.model.train import goal_lines
 from nba_predictions.model.loader import ModelMetadata, default_model_path, meta_path_for
 
 CARD = Path(__file__).resolve().parents[2] / "docs" / "MODEL.md"
@@ -28,11 +29,10 @@ def card_lines() -> list[str]:
     return CARD.read_text(encoding="utf-8").splitlines()
 
 
-def test_card_metrics_render_from_the_committed_metadata(metadata: ModelMetadata, card_lines: list[str]) -> None:
-    assert goal_line(metadata) in card_lines
-    table = metrics_table(metadata)
-    start = card_lines.index(table[0])
-    assert card_lines[start : start + len(table)] == table
+def test_card_metrics_and_goals_render_from_the_committed_metadata(metadata: ModelMetadata, card_lines: list[str]) -> None:
+    for table in (goal_table(metadata), metrics_table(metadata)):
+        start = card_lines.index(table[0])
+        assert card_lines[start : start + len(table)] == table
     assert f"Model version **{metadata.model_version}**" in "\n".join(card_lines)
 
 
@@ -46,3 +46,25 @@ def test_card_states_each_held_out_seasons_spearman_and_mae(metadata: ModelMetad
         assert games == s.games
         assert spearman == round(s.spearman, 3), s.season
         assert mae == round(s.mae, 2), s.season
+
+
+def test_every_goal_is_stated_with_its_figure_before_and_after(metadata: ModelMetadata, card_lines: list[str]) -> None:
+    goals = metadata.details["goals"]
+    assert len(goals["after"]) == len(goals["before"]) == 8
+    text = "\n".join(card_lines)
+    for after, before in zip(goals["after"], goals["before"]):
+        assert after["goal"] == before["goal"]
+        assert f"| {after['goal']} | {'**met**' if after['met'] else '**not met**'} | {after['figure']} | {before['figure']} |" in text
+    # The training run prints the same lines (train.TrainReport.render).
+    assert all(line.startswith(("[met] ", "[NOT MET] ")) for line in goal_lines(metadata))
+
+
+def test_card_shows_the_famous_games_and_the_bias_figures(metadata: ModelMetadata, card_lines: list[str]) -> None:
+    text = "\n".join(card_lines)
+    for gid in ("0041500407", "0041800217", "0021500874"):  # the 2016 Finals Game 7, Kawhi's Game 7, Curry at OKC
+        row = next(line for line in card_lines if f"(`{gid}`)" in line)
+        famous = metadata.details["bias"]["after"]["ratings"]["famous_games"][gid]
+        assert row.endswith(f"| {famous['label']:.1f} | **{famous['rating']:.1f}** |")
+    for image in ("model_label_vs_points.png", "model_residual_vs_points.png", "model_residual_by_season.png"):
+        assert f"(img/{image})" in text
+        assert (CARD.parent / "img" / image).is_file()

@@ -57,8 +57,15 @@ class SeasonMetrics(_Strict):
 
 
 class LabelInfo(_Strict):
+    """How the training label was computed (see :class:`~nba_predictions.model.excitement.LabelDefinition`)."""
+
     definition: str
-    win_probability: dict[str, float | str]
+    candidate: str = Field(description="the label candidate chosen on the validation seasons")
+    win_probability: dict[str, float]
+    possession_seconds: float | None
+    at_neutral_site: bool
+    pace_exponent: float
+    reference_changes: float
     reference_quantiles: list[float] = Field(min_length=2)
 
 

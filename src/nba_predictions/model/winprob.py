@@ -1,45 +1,41 @@
-"""In-game win probability of the home team, from margin, time left and pre-game strength.
+"""In-game win probability of the home team: margin, time left, the ball and the game's scoring.
 
-Two model families are fitted on the archive's play-by-play and compared on held-out seasons
-(see ``docs/MODEL.md``):
+The model is Stern's (1994) Brownian motion, widened in two ways that the label candidates of
+``docs/MODEL.md`` switch on or off::
 
-* ``brownian`` -- Stern (1994): the home margin is a Brownian motion with drift ``mu`` (the
-  expected full-game home margin) and variance ``sigma**2`` per game, so with ``tau`` the share of
-  regulation left::
+    P(home wins) = Phi((margin + possession_value * ball + mu * tau) / (sigma_g * sqrt(tau)))
 
-      P(home wins) = Phi((margin + mu * tau) / (sigma * sqrt(tau)))
+* ``tau`` is the share of regulation left (:func:`seconds_left`), ``mu`` the expected full-game home
+  margin: ``home_court`` (0 at a neutral site).
+* ``ball`` is +1 when the home team has the ball, -1 when the away team has it, 0 when nobody does
+  (see :mod:`.possession`): having the ball is worth ``possession_value`` points of margin.
+* ``sigma_g = sigma * (scoring_rate / reference_rate) ** rate_exponent``: the volatility of the
+  margin follows the game's own scoring.  ``scoring_rate`` (:func:`scoring_rates`) is the sum of the
+  squared points of every scoring event per 48 minutes -- for a compound-Poisson score process, the
+  variance of the margin per unit of time (a three adds 9, a two 4, a free throw 1).
 
-* ``logistic`` -- the same index through a logistic link plus a plain margin term, which lets
-  the tails differ from the normal's::
+With ``possession_value = rate_exponent = 0`` this is exactly the score-only model of the first
+shipped label.
 
-      P(home wins) = 1 / (1 + exp(-(a * (margin + mu * tau) / sqrt(tau) + c * margin)))
-
-In both, ``mu = home_court + strength_weight * strength_diff`` where ``strength_diff`` is the
-difference of the two teams' season-to-date net points per game (:func:`pregame_strength`).
-
-Overtime: ``seconds_left`` is the time to the end of regulation, or in overtime to the end of
-the current 5-minute period.  A tie when the clock runs out means another overtime period, so
-that state is evaluated with 300 seconds left.
+Overtime: ``seconds_left`` is the time to the end of regulation, or in overtime to the end of the
+current 5-minute period.  A tie when the clock runs out means another overtime period (with a jump
+ball), so that state is evaluated with 300 seconds left and nobody on the ball.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Literal
 
 import numpy as np
 
-from ..domain import OVERTIME_SECONDS, REGULATION_SECONDS, GameResult, ScoreTimeline
-from ..season import Season
+from ..domain import OVERTIME_SECONDS, REGULATION_SECONDS, ScoreTimeline
+from .possession import PossessionPath, Scores, ball_at, possession_paths
 
 logger = logging.getLogger(__name__)
 
-Kind = Literal["brownian", "logistic"]
-KINDS: tuple[Kind, ...] = ("brownian", "logistic")
 _EPS = 1e-12
 # Fitted parameters are rounded to this many decimals so that last-bit differences between
 # platforms' optimisers do not change the labels (and with them the model bytes).
@@ -59,117 +55,67 @@ def seconds_left(elapsed_seconds: np.ndarray | float) -> np.ndarray:
     return np.where(overtime, ot_end - t, REGULATION_SECONDS - t)
 
 
+def scoring_rates(timelines: Sequence[ScoreTimeline]) -> np.ndarray:
+    """Each game's sum of squared points per scoring event, per 48 minutes of game clock."""
+    out = np.empty(len(timelines))
+    for k, tl in enumerate(timelines):
+        squares, home, away = 0, 0, 0
+        for _, h, a in tl.events:
+            squares += ((h - home) - (a - away)) ** 2
+            home, away = h, a
+        out[k] = squares * REGULATION_SECONDS / tl.length_seconds
+    return out
+
+
 @dataclass(frozen=True)
 class WinProbModel:
-    """A fitted win-probability model; ``params`` are JSON-friendly floats."""
+    """A fitted win-probability model; every field is a JSON-friendly float."""
 
-    kind: Kind
-    home_court: float  # points of expected home margin with equal teams
-    strength_weight: float  # points of expected margin per point of net-rating difference
-    scale: float  # brownian: sigma (points per game); logistic: a
-    margin_coef: float = 0.0  # logistic only: c
+    home_court: float  # points of expected home margin (0 at a neutral site)
+    sigma: float  # points per game of the margin's volatility (at the reference scoring rate)
+    possession_value: float = 0.0  # points of margin the ball is worth
+    rate_exponent: float = 0.0  # sigma_g = sigma * (scoring_rate / reference_rate) ** rate_exponent
+    reference_rate: float = 1.0  # the training games' median scoring rate
 
-    def expected_margin(self, strength_diff: np.ndarray | float, neutral: np.ndarray | bool = False) -> np.ndarray:
-        """``mu``: expected full-game home margin; no home court at a neutral site."""
-        home = np.where(np.asarray(neutral, dtype=bool), 0.0, self.home_court)
-        return home + self.strength_weight * np.asarray(strength_diff, dtype=float)
+    def volatility(self, scoring_rate: np.ndarray | float | None) -> np.ndarray | float:
+        if self.rate_exponent == 0.0 or scoring_rate is None:
+            return self.sigma
+        return self.sigma * (np.asarray(scoring_rate, dtype=float) / self.reference_rate) ** self.rate_exponent
 
     def home_win_probability(
         self,
         margin: np.ndarray | float,
         seconds_left: np.ndarray | float,
-        strength_diff: np.ndarray | float = 0.0,
         neutral: np.ndarray | bool = False,
+        ball: np.ndarray | float = 0.0,
+        scoring_rate: np.ndarray | float | None = None,
     ) -> np.ndarray:
         """P(home wins) for home-minus-away ``margin`` with ``seconds_left`` (see :func:`seconds_left`)."""
-        m = np.asarray(margin, dtype=float)
-        left = np.asarray(seconds_left, dtype=float)
-        m, left, s, n = np.broadcast_arrays(
-            m, left, np.asarray(strength_diff, dtype=float), np.asarray(neutral, dtype=bool)
+        m, left, n, b = np.broadcast_arrays(
+            np.asarray(margin, dtype=float), np.asarray(seconds_left, dtype=float),
+            np.asarray(neutral, dtype=bool), np.asarray(ball, dtype=float),
         )
         decided = (left <= 0) & (m != 0)
-        # A tie at the end of a period that ends the game means another overtime period.
+        # A tie at the end of a period that ends the game means another overtime period, from a jump ball.
+        b = np.where(left <= 0, 0.0, b)
         left = np.where(left <= 0, OVERTIME_SECONDS, left)
         tau = left / REGULATION_SECONDS
-        mu = self.expected_margin(s, n)
-        index = (m + mu * tau) / np.sqrt(tau)
-        p = _link(self, index, m)
-        return np.where(decided, (m > 0).astype(float), p)
+        mu = np.where(n, 0.0, self.home_court)
+        index = (m + self.possession_value * b + mu * tau) / (self.volatility(scoring_rate) * np.sqrt(tau))
+        from scipy.special import ndtr
 
-    def to_dict(self) -> dict[str, float | str]:
+        return np.where(decided, (m > 0).astype(float), ndtr(index))
+
+    def to_dict(self) -> dict[str, float]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> WinProbModel:
-        kind = data["kind"]
-        if kind not in KINDS:
-            raise ValueError(f"unknown win-probability model kind {kind!r}: expected one of {KINDS}")
-        return cls(
-            kind=kind,  # type: ignore[arg-type]
-            home_court=float(data["home_court"]),  # type: ignore[arg-type]
-            strength_weight=float(data["strength_weight"]),  # type: ignore[arg-type]
-            scale=float(data["scale"]),  # type: ignore[arg-type]
-            margin_coef=float(data.get("margin_coef", 0.0)),  # type: ignore[arg-type]
-        )
-
-
-def _link(model: WinProbModel, index: np.ndarray, margin: np.ndarray) -> np.ndarray:
-    if model.kind == "brownian":
-        from scipy.special import ndtr
-
-        return ndtr(index / model.scale)
-    from scipy.special import expit
-
-    return expit(model.scale * index + model.margin_coef * margin)
-
-
-# --------------------------------------------------------------------------- pre-game strength
-
-
-def pregame_strength(
-    results: Iterable[GameResult], prior_games: float = 10.0, carry_over: float = 0.5
-) -> dict[str, float]:
-    """Home minus away season-to-date net points per game, before each game.
-
-    Each team's rating is ``(prior_games * prior + sum of its margins so far) / (prior_games +
-    games so far)``, using only games on earlier dates of the same season.  The prior is
-    ``carry_over`` times the team's final rating of the previous season in ``results`` (0 when
-    that season is absent).  Returns ``{game_id: home_rating - away_rating}``.
-    """
-    by_season: dict[Season, list[GameResult]] = defaultdict(list)
-    for r in results:
-        by_season[Season.of_date(r.date)].append(r)
-    out: dict[str, float] = {}
-    final_prev: dict[int, float] = {}
-    previous_season: Season | None = None
-    for season in sorted(by_season):
-        games = sorted(by_season[season], key=lambda r: (r.date, r.game_id))
-        carried = final_prev if previous_season is not None and season.start_year == previous_season.start_year + 1 else {}
-        totals: dict[int, float] = defaultdict(float)
-        counts: dict[int, int] = defaultdict(int)
-
-        def rating(team: int) -> float:
-            prior = carry_over * carried.get(team, 0.0)
-            return (prior_games * prior + totals[team]) / (prior_games + counts[team])
-
-        i = 0
-        while i < len(games):
-            day = games[i].date
-            j = i
-            while j < len(games) and games[j].date == day:
-                g = games[j]
-                out[g.game_id] = rating(g.home_team_id) - rating(g.away_team_id)
-                j += 1
-            for g in games[i:j]:  # update after the whole day: no same-day leakage
-                diff = g.home_score - g.away_score
-                totals[g.home_team_id] += diff
-                totals[g.away_team_id] -= diff
-                counts[g.home_team_id] += 1
-                counts[g.away_team_id] += 1
-            i = j
-        final_prev = {t: totals[t] / counts[t] for t in counts if counts[t]}
-        previous_season = season
-    return out
+        known = {f: float(data[f]) for f in cls.__dataclass_fields__ if f in data}  # type: ignore[arg-type]
+        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
+        if unknown or "home_court" not in known or "sigma" not in known:
+            raise ValueError(f"not a win-probability model: fields {sorted(data)} (expected {sorted(cls.__dataclass_fields__)})")
+        return cls(**known)
 
 
 # --------------------------------------------------------------------------- fitting
@@ -181,8 +127,9 @@ class WinProbStates:
 
     margin: np.ndarray
     seconds_left: np.ndarray
-    strength_diff: np.ndarray
     neutral: np.ndarray  # bool
+    ball: np.ndarray  # +1 / -1 / 0
+    scoring_rate: np.ndarray  # of the state's game
     home_won: np.ndarray  # 0/1
     game_index: np.ndarray  # row -> index of the game in the input sequence
 
@@ -190,58 +137,63 @@ class WinProbStates:
         return int(self.margin.shape[0])
 
     def subset(self, mask: np.ndarray) -> WinProbStates:
-        return WinProbStates(
-            self.margin[mask],
-            self.seconds_left[mask],
-            self.strength_diff[mask],
-            self.neutral[mask],
-            self.home_won[mask],
-            self.game_index[mask],
-        )
+        return WinProbStates(*(getattr(self, f)[mask] for f in self.__dataclass_fields__))
+
+    def probability(self, model: WinProbModel) -> np.ndarray:
+        return model.home_win_probability(self.margin, self.seconds_left, self.neutral, self.ball, self.scoring_rate)
 
 
 def sample_states(
     timelines: Sequence[ScoreTimeline],
-    strength_diffs: Sequence[float] | np.ndarray,
     neutral: Sequence[bool] | np.ndarray | None = None,
     step_seconds: float = 60.0,
+    possession_seconds: float | None = None,
+    path: PossessionPath | None = None,
 ) -> WinProbStates:
-    """The margin every ``step_seconds`` of game clock (overtime included) of each game.
+    """The state every ``step_seconds`` of game clock (overtime included) of each game.
 
-    The margin at a moment counts every score at or before it.  Moments where the game is
-    already decided (clock out, non-zero margin) are left out: they carry no information.
-    Games ending tied (corrupt timelines) are skipped.
+    The margin at a moment counts every score at or before it; the ball is the one of
+    :func:`~.possession.possession_paths` at that moment (0 without ``possession_seconds``; ``path``: the
+    games' possession path, if already computed).  Moments
+    where the game is already decided (clock out, non-zero margin) are left out: they carry no
+    information.  Games ending tied (corrupt timelines) are skipped.
     """
+    n_games = len(timelines)
     if neutral is None:
-        neutral = np.zeros(len(timelines), dtype=bool)
-    margins, lefts, strengths, neutrals, wons, index = [], [], [], [], [], []
-    for k, (tl, s, site) in enumerate(zip(timelines, strength_diffs, neutral)):
-        if not tl.events:
-            continue
-        ev = np.asarray(tl.events, dtype=float)
-        final = ev[-1, 1] - ev[-1, 2]
-        if final == 0:
-            continue
-        grid = np.arange(0.0, tl.length_seconds + 1e-9, step_seconds)
-        pos = np.searchsorted(ev[:, 0], grid, side="right") - 1
-        m = np.where(pos >= 0, ev[np.maximum(pos, 0), 1] - ev[np.maximum(pos, 0), 2], 0.0)
-        left = seconds_left(grid)
-        keep = ~((left <= 0) & (m != 0))
-        margins.append(m[keep])
-        lefts.append(left[keep])
-        strengths.append(np.full(int(keep.sum()), float(s)))
-        neutrals.append(np.full(int(keep.sum()), bool(site)))
-        wons.append(np.full(int(keep.sum()), 1.0 if final > 0 else 0.0))
-        index.append(np.full(int(keep.sum()), k))
-    if not margins:
+        neutral = np.zeros(n_games, dtype=bool)
+    scores = Scores.of(timelines)
+    last = np.ones(scores.time.size, dtype=bool)
+    last[:-1] = scores.owner[1:] != scores.owner[:-1]
+    final = np.zeros(n_games)
+    final[scores.owner[last]] = scores.margin[last]
+    lengths = np.fromiter((t.length_seconds for t in timelines), dtype=np.float64, count=n_games)
+    # Grid points of every game that has a winner: 0, step, 2 step, ... up to its length.
+    counts = np.where(final != 0, np.floor(lengths / step_seconds + 1e-9).astype(np.int64) + 1, 0)
+    game = np.repeat(np.arange(n_games), counts)
+    if game.size == 0:
         raise ValueError("no game with a decided score timeline to sample win-probability states from")
+    starts = np.cumsum(counts) - counts
+    time = (np.arange(game.size) - np.repeat(starts, counts)) * float(step_seconds)
+    # The margin in force: the game's last event at or before the moment (0 before the first).  Games are
+    # kept apart by a stride wider than any game (10 periods are 4,680 s).
+    stride = 1e4
+    event_key = scores.owner * stride + scores.time
+    pos = np.searchsorted(event_key, game * stride + time, side="right") - 1
+    same_game = (pos >= 0) & (scores.owner[np.maximum(pos, 0)] == game)
+    margin = np.where(same_game, scores.margin[np.maximum(pos, 0)], 0.0)
+    keep = ~((seconds_left(time) <= 0) & (margin != 0))
+    game, time, margin = game[keep], time[keep], margin[keep]
+    if path is None and possession_seconds is not None:
+        path = possession_paths(timelines, possession_seconds)
+    ball = np.zeros(time.size) if path is None else ball_at(path, game, time)
     return WinProbStates(
-        np.concatenate(margins),
-        np.concatenate(lefts),
-        np.concatenate(strengths),
-        np.concatenate(neutrals),
-        np.concatenate(wons),
-        np.concatenate(index),
+        margin=margin,
+        seconds_left=seconds_left(time),
+        neutral=np.asarray(neutral, dtype=bool)[game],
+        ball=ball,
+        scoring_rate=scoring_rates(timelines)[game],
+        home_won=(final[game] > 0).astype(float),
+        game_index=game,
     )
 
 
@@ -254,47 +206,59 @@ def brier(p: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean((p - y) ** 2))
 
 
-def _from_vector(kind: Kind, x: np.ndarray, use_strength: bool) -> WinProbModel:
-    values = list(x)
-    home_court = values.pop(0)
-    strength_weight = values.pop(0) if use_strength else 0.0
-    scale = math.exp(values.pop(0))
-    margin_coef = values.pop(0) if kind == "logistic" else 0.0
-    return WinProbModel(kind, home_court=home_court, strength_weight=strength_weight, scale=scale, margin_coef=margin_coef)
+def fit_win_probability(
+    states: WinProbStates, possession: bool = False, rate_exponent: float | None = 0.0
+) -> WinProbModel:
+    """Maximum-likelihood fit on ``states`` (deterministic: fixed start, L-BFGS on the exact gradient).
 
-
-def fit_win_probability(states: WinProbStates, kind: Kind, use_strength: bool = True) -> WinProbModel:
-    """Maximum-likelihood fit of one model family on ``states`` (deterministic: fixed start).
-
-    With ``use_strength=False`` the strength weight is fixed at 0: margin, time and home court only.
+    Always fitted: home court and sigma.  ``possession=True`` also fits the ball's value (the states
+    must carry the ball); ``rate_exponent`` is a fixed exponent of the scoring rate (0 = unused), or
+    ``None`` to fit it too.  The reference rate is the states' median scoring rate.
     """
     from scipy.optimize import minimize
+    from scipy.special import log_ndtr, ndtr
 
-    if kind not in KINDS:
-        raise ValueError(f"unknown win-probability model kind {kind!r}: expected one of {KINDS}")
-    x0 = [3.0] + ([1.0] if use_strength else []) + [math.log(13.0 if kind == "brownian" else 0.13)]
-    x0 += [0.0] if kind == "logistic" else []
+    use_rate = rate_exponent != 0.0
+    fit_rate = rate_exponent is None
+    reference = float(round(float(np.median(states.scoring_rate)), PARAM_DECIMALS)) if use_rate else 1.0
+    left = np.where(states.seconds_left <= 0, OVERTIME_SECONDS, states.seconds_left)
+    ball = np.where(states.seconds_left <= 0, 0.0, states.ball)
+    root_tau = np.sqrt(left / REGULATION_SECONDS)
+    home = np.where(states.neutral, 0.0, left / REGULATION_SECONDS)  # d(margin + mu * tau) / d(home_court)
+    log_rate = np.log(states.scoring_rate / reference) if use_rate else np.zeros(len(states))
+    y = states.home_won
+    n = len(states)
 
-    def objective(x: np.ndarray) -> float:
-        model = _from_vector(kind, x, use_strength)
-        p = model.home_win_probability(states.margin, states.seconds_left, states.strength_diff, states.neutral)
-        return log_loss(p, states.home_won)
+    def unpack(x: np.ndarray) -> tuple[float, float, float, float]:
+        values = list(x)
+        home_court, log_sigma = values.pop(0), values.pop(0)
+        value = values.pop(0) if possession else 0.0
+        exponent = values.pop(0) if fit_rate else float(rate_exponent or 0.0)
+        return home_court, log_sigma, value, exponent
 
-    result = minimize(
-        objective, np.array(x0), method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-10, "maxiter": 4000}
-    )
-    fitted = _from_vector(kind, result.x, use_strength)
-    rounded = WinProbModel(
-        kind=kind,
-        home_court=float(round(fitted.home_court, PARAM_DECIMALS)),
-        strength_weight=float(round(fitted.strength_weight, PARAM_DECIMALS)),
-        scale=float(round(fitted.scale, PARAM_DECIMALS)),
-        margin_coef=float(round(fitted.margin_coef, PARAM_DECIMALS)),
-    )
-    logger.info(
-        "fitted %s win probability (%s) on %d states: %s (log loss %.5f)",
-        kind, "with strength" if use_strength else "score only", len(states), rounded, result.fun,
-    )
+    def objective(x: np.ndarray) -> tuple[float, np.ndarray]:
+        home_court, log_sigma, value, exponent = unpack(x)
+        scale = np.exp(log_sigma + exponent * log_rate) * root_tau
+        z = (states.margin + value * ball + home_court * home) / scale
+        # log P(y | z) and its derivative in z, stable in both tails.
+        loss = -np.sum(y * log_ndtr(z) + (1 - y) * log_ndtr(-z)) / n
+        density = np.exp(-0.5 * z * z - 0.5 * math.log(2 * math.pi))
+        p = np.clip(ndtr(z), _EPS, 1 - _EPS)
+        dz = -(y / p - (1 - y) / (1 - p)) * density / n
+        grad = [np.sum(dz * home / scale), np.sum(dz * -z)]
+        if possession:
+            grad.append(np.sum(dz * ball / scale))
+        if fit_rate:
+            grad.append(np.sum(dz * -z * log_rate))
+        return float(loss), np.array(grad)
+
+    x0 = [3.0, math.log(13.0)] + ([0.5] if possession else []) + ([0.25] if fit_rate else [])
+    result = minimize(objective, np.array(x0), jac=True, method="L-BFGS-B",
+                      options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 500})
+    home_court, log_sigma, value, exponent = unpack(result.x)
+    fitted = WinProbModel(home_court, math.exp(log_sigma), value, exponent, reference)
+    rounded = WinProbModel(**{k: float(round(v, PARAM_DECIMALS)) for k, v in fitted.to_dict().items()})
+    logger.info("fitted win probability on %d states: %s (log loss %.5f, %d iterations)", n, rounded, result.fun, result.nit)
     return rounded
 
 
