@@ -389,3 +389,26 @@ def test_backup_keep_below_one_is_refused() -> None:
 
     with pytest.raises(UsageError, match="BACKUP_KEEP=0"):
         BackupSettings(directory=Path("backups"), keep=0)
+
+
+def test_a_backfill_opens_the_database_once_and_the_pipeline_closes_it(tmp_path: Path, monkeypatch) -> None:
+    """Issue 12's many dates per run go through one Database: one engine, one schema check."""
+    from nba_predictions.config import Settings
+    from nba_predictions.pipeline import Pipeline, backfill
+    from nba_predictions.storage import database as database_module
+
+    opened: list = []
+    real_connect = database_module.connect
+
+    def counting_connect(url: str, **options):  # noqa: ANN003, ANN202 - a real connect, counted
+        opened.append(real_connect(url, **options))
+        return opened[-1]
+
+    monkeypatch.setattr(database_module, "connect", counting_connect)
+    url = f"sqlite:///{tmp_path}/ratings.db"
+    settings = Settings.resolve({"database": url, "source": "archive"}, {})
+    with Pipeline(settings) as pipeline:
+        summary = backfill(pipeline, date(2024, 1, 14), date(2024, 1, 16))
+    assert summary.ok and sum(run.saved for run in summary.runs) == 19
+    assert len(opened) == 1 and pipeline._database is None  # closed with the pipeline
+    assert len(dump(url, ("pipeline_runs",))["pipeline_runs"]) == 3
