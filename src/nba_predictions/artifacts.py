@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from pathlib import Path
 from typing import TypeVar
@@ -47,14 +48,116 @@ def _field_path(loc: tuple) -> str:
 def describe_validation_error(name: str, error: ValidationError) -> str:
     """One line: which file, which field, what was expected (first error, count of the rest)."""
     first = error.errors(include_url=False)[0]
-    field = _field_path(tuple(first["loc"]))
+    loc = tuple(first["loc"])
+    message = first["msg"]
+    if first["type"] == "value_error":
+        # Our own validators' messages; those of document-wide checks start with the field path
+        # themselves ("metadata.total_games: ...", "games[3].game_id: ...").
+        message = message.removeprefix("Value error, ")
     got = first.get("input")
     # The offending value, when it is a value: never the whole document or a whole game.
-    shown = first["type"] != "missing" and len(first["loc"]) > 0 and not isinstance(got, (dict, list))
+    shown = first["type"] not in ("missing", "value_error") and len(loc) > 0 and not isinstance(got, (dict, list))
     got_text = f" (got {json.dumps(got, default=str)[:60]})" if shown else ""
     more = error.error_count() - 1
     tail = f"; and {more} more problem{'s' if more > 1 else ''}" if more else ""
-    return f"{name}: field {field}: {first['msg']}{got_text}{tail}"
+    where = f"field {_field_path(loc)}: " if loc else ""
+    return f"{name}: {where}{message}{got_text}{tail}"
+
+
+MAX_DEPTH = 32
+"""How deep a document may nest.  The pipeline's documents nest 6 levels at most
+(``games[i].score_timeline.events[j][k]``); far deeper is a broken or hostile file."""
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},]')
+_COLON = re.compile(r"\s*:")
+
+
+def _too_deep(text: str, limit: int = MAX_DEPTH) -> tuple[str, int, int] | None:
+    """``(field path, line, column)`` where ``text`` first nests deeper than ``limit``, else None.
+
+    A small scanner over strings and brackets only (no values are decoded), used when the JSON
+    decoder gives up on the nesting: it names the field the way validation errors do.
+    """
+    stack: list[list] = []  # per open container: [kind, current key or index]
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        if token in "[{":
+            if len(stack) >= limit:
+                path = ""
+                for depth, (kind, at) in enumerate(stack):
+                    if depth == 8:
+                        path += "…"  # the field where it starts is what matters
+                        break
+                    if kind == "[":
+                        path += f"[{at}]"
+                    elif at is not None:
+                        path += f".{at}" if path else str(at)
+                line = text.count("\n", 0, match.start()) + 1
+                column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+                return path or "(document)", line, column
+            stack.append([token, 0 if token == "[" else None])
+        elif token in "]}":
+            if stack:
+                stack.pop()
+        elif token == ",":
+            if stack and stack[-1][0] == "[":
+                stack[-1][1] += 1
+        elif stack and stack[-1][0] == "{" and _COLON.match(text, match.end()):
+            try:
+                stack[-1][1] = json.loads(token)
+            except ValueError:
+                stack[-1][1] = token
+    return None
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """``json.loads`` keeps the last of two equal keys without a word: refuse the object instead."""
+    out: dict[str, object] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def decode_document(text: str, name: str, regenerate: str) -> object:
+    """Strict JSON: one line naming the file (and the field where known) for anything else.
+
+    Refused: invalid or truncated JSON, an object with the same key twice (the decoder would keep
+    one silently), nesting deeper than :data:`MAX_DEPTH`, numbers beyond what JSON can carry.
+    ``NaN`` and ``Infinity`` are decoded here and refused by the models with the field's name.
+    """
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as exc:
+        hint = " (the file looks truncated)" if exc.pos >= len(text.rstrip()) else ""
+        raise ArtifactError(
+            f"{name} is not valid JSON{hint}: {exc.msg} at line {exc.lineno} column {exc.colno}; "
+            f"regenerate it with: {regenerate}"
+        ) from None
+    except _DuplicateKey as exc:
+        raise ArtifactError(
+            f"{name}: field {exc.key}: the same key appears twice in one object (which value is meant cannot be "
+            f"known); regenerate it with: {regenerate}"
+        ) from None
+    except RecursionError:
+        where = _too_deep(text)
+        field, line, column = where if where else ("(document)", 1, 1)
+        raise ArtifactError(
+            f"{name}: field {field}: nested more than {MAX_DEPTH} levels deep at line {line} column {column} "
+            f"(a pipeline document nests at most 6); regenerate it with: {regenerate}"
+        ) from None
+    except ValueError:  # the decoder's one other refusal: an integer too long to convert
+        raise ArtifactError(
+            f"{name}: a number in it has more digits than any field can hold (over 4,300); "
+            f"regenerate it with: {regenerate}"
+        ) from None
 
 
 def _serialise(doc: BaseModel) -> str:
@@ -119,14 +222,7 @@ def read_document(path: str | Path, expected_step: str) -> BaseModel:
         raise ArtifactError(f"cannot read {name}: {exc.reason}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ArtifactError(f"cannot read {name}: {exc}") from None
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        hint = " (the file looks truncated)" if exc.pos >= len(text.rstrip()) else ""
-        raise ArtifactError(
-            f"{name} is not valid JSON{hint}: {exc.msg} at line {exc.lineno} column {exc.colno}; "
-            f"regenerate it with: {PRODUCING_COMMAND[expected_step]}"
-        ) from None
+    raw = decode_document(text, name, PRODUCING_COMMAND[expected_step])
     if not isinstance(raw, dict) or not isinstance(raw.get("metadata"), dict):
         raise ArtifactError(f"{name}: field metadata: missing; expected {_a(expected_name)} document")
     step = raw["metadata"].get("step")

@@ -25,7 +25,7 @@ def game_length_seconds(periods: int) -> int:
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class GameRecord(Frozen):
@@ -61,8 +61,9 @@ class ScoreTimeline(Frozen):
 
     ``events`` are ``[elapsed_seconds, home_score, away_score]`` with ``elapsed_seconds`` the
     game-clock seconds since tip-off (overtime periods are 300 s each), non-decreasing, and
-    scores non-decreasing (same-second score corrections are resolved by the source).  The
-    0-0 start is implicit and not listed.
+    scores non-decreasing (same-second score corrections are resolved by the source).  Every
+    event changes the score, so a game has at most as many events as points.  The 0-0 start is
+    implicit (it may be listed as the first event).
     """
 
     periods: int = Field(ge=4, le=10)
@@ -77,6 +78,8 @@ class ScoreTimeline(Frozen):
                 raise ValueError(f"events[{i}]: time {t} outside 0..{length} s for {self.periods} periods")
             if t < last_t or h < last_h or a < last_a:
                 raise ValueError(f"events[{i}]: time and scores must not decrease")
+            if (h, a) == (last_h, last_a) and (i > 0 or (h, a) != (0, 0)):  # a listed 0-0 start is allowed
+                raise ValueError(f"events[{i}]: the score {h}-{a} does not change (events are changes of score)")
             last_t, last_h, last_a = t, h, a
         return self
 

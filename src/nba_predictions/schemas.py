@@ -12,6 +12,10 @@ beyond the spec are allowed only where documented here (and in ``docs/DOCUMENTS.
 * ``predictions[].classification`` and ``predictions[].top_features``.
 
 Every document is validated when written and when read (see :mod:`nba_predictions.artifacts`).
+What the models check is the document level of the input rules (a document that breaks one is
+refused whole): types and ranges of every field, no NaN or infinity, the counts, each game listed
+once, ``skipped_games`` consistent with the games.  The game level (a game that breaks one is
+refused on its own) is :mod:`nba_predictions.rules`.
 """
 
 from __future__ import annotations
@@ -68,7 +72,7 @@ SIGNED_FEATURES = ("winner_margin_10s_left", "winner_margin_30s_left", "winner_m
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class SkippedGame(Strict):
@@ -84,7 +88,8 @@ class Metadata(Strict):
     timestamp: datetime
     target_date: Date | None = None
     input_source: str | None = Field(default=None, description="the file this step read, if any")
-    model_version: str | None = Field(default=None, description="set on predictions.json")
+    model_version: str | None = Field(default=None, min_length=1, max_length=64,
+                                      description="set on predictions.json (required there)")
     total_games: int = Field(ge=0)
     schema_version: Literal["1.0"] = SCHEMA_VERSION
     source: SourceName | None = Field(default=None, description="the data source that served the games")
@@ -157,11 +162,34 @@ class Prediction(Strict):
     raw_data: GameRecord
 
 
-def _check_count(meta: Metadata, items: list, step: str) -> None:
+def _check_games(meta: Metadata, ids: list[str], step: str, key: str) -> None:
+    """The document-level bookkeeping: step, count, each game once, skipped games consistent.
+
+    Messages start with the field they concern (the reader prints them after the file name).
+    """
     if meta.step != step:
-        raise ValueError(f"metadata.step is {meta.step!r}, expected {step!r}")
-    if meta.total_games != len(items):
-        raise ValueError(f"metadata.total_games is {meta.total_games} but the document lists {len(items)} games")
+        raise ValueError(f"metadata.step: is {meta.step!r}, expected {step!r}")
+    if meta.total_games != len(ids):
+        raise ValueError(f"metadata.total_games: is {meta.total_games} but the document lists {len(ids)} games")
+    first_at: dict[str, int] = {}
+    for i, game_id in enumerate(ids):
+        if game_id in first_at:
+            raise ValueError(f"{key}[{i}].game_id: game {game_id} is listed twice (also {key}[{first_at[game_id]}]); "
+                             "which of the two is right cannot be known")
+        first_at[game_id] = i
+    order = STEPS.index(step)
+    seen: set[str] = set()
+    for i, skipped in enumerate(meta.skipped_games):
+        where = f"metadata.skipped_games[{i}]"
+        if skipped.game_id in first_at:
+            raise ValueError(f"{where}.game_id: game {skipped.game_id} is reported as skipped but is also "
+                             f"listed in {key}[{first_at[skipped.game_id]}]")
+        if skipped.game_id in seen:
+            raise ValueError(f"{where}.game_id: game {skipped.game_id} is reported as skipped twice")
+        if STEPS.index(skipped.step) > order:
+            raise ValueError(f"{where}.step: a {step} document cannot report a game skipped by the later "
+                             f"{skipped.step} step")
+        seen.add(skipped.game_id)
 
 
 class CollectedGames(Strict):
@@ -172,7 +200,7 @@ class CollectedGames(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> CollectedGames:
-        _check_count(self.metadata, self.games, "collection")
+        _check_games(self.metadata, [g.game_id for g in self.games], "collection", "games")
         return self
 
 
@@ -184,7 +212,7 @@ class EngineeredFeatures(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> EngineeredFeatures:
-        _check_count(self.metadata, self.games, "features")
+        _check_games(self.metadata, [g.game_id for g in self.games], "features", "games")
         return self
 
 
@@ -196,7 +224,9 @@ class Predictions(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> Predictions:
-        _check_count(self.metadata, self.predictions, "prediction")
+        if self.metadata.model_version is None:
+            raise ValueError("metadata.model_version: missing; a predictions document names the model that rated it")
+        _check_games(self.metadata, [p.game_id for p in self.predictions], "prediction", "predictions")
         return self
 
 

@@ -157,7 +157,7 @@ def test_a_game_with_one_team_twice_is_refused_on_read(run_cli, tmp_path):
     _write(tmp_path, "c.json", json.dumps({**COLLECTED, "games": [game]}))
     result = run_cli("--from-step", "features", "--input", "c.json", "--output", "f.json")
     assert result.returncode == 1
-    assert "c.json: field games[0]: Value error, home_team_id and away_team_id are both 1610612737" in result.stderr
+    assert "c.json: field games[0]: home_team_id and away_team_id are both 1610612737" in result.stderr
 
 
 def test_spec_format_features_document_names_the_fix(run_cli, tmp_path):

@@ -113,5 +113,5 @@ def test_document_level_errors_do_not_dump_the_document(tmp_path: Path):
     path.write_text(json.dumps(raw))
     with pytest.raises(ArtifactError) as info:
         artifacts.read_document(path, "collection")
-    assert "total_games is 3 but the document lists 1 games" in str(info.value)
+    assert str(info.value) == f"{path}: metadata.total_games: is 3 but the document lists 1 games"
     assert "got" not in str(info.value)
