@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 from pydantic import BaseModel
 
-from . import artifacts, locations
-from .config import Settings
-from .errors import PipelineError, UsageError
+from . import artifacts, locations, rules
+from .config import EASTERN, Settings
+from .errors import ArtifactError, PipelineError, UsageError
 from .schemas import (
     STEPS,
     CollectedGames,
@@ -111,9 +112,11 @@ def _metadata(step: str, day: date | None, source: str | None, input_name: str |
 class Pipeline:
     """Runs a contiguous range of steps for one date or one input document."""
 
-    def __init__(self, settings: Settings, source: Source | None = None, *, explicit_date: bool = False) -> None:
+    def __init__(self, settings: Settings, source: Source | None = None, *, explicit_date: bool = False,
+                 today: Callable[[], date] | None = None) -> None:
         self.settings = settings
         self._source = source
+        self._today = today or (lambda: datetime.now(tz=EASTERN).date())  # for the input rules
         self.explicit_date = explicit_date  # --date was given (not the default yesterday)
         self._model = None  # loaded once per Pipeline, on first prediction
         self._history = None  # results for standings/head-to-head, preloaded by a backfill
@@ -192,11 +195,17 @@ class Pipeline:
                     f"--date {self.settings.target_date} does not match {input_path}'s target_date "
                     f"{meta.target_date}: drop --date when resuming from a file"
                 )
+            try:  # the game-level input rules: a game that breaks one is refused, the others go on
+                doc, refused = rules.screen_document(doc, steps[0], self._today())  # type: ignore[arg-type]
+            except ArtifactError as exc:
+                raise ArtifactError(f"{'standard input' if input_path == artifacts.STDIO else input_path}: {exc}") from None
+            for game in refused:
+                logger.warning("%s: refusing %s", steps[0], game.reason)
             summary.target_date = meta.target_date or (self.settings.target_date if self.explicit_date else None)
             summary.source = meta.source
-            summary.failed = list(meta.skipped_games)
+            summary.failed = [*meta.skipped_games, *refused]
             summary.found = meta.total_games + len(meta.skipped_games)
-            summary.processed = meta.total_games
+            summary.processed = meta.total_games - len(refused)
         last_document_step = next((s for s in reversed(steps) if s != "storage"), None)
         for step in steps:
             if step == "storage":

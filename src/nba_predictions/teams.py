@@ -169,6 +169,13 @@ def abbreviation(team_id: int, season: Season | int | None = None) -> str:
     return _era(team_id, season).abbreviation
 
 
+def abbreviations(team_id: int, season: Season | int) -> tuple[str, ...]:
+    """Every spelling of the team's abbreviation in ``season``: the usual one first, then the
+    aliases sources use (``("PHX", "PHO")``)."""
+    era = _era(team_id, season)
+    return (era.abbreviation, *era.aliases)
+
+
 def name(team_id: int, season: Season | int | None = None) -> str:
     """The full name in ``season`` (default: the current one), e.g. ``"Brooklyn Nets"``."""
     return _era(team_id, season).name

@@ -16,7 +16,8 @@ and faults the first ``times`` of them, whatever the machine's speed.  Kinds: ``
 answer: the request is held until the client gives up and closes the connection, or the server
 stops -- the client's read timeout is the only clock involved), ``delay`` (answer normally, but
 only after ``seconds``: a slow answer, not a lost one), ``429``, ``500``, ``503``, ``404``,
-``malformed`` (truncated JSON, HTTP 200) and ``empty`` (the same document with empty result sets).
+``malformed`` (truncated JSON, HTTP 200), ``empty`` (the same document with empty result sets) and
+``replace`` (HTTP 200 with a document the test gives: an API answering with wrong facts).
 Every request is counted per endpoint, faulted or not, and ``log`` keeps each request's endpoint
 and parameters in arrival order; ``timings`` keeps, per request, when it arrived and when its
 answer was sent (server clock, ``time.monotonic``), for tests of client-side spacing.
@@ -52,7 +53,7 @@ REQUIRED_PARAMS = {
     "leaguegamelog": ("Season", "SeasonType", "PlayerOrTeam", "LeagueID"),
 }
 CDN_PREFIX = "/cdn/static/json/liveData/playbyplay/playbyplay_"
-FAULT_KINDS = ("hang", "delay", "429", "500", "503", "404", "malformed", "empty")
+FAULT_KINDS = ("hang", "delay", "429", "500", "503", "404", "malformed", "empty", "replace")
 HANG_CAP_SECONDS = 120.0  # a hung request is released after this even if the client never gives up
 ERROR_BODY = '{"Message":"An error has occurred."}'
 
@@ -65,6 +66,7 @@ class Fault:
     seconds: float = 0.0
     match: dict[str, str] = field(default_factory=dict)
     retry_after: str | None = None
+    payload: Any = None  # what a "replace" fault answers with
 
     def applies(self, endpoint: str, params: dict[str, str]) -> bool:
         if self.endpoint != endpoint or self.times == 0:
@@ -144,10 +146,12 @@ class FakeStatsServer:
     # -- test controls -------------------------------------------------------------------------
 
     def inject(self, endpoint: str, kind: str, *, times: int | None = 1, seconds: float = 0.0,
-               retry_after: str | None = None, **match: str) -> Fault:
+               retry_after: str | None = None, payload: Any = None, **match: str) -> Fault:
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault {kind!r}: use one of {', '.join(FAULT_KINDS)}")
-        fault = Fault(endpoint, kind, times, seconds, dict(match), retry_after)
+        if (kind == "replace") != (payload is not None):
+            raise ValueError("a 'replace' fault needs a payload, and only it takes one")
+        fault = Fault(endpoint, kind, times, seconds, dict(match), retry_after, payload)
         with self._lock:
             self.faults.append(fault)
         return fault
@@ -218,6 +222,8 @@ class FakeStatsServer:
         if fault is not None and fault.kind in ("429", "500", "503", "404"):
             headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
             return self._send(request, int(fault.kind), ERROR_BODY, headers)
+        if fault is not None and fault.kind == "replace":
+            return self._send(request, 200, json.dumps(fault.payload))
         try:
             payload = self._payload(endpoint, params, empty=fault is not None and fault.kind == "empty")
         except (LookupError, ValueError) as exc:
@@ -229,6 +235,11 @@ class FakeStatsServer:
         if fault is not None and fault.kind == "malformed":
             body = body[: max(1, len(body) // 2)]
         return self._send(request, 200, body)
+
+    def response(self, endpoint: str, **params: str) -> Any:
+        """The document the server answers ``endpoint`` with for ``params`` (no fault, not counted),
+        for tests that derive a wrong answer from the right one."""
+        return self._payload(endpoint, params, empty=False)
 
     def _payload(self, endpoint: str, params: dict[str, str], *, empty: bool) -> Any:
         key = recorded_key(endpoint, params)

@@ -7,6 +7,7 @@ otherwise, so every comparison below is between the live source's parsers and th
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from datetime import date, datetime, timedelta
@@ -365,6 +366,42 @@ def test_a_game_with_no_data_at_all_is_reported_as_failed_by_collection(fake_ser
     assert [g.game_id for g in games] == [g.game_id for g in expected if g.game_id != broken.game_id]
     assert [(s.game_id, s.step) for s in skipped] == [(broken.game_id, "collection")]
     assert "BoxScoreSummaryV3" in skipped[0].reason
+
+
+# --- an API answering with wrong facts --------------------------------------------------------
+
+
+def _scoreboard_with(server: FakeStatsServer, day: date, change) -> dict:
+    payload = server.response("scoreboardv3", GameDate=day.isoformat(), LeagueID="00")
+    change(payload["scoreboard"]["games"])
+    return payload
+
+
+def test_preseason_and_all_star_games_on_the_scoreboard_are_not_listed(fake_server, archive, tmp_path):  # noqa: F811
+    def add_exhibitions(games: list[dict]) -> None:
+        for digit in ("1", "3"):
+            extra = json.loads(json.dumps(games[0]))
+            extra["gameId"] = f"00{digit}{extra['gameId'][3:]}"
+            games.append(extra)
+
+    fake_server.inject("scoreboardv3", "replace", payload=_scoreboard_with(fake_server, BUILT_DAY, add_exhibitions))
+    games = make_source(fake_server, tmp_path).completed_games(BUILT_DAY)
+    assert games == archive.completed_games(BUILT_DAY)  # the two exhibition games are not rated
+
+
+def test_a_scoreboard_game_with_an_unknown_team_is_refused_and_reported(fake_server, archive, tmp_path):  # noqa: F811
+    from nba_predictions.steps.collection import collect_games
+
+    def unknown_team(games: list[dict]) -> None:
+        games[4]["homeTeam"]["teamId"] = 1610612799
+
+    expected = archive.completed_games(BUILT_DAY)
+    fake_server.inject("scoreboardv3", "replace", payload=_scoreboard_with(fake_server, BUILT_DAY, unknown_team))
+    games, skipped, found = collect_games(make_source(fake_server, tmp_path), BUILT_DAY)
+    assert found == 11
+    assert [g.game_id for g in games] == [g.game_id for i, g in enumerate(expected) if i != 4]
+    assert [(s.game_id, s.step) for s in skipped] == [(expected[4].game_id, "collection")]
+    assert "home_team_id: unknown team id 1610612799" in skipped[0].reason
 
 
 # --- unreachable API, headers, spacing, proxy -----------------------------------------------

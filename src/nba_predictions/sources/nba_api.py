@@ -40,6 +40,7 @@ from typing import Any
 from ..config import EASTERN, ApiSettings
 from ..domain import GameRecord, GameResult, ScoreTimeline
 from ..errors import DateNotCoveredError, FatalSourceError, GameDataError, SourceError
+from ..rules import RATED_SEASON_TYPES
 from ..season import Season, season_type_of_game_id
 from ..timeline import lead_changes_and_times_tied
 from .cache import Keep, ResponseCache
@@ -580,7 +581,10 @@ class NbaApiSource:
         final = [g for g in games if g.is_final]
         if len(final) < len(games):
             logger.info("%s: %d of %d games are not final yet; listing the final ones", day, len(games) - len(final), len(games))
-        return [self._record(day, game) for game in final]
+        rated = [g for g in final if season_type_of_game_id(g.game_id) in RATED_SEASON_TYPES]
+        if len(rated) < len(final):
+            logger.info("%s: %d preseason or All-Star game(s) are not rated (not listed)", day, len(final) - len(rated))
+        return [self._record(day, game) for game in rated]
 
     def _record(self, day: date, game: ScoreboardGame) -> GameRecord:
         """The game as the ``Source`` protocol lists it -- every final game of the scoreboard.

@@ -14,6 +14,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from ..errors import GameDataError
+from ..rules import screen_records
 from ..schemas import CollectedGame, SkippedGame
 from ..sources.base import Source
 
@@ -36,10 +37,14 @@ def collect_games(source: Source, day: date, history: History | None = None,
     from ..history import load_history  # pure Python; kept local so importing this module is cheap
 
     started = time.perf_counter()
-    records = source.completed_games(day)
-    logger.info("collection: %s lists %d completed game(s) on %s", source.name, len(records), day)
+    listed = source.completed_games(day)
+    logger.info("collection: %s lists %d completed game(s) on %s", source.name, len(listed), day)
+    # The game-level input rules hold for what a source lists too: a misbehaving API's unknown
+    # team or unfinished game is refused and reported like a hand-edited document's.
+    records, skipped = screen_records(listed, "collection", target_date=day)
+    for refused in skipped:
+        logger.warning("collection: refusing %s", refused.reason)
     games: list[CollectedGame] = []
-    skipped: list[SkippedGame] = []
     if records and history is None:
         history = load_history(source, day, day)
     for record in records:
@@ -60,6 +65,6 @@ def collect_games(source: Source, day: date, history: History | None = None,
         games.append(CollectedGame(**record.model_dump(), score_timeline=timeline, context=context))
     logger.info(
         "collection: %d in, %d out, %d skipped, %.2f s",
-        len(records), len(games), len(skipped), time.perf_counter() - started,
+        len(listed), len(games), len(skipped), time.perf_counter() - started,
     )
-    return games, skipped, len(records)
+    return games, skipped, len(listed)
