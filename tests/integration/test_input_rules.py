@@ -134,9 +134,9 @@ def test_a_predictions_document_with_an_unknown_team_stores_the_others_only(run,
     assert f"{bad['game_id']} (storage): game {bad['game_id']}: away_team_id: unknown team id {UNKNOWN_TEAM}" in err
     assert "found 11, processed 10, saved 10" in err
     with sqlite3.connect(tmp_path / "ratings.db") as db:
-        team_ids = {row[0] for row in db.execute("SELECT id FROM teams")}
-        game_ids = {row[0] for row in db.execute("SELECT id FROM games")}
-    assert UNKNOWN_TEAM not in team_ids  # no row for a team that does not exist
+        team_ids = {str(row[0]) for row in db.execute("SELECT id FROM teams")}
+        game_ids = {str(row[0]) for row in db.execute("SELECT id FROM games")}
+    assert str(UNKNOWN_TEAM) not in team_ids and len(team_ids) == 30  # the 30 franchises, nothing added
     assert bad["game_id"] not in game_ids and len(game_ids) == 10
 
 
