@@ -81,7 +81,8 @@ def run_parser() -> argparse.ArgumentParser:
         description="Rate completed NBA games 0-100 for how worth watching they were, without spoilers. "
         "Runs collection -> features -> prediction -> storage for one date, or a part of it "
         "through JSON files. Other commands: 'backfill' (rate a range of dates), 'show' (list a "
-        "date's rated games), 'train' (retrain the model); see e.g. '%s backfill --help'." % PROG,
+        "date's rated games), 'train' (retrain the model), 'serve' (the web page and API); "
+        "see e.g. '%s backfill --help'." % PROG,
     )
     p.add_argument("--date", type=_date, help="game date YYYY-MM-DD (default: yesterday, US Eastern time)")
     p.add_argument("--until-step", choices=STEPS, help="stop after this step (needs --output unless storage)")
@@ -141,6 +142,25 @@ def show_parser() -> argparse.ArgumentParser:
                    help="SPOILERS: also print each game's features and the rating's explanation (final margin, "
                    "largest lead, comebacks...), which reveal how the game went")
     p.add_argument("--database", metavar="URL", help="SQLAlchemy database URL (env DATABASE_URL)")
+    _logging_flags(p)
+    return p
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r}: expected a number from 0 to 65535 (0 = any free port)")
+    return int(text)
+
+
+def serve_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog=f"{PROG} serve", description="Serve the ratings read-only: the spoiler-free web page at /, "
+                "the original web app's JSON API at /api/v1 (its front end works unchanged) and the API docs at "
+                "/docs. Needs the web extra (pip install 'nba-predictions[web]'); CORS_ORIGINS sets the origins "
+                "the API answers cross-origin.")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 = every interface)")
+    p.add_argument("--port", type=_port, default=3001,
+                   help="port to listen on (default 3001, where the original front end calls its API; 0 = any free port)")
+    p.add_argument("--database", metavar="URL", help="SQLAlchemy database URL (env DATABASE_URL), opened read-only")
     _logging_flags(p)
     return p
 
@@ -253,7 +273,15 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"train": (train_parser, _train), "show": (show_parser, _show), "backfill": (backfill_parser, _backfill)}
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from .web.server import serve
+
+    serve(settings, args.host, args.port)
+    return EXIT_OK
+
+
+COMMANDS = {"train": (train_parser, _train), "show": (show_parser, _show), "backfill": (backfill_parser, _backfill),
+            "serve": (serve_parser, _serve)}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,6 +8,7 @@ themselves; they are handed what they need.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -41,6 +42,8 @@ ENVIRONMENT = {
     "RATING_MEDIOCRE_THRESHOLD": ("60", "ratings at or above this (and below good) are 'mediocre'"),
     "NBA_STEP_RETRIES": ("3", "Prefect workers: how often a step that hit a retryable source error (timeout, 429, 5xx) runs again"),
     "NBA_STEP_RETRY_DELAY": ("300", "Prefect workers: seconds before a step's first retry (each later wait is three times longer)"),
+    "CORS_ORIGINS": ("", "origins the web API answers cross-origin (comma-separated, e.g. https://fans.example.org; "
+                     "* = any); empty = any http(s)://localhost or 127.0.0.1 origin, as the original API's development mode"),
 }
 
 
@@ -48,6 +51,16 @@ def yesterday_eastern(now: datetime | None = None) -> date:
     """Yesterday's date in US Eastern time: the default target of the daily job."""
     now = now or datetime.now(tz=EASTERN)
     return (now.astimezone(EASTERN) - timedelta(days=1)).date()
+
+
+def _origins(name: str, text: str) -> tuple[str, ...]:
+    """``CORS_ORIGINS``: comma-separated origins (scheme://host[:port]), ``*`` for any; empty = ()."""
+    origins = tuple(part.strip().rstrip("/") for part in text.split(",") if part.strip())
+    for origin in origins:
+        if origin != "*" and not re.fullmatch(r"https?://[^/?#\s:]+(:\d{1,5})?", origin):
+            raise UsageError(f"{name} entry {origin!r} is not an origin: write it as scheme://host[:port], "
+                             "e.g. http://localhost:5173")
+    return origins
 
 
 def _bool(name: str, text: str) -> bool:
@@ -94,6 +107,7 @@ class Settings:
     backup_keep: int = 7
     good_threshold: float = 80.0
     mediocre_threshold: float = 60.0
+    cors_origins: tuple[str, ...] = ()  # () = any localhost / 127.0.0.1 origin
     api: ApiSettings = field(default_factory=ApiSettings)
 
     @classmethod
@@ -151,5 +165,6 @@ class Settings:
             backup_keep=backup_keep,
             good_threshold=good,
             mediocre_threshold=mediocre,
+            cors_origins=_origins("CORS_ORIGINS", var("CORS_ORIGINS")),
             api=api,
         )

@@ -49,3 +49,21 @@ class ModelError(PipelineError):
 
 class StorageError(PipelineError):
     """The database could not be reached or written."""
+
+
+class InvalidRequestError(PipelineError):
+    """A web request's parameter is malformed or names nothing we know (HTTP 400).
+
+    ``field`` is the parameter, ``provided`` what the request gave, ``expected`` an example or the
+    allowed range; the web layer renders these as the API's ``INVALID_REQUEST`` error or a 400 page.
+    """
+
+    def __init__(self, field: str, provided: str, message: str, expected: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.provided = provided
+        self.expected = expected
+
+
+class ServeError(PipelineError):
+    """The web server cannot start: the address is taken or cannot be bound, the web extra is missing."""

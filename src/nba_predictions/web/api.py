@@ -1,0 +1,107 @@
+"""``/api/v1``: the original web API's routes and answers, so its React front end works unchanged.
+
+Shapes and defaults are the running original API's (``limit`` 20, at most 100; ``offset`` 0;
+newest date first, then game id; ``page`` = offset // limit + 1).  Where this API is stricter it
+says so with the error shape of the original's specification: a bad or unknown parameter is a
+400 ``INVALID_REQUEST`` whose ``details.field`` names it (the original answers a bare
+``VALIDATION_ERROR``, and lists nothing for an unknown team or an impossible date such as
+2024-02-30).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..storage.migrate import current_revision
+from ..storage.schema import SCHEMA_REVISION
+from . import contract, queries
+from .context import WebContext
+from .params import parse_date, parse_team, parse_whole, single_values, unknown_team
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "/api/v1"
+DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+LISTING_FIELDS = ("date", "team", "limit", "offset")
+
+router = APIRouter(prefix=PREFIX, tags=["predictions"])
+
+
+def json_response(model: contract._Model, status_code: int = 200) -> Response:
+    return Response(model.__pydantic_serializer__.to_json(model), status_code=status_code,
+                    media_type="application/json")
+
+
+def error_response(status_code: int, code: str, message: str, details: dict[str, str] | None = None,
+                   request_id: str | None = None) -> Response:
+    body = contract.ErrorBody(code=code, message=message, details=details, request_id=request_id)
+    return Response(contract.ErrorEnvelope(error=body).model_dump_json(exclude_none=True), status_code=status_code,
+                    media_type="application/json")
+
+
+_ERRORS = {
+    400: {"model": contract.ErrorEnvelope, "description": "INVALID_REQUEST: details.field names the bad parameter"},
+    500: {"model": contract.ErrorEnvelope, "description": "INTERNAL_SERVER_ERROR, with a request_id for the logs"},
+}
+
+
+@router.get("/health", response_model=contract.HealthEnvelope, summary="Is the database reachable and ours?")
+def health(request: Request) -> Response:
+    web = WebContext.of(request)
+    database, model = "disconnected", "inactive"
+    try:
+        with web.engine.connect() as conn:
+            queries.ping(conn)
+            database = "connected"
+            if current_revision(conn) == SCHEMA_REVISION:
+                model = "active"
+    except SQLAlchemyError as exc:
+        logger.warning("health: database %s unreachable: %s", web.database_name, exc.__class__.__name__)
+    status = "healthy" if database == "connected" and model == "active" else "unhealthy"
+    now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return json_response(contract.HealthEnvelope(data=contract.HealthStatus(
+        status=status, timestamp=now, model_status=model, database_status=database)))
+
+
+@router.get("/predictions", response_model=contract.GamesEnvelope, responses=_ERRORS,
+            summary="Rated games, newest date first, then by game id")
+def predictions(
+    request: Request,
+    date: str | None = Query(None, description="only this date, YYYY-MM-DD", examples=["2024-01-15"]),
+    team: str | None = Query(None, description="only games of this team (abbreviation, any case)", examples=["LAL"]),
+    limit: str | None = Query(None, description=f"games per page, 1-{MAX_LIMIT} (default {DEFAULT_LIMIT})"),
+    offset: str | None = Query(None, description="games to skip (default 0)"),
+) -> Response:
+    web = WebContext.of(request)
+    given = single_values({k: request.query_params.getlist(k) for k in request.query_params}, LISTING_FIELDS)
+    day = parse_date(given["date"]) if "date" in given else None
+    abbreviation = parse_team(given["team"]) if "team" in given else None
+    page_size = parse_whole(given["limit"], "limit", 1, MAX_LIMIT) if "limit" in given else DEFAULT_LIMIT
+    skip = parse_whole(given["offset"], "offset", 0) if "offset" in given else 0
+    with web.engine.connect() as conn:
+        team_id = None
+        if abbreviation is not None:
+            team_id = queries.team_id_of(conn, abbreviation)
+            if team_id is None:
+                raise unknown_team(abbreviation, [t.abbreviation for t in queries.all_teams(conn)])
+        found = queries.listing(conn, day, team_id, page_size, skip)
+    games = [contract.game(row, web.good_threshold, web.mediocre_threshold) for row in found.games]
+    page = contract.GamesResponse(data=games, pagination=contract.pagination(found.total, page_size, skip))
+    return json_response(contract.GamesEnvelope(data=page))
+
+
+@router.get("/predictions/{game_id}", response_model=contract.GameEnvelope,
+            responses={404: {"model": contract.ErrorEnvelope, "description": "GAME_NOT_FOUND"}, 500: _ERRORS[500]},
+            summary="One rated game by its NBA game id")
+def prediction(request: Request, game_id: str = Path(description="NBA game id", examples=["0022300565"])) -> Response:
+    web = WebContext.of(request)
+    with web.engine.connect() as conn:
+        row = queries.game(conn, game_id)
+    if row is None:
+        return error_response(404, "GAME_NOT_FOUND", f"Game with ID '{game_id}' not found")
+    game = contract.game(row, web.good_threshold, web.mediocre_threshold)
+    return json_response(contract.GameEnvelope(data=contract.SingleGameResponse(game=game)))

@@ -1,0 +1,78 @@
+"""The web server's one engine: read-only, on a database our pipeline wrote.
+
+SQLite files are opened with ``mode=ro`` (the file must exist; nothing can be written, not even a
+journal), PostgreSQL sessions with ``default_transaction_read_only`` (the server refuses any
+write).  Before serving, :func:`open_read_only` checks that the database is ours and current: at
+:data:`~nba_predictions.storage.schema.SCHEMA_REVISION`.  Read-only means it cannot migrate a
+database itself, so an older one is refused with the command that upgrades it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import URL
+
+from ..errors import StorageError
+from ..storage.engine import POSTGRES_CONNECT_TIMEOUT_SECONDS, connection_errors, masked, parse_url, sqlite_path
+from ..storage.migrate import current_revision
+from ..storage.schema import SCHEMA_REVISION
+
+logger = logging.getLogger(__name__)
+
+# Threads of the server's pool wait this long for a connection before the request fails.
+POOL_SIZE, POOL_OVERFLOW, POOL_TIMEOUT_SECONDS = 8, 16, 30
+
+
+def open_read_only(database_url: str) -> Engine:
+    """A read-only engine on ``database_url``, checked to be an nba-predictions database; dispose it when done."""
+    url = parse_url(database_url)
+    engine = _engine(url)
+    try:
+        with connection_errors(url, "opening the database"):
+            with engine.connect() as conn:
+                found = current_revision(conn)
+        check_ours(found, masked(url))
+    except BaseException:
+        engine.dispose()
+        raise
+    logger.debug("serving %s read-only", masked(url))
+    return engine
+
+
+def check_ours(found: str | None, where: str) -> None:
+    if found == SCHEMA_REVISION:
+        return
+    job = f"nba-predictions --date 2024-01-15 --database {where}"
+    if found is None:
+        raise StorageError(f"{where} is not an nba-predictions database (no schema revision recorded): rate games "
+                           f"into it first, e.g. {job}, or point --database / DATABASE_URL at one")
+    raise StorageError(f"{where} is at schema revision {found!r}, this nba-predictions serves revision "
+                       f"{SCHEMA_REVISION!r}: any run of the job brings it up to date (e.g. {job}; it serves "
+                       "read-only so it never migrates), or upgrade nba-predictions if the database is newer")
+
+
+def _engine(url: URL) -> Engine:
+    path = sqlite_path(url)
+    if path is not None:
+        if not path.is_file():
+            raise StorageError(f"no database at {path}: rate some games first (nba-predictions --date 2024-01-15) "
+                               "or point --database / DATABASE_URL at one")
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+
+        def connect() -> sqlite3.Connection:
+            return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+        # The URL keeps SQLAlchemy's file-database pool (a queue); the creator makes it read-only.
+        return create_engine(url, creator=connect, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW,
+                             pool_timeout=POOL_TIMEOUT_SECONDS)
+    connect_args = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS,
+                    "options": "-c default_transaction_read_only=on"}
+    try:
+        return create_engine(url, connect_args=connect_args, pool_pre_ping=True, pool_size=POOL_SIZE,
+                             max_overflow=POOL_OVERFLOW, pool_timeout=POOL_TIMEOUT_SECONDS)
+    except ImportError as exc:
+        raise StorageError(f"{masked(url)}: the driver is not installed ({exc}); use postgresql+psycopg:// "
+                           "(pip install 'nba-predictions[web]')") from None

@@ -1,0 +1,69 @@
+"""Query-string values to typed values, or an :class:`InvalidRequestError` naming the field.
+
+The API and the page share these, so a date or a team code is judged the same way in both.
+Pure functions: whether a well-formed team code names a team is for the caller to ask the
+database.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping, Sequence
+from datetime import date
+
+from ..errors import InvalidRequestError
+
+DATE_EXAMPLE = "2024-01-15"
+TEAM_EXAMPLE = "LAL"
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TEAM = re.compile(r"[A-Za-z]{2,4}")
+_WHOLE = re.compile(r"\d+")
+
+
+def parse_date(text: str, field: str = "date") -> date:
+    if not _DATE.fullmatch(text):
+        raise InvalidRequestError(field, text, f"invalid {field} {text!r}: expected YYYY-MM-DD, e.g. {DATE_EXAMPLE}",
+                                  DATE_EXAMPLE)
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidRequestError(field, text, f"invalid {field} {text!r}: there is no such day; expected a real "
+                                  f"date as YYYY-MM-DD, e.g. {DATE_EXAMPLE}", DATE_EXAMPLE) from None
+
+
+def parse_team(text: str, field: str = "team") -> str:
+    """A team abbreviation in upper case (``lal`` -> ``LAL``), as the original API accepts it."""
+    if not _TEAM.fullmatch(text):
+        raise InvalidRequestError(field, text, f"invalid {field} {text!r}: expected a team abbreviation, "
+                                  f"e.g. {TEAM_EXAMPLE}", TEAM_EXAMPLE)
+    return text.upper()
+
+
+def unknown_team(abbreviation: str, known: Sequence[str], field: str = "team") -> InvalidRequestError:
+    listed = ", ".join(known) if known else "none: the database has no teams yet"
+    return InvalidRequestError(field, abbreviation, f"unknown {field} {abbreviation!r}: expected a team abbreviation, "
+                               f"e.g. {TEAM_EXAMPLE}", f"one of {listed}")
+
+
+def parse_whole(text: str, field: str, lowest: int, highest: int | None = None) -> int:
+    """A whole number in ``lowest..highest`` written in plain digits (``+5``, ``2.0``, ``1e2`` are refused)."""
+    span = f"from {lowest} to {highest}" if highest is not None else f"of {lowest} or more"
+    value = int(text) if _WHOLE.fullmatch(text) and len(text) <= 9 else None
+    if value is None or value < lowest or (highest is not None and value > highest):
+        raise InvalidRequestError(field, text, f"invalid {field} {text!r}: expected a whole number {span}",
+                                  f"{lowest}..{highest}" if highest is not None else f">= {lowest}")
+    return value
+
+
+def single_values(query: Mapping[str, Sequence[str]], allowed: Collection[str]) -> dict[str, str]:
+    """Each parameter's one value; an unknown parameter or one given twice is refused."""
+    values: dict[str, str] = {}
+    for field, given in query.items():
+        if field not in allowed:
+            raise InvalidRequestError(field, given[0], f"unknown query parameter {field!r}: expected "
+                                      f"{', '.join(allowed)}", ", ".join(allowed))
+        if len(given) > 1:
+            raise InvalidRequestError(field, ", ".join(given), f"{field} is given {len(given)} times: give it once",
+                                      "one value")
+        values[field] = given[0]
+    return values

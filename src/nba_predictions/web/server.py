@@ -1,0 +1,68 @@
+"""``nba-predictions serve``: bind the address, open the database read-only once, run uvicorn.
+
+The socket is bound here, before uvicorn starts, so a taken port is one clear line and exit 1
+(not a traceback) and ``--port 0`` picks a free port (the log line says which).
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import socket
+
+from ..config import Settings
+from ..errors import ServeError
+from ..storage.engine import masked
+
+logger = logging.getLogger(__name__)
+
+GRACEFUL_SHUTDOWN_SECONDS = 5
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` (not yet listening); :class:`ServeError` when it cannot be."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+    except socket.gaierror as exc:
+        raise ServeError(f"cannot listen on {host!r} ({exc.strerror}): use an address of this machine, "
+                         "e.g. --host 127.0.0.1 (local only) or --host 0.0.0.0 (every interface)") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        where = f"{host}:{port}"
+        if exc.errno == errno.EADDRINUSE:
+            raise ServeError(f"{where} is already in use by another server: stop it, or serve on another port with "
+                             "--port (the original front end calls port 3001)") from None
+        if exc.errno == errno.EACCES:
+            raise ServeError(f"no permission to listen on {where}: use a port above 1023, e.g. --port 3001") from None
+        raise ServeError(f"cannot listen on {where}: {exc.strerror}") from None
+    return sock
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    """Serve the page and the API until interrupted (SIGINT / SIGTERM stop it gracefully)."""
+    try:
+        import uvicorn
+
+        from .app import create_app
+        from .database import open_read_only
+    except ModuleNotFoundError as exc:
+        raise ServeError(f"the web server needs {exc.name}, which is not installed: "
+                         "pip install 'nba-predictions[web]'") from None
+    engine = open_read_only(settings.database_url)
+    try:
+        sock = bind(host, port)
+        bound_host, bound_port = sock.getsockname()[:2]
+        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+        app = create_app(engine, settings, database_name=masked(settings.database_url))
+        config = uvicorn.Config(app, log_config=None, access_log=True, lifespan="off",
+                                server_header=False, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
+        logger.info("serving %s read-only on http://%s:%d/ (page /, API /api/v1, docs /docs); Ctrl-C stops",
+                    masked(settings.database_url), shown, bound_port)
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        engine.dispose()
