@@ -50,6 +50,7 @@ _ERRORS = {
 
 
 @router.get("/health", response_model=contract.HealthEnvelope, summary="Is the database reachable and ours?")
+@router.get("/health/", include_in_schema=False)  # the original answers a trailing slash alike (no redirect)
 def health(request: Request) -> Response:
     web = WebContext.of(request)
     database, model = "disconnected", "inactive"
@@ -69,6 +70,7 @@ def health(request: Request) -> Response:
 
 @router.get("/predictions", response_model=contract.GamesEnvelope, responses=_ERRORS,
             summary="Rated games, newest date first, then by game id")
+@router.get("/predictions/", include_in_schema=False)
 def predictions(
     request: Request,
     date: str | None = Query(None, description="only this date, YYYY-MM-DD", examples=["2024-01-15"]),

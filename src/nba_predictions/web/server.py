@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import errno
 import logging
+import signal
 import socket
+import threading
 
 from ..config import Settings
 from ..errors import ServeError
@@ -63,6 +65,25 @@ def serve(settings: Settings, host: str, port: int) -> None:
                                 server_header=False, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
         logger.info("serving %s read-only on http://%s:%d/ (page /, API /api/v1, docs /docs); Ctrl-C stops",
                     masked(settings.database_url), shown, bound_port)
-        uvicorn.Server(config).run(sockets=[sock])
+        _run_until_signalled(uvicorn.Server(config), sock)
     finally:
         engine.dispose()
+
+
+def _run_until_signalled(server, sock: socket.socket) -> None:  # noqa: ANN001 - uvicorn.Server
+    """Run until SIGINT or SIGTERM; both end in a graceful shutdown and a normal return (exit 0).
+
+    uvicorn handles the signal itself, shuts down, then raises it again for the previous
+    handler: SIGTERM is pointed at the same handler as SIGINT (KeyboardInterrupt) meanwhile, so
+    a service manager's stop and Ctrl-C both come back here as a clean stop.
+    """
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler) if main_thread else None
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+    logger.info("stopped")

@@ -1,0 +1,188 @@
+"""Both front ends in a real browser: Debian's Chromium, headless, driven by Playwright.
+
+- Our page for 2024-01-15: the 11 games best first with their badges, on a desktop and on a
+  phone, with JavaScript on and off (the filter form works without it).
+- The original React front end, its built files served unchanged, calling "127.0.0.1:3001"
+  (see ``port_proxy``): it shows the same 11 games from our API.
+
+Marker ``browser``: skipped without Chromium or Playwright, failed without them when CI is set.
+Screenshots go to ``$NBA_SCREENSHOT_DIR`` (CI and the docs) or the test's temporary folder.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from nba_predictions.config import Settings
+from nba_predictions.steps.prediction import classify
+
+from .conftest import DAY, LiveServer
+from .port_proxy import PortProxy, port_proxy, static_files
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("NBA_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FRONT_END_API = ("127.0.0.1", 3001)  # fixed in the original front end's built files
+# The original front end's default date is Pacific-time "today" (yesterday before 3 pm): 3 pm PST.
+FRONT_END_NOW = datetime(2024, 1, 15, 23, 0, tzinfo=timezone.utc)
+
+
+def on_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _missing(reason: str) -> None:
+    if on_ci():
+        pytest.fail(f"CI is set, so the browser tests must run: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def proxy() -> Iterator[PortProxy]:
+    with port_proxy() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser(proxy: PortProxy):  # noqa: ANN201 - playwright.sync_api.Browser
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("Playwright is not installed: pip install -e '.[test]'")
+    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
+        _missing(f"no Chromium at {CHROMIUM}: apt-get install chromium (or set NBA_CHROMIUM)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + proxy.chromium_args)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = Path(os.environ["NBA_SCREENSHOT_DIR"]) if os.environ.get("NBA_SCREENSHOT_DIR") else \
+        tmp_path_factory.mktemp("screenshots")
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def _ours(page) -> list[dict]:  # noqa: ANN001
+    return page.eval_on_selector_all("li.game", """items => items.map(li => ({
+        teams: [...li.querySelectorAll('abbr')].map(a => a.textContent.trim()),
+        rating: li.querySelector('.rating').textContent.trim(),
+        badge: li.querySelector('.badge').textContent.trim().toLowerCase(),
+        colour: getComputedStyle(li.querySelector('.badge')).backgroundColor,
+    }))""")
+
+
+def _shown(rating: float) -> str:
+    return f"{math.floor(rating * 10 + 1e-9) / 10:.1f}"
+
+
+def test_our_page_lists_the_days_games_best_first_with_badges(browser, live: LiveServer, stored_games: list[dict],
+                                                             screenshots: Path) -> None:
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    page.goto(f"{live.url}/?date={DAY}")
+    shown = _ours(page)
+    expected = sorted(stored_games, key=lambda g: (-g["rating"], g["id"]))
+    assert [g["teams"] for g in shown] == [[g["away"], g["home"]] for g in expected]
+    assert [g["rating"] for g in shown] == [_shown(g["rating"]) for g in expected]
+    assert [g["badge"] for g in shown] == [classify(g["rating"], 80, 60) for g in expected]
+    colours = {g["badge"]: g["colour"] for g in shown}
+    assert len(set(colours.values())) == len(colours) >= 2  # each class has its own colour
+    assert "January 15, 2024" in page.inner_text("h1")
+    page.screenshot(path=str(screenshots / "web_page_2024-01-15.png"), full_page=True)
+    context.close()
+
+
+def test_our_page_on_a_phone_without_javascript(browser, live: LiveServer, screenshots: Path) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 812}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live.url}/?date={DAY}")
+    assert len(_ours_without_js(page)) == 11
+    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"the page scrolls sideways on a phone: {width}"
+    page.screenshot(path=str(screenshots / "web_page_phone_2024-01-15.png"), full_page=True)
+    # The filter is a plain form: choose a team, press Show.
+    page.select_option("select[name=team]", "LAL")
+    page.click("button[type=submit]")
+    page.wait_for_url("**team=LAL**")
+    assert len(page.query_selector_all("li.game")) == 1
+    page.click("p.more a")  # best of the last 7 days, still LAL
+    page.wait_for_url("**/best?**")
+    assert "Best of the last 7 days" in page.inner_text("h1") and "LAL" in page.inner_text("h1")
+    context.close()
+
+
+def _ours_without_js(page) -> list[str]:  # noqa: ANN001 - evaluate() runs even with the page's scripts off
+    return [item.inner_text() for item in page.query_selector_all("li.game")]
+
+
+def test_a_bad_date_is_a_400_page_in_the_browser(browser, live: LiveServer) -> None:
+    page = browser.new_page()
+    response = page.goto(f"{live.url}/?date=2024-02-30")
+    assert response.status == 400
+    assert "there is no such day" in page.inner_text("main")
+    page.close()
+
+
+# -- the original front end ------------------------------------------------------------------------
+
+
+def _open_front_end(browser, proxy: PortProxy, api: LiveServer):  # noqa: ANN001, ANN202
+    """The original front end on a static server, its API origin 127.0.0.1:3001 routed to ``api``."""
+    proxy.routes[FRONT_END_API] = ("127.0.0.1", api.port)
+    context = browser.new_context(viewport={"width": 1280, "height": 1400}, timezone_id="UTC")
+    page = context.new_page()
+    page.clock.set_fixed_time(FRONT_END_NOW)
+    return context, page
+
+
+def _js_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def test_the_original_front_end_shows_the_same_games_from_our_api(browser, proxy: PortProxy, live: LiveServer,
+                                                                  front_end_files: Path, stored_games: list[dict],
+                                                                  screenshots: Path) -> None:
+    with static_files(str(front_end_files)) as port:
+        context, page = _open_front_end(browser, proxy, live)
+        origin = f"http://127.0.0.1:{port}"
+        page.goto(f"{origin}/")
+        page.wait_for_function("() => (document.body.innerText.match(/Game ID:/g) || []).length === 11", timeout=30000)
+        text = page.inner_text("body")
+        for game in stored_games:
+            assert f"Game ID: {game['id']}" in text
+            assert f"{_js_number(game['rating'])}/100" in text.replace("\n", "")
+        for label in ("GOOD", "MEDIOCRE", "BAD"):
+            expected = sum(classify(g["rating"], 80, 60) == label.lower() for g in stored_games)
+            assert text.count(f"\n{label}\n") == expected, label
+        page.wait_for_function("() => document.body.innerText.includes('Online')", timeout=30000)
+        page.screenshot(path=str(screenshots / "original_front_end_2024-01-15.png"), full_page=True)
+        context.close()
+    listing = [f for f in proxy.seen if f.url.startswith("http://127.0.0.1:3001/api/v1/predictions?date=2024-01-15")]
+    assert listing and listing[-1].status == 200
+    assert listing[-1].request_headers["Origin"] == origin  # a cross-origin call, answered by our CORS
+    assert listing[-1].response_headers["access-control-allow-origin"] == origin
+
+
+def test_the_original_front_end_is_refused_by_cors_origins_that_do_not_list_it(browser, proxy: PortProxy, serve_app,
+                                                                               rated_db: Path,
+                                                                               front_end_files: Path) -> None:
+    strict = serve_app(rated_db, Settings(cors_origins=("https://fans.example.org",)))
+    with static_files(str(front_end_files)) as port:
+        context, page = _open_front_end(browser, proxy, strict)
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.wait_for_function("() => document.body.innerText.includes('Failed to load predictions')", timeout=30000)
+        assert "Game ID:" not in page.inner_text("body")
+        context.close()
+
