@@ -254,3 +254,24 @@ def test_serving_never_writes_and_reads_only_the_front_end_tables(serve_app, rat
             conn.execute(text("UPDATE games SET prediction_rating = 0"))
     assert _digest(copy) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["watched.db"]  # no journal, no WAL
+
+
+# -- the documented models are what is sent -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("url", "model"), [
+    ("/api/v1/health", "HealthEnvelope"),
+    (f"/api/v1/predictions?date={DAY}", "GamesEnvelope"),
+    ("/api/v1/predictions?limit=2&offset=3&team=LAL", "GamesEnvelope"),
+    ("/api/v1/predictions/0022300565", "GameEnvelope"),
+    ("/api/v1/predictions/0022399999", "ErrorEnvelope"),
+    ("/api/v1/predictions?date=tomorrow", "ErrorEnvelope"),
+    ("/api/v1/nothing", "ErrorEnvelope"),
+])
+def test_every_answer_is_what_the_openapi_document_says(client: httpx.Client, url: str, model: str) -> None:
+    from nba_predictions.web import contract
+
+    answer = getattr(contract, model).model_validate(client.get(url).json())  # extra="forbid": nothing more, nothing less
+    spec = client.get("/openapi.json").json()
+    assert model in spec["components"]["schemas"]
+    assert answer.success is (model != "ErrorEnvelope")

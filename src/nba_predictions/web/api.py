@@ -11,11 +11,13 @@ says so with the error shape of the original's specification: a bad or unknown p
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Request, Response
+from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..storage.engine import reason
 from ..storage.migrate import current_revision
 from ..storage.schema import SCHEMA_REVISION
 from . import contract, queries
@@ -31,79 +33,83 @@ LISTING_FIELDS = ("date", "team", "limit", "offset")
 router = APIRouter(prefix=PREFIX, tags=["predictions"])
 
 
-def json_response(model: contract._Model, status_code: int = 200) -> Response:
-    return Response(model.__pydantic_serializer__.to_json(model), status_code=status_code,
-                    media_type="application/json")
+def json_response(body: bytes, status_code: int = 200) -> Response:
+    return Response(body, status_code=status_code, media_type="application/json")
 
 
 def error_response(status_code: int, code: str, message: str, details: dict[str, str] | None = None,
                    request_id: str | None = None) -> Response:
-    body = contract.ErrorBody(code=code, message=message, details=details, request_id=request_id)
-    return Response(contract.ErrorEnvelope(error=body).model_dump_json(exclude_none=True), status_code=status_code,
-                    media_type="application/json")
+    return json_response(contract.failure(code, message, details, request_id), status_code)
 
 
 _ERRORS = {
     400: {"model": contract.ErrorEnvelope, "description": "INVALID_REQUEST: details.field names the bad parameter"},
     500: {"model": contract.ErrorEnvelope, "description": "INTERNAL_SERVER_ERROR, with a request_id for the logs"},
 }
+# The listing reads its query string itself (an unknown or repeated parameter is refused, as the
+# original API does); these document it.
+_LISTING_PARAMETERS = [
+    {"name": "date", "in": "query", "required": False, "description": "only this date, YYYY-MM-DD",
+     "schema": {"type": "string", "format": "date"}, "example": "2024-01-15"},
+    {"name": "team", "in": "query", "required": False, "description": "only games of this team (abbreviation, any case)",
+     "schema": {"type": "string"}, "example": "LAL"},
+    {"name": "limit", "in": "query", "required": False, "description": f"games per page (default {DEFAULT_LIMIT})",
+     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}},
+    {"name": "offset", "in": "query", "required": False, "description": "games to skip (default 0)",
+     "schema": {"type": "integer", "minimum": 0, "default": 0}},
+]
+
+
+def _health(conn: Connection) -> tuple[str, str]:
+    queries.ping(conn)
+    return "connected", "active" if current_revision(conn) == SCHEMA_REVISION else "inactive"
 
 
 @router.get("/health", response_model=contract.HealthEnvelope, summary="Is the database reachable and ours?")
 @router.get("/health/", include_in_schema=False)  # the original answers a trailing slash alike (no redirect)
-def health(request: Request) -> Response:
+async def health(request: Request) -> Response:
     web = WebContext.of(request)
-    database, model = "disconnected", "inactive"
     try:
-        with web.engine.connect() as conn:
-            queries.ping(conn)
-            database = "connected"
-            if current_revision(conn) == SCHEMA_REVISION:
-                model = "active"
+        database, model = await web.read(_health)
     except SQLAlchemyError as exc:
-        logger.warning("health: database %s unreachable: %s", web.database_name, exc.__class__.__name__)
+        logger.warning("health: database %s unreachable: %s", web.database_name, reason(exc))
+        database, model = "disconnected", "inactive"
     status = "healthy" if database == "connected" and model == "active" else "unhealthy"
     now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    return json_response(contract.HealthEnvelope(data=contract.HealthStatus(
-        status=status, timestamp=now, model_status=model, database_status=database)))
+    return json_response(contract.success(
+        {"status": status, "timestamp": now, "model_status": model, "database_status": database}))
+
+
+def _listing(conn: Connection, day: date | None, abbreviation: str | None, limit: int, offset: int) -> queries.Listing:
+    team_id = None
+    if abbreviation is not None:
+        team_id = queries.team_id_of(conn, abbreviation)
+        if team_id is None:
+            raise unknown_team(abbreviation, [t.abbreviation for t in queries.all_teams(conn)])
+    return queries.listing(conn, day, team_id, limit, offset)
 
 
 @router.get("/predictions", response_model=contract.GamesEnvelope, responses=_ERRORS,
-            summary="Rated games, newest date first, then by game id")
+            openapi_extra={"parameters": _LISTING_PARAMETERS}, summary="Rated games, newest date first, then by game id")
 @router.get("/predictions/", include_in_schema=False)
-def predictions(
-    request: Request,
-    date: str | None = Query(None, description="only this date, YYYY-MM-DD", examples=["2024-01-15"]),
-    team: str | None = Query(None, description="only games of this team (abbreviation, any case)", examples=["LAL"]),
-    limit: str | None = Query(None, description=f"games per page, 1-{MAX_LIMIT} (default {DEFAULT_LIMIT})"),
-    offset: str | None = Query(None, description="games to skip (default 0)"),
-) -> Response:
+async def predictions(request: Request) -> Response:
     web = WebContext.of(request)
     given = single_values({k: request.query_params.getlist(k) for k in request.query_params}, LISTING_FIELDS)
     day = parse_date(given["date"]) if "date" in given else None
     abbreviation = parse_team(given["team"]) if "team" in given else None
-    page_size = parse_whole(given["limit"], "limit", 1, MAX_LIMIT) if "limit" in given else DEFAULT_LIMIT
-    skip = parse_whole(given["offset"], "offset", 0) if "offset" in given else 0
-    with web.engine.connect() as conn:
-        team_id = None
-        if abbreviation is not None:
-            team_id = queries.team_id_of(conn, abbreviation)
-            if team_id is None:
-                raise unknown_team(abbreviation, [t.abbreviation for t in queries.all_teams(conn)])
-        found = queries.listing(conn, day, team_id, page_size, skip)
+    limit = parse_whole(given["limit"], "limit", 1, MAX_LIMIT) if "limit" in given else DEFAULT_LIMIT
+    offset = parse_whole(given["offset"], "offset", 0) if "offset" in given else 0
+    found = await web.read(_listing, day, abbreviation, limit, offset)
     games = [contract.game(row, web.good_threshold, web.mediocre_threshold) for row in found.games]
-    page = contract.GamesResponse(data=games, pagination=contract.pagination(found.total, page_size, skip))
-    return json_response(contract.GamesEnvelope(data=page))
+    return json_response(contract.success({"data": games, "pagination": contract.pagination(found.total, limit, offset)}))
 
 
 @router.get("/predictions/{game_id}", response_model=contract.GameEnvelope,
             responses={404: {"model": contract.ErrorEnvelope, "description": "GAME_NOT_FOUND"}, 500: _ERRORS[500]},
             summary="One rated game by its NBA game id")
-def prediction(request: Request, game_id: str = Path(description="NBA game id", examples=["0022300565"])) -> Response:
+async def prediction(request: Request, game_id: str = Path(description="NBA game id", examples=["0022300565"])) -> Response:
     web = WebContext.of(request)
-    with web.engine.connect() as conn:
-        row = queries.game(conn, game_id)
+    row = await web.read(queries.game, game_id)
     if row is None:
         return error_response(404, "GAME_NOT_FOUND", f"Game with ID '{game_id}' not found")
-    game = contract.game(row, web.good_threshold, web.mediocre_threshold)
-    return json_response(contract.GameEnvelope(data=contract.SingleGameResponse(game=game)))
+    return json_response(contract.success({"game": contract.game(row, web.good_threshold, web.mediocre_threshold)}))

@@ -1,12 +1,16 @@
-"""The JSON the original front end reads (its ``frontend-types.ts``), as pydantic models.
+"""The JSON the original front end reads (its ``frontend-types.ts``): pydantic models and writers.
 
-They document the API in ``/docs`` and serialise every answer.  Field names and nesting are
-the running original API's: the listing is ``{"success": true, "data": {"data": [...],
-"pagination": {...}}}``, team ids are strings, and there is no score anywhere.
+The models document the API in ``/docs``; the tests validate every answer against them.  The
+answers themselves are written by the plain functions at the end (dicts to JSON text): building
+and validating a model per team and game cost more than the query.  Field names, order and
+number format are the running original API's, byte for byte: the listing is ``{"success": true,
+"data": {"data": [...], "pagination": {...}}}``, team ids are strings, a rating of 90.0 is written
+``90``, and there is no score anywhere.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Literal
 
@@ -33,6 +37,7 @@ class GamePrediction(_Model):
     rating: float = Field(description="how worth watching, 0-100", examples=[86.73])
     classification: Classification = Field(description="good >= RATING_GOOD_THRESHOLD (80), mediocre >= "
                                            "RATING_MEDIOCRE_THRESHOLD (60), else bad")
+
 
 
 class Game(_Model):
@@ -94,17 +99,39 @@ class ErrorEnvelope(_Model):
     error: ErrorBody
 
 
-def team(row: TeamRow) -> Team:
-    return Team(id=row.team_id, abbreviation=row.abbreviation, name=row.name, conference=row.conference)
+def to_json(body: dict) -> bytes:
+    """Compact JSON, non-ASCII kept as is (as JavaScript's JSON.stringify writes it)."""
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def game(row: GameRow, good_threshold: float, mediocre_threshold: float) -> Game:
-    return Game(
-        id=row.game_id, date=row.day.isoformat(), home_team=team(row.home), away_team=team(row.away),
-        prediction=GamePrediction(rating=row.rating,
-                                  classification=classify(row.rating, good_threshold, mediocre_threshold)),
-    )
+def _number(value: float) -> float | int:
+    return int(value) if value.is_integer() else value
 
 
-def pagination(total: int, limit: int, offset: int) -> Pagination:
-    return Pagination(total=total, page=offset // limit + 1, per_page=limit, total_pages=math.ceil(total / limit))
+def team(row: TeamRow) -> dict:
+    return {"id": row.team_id, "abbreviation": row.abbreviation, "name": row.name, "conference": row.conference}
+
+
+def game(row: GameRow, good_threshold: float, mediocre_threshold: float) -> dict:
+    return {
+        "id": row.game_id, "date": row.day.isoformat(), "home_team": team(row.home), "away_team": team(row.away),
+        "prediction": {"rating": _number(row.rating),
+                       "classification": classify(row.rating, good_threshold, mediocre_threshold)},
+    }
+
+
+def pagination(total: int, limit: int, offset: int) -> dict:
+    return {"total": total, "page": offset // limit + 1, "per_page": limit, "total_pages": math.ceil(total / limit)}
+
+
+def success(data: dict) -> bytes:
+    return to_json({"success": True, "data": data})
+
+
+def failure(code: str, message: str, details: dict[str, str] | None = None, request_id: str | None = None) -> bytes:
+    error: dict[str, object] = {"code": code, "message": message}
+    if details is not None:
+        error["details"] = details
+    if request_id is not None:
+        error["request_id"] = request_id
+    return to_json({"success": False, "error": error})

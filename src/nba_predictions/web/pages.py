@@ -81,15 +81,24 @@ def _render(request: Request, name: str, **context) -> HTMLResponse:  # noqa: AN
     return request.app.state.templates.TemplateResponse(request, name, context)
 
 
+def _day_data(conn, day: date, team: str | None) -> tuple:  # noqa: ANN001 - a Connection
+    teams = queries.all_teams(conn)
+    team_id = _team_id(team, teams)
+    return teams, queries.games_on(conn, day, team_id), queries.neighbour_days(conn, day, team_id)
+
+
+def _week_data(conn, first: date, last: date, team: str | None) -> tuple:  # noqa: ANN001 - a Connection
+    teams = queries.all_teams(conn)
+    team_id = _team_id(team, teams)
+    rows = queries.best_between(conn, first, last, team_id, WEEK_BEST)
+    return teams, rows, queries.neighbour_days(conn, first, team_id)[0], queries.neighbour_days(conn, last, team_id)[1]
+
+
 @router.get("/", response_class=HTMLResponse)
-def day_page(request: Request) -> HTMLResponse:
+async def day_page(request: Request) -> HTMLResponse:
     web = WebContext.of(request)
     day, team = _filters(request, web)
-    with web.engine.connect() as conn:
-        teams = queries.all_teams(conn)
-        team_id = _team_id(team, teams)
-        rows = queries.games_on(conn, day, team_id)
-        before, after = queries.neighbour_days(conn, day, team_id)
+    teams, rows, (before, after) = await web.read(_day_data, day, team)
     return _render(
         request, "day.html", title=day.isoformat(), day=day, team=team, teams=teams, action="/",
         cards=_cards(rows, web),
@@ -100,16 +109,11 @@ def day_page(request: Request) -> HTMLResponse:
 
 
 @router.get("/best", response_class=HTMLResponse)
-def best_page(request: Request) -> HTMLResponse:
+async def best_page(request: Request) -> HTMLResponse:
     web = WebContext.of(request)
     last, team = _filters(request, web)
     first = last - timedelta(days=WEEK_DAYS - 1)
-    with web.engine.connect() as conn:
-        teams = queries.all_teams(conn)
-        team_id = _team_id(team, teams)
-        rows = queries.best_between(conn, first, last, team_id, WEEK_BEST)
-        before, _ = queries.neighbour_days(conn, first, team_id)
-        _, after = queries.neighbour_days(conn, last, team_id)
+    teams, rows, before, after = await web.read(_week_data, first, last, team)
     earlier, later = last - timedelta(days=WEEK_DAYS), last + timedelta(days=WEEK_DAYS)
     return _render(
         request, "best.html", title=f"best of {first.isoformat()} to {last.isoformat()}", day=last, first=first,

@@ -13,18 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
-from sqlalchemy import Connection, Select, func, or_, select, text
+from sqlalchemy import Connection, Select, bindparam, func, or_, select, text
 
 from .tables import games, teams
-
-_home, _away = teams.alias("home"), teams.alias("away")
-_RATED = games.c.prediction_rating.is_not(None)
-_COLUMNS = (
-    games.c.id, games.c.date, games.c.prediction_rating,
-    _home.c.id, _home.c.abbreviation, _home.c.name, _home.c.conference,
-    _away.c.id, _away.c.abbreviation, _away.c.name, _away.c.conference,
-)
 
 
 @dataclass(frozen=True)
@@ -59,7 +52,7 @@ def _day(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
-def _row(row) -> GameRow:  # noqa: ANN001 - a SQLAlchemy Row of _COLUMNS
+def _row(row) -> GameRow:  # noqa: ANN001 - a SQLAlchemy Row of _rated_games()
     return GameRow(
         game_id=row[0], day=_day(row[1]), rating=float(row[2]),
         home=TeamRow(str(row[3]), row[4], row[5], row[6]),
@@ -67,19 +60,84 @@ def _row(row) -> GameRow:  # noqa: ANN001 - a SQLAlchemy Row of _COLUMNS
     )
 
 
-def _games(*columns) -> Select:  # noqa: ANN002 - extra columns to select
+# -- statements: built once on first use, then only their parameters change ------------------------
+# (Building a SELECT costs several times what SQLite takes to run it; a built one is cached.)
+
+
+def _team_aliases_and_columns() -> tuple:
+    home, away = teams.alias("home"), teams.alias("away")
+    columns = (
+        games.c.id, games.c.date, games.c.prediction_rating,
+        home.c.id, home.c.abbreviation, home.c.name, home.c.conference,
+        away.c.id, away.c.abbreviation, away.c.name, away.c.conference,
+    )
+    return home, away, columns
+
+
+def _rated_games(*extra) -> Select:  # noqa: ANN002 - more columns to select
+    home, away, columns = _team_aliases_and_columns()
     return (
-        select(*_COLUMNS, *columns)
-        .join_from(games, _home, games.c.home_team_id == _home.c.id)
-        .join_from(games, _away, games.c.away_team_id == _away.c.id)
-        .where(_RATED)
+        select(*columns, *extra)
+        .join_from(games, home, games.c.home_team_id == home.c.id)
+        .join_from(games, away, games.c.away_team_id == away.c.id)
+        .where(games.c.prediction_rating.is_not(None))
     )
 
 
-def _of_team(query: Select, team_id: str | None) -> Select:
-    if team_id is None:
-        return query
-    return query.where(or_(games.c.home_team_id == team_id, games.c.away_team_id == team_id))
+def _filtered(query: Select, by_day: bool, by_team: bool) -> Select:
+    if by_day:
+        query = query.where(games.c.date == bindparam("day"))
+    if by_team:
+        query = query.where(or_(games.c.home_team_id == bindparam("team_id"), games.c.away_team_id == bindparam("team_id")))
+    return query
+
+
+@cache
+def _listing(by_day: bool, by_team: bool) -> Select:
+    query = _filtered(_rated_games(func.count().over().label("total")), by_day, by_team)
+    return query.order_by(games.c.date.desc(), games.c.id).limit(bindparam("limit")).offset(bindparam("offset"))
+
+
+@cache
+def _count(by_day: bool, by_team: bool) -> Select:
+    rated = select(func.count()).select_from(games).where(games.c.prediction_rating.is_not(None))
+    return _filtered(rated, by_day, by_team)
+
+
+@cache
+def _game() -> Select:
+    return _rated_games().where(games.c.id == bindparam("game_id"))
+
+
+@cache
+def _day_games(by_team: bool) -> Select:
+    return _filtered(_rated_games(), True, by_team).order_by(games.c.prediction_rating.desc(), games.c.id)
+
+
+@cache
+def _best(by_team: bool) -> Select:
+    query = _filtered(_rated_games(), False, by_team).where(games.c.date.between(bindparam("first"), bindparam("last")))
+    return query.order_by(games.c.prediction_rating.desc(), games.c.date.desc(), games.c.id).limit(bindparam("limit"))
+
+
+@cache
+def _nearest(later: bool, by_team: bool) -> Select:
+    aggregate, condition = (func.min, games.c.date > bindparam("day")) if later else (func.max, games.c.date < bindparam("day"))
+    query = select(aggregate(games.c.date)).where(games.c.prediction_rating.is_not(None), condition)
+    return _filtered(query, False, by_team)
+
+
+@cache
+def _teams() -> Select:
+    return select(teams.c.id, teams.c.abbreviation, teams.c.name, teams.c.conference).order_by(teams.c.abbreviation)
+
+
+@cache
+def _team_id() -> Select:
+    return select(teams.c.id).where(teams.c.abbreviation == bindparam("abbreviation"))
+
+
+# -- the queries ------------------------------------------------------------------------------------
 
 
 def ping(conn: Connection) -> None:
@@ -88,14 +146,18 @@ def ping(conn: Connection) -> None:
 
 def all_teams(conn: Connection) -> list[TeamRow]:
     """Every team, by abbreviation."""
-    query = select(teams.c.id, teams.c.abbreviation, teams.c.name, teams.c.conference).order_by(teams.c.abbreviation)
-    return [TeamRow(str(r[0]), r[1], r[2], r[3]) for r in conn.execute(query)]
+    return [TeamRow(str(r[0]), r[1], r[2], r[3]) for r in conn.execute(_teams())]
 
 
 def team_id_of(conn: Connection, abbreviation: str) -> str | None:
     """The id of the team with this abbreviation (exact, upper case), None when there is none."""
-    found = conn.execute(select(teams.c.id).where(teams.c.abbreviation == abbreviation)).scalar_one_or_none()
+    found = conn.execute(_team_id(), {"abbreviation": abbreviation}).scalar_one_or_none()
     return None if found is None else str(found)
+
+
+def _params(day: date | None = None, team_id: str | None = None, **more: object) -> dict[str, object]:
+    given = {"day": day.isoformat() if day else None, "team_id": team_id, **more}
+    return {k: v for k, v in given.items() if v is not None}
 
 
 def listing(conn: Connection, day: date | None, team_id: str | None, limit: int, offset: int) -> Listing:
@@ -104,43 +166,34 @@ def listing(conn: Connection, day: date | None, team_id: str | None, limit: int,
     One statement: the total travels with every row (``count(*) OVER ()``), so the page and its
     total come from the same snapshot.  Only a page past the end needs a second, counting query.
     """
-    query = _of_team(_games(func.count().over().label("total")), team_id)
-    if day is not None:
-        query = query.where(games.c.date == day.isoformat())
-    rows = conn.execute(query.order_by(games.c.date.desc(), games.c.id).limit(limit).offset(offset)).all()
+    by = (day is not None, team_id is not None)
+    rows = conn.execute(_listing(*by), _params(day, team_id, limit=limit, offset=offset)).all()
     if rows:
         return Listing([_row(r) for r in rows], int(rows[0][-1]))
-    count = _of_team(select(func.count()).select_from(games).where(_RATED), team_id)
-    if day is not None:
-        count = count.where(games.c.date == day.isoformat())
-    return Listing([], int(conn.execute(count).scalar_one()))
+    return Listing([], int(conn.execute(_count(*by), _params(day, team_id)).scalar_one()))
 
 
 def game(conn: Connection, game_id: str) -> GameRow | None:
-    row = conn.execute(_games().where(games.c.id == game_id)).first()
+    row = conn.execute(_game(), {"game_id": game_id}).first()
     return None if row is None else _row(row)
 
 
 def games_on(conn: Connection, day: date, team_id: str | None) -> list[GameRow]:
     """A date's rated games, best first (ties by game id)."""
-    query = _of_team(_games().where(games.c.date == day.isoformat()), team_id)
-    return [_row(r) for r in conn.execute(query.order_by(games.c.prediction_rating.desc(), games.c.id))]
+    return [_row(r) for r in conn.execute(_day_games(team_id is not None), _params(day, team_id))]
 
 
 def best_between(conn: Connection, first: date, last: date, team_id: str | None, limit: int) -> list[GameRow]:
-    """The best rated games from ``first`` to ``last`` (inclusive), best first."""
-    query = _of_team(_games().where(games.c.date.between(first.isoformat(), last.isoformat())), team_id)
-    order = (games.c.prediction_rating.desc(), games.c.date.desc(), games.c.id)
-    return [_row(r) for r in conn.execute(query.order_by(*order).limit(limit))]
+    """The best rated games from ``first`` to ``last`` (inclusive), best first; a tie goes to the later date."""
+    params = _params(None, team_id, first=first.isoformat(), last=last.isoformat(), limit=limit)
+    return [_row(r) for r in conn.execute(_best(team_id is not None), params)]
 
 
 def neighbour_days(conn: Connection, day: date, team_id: str | None) -> tuple[date | None, date | None]:
     """The nearest dates before and after ``day`` with rated games (of the team, if given)."""
 
-    def nearest(aggregate, condition) -> date | None:  # noqa: ANN001
-        query = _of_team(select(aggregate(games.c.date)).where(_RATED, condition), team_id)
-        found = conn.execute(query).scalar_one_or_none()
+    def nearest(later: bool) -> date | None:
+        found = conn.execute(_nearest(later, team_id is not None), _params(day, team_id)).scalar_one_or_none()
         return None if found is None else _day(found)
 
-    return (nearest(func.max, games.c.date < day.isoformat()), nearest(func.min, games.c.date > day.isoformat()))
-
+    return nearest(False), nearest(True)
