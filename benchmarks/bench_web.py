@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_web.py [--seconds S] [--database URL] [--webapp DIR]
+    python benchmarks/bench_web.py [--seconds S] [--rounds N] [--database URL] [--webapp DIR]
 
 A season database (the real 2023-24 regular season's ids, dates and teams, stored by our storage
 step; see bench_storage.py) is served by ``python main.py serve`` (one uvicorn process, as
@@ -12,7 +12,8 @@ SQLite database instead (e.g. one ``nba-predictions backfill`` wrote).
 
 The load is ``GET /api/v1/predictions?date=D`` (what the front end asks), cycling through the
 season's dates, from 1 and from 50 concurrent keep-alive clients for ``--seconds`` each (after a
-warm-up), sent by a small asyncio HTTP/1.1 client in this process.  Prints requests/s, p50 and
+warm-up), sent by a small asyncio HTTP/1.1 client in this process, in ``--rounds`` rounds that
+take turns between the servers (the median round is reported).  Prints requests/s, p50 and
 p95 latency and the servers' resident memory, and the ratios ours / original measured in the
 same run.  Both servers first answer one date and the answers must be equal.  The machine's
 cores are shared by the servers and the client, so compare ratios, not absolute figures.
@@ -34,6 +35,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,6 +109,11 @@ def measure(name: str, port: int, paths: list[str], clients: int, seconds: float
                   1000 * ordered[int(0.95 * (len(ordered) - 1))], errors)
 
 
+def median_round(runs: list[Result]) -> Result:
+    """The round with the median request rate (its latencies belong to it)."""
+    return sorted(runs, key=lambda r: r.rate)[len(runs) // 2]
+
+
 # -- the servers ------------------------------------------------------------------------------------
 
 
@@ -143,20 +150,27 @@ def _wait_for(port: int, proc: subprocess.Popen) -> None:
     raise RuntimeError("the server did not answer its health route")
 
 
-def start_ours(database: Path) -> tuple[subprocess.Popen, int]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NBA_", "DATABASE_URL", "LOG_LEVEL"))}
+def _start(name: str, command: Callable[[int], list[str]], env: dict[str, str], cwd: Path | None = None,
+           ) -> tuple[subprocess.Popen, int]:
+    """``command(port)`` started on a free port (retried if another process takes the port first)."""
     for _ in range(5):
         port = _free_port()
-        # --quiet: no access log line per request (what a deployment behind a proxy's log would run).
-        proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "serve", "--port", str(port), "--quiet",
-                                 "--database", f"sqlite:///{database}"], env=env, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(command(port), cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             _wait_for(port, proc)
             return proc, port
         except RuntimeError:
             proc.kill()
             proc.wait()
-    raise RuntimeError("nba-predictions serve did not start")
+    raise RuntimeError(f"{name} did not start")
+
+
+def start_ours(database: Path) -> tuple[subprocess.Popen, int]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NBA_", "DATABASE_URL", "LOG_LEVEL"))}
+    # --quiet: no access log line per request (what a deployment behind a proxy's log would run).
+    return _start("nba-predictions serve", lambda port: [
+        sys.executable, str(ROOT / "main.py"), "serve", "--port", str(port), "--quiet",
+        "--database", f"sqlite:///{database}"], env)
 
 
 def start_original(webapp: Path, database: Path, work: Path) -> tuple[subprocess.Popen, int]:
@@ -164,19 +178,10 @@ def start_original(webapp: Path, database: Path, work: Path) -> tuple[subprocess
         archive.extractall(work / "api", filter="data")
     copy = work / "original.db"
     shutil.copy(database, copy)
-    for _ in range(5):
-        port = _free_port()
-        env = {**os.environ, "DB_PATH": str(copy), "PORT": str(port), "NODE_ENV": "production",
-               "RATE_LIMIT_MAX_REQUESTS": "1000000000", "LOG_LEVEL": "error", "LOG_FILE": str(work / "api.log")}
-        proc = subprocess.Popen(["node", str(work / "api" / "dist" / "server.js")], cwd=work, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            _wait_for(port, proc)
-            return proc, port
-        except RuntimeError:
-            proc.kill()
-            proc.wait()
-    raise RuntimeError("the original web API did not start")
+    env = {**os.environ, "DB_PATH": str(copy), "NODE_ENV": "production", "RATE_LIMIT_MAX_REQUESTS": "1000000000",
+           "LOG_LEVEL": "error", "LOG_FILE": str(work / "api.log")}
+    server = str(work / "api" / "dist" / "server.js")
+    return _start("the original web API", lambda port: ["env", f"PORT={port}", "node", server], env, cwd=work)
 
 
 def rss_mib(pid: int) -> float:
@@ -222,7 +227,8 @@ def _same_answer(ports: dict[str, int], path: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=8.0, help="measured seconds per server and concurrency")
+    parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per server and concurrency")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the median is reported")
     parser.add_argument("--database", help="an existing SQLite database URL (default: build a season)")
     parser.add_argument("--webapp", help="the original web app's folder (default: ../shared/webapp)")
     args = parser.parse_args()
@@ -253,17 +259,22 @@ def main() -> None:
                 print("original web API: not run (needs node and ../shared/webapp, or --webapp)")
             _same_answer({name: port for name, (_, port) in servers.items()}, paths[len(paths) // 2])
 
-            results: list[Result] = []
+            rounds: dict[tuple[str, int], list[Result]] = {}
             memory: dict[str, float] = {}
-            for clients in CONCURRENCY:
-                for name, (proc, port) in servers.items():
-                    results.append(measure(name, port, paths, clients, args.seconds))
-                    memory[name] = max(memory.get(name, 0.0), rss_mib(proc.pid))
+            # Rounds interleave the servers, so a burst of load from elsewhere on the machine
+            # falls on both; the median round is reported.
+            for _ in range(args.rounds):
+                for clients in CONCURRENCY:
+                    for name, (proc, port) in servers.items():
+                        rounds.setdefault((name, clients), []).append(measure(name, port, paths, clients, args.seconds))
+                        memory[name] = max(memory.get(name, 0.0), rss_mib(proc.pid))
+            results = [median_round(runs) for runs in rounds.values()]
         finally:
             for proc, _ in servers.values():
                 stop(proc)
 
-    print(f"\n{'server':<10}{'clients':>8}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}")
+    print(f"\nmedian of {args.rounds} rounds")
+    print(f"{'server':<10}{'clients':>8}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}")
     for r in results:
         print(f"{r.server:<10}{r.clients:>8}{r.rate:>10.0f}{r.p50_ms:>9.2f}{r.p95_ms:>9.2f}{r.errors:>8}")
     print("\nresident memory after the load: " + ", ".join(f"{k} {v:.0f} MiB" for k, v in memory.items()))
