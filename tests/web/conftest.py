@@ -216,55 +216,30 @@ def node_api_files(webapp: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     return target
 
 
-def free_port() -> int:
-    """A port nobody listens on right now (for a server that cannot be told to pick one itself)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_node_api(files: Path, database: Path, workdir: Path) -> tuple[str, Callable[[], None]]:
     """The original web API (Node) on ``database``; its base URL and its stop function.
 
     Production mode (it creates nothing), rate limit lifted (tests and benchmarks send more than
-    its default 100 requests per 15 minutes).  It cannot bind port 0, so a free port is picked and
-    the start retried if another process took it meanwhile.
+    its default 100 requests per 15 minutes).  In production it logs only to LOG_FILE, so that is
+    the log :func:`tests.services.spawn` watches.  It cannot bind port 0: a free port is picked
+    and the start retried if another process took it meanwhile.
     """
-    import subprocess
+    from tests.services import free_port, spawn
 
+    log = workdir / "node-api.log"
     env = {**os.environ, "DB_PATH": str(database), "NODE_ENV": "production", "RATE_LIMIT_MAX_REQUESTS": "100000000",
-           "LOG_LEVEL": "error", "LOG_FILE": str(workdir / "api.log")}
+           "LOG_LEVEL": "info", "LOG_FILE": str(log)}
+    problem = ""
     for _ in range(5):
         port = free_port()
-        proc = subprocess.Popen(["node", str(files / "dist" / "server.js")], cwd=workdir, env={**env, "PORT": str(port)},
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        url = f"http://127.0.0.1:{port}"
-        if _wait_until_up(url, proc):
-            def stop() -> None:
-                proc.terminate()
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-            return url, stop
-        proc.kill()
-        proc.wait()
-    raise AssertionError(f"the original web API did not start: {proc.stderr.read()[-2000:] if proc.stderr else ''}")
-
-
-def _wait_until_up(url: str, proc) -> bool:  # noqa: ANN001
-    """Poll the health route until it answers or the process exits (bounded by attempts, not a timer)."""
-    for _ in range(600):
-        if proc.poll() is not None:
-            return False
         try:
-            if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
-                return True
-        except httpx.TransportError:
-            pass
-        threading.Event().wait(0.1)
-    return False
+            service = spawn("node-api", ["node", str(files / "dist" / "server.js")], log, ready=r"running on port \d+",
+                            env={**env, "PORT": str(port)}, cwd=workdir)
+        except RuntimeError as exc:
+            problem = str(exc)
+            continue
+        return f"http://127.0.0.1:{port}", service.stop
+    raise AssertionError(f"the original web API did not start: {problem}")
 
 
 def copy_with_games(source: Path, target: Path, games: list[tuple[str, str, str, str, float]]) -> Path:
