@@ -118,11 +118,9 @@ def median_round(runs: list[Result]) -> Result:
 
 
 def season_database(target: Path) -> Path:
-    from bench_storage import season_document
+    from bench_storage import one_run, season_document
 
-    from nba_predictions.steps.storage import store_predictions
-
-    store_predictions(season_document(), f"sqlite:///{target}")
+    one_run(season_document(), f"sqlite:///{target}")
     return target
 
 

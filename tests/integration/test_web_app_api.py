@@ -1,77 +1,27 @@
 """The original web API (ultcyber/nba_predictions' nba-predictions-api, built) on databases our
 pipeline wrote: the real client, over real HTTP on 127.0.0.1.
 
-Needs the built web app (``api-runtime.tar.gz``, found in ``$NBA_WEBAPP_DIR`` or in a
-``shared/webapp`` folder beside the repository or above it) and ``node``; skipped cleanly without
-either, so the project passes from its own repository alone.  Nothing of the web app is copied
-into the project: the test unpacks it into a temporary folder.
+Needs the built web app (``api-runtime.tar.gz``; see :mod:`tests.webapp`) and ``node``; skipped
+cleanly without either, so the project passes from its own repository alone.  Nothing of the web
+app is copied into the project: the test unpacks it into a temporary folder.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tarfile
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.services import free_port, spawn
+from tests.webapp import API_RUNTIME, WebApi, require
 
-ROOT = Path(__file__).resolve().parents[2]
 DAY = "2024-01-15"
-
-
-def webapp_dir() -> Path | None:
-    candidates = [Path(os.environ["NBA_WEBAPP_DIR"])] if os.environ.get("NBA_WEBAPP_DIR") else []
-    candidates += [parent / "shared" / "webapp" for parent in ROOT.parents]
-    return next((c for c in candidates if (c / "api-runtime.tar.gz").is_file()), None)
 
 
 @pytest.fixture(scope="module")
 def api_runtime(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    source = webapp_dir()
-    if source is None:
-        pytest.skip("the original web app is not here (set NBA_WEBAPP_DIR to the folder with api-runtime.tar.gz)")
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed: the original web API needs Node 20")
-    target = tmp_path_factory.mktemp("webapp-api")
-    with tarfile.open(source / "api-runtime.tar.gz") as archive:
-        archive.extractall(target, filter="tar")
-    return target / "dist" / "server.js"
-
-
-class WebApi:
-    """The web API as its README runs it: ``DB_PATH=… PORT=… NODE_ENV=… node dist/server.js``.
-
-    Started through :func:`tests.services.spawn` (its own process group, recorded for CI's exit
-    trap), ready once ``/health`` says its database is connected.
-    """
-
-    def __init__(self, server: Path, database: Path, mode: str, log: Path) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}/api/v1"
-        env = {**os.environ, "DB_PATH": str(database), "PORT": str(self.port), "NODE_ENV": mode}
-        self.service = spawn("webapi", ["node", str(server)], log, ready=self._healthy, env=env,
-                             cwd=server.parent.parent)  # it logs nothing to stdout in production
-
-    def _healthy(self) -> bool:
-        try:
-            return self.get("/health")["data"]["database_status"] == "connected"
-        except (urllib.error.URLError, ConnectionError):
-            return False
-
-    def get(self, path: str) -> dict:
-        with urllib.request.urlopen(self.base + path, timeout=30) as response:
-            assert response.status == 200, (path, response.status)
-            return json.loads(response.read())
-
-    def stop(self) -> None:
-        self.service.stop()
+    return require(API_RUNTIME, tmp_path_factory.mktemp("webapp-api"))
 
 
 @pytest.fixture

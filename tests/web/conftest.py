@@ -2,7 +2,7 @@
 
 The server is our application on uvicorn in a background thread, on a port the OS picks; tests
 talk to it over real HTTP with httpx.  Everything that needs the original web app
-(``../shared/webapp``) skips when it is absent, as it is from a user's clone.
+(``../shared/webapp``, see :mod:`tests.webapp`) skips when it is absent, as from a user's clone.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import os
 import shutil
 import socket
 import sqlite3
-import tarfile
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,58 +23,43 @@ from pathlib import Path
 import httpx
 import pytest
 
-from nba_predictions import teams as nba_teams
 from nba_predictions.config import Settings
-from nba_predictions.storage.schema import SCHEMA_REVISION
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = date(2024, 1, 15)  # 11 completed games in the archive
-PREDICTIONS = ROOT / "tests" / "fixtures" / "documents" / "predictions_2024-01-15.json"
-WEBAPP_ENV = "NBA_WEBAPP_DIR"
 
 
 # -- rated databases -------------------------------------------------------------------------------
 
 
-def standin_database(path: Path) -> Path:
-    """A database at the target schema's front-end tables, filled from the predictions fixture."""
-    conn = sqlite3.connect(path)
-    conn.executescript(
-        """
-        CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY);
-        CREATE TABLE teams (id TEXT PRIMARY KEY, abbreviation TEXT UNIQUE NOT NULL, name TEXT NOT NULL,
-                            conference TEXT NOT NULL CHECK (conference IN ('East', 'West')));
-        CREATE TABLE games (id TEXT PRIMARY KEY, date TEXT NOT NULL, home_team_id TEXT NOT NULL REFERENCES teams (id),
-                            away_team_id TEXT NOT NULL REFERENCES teams (id), prediction_rating REAL,
-                            created_at DATETIME DEFAULT CURRENT_TIMESTAMP, updated_at DATETIME DEFAULT CURRENT_TIMESTAMP,
-                            season TEXT, classification TEXT, model_version TEXT, predicted_at DATETIME);
-        CREATE INDEX idx_games_date ON games (date);
-        CREATE TABLE game_details (game_id TEXT PRIMARY KEY REFERENCES games (id), features JSON NOT NULL,
-                                   explanation JSON NOT NULL);
-        """
-    )
-    conn.execute("INSERT INTO alembic_version VALUES (?)", (SCHEMA_REVISION,))
-    for team_id in nba_teams.team_ids():
-        team = nba_teams.team(team_id)
-        conn.execute("INSERT INTO teams VALUES (?, ?, ?, ?)", (str(team_id), team.abbreviation, team.name, team.conference))
-    document = json.loads(PREDICTIONS.read_text())
-    for p in document["predictions"]:
-        raw = p["raw_data"]
-        conn.execute("INSERT INTO games (id, date, home_team_id, away_team_id, prediction_rating, season, classification) "
-                     "VALUES (?, ?, ?, ?, ?, '2023-24', ?)",
-                     (p["game_id"], raw["date"], str(raw["home_team_id"]), str(raw["away_team_id"]), p["rating"],
-                      p["classification"]))
-        conn.execute("INSERT INTO game_details VALUES (?, ?, ?)",
-                     (p["game_id"], json.dumps(p["features"]), json.dumps(p["top_features"])))
-    conn.commit()
-    conn.close()
-    return path
+@pytest.fixture(scope="session")
+def rated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder where our real pipeline rated 2024-01-15: ``ratings.db`` and ``predictions.json``.
+
+    Shared by the session: never write to it (copy it).  The ratings are whatever the shipped
+    model gives; tests compare against what was stored, never against fixed values.
+    """
+    folder = tmp_path_factory.mktemp("rated")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NBA_", "DATABASE_URL", "LOG_LEVEL"))}
+    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "--date", DAY.isoformat(), "--database",
+                           f"sqlite:///{folder / 'ratings.db'}", "--output", str(folder / "predictions.json"), "--quiet"],
+                          cwd=folder, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return folder
 
 
 @pytest.fixture(scope="session")
-def rated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The 11 rated games of 2024-01-15 (shared by the session: never write to it)."""
-    return standin_database(tmp_path_factory.mktemp("rated") / "ratings.db")
+def rated_db(rated: Path) -> Path:
+    """The 11 rated games of 2024-01-15, as our pipeline stored them."""
+    return rated / "ratings.db"
+
+
+@pytest.fixture(scope="session")
+def final_scores(rated: Path) -> dict[str, tuple[int, int]]:
+    """game id -> (home, away) final score, from the run's predictions document: what must never show."""
+    document = json.loads((rated / "predictions.json").read_text())
+    return {p["game_id"]: (p["raw_data"]["home_team_score"], p["raw_data"]["away_team_score"])
+            for p in document["predictions"]}
 
 
 @pytest.fixture(scope="session")
@@ -171,75 +157,24 @@ def client(live: LiveServer) -> Iterator[httpx.Client]:
         yield c
 
 
-# -- the original web app (../shared/webapp) --------------------------------------------------------
-
-
-def find_webapp() -> Path | None:
-    """``$NBA_WEBAPP_DIR``, else ``shared/webapp`` beside the checkout or one of its parents."""
-    if os.environ.get(WEBAPP_ENV):
-        found = Path(os.environ[WEBAPP_ENV])
-        return found if (found / "fe-dist.tar.gz").is_file() else None
-    for parent in ROOT.parents:
-        candidate = parent / "shared" / "webapp"
-        if (candidate / "fe-dist.tar.gz").is_file():
-            return candidate
-    return None
+# -- the original web app (../shared/webapp, see tests.webapp) --------------------------------------
 
 
 @pytest.fixture(scope="session")
-def webapp() -> Path:
-    found = find_webapp()
-    if found is None:
-        pytest.skip(f"the original web app is not here (../shared/webapp, or set {WEBAPP_ENV}); "
-                    "a user's clone does not have it")
-    return found
-
-
-@pytest.fixture(scope="session")
-def front_end_files(webapp: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def front_end_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The original front end's built files (index.html, assets/), unpacked unchanged."""
-    target = tmp_path_factory.mktemp("fe")
-    with tarfile.open(webapp / "fe-dist.tar.gz") as archive:
-        archive.extractall(target, filter="data")
+    from tests.webapp import FRONT_END, require
+
+    target = require(FRONT_END, tmp_path_factory.mktemp("fe"))
     assert (target / "index.html").is_file()
     return target
 
 
 @pytest.fixture(scope="session")
-def node_api_files(webapp: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed (apt-get install nodejs): the original API cannot run")
-    target = tmp_path_factory.mktemp("node-api")
-    with tarfile.open(webapp / "api-runtime.tar.gz") as archive:
-        archive.extractall(target, filter="data")
-    assert (target / "dist" / "server.js").is_file()
-    return target
+def node_api_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.webapp import API_RUNTIME, require
 
-
-def start_node_api(files: Path, database: Path, workdir: Path) -> tuple[str, Callable[[], None]]:
-    """The original web API (Node) on ``database``; its base URL and its stop function.
-
-    Production mode (it creates nothing), rate limit lifted (tests and benchmarks send more than
-    its default 100 requests per 15 minutes).  In production it logs only to LOG_FILE, so that is
-    the log :func:`tests.services.spawn` watches.  It cannot bind port 0: a free port is picked
-    and the start retried if another process took it meanwhile.
-    """
-    from tests.services import free_port, spawn
-
-    log = workdir / "node-api.log"
-    env = {**os.environ, "DB_PATH": str(database), "NODE_ENV": "production", "RATE_LIMIT_MAX_REQUESTS": "100000000",
-           "LOG_LEVEL": "info", "LOG_FILE": str(log)}
-    problem = ""
-    for _ in range(5):
-        port = free_port()
-        try:
-            service = spawn("node-api", ["node", str(files / "dist" / "server.js")], log, ready=r"running on port \d+",
-                            env={**env, "PORT": str(port)}, cwd=workdir)
-        except RuntimeError as exc:
-            problem = str(exc)
-            continue
-        return f"http://127.0.0.1:{port}", service.stop
-    raise AssertionError(f"the original web API did not start: {problem}")
+    return require(API_RUNTIME, tmp_path_factory.mktemp("node-api"))
 
 
 def copy_with_games(source: Path, target: Path, games: list[tuple[str, str, str, str, float]]) -> Path:

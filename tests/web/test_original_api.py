@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import DAY, LiveServer, start_node_api
+from .conftest import DAY, LiveServer
 
 SAME = [
     "/api/v1/predictions",
@@ -51,12 +51,14 @@ BOTH_REFUSE = [
 
 @pytest.fixture(scope="module")
 def original(node_api_files: Path, rated_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from tests.webapp import WebApi
+
     work = tmp_path_factory.mktemp("node-run")
     database = work / "ratings.db"
     shutil.copy(rated_db, database)  # the original API may write its journal next to the file
-    url, stop = start_node_api(node_api_files, database, work)
-    yield url
-    stop()
+    api = WebApi(node_api_files, database, "production", work / "node-api.log")
+    yield api.url
+    api.stop()
 
 
 @pytest.mark.parametrize("path", SAME)

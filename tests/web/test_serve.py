@@ -95,9 +95,35 @@ def test_a_database_that_is_not_ours_is_refused(tmp_path: Path) -> None:
     before = other.read_bytes()
     result = _run("serve", "--database", f"sqlite:///{other}", cwd=tmp_path)
     assert result.returncode == 1
-    assert _error_line(result).startswith(f"nba-predictions: error: sqlite:///{other} is not an nba-predictions "
-                                          "database (no schema revision recorded): rate games into it first")
+    assert _error_line(result) == (f"nba-predictions: error: sqlite:///{other} is not an nba-predictions database "
+                                   "(table teams exists without table games (the web app makes both)): point "
+                                   "--database / DATABASE_URL at ours")
     assert other.read_bytes() == before
+
+
+def test_an_empty_database_and_the_web_apps_own_are_refused_with_what_to_do(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    result = _run("serve", "--database", f"sqlite:///{empty}", cwd=tmp_path)
+    assert result.returncode == 1 and "has no ratings tables: rate games into it first" in _error_line(result)
+    theirs = tmp_path / "theirs.db"  # the original web app's set-up, before our job ever ran
+    with sqlite3.connect(theirs) as conn:
+        conn.executescript(
+            "CREATE TABLE teams (id TEXT PRIMARY KEY, abbreviation TEXT UNIQUE NOT NULL, name TEXT NOT NULL, "
+            "conference TEXT NOT NULL CHECK (conference IN ('East', 'West')));"
+            "CREATE TABLE games (id TEXT PRIMARY KEY, date TEXT NOT NULL, home_team_id TEXT NOT NULL REFERENCES "
+            "teams (id), away_team_id TEXT NOT NULL REFERENCES teams (id), prediction_rating REAL, "
+            "created_at DATETIME DEFAULT CURRENT_TIMESTAMP, updated_at DATETIME DEFAULT CURRENT_TIMESTAMP);")
+    conn.close()
+    before = theirs.read_bytes()
+    result = _run("serve", "--database", f"sqlite:///{theirs}", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "is the original web app's database, not adopted yet" in _error_line(result)
+    assert theirs.read_bytes() == before
+    adopt = _run("show", "--database", f"sqlite:///{theirs}", "--date", DAY.isoformat(), cwd=tmp_path)
+    assert adopt.returncode == 0, adopt.stderr  # what the message suggests: now it is ours
+    with serving("--database", f"sqlite:///{theirs}", cwd=tmp_path) as (url, _):
+        assert httpx.get(f"{url}/api/v1/health").json()["data"]["status"] == "healthy"
 
 
 def test_an_older_schema_is_refused_with_the_way_to_upgrade(rated_db: Path, tmp_path: Path) -> None:
@@ -108,8 +134,9 @@ def test_an_older_schema_is_refused_with_the_way_to_upgrade(rated_db: Path, tmp_
     conn.close()
     result = _run("serve", "--database", f"sqlite:///{old}", cwd=tmp_path)
     assert result.returncode == 1
-    assert "is at schema revision '0000'" in _error_line(result)
-    assert "any run of the job brings it up to date" in _error_line(result)
+    assert "is at schema revision '0000', this nba-predictions serves revision" in _error_line(result)
+    assert f"bring it up to date with any run of the job (e.g. nba-predictions show --database sqlite:///{old})" \
+        in _error_line(result)
 
 
 def test_a_port_in_use_is_one_line_and_exit_1(rated_db: Path, tmp_path: Path) -> None:

@@ -3,8 +3,10 @@
 SQLite files are opened with ``mode=ro`` (the file must exist; nothing can be written, not even a
 journal), PostgreSQL sessions with ``default_transaction_read_only`` (the server refuses any
 write).  Before serving, :func:`open_read_only` checks that the database is ours and current: at
-:data:`~nba_predictions.storage.schema.SCHEMA_REVISION`.  Read-only means it cannot migrate a
-database itself, so an older one is refused with the command that upgrades it.
+:data:`~nba_predictions.storage.schema.SCHEMA_REVISION` (:mod:`~nba_predictions.storage.detect`
+tells ours, the original web app's, an empty and a foreign one apart, reading only).  Read-only
+means it cannot migrate or adopt a database itself, so those are refused with the command that
+does.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlalchemy.engine import URL
 
 from ..errors import StorageError
 from ..storage.engine import POSTGRES_CONNECT_TIMEOUT_SECONDS, connection_errors, masked, parse_url, sqlite_path
-from ..storage.migrate import current_revision
+from ..storage.detect import EMPTY, OURS, WEB_APP, Finding, classify
 from ..storage.schema import SCHEMA_REVISION
 
 logger = logging.getLogger(__name__)
@@ -33,7 +35,7 @@ def open_read_only(database_url: str) -> Engine:
     try:
         with connection_errors(url, "opening the database"):
             with engine.connect() as conn:
-                found = current_revision(conn)
+                found = classify(conn)
         check_ours(found, masked(url))
     except BaseException:
         engine.dispose()
@@ -42,16 +44,23 @@ def open_read_only(database_url: str) -> Engine:
     return engine
 
 
-def check_ours(found: str | None, where: str) -> None:
-    if found == SCHEMA_REVISION:
+def check_ours(found: Finding, where: str) -> None:
+    """Refuse, naming the fix, any database but ours at :data:`SCHEMA_REVISION`."""
+    if found == Finding(OURS, SCHEMA_REVISION):
         return
-    job = f"nba-predictions --date 2024-01-15 --database {where}"
-    if found is None:
-        raise StorageError(f"{where} is not an nba-predictions database (no schema revision recorded): rate games "
-                           f"into it first, e.g. {job}, or point --database / DATABASE_URL at one")
-    raise StorageError(f"{where} is at schema revision {found!r}, this nba-predictions serves revision "
-                       f"{SCHEMA_REVISION!r}: any run of the job brings it up to date (e.g. {job}; it serves "
-                       "read-only so it never migrates), or upgrade nba-predictions if the database is newer")
+    upgrade = f"nba-predictions show --database {where}"
+    if found.kind == OURS:
+        raise StorageError(f"{where} is at schema revision {found.revision!r}, this nba-predictions serves revision "
+                           f"{SCHEMA_REVISION!r}; serving is read-only, so bring it up to date with any run of the job "
+                           f"(e.g. {upgrade}), or upgrade nba-predictions if the database is the newer one")
+    if found.kind == WEB_APP:
+        raise StorageError(f"{where} is the original web app's database, not adopted yet; serving is read-only, so "
+                           f"let any run of the job adopt it first (e.g. {upgrade}, or rate a date into it)")
+    if found.kind == EMPTY:
+        raise StorageError(f"{where} has no ratings tables: rate games into it first (e.g. nba-predictions --date "
+                           f"2024-01-15 --database {where}) or point --database / DATABASE_URL at our database")
+    raise StorageError(f"{where} is not an nba-predictions database ({found.problem}): point --database / "
+                       "DATABASE_URL at ours")
 
 
 def _engine(url: URL) -> Engine:

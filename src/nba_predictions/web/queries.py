@@ -17,7 +17,7 @@ from functools import cache
 
 from sqlalchemy import Connection, Select, bindparam, func, or_, select, text
 
-from .tables import games, teams
+from ..storage.schema import games, teams
 
 
 @dataclass(frozen=True)
