@@ -1,7 +1,7 @@
 """``nba-predictions serve``: bind the address, open the database read-only once, run uvicorn.
 
-The socket is bound here, before uvicorn starts, so a taken port is one clear line and exit 1
-(not a traceback) and ``--port 0`` picks a free port (the log line says which).
+The socket is bound and listening here, before uvicorn starts, so a taken port is one clear line
+and exit 1 (not a traceback) and ``--port 0`` picks a free port (the log line says which).
 """
 
 from __future__ import annotations
@@ -21,8 +21,15 @@ logger = logging.getLogger(__name__)
 GRACEFUL_SHUTDOWN_SECONDS = 5
 
 
+LISTEN_BACKLOG = 2048  # uvicorn's default
+
+
 def bind(host: str, port: int) -> socket.socket:
-    """A TCP socket bound to ``host:port`` (not yet listening); :class:`ServeError` when it cannot be."""
+    """A TCP socket listening on ``host:port``; :class:`ServeError` when it cannot be.
+
+    It listens from here on, so a client that connects as soon as the "serving" line is logged
+    waits in the backlog until uvicorn accepts, rather than being refused.
+    """
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
                                                              flags=socket.AI_PASSIVE)[0]
@@ -33,6 +40,7 @@ def bind(host: str, port: int) -> socket.socket:
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
+        sock.listen(LISTEN_BACKLOG)
     except OSError as exc:
         sock.close()
         where = f"{host}:{port}"
