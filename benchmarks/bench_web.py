@@ -6,9 +6,10 @@ Usage::
 
 A season database (the real 2023-24 regular season's ids, dates and teams, stored by our storage
 step; see bench_storage.py) is served by ``python main.py serve`` (one uvicorn process, as
-deployed) and, when ``node`` and the original web app (``../shared/webapp``, or ``--webapp``)
-are here, by the original API on a copy of the same file.  ``--database`` benchmarks an existing
-SQLite database instead (e.g. one ``nba-predictions backfill`` wrote).
+deployed) and, when ``node`` and the original web app (``$NBA_WEBAPP_DIR``, ``../shared/webapp``
+or ``--webapp``; tests/webapp.py finds, unpacks and starts it, as for the tests) are here, by the
+original API on a copy of the same file.  ``--database`` benchmarks an existing SQLite database
+instead (e.g. one ``nba-predictions backfill`` wrote).
 
 The load is ``GET /api/v1/predictions?date=D`` (what the front end asks), cycling through the
 season's dates, from 1 and from 50 concurrent keep-alive clients for ``--seconds`` each (after a
@@ -27,20 +28,22 @@ import json
 import os
 import re
 import shutil
-import signal
 import sqlite3
 import statistics
-import subprocess
 import sys
-import tarfile
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(ROOT)]  # bench_storage; tests.webapp, tests.services
+
+from tests.services import free_port, spawn  # noqa: E402
+from tests.webapp import API_RUNTIME, NODE_MISSING, WebApi, unpack, webapp_dir  # noqa: E402
 
 CONCURRENCY = (1, 50)
 
@@ -124,62 +127,38 @@ def season_database(target: Path) -> Path:
     return target
 
 
-def _free_port() -> int:
-    import socket
+class Server:
+    """A server under load: its name, port and process id (for its memory), and how to stop it."""
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for(port: int, proc: subprocess.Popen) -> None:
-    import http.client
-
-    for _ in range(600):
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with {proc.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/api/v1/health")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("the server did not answer its health route")
+    def __init__(self, name: str, port: int, pid: int, stop: Callable[[], None]) -> None:
+        self.name, self.port, self.pid, self.stop = name, port, pid, stop
 
 
-def _start(name: str, command: Callable[[int], list[str]], env: dict[str, str], cwd: Path | None = None,
-           ) -> tuple[subprocess.Popen, int]:
-    """``command(port)`` started on a free port (retried if another process takes the port first)."""
-    for _ in range(5):
-        port = _free_port()
-        proc = subprocess.Popen(command(port), cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            _wait_for(port, proc)
-            return proc, port
-        except RuntimeError:
-            proc.kill()
-            proc.wait()
-    raise RuntimeError(f"{name} did not start")
+def _answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=5) as answer:
+            return answer.status == 200
+    except (urllib.error.URLError, ConnectionError):
+        return False
 
 
-def start_ours(database: Path) -> tuple[subprocess.Popen, int]:
+def start_ours(database: Path, work: Path) -> Server:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NBA_", "DATABASE_URL", "LOG_LEVEL"))}
+    port = free_port()
     # --quiet: no access log line per request (what a deployment behind a proxy's log would run).
-    return _start("nba-predictions serve", lambda port: [
-        sys.executable, str(ROOT / "main.py"), "serve", "--port", str(port), "--quiet",
-        "--database", f"sqlite:///{database}"], env)
+    service = spawn("serve", [sys.executable, str(ROOT / "main.py"), "serve", "--port", str(port), "--quiet",
+                              "--database", f"sqlite:///{database}"], work / "serve.log",
+                    ready=lambda: _answers(port), env=env)
+    return Server("ours", port, service.process.pid, service.stop)
 
 
-def start_original(webapp: Path, database: Path, work: Path) -> tuple[subprocess.Popen, int]:
-    with tarfile.open(webapp / "api-runtime.tar.gz") as archive:
-        archive.extractall(work / "api", filter="data")
+def start_original(webapp: Path, database: Path, work: Path) -> Server:
+    """The original API (tests/webapp.py runs it as the tests do) on a copy of ``database``."""
+    runtime = unpack(webapp / API_RUNTIME, work / "api")
     copy = work / "original.db"
     shutil.copy(database, copy)
-    env = {**os.environ, "DB_PATH": str(copy), "NODE_ENV": "production", "RATE_LIMIT_MAX_REQUESTS": "1000000000",
-           "LOG_LEVEL": "error", "LOG_FILE": str(work / "api.log")}
-    server = str(work / "api" / "dist" / "server.js")
-    return _start("the original web API", lambda port: ["env", f"PORT={port}", "node", server], env, cwd=work)
+    api = WebApi(runtime, copy, "production", work / "original.log", env={"LOG_LEVEL": "error"})
+    return Server("original", api.port, api.pid, api.stop)
 
 
 def rss_mib(pid: int) -> float:
@@ -188,24 +167,6 @@ def rss_mib(pid: int) -> float:
         return float("nan")
     found = re.search(r"VmRSS:\s+(\d+) kB", status.read_text())
     return int(found.group(1)) / 1024 if found else float("nan")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-def find_webapp(given: str | None) -> Path | None:
-    if given:
-        return Path(given)
-    for parent in ROOT.parents:
-        if (parent / "shared" / "webapp" / "api-runtime.tar.gz").is_file():
-            return parent / "shared" / "webapp"
-    return None
 
 
 # -- the run ----------------------------------------------------------------------------------------
@@ -228,8 +189,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per server and concurrency")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the median is reported")
     parser.add_argument("--database", help="an existing SQLite database URL (default: build a season)")
-    parser.add_argument("--webapp", help="the original web app's folder (default: ../shared/webapp)")
+    parser.add_argument("--webapp", help="the original web app's folder (default: $NBA_WEBAPP_DIR or ../shared/webapp)")
     args = parser.parse_args()
+    if args.webapp and not (Path(args.webapp) / API_RUNTIME).is_file():
+        parser.error(f"--webapp {args.webapp}: no {API_RUNTIME} there (give the original web app's folder)")
 
     with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
         work = Path(tmp)
@@ -247,15 +210,17 @@ def main() -> None:
         print(f"{games} rated games on {len(dates)} dates; load: GET /api/v1/predictions?date=D over those dates, "
               f"{args.seconds:g} s per run, {os.cpu_count()} cores shared by servers and client")
 
-        servers: dict[str, tuple[subprocess.Popen, int]] = {}
+        servers: dict[str, Server] = {}
         try:
-            servers["ours"] = start_ours(database)
-            webapp = find_webapp(args.webapp)
-            if webapp is not None and shutil.which("node"):
-                servers["original"] = start_original(webapp, database, work)
+            servers["ours"] = start_ours(database, work)
+            webapp = Path(args.webapp) if args.webapp else webapp_dir(API_RUNTIME)
+            if webapp is None:
+                print("original web API: not run (no ../shared/webapp; set NBA_WEBAPP_DIR or --webapp)")
+            elif shutil.which("node") is None:
+                print(f"original web API: not run ({NODE_MISSING})")
             else:
-                print("original web API: not run (needs node and ../shared/webapp, or --webapp)")
-            _same_answer({name: port for name, (_, port) in servers.items()}, paths[len(paths) // 2])
+                servers["original"] = start_original(webapp, database, work)
+            _same_answer({name: server.port for name, server in servers.items()}, paths[len(paths) // 2])
 
             rounds: dict[tuple[str, int], list[Result]] = {}
             memory: dict[str, float] = {}
@@ -263,13 +228,14 @@ def main() -> None:
             # falls on both; the median round is reported.
             for _ in range(args.rounds):
                 for clients in CONCURRENCY:
-                    for name, (proc, port) in servers.items():
-                        rounds.setdefault((name, clients), []).append(measure(name, port, paths, clients, args.seconds))
-                        memory[name] = max(memory.get(name, 0.0), rss_mib(proc.pid))
+                    for name, server in servers.items():
+                        rounds.setdefault((name, clients), []).append(
+                            measure(name, server.port, paths, clients, args.seconds))
+                        memory[name] = max(memory.get(name, 0.0), rss_mib(server.pid))
             results = [median_round(runs) for runs in rounds.values()]
         finally:
-            for proc, _ in servers.values():
-                stop(proc)
+            for server in servers.values():
+                server.stop()
 
     print(f"\nmedian of {args.rounds} rounds")
     print(f"{'server':<10}{'clients':>8}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}")
