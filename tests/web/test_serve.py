@@ -73,6 +73,29 @@ def test_serve_answers_the_page_and_the_api_and_stops_cleanly(rated_db: Path, tm
         assert "stopped" in proc.stderr.read()
 
 
+def _quick_start() -> tuple[str, str]:
+    """The README's first screen: its run command (the first set-up line's last part) and its serve command."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    screen = text[text.index("## Quick start"):text.index("\n## ", text.index("## Quick start") + 1)]
+    blocks = re.findall(r"```bash\n(.*?)```", screen, re.S)
+    assert len(blocks) == 2, "the first screen: one block with the two set-up commands, one with serve"
+    setup, serve = (block.strip().splitlines() for block in blocks)
+    assert len(setup) == 2 and len(serve) == 1, blocks
+    return setup[0].split(" && ")[-1], serve[0]
+
+
+def test_the_readme_quick_start_serves_the_embedded_default(tmp_path: Path) -> None:
+    """First set-up command's run, then the README's serve line (on a free port): the 11 games of 2024-01-15."""
+    run, serve = _quick_start()
+    assert run == "python main.py --date 2024-01-15" and serve == "python main.py serve"
+    rated = _run(*run.split()[2:], "--quiet", cwd=tmp_path)
+    assert rated.returncode == 0, rated.stderr
+    assert (tmp_path / "data" / "nba_predictions.db").is_file()  # the default database, relative to the folder
+    with serving(cwd=tmp_path) as (url, _):
+        page = httpx.get(f"{url}/", params={"date": DAY.isoformat()})
+        assert page.status_code == 200 and page.text.count('<li class="game">') == 11
+
+
 def test_the_database_comes_from_database_url_too(rated_db: Path, tmp_path: Path) -> None:
     entry = [str(Path(sys.executable).parent / "nba-predictions")]
     with serving(cwd=tmp_path, entry=entry, DATABASE_URL=f"sqlite:///{rated_db}") as (url, _):
