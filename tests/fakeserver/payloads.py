@@ -217,12 +217,27 @@ class Builder:
             ("awayTeam", game.away_team_id, game.away_team_abbreviation, game.away_team_score, 1),
         ):
             team = _nulled(self._board_game[side])
-            team.update(teamId=team_id, teamTricode=abbr, score=score, periods=[
+            wins, losses = self._record(team_id, game)
+            team.update(teamId=team_id, teamTricode=abbr, score=score, wins=wins, losses=losses, periods=[
                 {"period": p + 1, "periodType": "REGULAR" if p < 4 else "OVERTIME", "score": scores[index]}
                 for p, scores in enumerate(by_period)
             ])
             entry[side] = team
         return entry
+
+    def _record(self, team_id: int, game: GameRecord) -> tuple[int | None, int | None]:
+        """The team's regular-season wins and losses through ``game``'s date (that game included),
+        as a real scoreboard shows them; None for a game of another season type."""
+        if game.game_id[2] != "2":
+            return None, None
+        wins = losses = 0
+        for result in self._need_facts().season(Season.of_game_id(game.game_id)):
+            if result.season_type != "Regular Season" or result.date > game.date:
+                continue
+            if team_id in (result.home_team_id, result.away_team_id):
+                won = (result.home_score > result.away_score) == (team_id == result.home_team_id)
+                wins, losses = wins + won, losses + (not won)
+        return wins, losses
 
     # -- PlayByPlayV3 and CDN play-by-play -----------------------------------------------------
 

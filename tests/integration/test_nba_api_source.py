@@ -7,11 +7,9 @@ otherwise, so every comparison below is between the live source's parsers and th
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -25,49 +23,16 @@ from nba_predictions.errors import (
 )
 from nba_predictions.season import Season
 from nba_predictions.sources.base import Source
-from nba_predictions.sources.cache import ResponseCache
 from nba_predictions.sources.http import HttpTransport, RetryPolicy
 from nba_predictions.sources.nba_api import NbaApiSource
 from tests.fakeserver import FakeStatsServer
+from tests.fakeserver.fixtures import BUILT_DAY, RECORDED_DAY, TODAY, make_source
 from tests.fakeserver.fixtures import archive_facts, fake_server  # noqa: F401 (pytest fixtures)
-
-TODAY = date(2026, 2, 22)  # the day after the last recorded 2025-26 game log entry
-RECORDED_DAY = date(2025, 11, 5)  # recorded ScoreboardV3, 11 final games
-BUILT_DAY = date(2024, 1, 15)  # MLK day: every response built from the archive
 
 
 @pytest.fixture
 def archive(archive_facts: Source) -> Source:  # noqa: F811
     return archive_facts
-
-
-def make_source(
-    server: FakeStatsServer,
-    cache_dir: Path,
-    *,
-    timeout: float = 30.0,
-    retries: int = 3,
-    interval: float = 0.0,
-    today: date = TODAY,
-    now: datetime | None = None,
-    stats_url: str | None = None,
-    proxy: str | None = None,
-) -> NbaApiSource:
-    transport = HttpTransport(
-        timeout_seconds=timeout,
-        connect_timeout_seconds=min(timeout, 1.0),
-        min_interval_seconds=interval,
-        retry=RetryPolicy(retries=retries, backoff_base_seconds=0.05, backoff_cap_seconds=0.2),
-        proxy=proxy,
-    )
-    cache = ResponseCache(cache_dir, now=(lambda: now) if now else lambda: datetime(2026, 2, 22, 9, tzinfo=EASTERN))
-    return NbaApiSource(
-        stats_url=stats_url or server.stats_url,
-        cdn_url=server.cdn_url,
-        transport=transport,
-        cache=cache,
-        today=lambda: today,
-    )
 
 
 # --- same games and timelines as the archive ---------------------------------------------------
@@ -82,8 +47,11 @@ def test_same_games_and_timelines_as_the_archive(fake_server, archive, tmp_path,
     assert games == expected  # ids, teams, final scores, lead changes, times tied, season id, status
     for game, reference in zip(games, expected, strict=True):
         assert source.score_timeline(game) == archive.score_timeline(reference)
-    # one scoreboard + one play-by-play per game; timelines come from memory afterwards
-    assert dict(fake_server.counts) == {"scoreboardv3": 1, "playbyplayv3": 11}
+    # one scoreboard + one play-by-play per game (timelines come from memory afterwards), and the
+    # season's game log(s) the scoreboard is checked against: the current season's regular-season
+    # log, or a past season's three
+    logs = 1 if day == RECORDED_DAY else 3
+    assert dict(fake_server.counts) == {"scoreboardv3": 1, "playbyplayv3": 11, "leaguegamelog": logs}
 
 
 def test_recorded_scoreboard_is_served_and_parsed(fake_server, archive, tmp_path):  # noqa: F811
@@ -288,12 +256,6 @@ def test_persistent_5xx_gives_up_after_the_retries(fake_server, tmp_path):  # no
     assert fake_server.counts["scoreboardv3"] == 3
 
 
-def test_empty_scoreboard_is_not_kept(fake_server, archive, tmp_path):  # noqa: F811
-    fake_server.inject("scoreboardv3", "empty", times=1)
-    assert make_source(fake_server, tmp_path).completed_games(BUILT_DAY) == []
-    assert make_source(fake_server, tmp_path).completed_games(BUILT_DAY) == archive.completed_games(BUILT_DAY)
-
-
 def test_cdn_play_by_play_replaces_a_failing_play_by_play_v3(fake_server, archive, tmp_path):  # noqa: F811
     expected = archive.completed_games(BUILT_DAY)
     broken = expected[0]
@@ -368,42 +330,6 @@ def test_a_game_with_no_data_at_all_is_reported_as_failed_by_collection(fake_ser
     assert "BoxScoreSummaryV3" in skipped[0].reason
 
 
-# --- an API answering with wrong facts --------------------------------------------------------
-
-
-def _scoreboard_with(server: FakeStatsServer, day: date, change) -> dict:
-    payload = server.response("scoreboardv3", GameDate=day.isoformat(), LeagueID="00")
-    change(payload["scoreboard"]["games"])
-    return payload
-
-
-def test_preseason_and_all_star_games_on_the_scoreboard_are_not_listed(fake_server, archive, tmp_path):  # noqa: F811
-    def add_exhibitions(games: list[dict]) -> None:
-        for digit in ("1", "3"):
-            extra = json.loads(json.dumps(games[0]))
-            extra["gameId"] = f"00{digit}{extra['gameId'][3:]}"
-            games.append(extra)
-
-    fake_server.inject("scoreboardv3", "replace", payload=_scoreboard_with(fake_server, BUILT_DAY, add_exhibitions))
-    games = make_source(fake_server, tmp_path).completed_games(BUILT_DAY)
-    assert games == archive.completed_games(BUILT_DAY)  # the two exhibition games are not rated
-
-
-def test_a_scoreboard_game_with_an_unknown_team_is_refused_and_reported(fake_server, archive, tmp_path):  # noqa: F811
-    from nba_predictions.steps.collection import collect_games
-
-    def unknown_team(games: list[dict]) -> None:
-        games[4]["homeTeam"]["teamId"] = 1610612799
-
-    expected = archive.completed_games(BUILT_DAY)
-    fake_server.inject("scoreboardv3", "replace", payload=_scoreboard_with(fake_server, BUILT_DAY, unknown_team))
-    games, skipped, found = collect_games(make_source(fake_server, tmp_path), BUILT_DAY)
-    assert found == 11
-    assert [g.game_id for g in games] == [g.game_id for i, g in enumerate(expected) if i != 4]
-    assert [(s.game_id, s.step) for s in skipped] == [(expected[4].game_id, "collection")]
-    assert "home_team_id: unknown team id 1610612799" in skipped[0].reason
-
-
 # --- unreachable API, headers, spacing, proxy -----------------------------------------------
 
 
@@ -450,9 +376,11 @@ def test_season_log_failure_hint_follows_the_date_asked_for(fake_server, archive
     with pytest.raises(FatalSourceError) as caught:  # no date asked for yet: the archive's range
         source.season_results(Season(2023))
     assert str(caught.value).endswith(f"the offline archive (--source archive) covers {first} to {last}")
-    source.completed_games(date(2025, 12, 25))
+    fake_server.clear_faults()
+    source.completed_games(date(2025, 12, 25))  # loads 2025-26's log, which now answers
+    fake_server.inject("leaguegamelog", "404", times=None)
     with pytest.raises(FatalSourceError) as caught:
-        source.season_results(Season(2025))
+        source.season_results(Season(2024))
     assert "--source archive" not in str(caught.value) and "does not cover 2025-12-25" in str(caught.value)
 
 

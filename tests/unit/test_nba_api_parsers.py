@@ -20,14 +20,11 @@ from nba_predictions.errors import FatalSourceError, GameDataError
 from nba_predictions.season import Season
 from nba_predictions.sources.cache import Keep, ResponseCache
 from nba_predictions.sources.http import RetryPolicy
-from nba_predictions.sources.nba_api import (
-    parse_box_score_summary,
-    parse_cdn_play_by_play,
-    parse_game_log,
-    parse_play_by_play,
-    parse_scoreboard,
-    timeline_from_actions,
-)
+from nba_predictions.sources.nba_api.box_score_summary import parse_box_score_summary
+from nba_predictions.sources.nba_api.cdn_play_by_play import parse_cdn_play_by_play
+from nba_predictions.sources.nba_api.game_log import parse_game_log
+from nba_predictions.sources.nba_api.play_by_play import parse_play_by_play, timeline_from_actions
+from nba_predictions.sources.nba_api.scoreboard import parse_scoreboard
 from nba_predictions.timeline import lead_changes_and_times_tied
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "api"

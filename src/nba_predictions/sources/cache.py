@@ -69,7 +69,7 @@ class ResponseCache:
         except FileNotFoundError:
             self.misses += 1
             return None
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
             logger.warning("cache entry %s is unreadable (%s); fetching it again", path, exc)
             self.misses += 1
             return None
@@ -79,6 +79,10 @@ class ResponseCache:
             return None
         self.hits += 1
         return payload
+
+    def discard(self, endpoint: str, params: Mapping[str, object]) -> None:
+        """Remove an entry found wrong after it was stored (absent is fine)."""
+        self.path(endpoint, params).unlink(missing_ok=True)
 
     def put(self, endpoint: str, params: Mapping[str, object], payload: Any, keep: Keep) -> Path:
         """Store ``payload`` atomically, to be reused as ``keep`` says, and return its path."""

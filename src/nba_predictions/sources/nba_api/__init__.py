@@ -1,0 +1,8 @@
+"""The live stats.nba.com source: the source on top (:mod:`.source`), one parser module per
+endpoint below it (:mod:`.scoreboard`, :mod:`.play_by_play`, :mod:`.cdn_play_by_play`,
+:mod:`.box_score_summary`, :mod:`.game_log`), and the checks between their answers
+(:mod:`.cross_check`)."""
+
+from .source import DEFAULT_CDN_URL, DEFAULT_STATS_URL, NbaApiSource
+
+__all__ = ["DEFAULT_CDN_URL", "DEFAULT_STATS_URL", "NbaApiSource"]
