@@ -1,17 +1,18 @@
 """Calls and time of NbaApiSource for one date, cold and warm cache, against the local fake server.
 
-    python benchmarks/bench_nba_api.py [--date 2024-01-15] [--interval 0.6] [--seasons 5]
+    python benchmarks/bench_nba_api.py [--date 2024-01-15] [--interval 0.6]
 
 The run collects what the pipeline needs for the date: the completed games, every game's score
-timeline, and the season results of the current season and the ``--seasons - 1`` before it (for
-standings and head-to-head).  Three cache states:
+timeline, and the season results the history needs (``history.seasons_needed``: the date's season
+and the five before it, for standings and head-to-head).  Three cache states:
 
 * cold:  an empty cache directory;
 * warm:  the next day's run for a new date -- past seasons on disk, the current season's log
          from yesterday (so it is fetched again), the date's games not yet fetched;
 * rerun: the same date again the same day -- everything that cannot change is on disk.
 
-The original design made 1 + 6N calls for N games, each after a fixed 1 s sleep.
+The calls are those docs/LIVE_API.md states (1 + N + the game logs not on disk); the original
+design made 1 + 6N calls for N games, each after a fixed 1 s sleep.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.fakeserver
 
 from nba_predictions.config import EASTERN  # noqa: E402
-from nba_predictions.season import Season  # noqa: E402
+from nba_predictions.history import seasons_needed  # noqa: E402
 from nba_predictions.sources.archive import ArchiveSource  # noqa: E402
 from nba_predictions.sources.cache import ResponseCache  # noqa: E402
 from nba_predictions.sources.http import HttpTransport, RetryPolicy  # noqa: E402
@@ -35,7 +36,7 @@ from nba_predictions.sources.nba_api import NbaApiSource  # noqa: E402
 from tests.fakeserver import FakeStatsServer  # noqa: E402
 
 
-def run(server: FakeStatsServer, cache_dir: Path, day: date, interval: float, seasons: int) -> tuple[int, float, int]:
+def run(server: FakeStatsServer, cache_dir: Path, day: date, interval: float) -> tuple[int, float, int]:
     today = day + timedelta(days=1)
     server.today = today
     source = NbaApiSource(
@@ -50,9 +51,8 @@ def run(server: FakeStatsServer, cache_dir: Path, day: date, interval: float, se
     games = source.completed_games(day)
     for game in games:
         source.score_timeline(game)
-    current = Season.of_date(day)
-    for back in range(seasons):
-        source.season_results(Season(current.start_year - back))
+    for season in seasons_needed(day, day):
+        source.season_results(season)
     return server.total - before, time.perf_counter() - started, len(games)
 
 
@@ -60,7 +60,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--date", type=date.fromisoformat, default=date(2024, 1, 15))
     parser.add_argument("--interval", type=float, default=0.6, help="minimum seconds between calls (default 0.6)")
-    parser.add_argument("--seasons", type=int, default=5, help="seasons of results fetched (current + earlier)")
     args = parser.parse_args()
 
     archive = ArchiveSource()
@@ -68,19 +67,19 @@ def main() -> int:
     next_day = next(d for d in (day + timedelta(days=i) for i in range(1, 10)) if archive.completed_games(d))
     with FakeStatsServer(archive) as server, tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp)
-        cold = run(server, cache, day, args.interval, args.seasons)
-        warm = run(server, cache, next_day, args.interval, args.seasons)
-        rerun = run(server, cache, next_day, args.interval, args.seasons)
+        cold = run(server, cache, day, args.interval)
+        warm = run(server, cache, next_day, args.interval)
+        rerun = run(server, cache, next_day, args.interval)
 
-    print(f"NbaApiSource against the fake server, min interval {args.interval} s, {args.seasons} seasons of results")
-    print(f"{'run':<34}{'games':>6}{'calls':>7}{'N + 3':>7}{'1 + 6N (orig.)':>16}{'time s':>9}{'orig. >= s':>12}")
+    print(f"NbaApiSource against the fake server, min interval {args.interval} s")
+    print(f"{'run':<34}{'games':>6}{'calls':>7}{'1 + 6N (orig.)':>16}{'time s':>9}{'orig. >= s':>12}")
     for label, (calls, seconds, n) in (
         (f"cold cache      {day}", cold),
         (f"warm cache      {next_day}", warm),
         (f"rerun same day  {next_day}", rerun),
     ):
         original = 1 + 6 * n
-        print(f"{label:<34}{n:>6}{calls:>7}{n + 3:>7}{original:>16}{seconds:>9.2f}{original * 1.0:>12.0f}")
+        print(f"{label:<34}{n:>6}{calls:>7}{original:>16}{seconds:>9.2f}{original * 1.0:>12.0f}")
     print("orig. >= s: the original design's fixed 1 s sleep before each of its 1 + 6N calls, network time excluded")
     return 0
 

@@ -14,7 +14,9 @@ machine whose DNS times out instead of answering), so the first request to a hos
 name in a daemon thread and gives up at the connect timeout (a connect timeout, retried like one).
 
 Calls are spaced by a minimum interval (polite to stats.nba.com, which throttles bursts) that is
-shared by retries.  The worst case of one call is therefore bounded:
+shared by retries.  The interval runs from when the previous request *ended* (its answer read, or
+its failure), not from when it started: a request whose name lookup or connect took long arrives
+late, and a gap measured from its start would let the next one follow it closer than the interval.  The worst case of one call is therefore bounded:
 ``(retries + 1) * (connect + read timeout) + connect timeout + sum of backoffs`` -- see
 :meth:`HttpTransport.worst_case_seconds`.
 
@@ -129,7 +131,7 @@ class HttpTransport:
         self._resolve = resolve
         self._resolved: set[str] = set()  # hosts whose name resolved once: not checked again
         self._lock = threading.Lock()
-        self._last_request_at: float | None = None
+        self._last_ended_at: float | None = None  # when the previous request ended (answer or failure)
         self._session: Any = None  # requests.Session, created on first use (keeps imports lazy)
         self.calls = 0
 
@@ -166,14 +168,17 @@ class HttpTransport:
             self._session = None
 
     def _wait_turn(self) -> None:
-        """Block until ``min_interval_seconds`` have passed since the previous request."""
+        """Block until ``min_interval_seconds`` have passed since the previous request ended."""
         with self._lock:
-            if self._last_request_at is not None:
-                wait = self._last_request_at + self.min_interval_seconds - self._clock()
+            if self._last_ended_at is not None:
+                wait = self._last_ended_at + self.min_interval_seconds - self._clock()
                 if wait > 0:
                     self._sleep(wait)
-            self._last_request_at = self._clock()
             self.calls += 1
+
+    def _ended(self) -> None:
+        with self._lock:
+            self._last_ended_at = self._clock()
 
     def get_json(
         self,
@@ -250,9 +255,9 @@ class HttpTransport:
         session = self._get_session()
         self._wait_turn()
         where = _describe(url, query)
-        self._check_name_resolves(url, where)
         started = self._clock()
         try:
+            self._check_name_resolves(url, where)
             response = session.get(url, params=query, timeout=(self.connect_timeout_seconds, read_timeout))
         except requests.exceptions.Timeout as exc:
             kind = "connect" if isinstance(exc, requests.exceptions.ConnectTimeout) else "read"
@@ -263,6 +268,8 @@ class HttpTransport:
             raise FatalSourceError(f"{where}: cannot connect to {_host(url)} ({_reason(exc)})") from None
         except requests.exceptions.RequestException as exc:
             raise FatalSourceError(f"{where}: request failed ({_reason(exc)})") from None
+        finally:
+            self._ended()  # the body is read by now (no streaming): the next interval starts here
         status = response.status_code
         logger.debug("GET %s -> HTTP %d in %.2f s", where, status, self._clock() - started)
         if status == 429 or 500 <= status <= 599:
