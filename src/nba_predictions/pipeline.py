@@ -121,6 +121,7 @@ class Pipeline:
         self._model = None  # loaded once per Pipeline, on first prediction
         self._history = None  # results for standings/head-to-head, preloaded by a backfill
         self._database = None  # opened once per Pipeline, on first storage; see database()
+        self._storage_started = False  # whether the current run reached the storage step
         self.last_summary: RunSummary | None = None
 
     def __enter__(self) -> Pipeline:
@@ -167,13 +168,19 @@ class Pipeline:
         assert first <= last, f"step range {start}..{end} is empty"  # the CLI refuses it as a usage error
         steps = list(STEPS[first:last + 1])
         clock = time.perf_counter()
-        summary = RunSummary(target_date=day or self.settings.target_date, steps=steps)
+        # A resumed run's date is its input document's (read in _run), unless --date was given.
+        resumed = start != "collection" and day is None and not self.explicit_date
+        summary = RunSummary(target_date=None if resumed else day or self.settings.target_date, steps=steps)
         self.last_summary = summary  # what a run that raised had done (for --summary-json)
+        self._storage_started = False
         try:
             self._run(steps, summary, input_path, output_path)
         except PipelineError as exc:
             if str(exc) not in summary.errors:
                 summary.errors.append(str(exc))
+            summary.duration_seconds = time.perf_counter() - clock
+            if "storage" in steps and not self._storage_started and not isinstance(exc, UsageError):
+                self._record_failure_before_storage(summary)
             raise
         finally:
             summary.duration_seconds = time.perf_counter() - clock
@@ -218,6 +225,7 @@ class Pipeline:
 
     def _run_storage(self, doc: Predictions, summary: RunSummary) -> None:
         """The storage step, and the run's row in ``pipeline_runs`` whatever its outcome."""
+        self._storage_started = True
         try:
             self._step_storage(doc, summary)
         except Exception as exc:
@@ -307,6 +315,21 @@ class Pipeline:
         from .storage.backup import BackupSettings
 
         return BackupSettings(directory=self.settings.backup_dir, keep=self.settings.backup_keep)
+
+    def _record_failure_before_storage(self, summary: RunSummary) -> None:
+        """A run meant to end in storage failed before it (the API down, a refused document):
+        its ``pipeline_runs`` row, status ``failed``, when the database exists and answers.  A
+        failed run never creates a database (a missing SQLite file stays missing)."""
+        try:
+            from .storage.engine import parse_url, sqlite_path
+
+            path = sqlite_path(parse_url(self.settings.database_url))
+            if path is not None and not path.is_file():
+                logger.debug("run not recorded in pipeline_runs: no database at %s yet", path)
+                return
+            self._record_run(summary, status="failed")
+        except Exception as exc:  # no storage packages, a bad URL: the run's own error is what to report
+            logger.debug("run not recorded in pipeline_runs: %s", exc)
 
     def _record_run(self, summary: RunSummary, status: str) -> None:
         from .steps.storage import RunRecord, record_run

@@ -292,3 +292,25 @@ def test_storage_failure_keeps_the_predictions_document_for_a_resume(run_cli, tm
     errors = [l for l in result.stderr.splitlines() if "error" in l.lower() and "errors      :" not in l]
     assert len(errors) == 1, result.stderr
     assert _load(tmp_path / "p.json")["metadata"]["total_games"] == 11  # resume: --from-step storage --input p.json
+
+
+def test_a_run_failing_before_storage_is_recorded_in_pipeline_runs(run_cli, tmp_path):
+    """docs/STORAGE.md: a run meant to end in storage has its pipeline_runs row whatever its
+    outcome -- one that fails in collection too, once the database exists (none is created)."""
+    import sqlite3
+
+    assert run_cli("--date", DAY).returncode == 0
+    failed = run_cli("--date", "1990-01-15", "--source", "archive")
+    assert failed.returncode == 1
+    refused = run_cli("--from-step", "features", "--input", "missing.json")  # steps features..storage
+    assert refused.returncode == 1
+    with sqlite3.connect(tmp_path / "ratings.db") as conn:
+        rows = conn.execute("SELECT target_date, status, steps, errors FROM pipeline_runs ORDER BY id").fetchall()
+    assert [(r[0], r[1]) for r in rows] == [(DAY, "ok"), ("1990-01-15", "failed"), (None, "failed")]
+    assert json.loads(rows[1][2]) == ["collection", "features", "prediction", "storage"]
+    assert "offline archive" in json.loads(rows[1][3])[0]
+    assert json.loads(rows[2][2]) == ["features", "prediction", "storage"] and "missing.json" in rows[2][3]
+    # --until-step stops before storage: not a storage run, no row
+    assert run_cli("--date", "1990-01-15", "--until-step", "collection", "--output", "c.json").returncode == 1
+    with sqlite3.connect(tmp_path / "ratings.db") as conn:
+        assert conn.execute("SELECT count(*) FROM pipeline_runs").fetchone()[0] == 3
