@@ -186,7 +186,10 @@ def write_document(doc: BaseModel, path: str | Path) -> None:
             sys.stdout.write(text)
             sys.stdout.flush()
         except OSError as exc:
-            raise ArtifactError(f"cannot write the document to standard output: {exc.strerror or exc}") from None
+            error = ArtifactError(f"cannot write the document to standard output: {exc.strerror or exc}"
+                                  + ("; its reader closed it before the end" if isinstance(exc, BrokenPipeError) else ""))
+            error.stdout_closed = isinstance(exc, BrokenPipeError)  # type: ignore[attr-defined]
+            raise error from None
         return
     try:
         locations.write_bytes(path, text.encode("utf-8"))

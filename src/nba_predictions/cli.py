@@ -1,13 +1,17 @@
 """Command line: argument parsing, settings, logging, exit codes.  Nothing else.
 
-Exit codes: 0 every game done; 1 a run failed or any game failed; 2 usage error.
-This is the only module that turns exceptions into exit codes and user-facing text.
+Exit codes: 0 every game done; 1 a run failed or any game failed; 2 usage error; 141 standard
+output was closed by its reader (``show --json | head -3``: a quiet exit, as a process ended by
+SIGPIPE).  This is the only module that turns exceptions into exit codes and user-facing text.
 """
 
 from __future__ import annotations
 
 import argparse
+import calendar
 import logging
+import os
+import re
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -22,6 +26,7 @@ from .schemas import STEPS
 logger = logging.getLogger("nba_predictions")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_STDOUT_CLOSED = 128 + 13  # 128 + SIGPIPE, what a shell reports for a process its pipe ended
 PROG = "nba-predictions"
 
 
@@ -32,11 +37,25 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see {self.prog} --help)")
 
 
+_ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
 def _date(text: str) -> date:
+    """A ``YYYY-MM-DD`` date; a well-formed one that does not exist says why (no day 30 in February)."""
+    match = _ISO_DAY.match(text)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"invalid date {text!r}: expected YYYY-MM-DD, e.g. 2024-01-15")
+    year, month, day = (int(part) for part in match.groups())
+    if not 1 <= month <= 12:
+        raise argparse.ArgumentTypeError(f"invalid date {text!r}: there is no month {month} (months are 01 to 12)")
+    days = calendar.monthrange(year, month)[1] if year >= 1 else 31
+    if not 1 <= day <= days:
+        raise argparse.ArgumentTypeError(
+            f"invalid date {text!r}: {calendar.month_name[month]} {year} has {days} days, so day {day} does not exist")
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid date {text!r}: expected YYYY-MM-DD, e.g. 2024-01-15") from None
+        return date(year, month, day)
+    except ValueError as exc:  # year 0000
+        raise argparse.ArgumentTypeError(f"invalid date {text!r}: {exc}") from None
 
 
 def _logging_flags(p: argparse.ArgumentParser) -> None:
@@ -280,6 +299,17 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _detach_stdout() -> None:
+    """Point standard output at /dev/null: what is still buffered for a closed pipe is dropped
+    instead of failing again (with a traceback) when the interpreter flushes it at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError) as exc:  # no file descriptor (stdout replaced): nothing to detach
+        logger.debug("standard output not detached: %s", exc)
+
+
 COMMANDS = {"train": (train_parser, _train), "show": (show_parser, _show), "backfill": (backfill_parser, _backfill),
             "serve": (serve_parser, _serve)}
 
@@ -300,12 +330,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = run_parser().parse_args(argv)
         settings = _settings(args)  # resolved once: flags > environment/.env > defaults
         _setup_logging(settings.log_level, settings.quiet)
-        return handler(args, settings)
+        code = handler(args, settings)
+        sys.stdout.flush()  # a reader that left is found out here, not at the interpreter's exit
+        return code
+    except BrokenPipeError:
+        _detach_stdout()  # the reader of our stdout has gone (| head): nothing more to say
+        return EXIT_STDOUT_CLOSED
     except UsageError as exc:
         print(f"{PROG}: usage error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except PipelineError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
+        if getattr(exc, "stdout_closed", False):
+            _detach_stdout()
         return EXIT_FAILED
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; nothing was written", file=sys.stderr)

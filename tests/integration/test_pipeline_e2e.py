@@ -314,3 +314,32 @@ def test_a_run_failing_before_storage_is_recorded_in_pipeline_runs(run_cli, tmp_
     assert run_cli("--date", "1990-01-15", "--until-step", "collection", "--output", "c.json").returncode == 1
     with sqlite3.connect(tmp_path / "ratings.db") as conn:
         assert conn.execute("SELECT count(*) FROM pipeline_runs").fetchone()[0] == 3
+
+
+def _with_closed_stdout(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run main.py with a standard output whose reader has already gone (``| head`` that quit)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        return subprocess.run([sys.executable, str(Path(__file__).resolve().parents[2] / "main.py"), *args],
+                              cwd=cwd, env=env, stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=300)
+    finally:
+        os.close(write_end)
+
+
+def test_show_into_a_closed_pipe_is_a_quiet_exit(chain):
+    """`show --json | head -3`: the reader leaves before the end; no BrokenPipeError, no traceback."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NBA_", "DATABASE_URL", "LOG_LEVEL"))}
+    env["DATABASE_URL"] = f"sqlite:///{chain['full_dir'] / 'ratings.db'}"
+    for args in (["show", "--date", DAY, "--json"], ["show", "--date", DAY]):
+        result = _with_closed_stdout(args, chain["full_dir"], env)
+        assert (result.returncode, result.stderr) == (141, ""), result.stderr
+
+
+def test_a_document_into_a_closed_pipe_is_one_error_line(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NBA_", "DATABASE_URL", "LOG_LEVEL"))}
+    result = _with_closed_stdout(["--date", DAY, "--until-step", "collection", "--output", "-", "--quiet"], tmp_path, env)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "nba-predictions: error: cannot write the document to standard output: Broken pipe; "
+        "its reader closed it before the end"]
