@@ -4,8 +4,9 @@
 For every server of the README's "Distributed processing" block (the spec's distributed example,
 verbatim) this script makes a fresh venv, runs the server's two lines in it exactly as written
 (`pip install -r requirements-<step>.txt`, then `python main.py …`) from the repository root,
-checks that the venv lacks what the other steps need, and finally checks that the chain's
-predictions equal a one-shot run's and that storage saved every game.  The spec's absolute
+checks that the venv lacks what the other steps need and that `--validate --step <step>` passes
+there, and finally checks that the chain's predictions equal a one-shot run's and that storage
+saved every game.  The spec's absolute
 `/shared/` folder is mapped to a scratch folder (the one change to the lines); the installer's
 cache is shared by all venvs, so each package is downloaded once.
 
@@ -133,6 +134,8 @@ def check(venvs: Path, env: dict[str, str], installer: str) -> None:
         installed = time.perf_counter()
         check_absent(venv, step)
         run(python_line.replace("/shared/", f"{shared}/"), venv, run_env, timeout=900)
+        # what that server checks before its first run: only its step's needs, all present
+        run(f"python main.py --validate --step {step} --source archive --date {DAY}", venv, run_env, timeout=300)
         say(f"{step}: venv with only requirements-{step}.txt: install {installed - started:.0f} s, "
             f"step {time.perf_counter() - installed:.0f} s: {python_line}")
     whole_venv = venvs / "pipeline"

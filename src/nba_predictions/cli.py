@@ -114,6 +114,9 @@ def run_parser() -> argparse.ArgumentParser:
     _summary_flag(p)
     p.add_argument("--validate", action="store_true",
                    help="check configuration, model, database and data source, print a report, exit 0 or 1")
+    p.add_argument("--step", choices=STEPS,
+                   help="with --validate: check only what this step needs (a machine with only its "
+                   "requirements-<step>.txt)")
     p.add_argument("--source", choices=SOURCE_CHOICES,
                    help="data source: archive (offline, bundled), nba_api (live), auto (archive when it "
                    "covers the date; env NBA_SOURCE; default auto)")
@@ -232,10 +235,12 @@ def _check_run_args(args: argparse.Namespace) -> tuple[str, str]:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.step and not args.validate:
+        raise UsageError("--step is only read with --validate (e.g. --validate --step collection)")
     if args.validate:
         from .validate import validate
 
-        report, ok = validate(settings)
+        report, ok = validate(settings, args.step)
         print(report)
         return EXIT_OK if ok else EXIT_FAILED
     start, end = _check_run_args(args)

@@ -1,17 +1,41 @@
-"""``--validate``: check configuration, model, database and data source; one line each."""
+"""``--validate``: check configuration, model, database and data source; one line each.
+
+``--validate --step STEP`` checks only what that step needs, for a machine that runs one step
+with only its ``requirements-<step>.txt``.  A check that fails for want of a package names the
+requirements file that brings it.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from .config import Settings
 
 logger = logging.getLogger(__name__)
 
+# Which step each check is for (its packages are in requirements-<step>.txt); the configuration is
+# every step's.
+CHECK_STEP = {"model": "prediction", "database": "storage", "data source": "collection"}
+# What each step needs checked.  The features step fetches from the data source what a
+# spec-format collected_games.json lacks (requirements-features.txt is collection's).
+STEP_CHECKS = {
+    "collection": ("configuration", "data source"),
+    "features": ("configuration", "data source"),
+    "prediction": ("configuration", "model"),
+    "storage": ("configuration", "database"),
+}
 
-def _check(name: str, action) -> tuple[str, bool]:  # noqa: ANN001
+
+def _check(name: str, action: Callable[[], str]) -> tuple[str, bool]:
     try:
         return f"  [ok]   {name}: {action()}", True
+    except ModuleNotFoundError as exc:
+        logger.debug("validate %s failed", name, exc_info=True)
+        step = CHECK_STEP.get(name)
+        where = (f"the {step} step needs it: pip install -r requirements-{step}.txt; on a machine that runs "
+                 "another step, validate only that one: --validate --step STEP") if step else "reinstall the package"
+        return f"  [FAIL] {name}: {exc} ({where})", False
     except Exception as exc:  # every failure is reported, none stops the other checks
         logger.debug("validate %s failed", name, exc_info=True)
         return f"  [FAIL] {name}: {exc}", False
@@ -52,13 +76,17 @@ def _source(settings: Settings) -> str:
     return source.probe(settings.target_date)  # one request, bounded in time; SourceError when unreachable
 
 
-def validate(settings: Settings) -> tuple[str, bool]:
-    checks = [
-        _check("configuration", lambda: _configuration(settings)),
-        _check("model", lambda: _model(settings)),
-        _check("database", lambda: _database(settings)),
-        _check("data source", lambda: _source(settings)),
-    ]
+def validate(settings: Settings, step: str | None = None) -> tuple[str, bool]:
+    """The report and whether every check passed: all four, or only those ``step`` needs."""
+    actions: dict[str, Callable[[], str]] = {
+        "configuration": lambda: _configuration(settings),
+        "model": lambda: _model(settings),
+        "database": lambda: _database(settings),
+        "data source": lambda: _source(settings),
+    }
+    names = STEP_CHECKS[step] if step is not None else tuple(actions)
+    checks = [_check(name, actions[name]) for name in names]
     ok = all(passed for _, passed in checks)
-    lines = ["nba-predictions --validate", *(line for line, _ in checks), "all checks passed" if ok else "some checks failed"]
+    title = "nba-predictions --validate" + (f" --step {step} ({', '.join(names)})" if step else "")
+    lines = [title, *(line for line, _ in checks), "all checks passed" if ok else "some checks failed"]
     return "\n".join(lines), ok
