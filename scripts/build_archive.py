@@ -59,6 +59,18 @@ from nba_predictions.timeline import lead_changes_and_times_tied  # noqa: E402
 logger = logging.getLogger("build_archive")
 
 DEFAULT_RAW = REPO.parent / "shared" / "data" / "raw"
+# The raw inputs, relative to RAW_DIR (data/README.md, "Provenance", says where each comes from).
+# They are not in the repository: a clone has none of them.
+RAW_INPUTS = (
+    "gabriel1200_legacy_pbp/games.csv",
+    "gabriel1200_legacy_pbp/pbp_v2_compact_*.csv.gz",
+    "gabriel1200_merged_playbyplay/pbp_v3_style_2025-26_through_2025-12-07.csv.gz",
+    "gabriel1200_merged_playbyplay/games_2025-26_through_2025-12-07.csv",
+    "nba_comeback_dashboard/games_1996-97_to_2024-25.csv.gz",
+    "api_fixtures/nba_api/games_2025-26_regular_season_through_2026-02-21_from_leaguegamelog.csv",
+    "kaggle_nba_database_subset/game_info.csv.gz",
+    "kaggle_nba_database_subset/other_stats.csv.gz",
+)
 DEFAULT_OUT = REPO / "src" / "nba_predictions" / "data" / "archive.sqlite"
 
 FORMAT_VERSION = "1"
@@ -420,12 +432,23 @@ def write_reference(ref: Path, by_id: pd.DataFrame, timelines: dict, official: d
     logger.info("wrote reference files to %s", ref)
 
 
+def missing_inputs(raw: Path) -> list[str]:
+    """The entries of :data:`RAW_INPUTS` with no file under ``raw`` (all of them without ``raw``)."""
+    return [name for name in RAW_INPUTS if not raw.is_dir() or next(raw.glob(name), None) is None]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("raw", nargs="?", type=Path, default=DEFAULT_RAW, help="raw data folder (default: %(default)s)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUT, help="archive path (default: %(default)s)")
     parser.add_argument("--reference-dir", type=Path, default=None, help="also write the tests' reference files here")
     args = parser.parse_args(argv)
+    missing = missing_inputs(args.raw)
+    if missing:
+        print(f"build_archive: {args.raw} lacks {len(missing)} of the {len(RAW_INPUTS)} raw inputs "
+              f"({', '.join(missing)}); they are not in the repository: get the public files data/README.md "
+              "lists under 'Provenance' and pass their folder: scripts/build_archive.py RAW_DIR", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     summary = build(args.raw, args.output, args.reference_dir)
     print(json.dumps(summary, indent=2, sort_keys=True))
