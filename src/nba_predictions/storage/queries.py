@@ -54,12 +54,23 @@ def seed_teams(conn: Connection, rows: Iterable[dict[str, str]]) -> int:
             f"teams row {clash.id!r} holds the abbreviation {clash.abbreviation}, which is team {team['id']} "
             f"({team['name']}): change or delete that row, then rerun"
         )
-    stmt = _insert(conn)(teams)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[teams.c.id],
-        set_={name: stmt.excluded[name] for name in ("abbreviation", "name", "conference")},
-    )
-    conn.execute(stmt, changed)
+    # Missing teams are inserted with DO NOTHING, so runs that race to seed a new database wait
+    # for the first and then write nothing: an upsert would take a FOR UPDATE lock on each team
+    # (the unique abbreviation makes it a key update), which blocks the other runs' foreign-key
+    # checks while they hold game rows this run waits for: a deadlock on PostgreSQL.  No conflict
+    # target: the racing run's row conflicts on the abbreviation too, and a conflict on an index
+    # that is not the target would be an error.
+    missing = [row for row in changed if row["id"] not in stored]
+    if missing:
+        conn.execute(_insert(conn)(teams).on_conflict_do_nothing(), missing)
+    differing = [row for row in changed if row["id"] in stored]
+    if differing:
+        stmt = _insert(conn)(teams)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[teams.c.id],
+            set_={name: stmt.excluded[name] for name in ("abbreviation", "name", "conference")},
+        )
+        conn.execute(stmt, differing)
     return len(changed)
 
 
