@@ -16,13 +16,16 @@ import hashlib
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import ModelError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +33,8 @@ FILES_DIR = Path(__file__).resolve().parent / "files"
 MODEL_FILE = "model.json"
 META_SUFFIX = "_meta.json"
 META_SCHEMA_VERSION = "1.0"
+TREE_BY_TREE_ROWS = 256
+"""From this many rows on, contributions are computed tree by tree (:mod:`.contributions`)."""
 RETRAIN_HINT = "retrain with 'nba-predictions train --output-dir DIR' and pass --model DIR/model.json, or unset NBA_MODEL_PATH to use the shipped model"
 
 
@@ -89,11 +94,55 @@ class ModelMetadata(_Strict):
 
 @dataclass
 class LoadedModel:
-    """A booster with its metadata, ready for :func:`nba_predictions.steps.prediction.predict_games`."""
+    """A model with its metadata, ready for :func:`nba_predictions.steps.prediction.rate_matrix`.
 
-    booster: Any  # xgboost.Booster (typed loosely: xgboost is imported lazily)
+    :meth:`predict` runs in ``libxgboost`` through :mod:`.native` where the library is found (no
+    ``xgboost`` package import, so no scipy), else through the ``xgboost`` package; both give the
+    same numbers.  :attr:`booster` is the ``xgboost`` package's Booster of the same model, made on
+    first use (training and tests use it).
+    """
+
     metadata: ModelMetadata
     path: Path
+    data: bytes = field(repr=False)  # the model file's bytes (checked against metadata.model_sha256)
+    native: Any = field(default=None, repr=False)  # a native.NativeBooster, or None
+    _booster: Any = field(default=None, init=False, repr=False)
+    _contributions: Any = field(default=None, init=False, repr=False)  # contributions.TreeContributions
+
+    @property
+    def booster(self) -> Any:
+        """The ``xgboost.Booster`` of this model (imports the xgboost package)."""
+        if self._booster is None:
+            self._booster = _package_booster(self.data, self.path)
+        return self._booster
+
+    def predict(self, matrix: np.ndarray | Sequence[Sequence[float]],
+                feature_names: Sequence[str]) -> tuple[list[float], list[list[float]]]:
+        """(raw prediction, per-feature contributions) of every row: XGBoost's ``predict`` and the
+        feature columns of its ``pred_contribs``, as Python floats.  A few rows go to the library
+        as they are (no numpy); batches of :data:`TREE_BY_TREE_ROWS` rows or more get their
+        contributions from per-tree tables (:mod:`.contributions`, the same numbers)."""
+        names = list(feature_names)
+        width = len(names)
+        if self.native is not None and len(matrix) < TREE_BY_TREE_ROWS:
+            rows = matrix.tolist() if hasattr(matrix, "tolist") else matrix
+            values, contributions = self.native.predict_rows(rows, names)
+            return values, [row[:width] for row in contributions]
+        import numpy as np
+
+        data = np.asarray(matrix, dtype=np.float64).reshape(len(matrix), width)
+        if self.native is None:
+            import xgboost
+
+            dmatrix = xgboost.DMatrix(data, feature_names=names)
+            return (self.booster.predict(dmatrix).tolist(),
+                    self.booster.predict(dmatrix, pred_contribs=True)[:, :width].tolist())
+        if self._contributions is None:
+            from .contributions import TreeContributions
+
+            self._contributions = TreeContributions(self.native, self.data, names)
+        values, _ = self.native.predict(data, names, contributions=False)
+        return values.tolist(), self._contributions(data).tolist()
 
     @property
     def version(self) -> str:
@@ -169,17 +218,20 @@ def load_model(path: Path | None = None) -> LoadedModel:
             f"model file {model_path} does not match its metadata {meta_path.name} (SHA-256 {digest[:12]}, expected "
             f"{metadata.model_sha256[:12]}): the file is corrupt or from another training run; {RETRAIN_HINT}"
         )
-    try:
-        import xgboost
-    except ImportError:
-        raise ModelError("xgboost is not installed: pip install -r requirements-prediction.txt") from None
-    booster = xgboost.Booster()
-    try:
-        booster.load_model(bytearray(data))
-    except xgboost.core.XGBoostError as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "unknown error"
-        raise ModelError(f"model file {model_path} is not a loadable XGBoost model ({reason}): {RETRAIN_HINT}") from None
-    model = LoadedModel(booster=booster, metadata=metadata, path=model_path)
+    from .native import NativeBooster, NativeError, load_library
+
+    library = load_library()
+    if library is not None:
+        try:
+            booster: Any = NativeBooster(library, data)
+        except NativeError as exc:
+            raise ModelError(f"model file {model_path} is not a loadable XGBoost model ({_first_line(exc)}): "
+                             f"{RETRAIN_HINT}") from None
+        model = LoadedModel(metadata=metadata, path=model_path, data=data, native=booster)
+    else:
+        booster = _package_booster(data, model_path)
+        model = LoadedModel(metadata=metadata, path=model_path, data=data)
+        model._booster = booster
     if booster.feature_names is not None and list(booster.feature_names) != model.feature_names:
         raise ModelError(
             f"model file {model_path} was trained on features {list(booster.feature_names)} but {meta_path.name} "
@@ -190,5 +242,26 @@ def load_model(path: Path | None = None) -> LoadedModel:
             f"model file {model_path} expects {booster.num_features()} features but {meta_path.name} lists "
             f"{len(model.feature_names)}: {RETRAIN_HINT}"
         )
-    logger.debug("loaded model %s version %s (%d features)", model_path, model.version, len(model.feature_names))
+    logger.debug("loaded model %s version %s (%d features, %s)", model_path, model.version, len(model.feature_names),
+                 "libxgboost" if model.native is not None else "xgboost package")
     return model
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else "unknown error"
+
+
+def _package_booster(data: bytes, model_path: Path) -> Any:
+    """``xgboost.Booster`` of the model bytes (imports the xgboost package)."""
+    try:
+        import xgboost
+    except ImportError:
+        raise ModelError("xgboost is not installed: pip install -r requirements-prediction.txt") from None
+    booster = xgboost.Booster()
+    try:
+        booster.load_model(bytearray(data))
+    except xgboost.core.XGBoostError as exc:
+        raise ModelError(f"model file {model_path} is not a loadable XGBoost model ({_first_line(exc)}): "
+                         f"{RETRAIN_HINT}") from None
+    return booster

@@ -6,17 +6,24 @@ rounded to 2 decimals, a ``classification`` from the configured thresholds, and 
 moved each rating most, from XGBoost's own per-feature contributions (``pred_contribs``; they
 sum with the bias to the raw prediction).
 
-numpy and xgboost are imported inside the function, so importing this module costs nothing.
+Nothing heavy is imported here: the model runs in libxgboost (:mod:`nba_predictions.model.native`),
+and numpy only for batches large enough to need it.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from ..model.loader import LoadedModel
 from ..schemas import ALL_FEATURES, EngineeredFeatures, FeatureContribution, Prediction
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +41,44 @@ def classify(rating: float, good_threshold: float, mediocre_threshold: float) ->
     return "bad"
 
 
+@dataclass(frozen=True)
+class Ratings:
+    """The model's output for the rows of a feature matrix: rating, class and top contributions."""
+
+    ratings: list[float]  # 0-100, RATING_DECIMALS decimals
+    classifications: list[str]
+    top_features: list[list[tuple[str, float]]]  # (feature, contribution), largest effect first
+
+    def __len__(self) -> int:
+        return len(self.ratings)
+
+
+def rate_matrix(matrix: np.ndarray | Sequence[Sequence[float]], model: LoadedModel, good_threshold: float,
+                mediocre_threshold: float) -> Ratings:
+    """Rate every row of ``matrix`` (columns :data:`~nba_predictions.schemas.ALL_FEATURES`) with one
+    batch call of ``model``; a row's result does not depend on the other rows.
+
+    A rating is the model's output clamped to 0-100 and rounded to :data:`RATING_DECIMALS` as
+    ``numpy.round`` rounds (``rint(x * 100) / 100``, not Python's ``round(x, 2)``): the ratings this
+    step has always written.  Contributions are rounded with Python's ``round``.
+    """
+    if not mediocre_threshold <= good_threshold:
+        raise UsageError(
+            f"rating thresholds mediocre={mediocre_threshold} good={good_threshold} must satisfy mediocre <= good"
+        )
+    model.check_features(ALL_FEATURES)
+    if len(matrix) == 0:
+        return Ratings([], [], [])
+    raw, contributions = model.predict(matrix, ALL_FEATURES)
+    scale = 10**RATING_DECIMALS
+    ratings = [round(min(max(value, 0.0), 100.0) * scale) / scale for value in raw]
+    top = []
+    for row in contributions:
+        order = sorted(range(len(ALL_FEATURES)), key=lambda j: -abs(row[j]))[:TOP_FEATURES]  # stable
+        top.append([(ALL_FEATURES[j], round(row[j], CONTRIBUTION_DECIMALS)) for j in order])
+    return Ratings(ratings, [classify(r, good_threshold, mediocre_threshold) for r in ratings], top)
+
+
 def predict_games(
     doc: EngineeredFeatures, model: LoadedModel, good_threshold: float, mediocre_threshold: float
 ) -> list[Prediction]:
@@ -43,45 +88,19 @@ def predict_games(
     from its metadata) are not the documents' features, and
     :class:`~nba_predictions.errors.UsageError` for inconsistent thresholds.
     """
-    if not mediocre_threshold <= good_threshold:
-        raise UsageError(
-            f"rating thresholds mediocre={mediocre_threshold} good={good_threshold} must satisfy mediocre <= good"
-        )
     started = time.perf_counter()
-    model.check_features(ALL_FEATURES)
-    if not doc.games:
-        logger.info("prediction: 0 in, 0 out, 0 skipped, %.3f s", time.perf_counter() - started)
-        return []
-
-    import numpy as np
-    import xgboost
-
-    matrix = np.array([game.features.vector() for game in doc.games], dtype=np.float64)
-    dmatrix = xgboost.DMatrix(matrix, feature_names=list(ALL_FEATURES))
-    raw = model.booster.predict(dmatrix)
-    contributions = model.booster.predict(dmatrix, pred_contribs=True)[:, : len(ALL_FEATURES)]
-    ratings = np.round(np.clip(raw.astype(np.float64), 0.0, 100.0), RATING_DECIMALS)
-    order = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :TOP_FEATURES]
-
-    predictions = []
-    for i, game in enumerate(doc.games):
-        rating = float(ratings[i])
-        top = [
-            FeatureContribution(
-                feature=ALL_FEATURES[j], contribution=round(float(contributions[i, j]), CONTRIBUTION_DECIMALS)
-            )
-            for j in order[i]
-        ]
-        predictions.append(
-            Prediction(
-                game_id=game.game_id,
-                rating=rating,
-                classification=classify(rating, good_threshold, mediocre_threshold),
-                top_features=top,
-                features=game.features,
-                raw_data=game.raw_data,
-            )
+    rated = rate_matrix([game.features.vector() for game in doc.games], model, good_threshold, mediocre_threshold)
+    predictions = [
+        Prediction(
+            game_id=game.game_id,
+            rating=rated.ratings[i],
+            classification=rated.classifications[i],
+            top_features=[FeatureContribution(feature=f, contribution=c) for f, c in rated.top_features[i]],
+            features=game.features,
+            raw_data=game.raw_data,
         )
+        for i, game in enumerate(doc.games)
+    ]
     logger.info(
         "prediction: %d in, %d out, 0 skipped, %.3f s (model %s, one batch call)",
         len(doc.games), len(predictions), time.perf_counter() - started, model.version,

@@ -1,0 +1,114 @@
+"""The model through libxgboost's C API (no xgboost package import) and the tabulated contributions
+give XGBoost's own numbers, bit for bit; where they could not, the xgboost package does."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from datetime import date
+
+import numpy as np
+import pytest
+import xgboost
+
+from nba_predictions.model import native
+from nba_predictions.model.contributions import TreeContributions
+from nba_predictions.model.loader import TREE_BY_TREE_ROWS, load_model
+from nba_predictions.schemas import ALL_FEATURES
+from nba_predictions.sources.archive import ArchiveSource
+from nba_predictions.steps.features import season_feature_table
+from nba_predictions.steps.prediction import rate_matrix
+
+
+@pytest.fixture(scope="module")
+def model():
+    loaded = load_model()
+    assert loaded.native is not None, "libxgboost was not found next to the installed xgboost package"
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def games() -> np.ndarray:
+    """The features of every game of two real seasons, and as many perturbed copies of them (the
+    perturbed values land in cells of the trees that real games rarely reach)."""
+    real = season_feature_table(ArchiveSource(), date(2022, 10, 1), date(2024, 6, 30)).matrix
+    rng = np.random.default_rng(7)
+    perturbed = real[rng.integers(0, len(real), len(real))] * rng.uniform(0.3, 1.7, real.shape)
+    perturbed[:, 1] = np.round(np.clip(perturbed[:, 1], 0, 1))  # inter_conference stays 0/1
+    return np.vstack([real, perturbed])
+
+
+def package(model, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    dmatrix = xgboost.DMatrix(rows, feature_names=list(ALL_FEATURES))
+    return model.booster.predict(dmatrix), model.booster.predict(dmatrix, pred_contribs=True)[:, : len(ALL_FEATURES)]
+
+
+def test_small_batches_through_the_library_equal_the_package(model, games):
+    rows = games[:: len(games) // 50][:50]
+    assert len(rows) < TREE_BY_TREE_ROWS
+    values, contributions = model.predict(rows.tolist(), ALL_FEATURES)
+    expected_values, expected_contributions = package(model, rows)
+    assert values == expected_values.tolist()
+    assert contributions == expected_contributions.tolist()
+
+
+def test_tabulated_contributions_equal_xgboosts_pred_contribs_bit_for_bit(model, games):
+    expected_values, expected_contributions = package(model, games)
+    values, contributions = [], []
+    for lo in range(0, len(games), 1000):  # as a backfill's chunks
+        v, c = model.predict(games[lo:lo + 1000], ALL_FEATURES)
+        values += v
+        contributions += c
+    assert values == expected_values.tolist()
+    assert np.array_equal(np.array(contributions, dtype=np.float32), expected_contributions)
+
+
+def test_the_check_on_every_batch_falls_back_to_xgboost_when_the_tables_are_wrong(model, games, caplog):
+    tables = TreeContributions(model.native, model.data, ALL_FEATURES)
+    rows = games[:300]
+    assert np.array_equal(tables(rows), package(model, rows)[1])
+    tables._table[:, 3] += 0.5  # as if this XGBoost added per-tree vectors differently
+    with caplog.at_level(logging.WARNING, logger="nba_predictions.model.contributions"):
+        result = tables(rows)
+    assert np.array_equal(result, package(model, rows)[1])
+    assert not tables.enabled and "computing them whole" in caplog.text
+
+
+def test_rows_with_a_missing_value_are_computed_whole(model, games):
+    rows = games[:300].copy()
+    rows[5, 4] = np.nan
+    tables = TreeContributions(model.native, model.data, ALL_FEATURES)
+    assert np.array_equal(tables(rows), package(model, rows)[1])
+
+
+def test_without_the_library_the_package_gives_the_same_ratings(model, games, monkeypatch):
+    rows = games[:400]
+    expected = rate_matrix(rows, model, 80.0, 60.0)
+    monkeypatch.setattr(native, "_looked_up", True)
+    monkeypatch.setattr(native, "_library", None)
+    fallback = load_model()
+    assert fallback.native is None
+    assert rate_matrix(rows, fallback, 80.0, 60.0) == expected
+    assert rate_matrix(rows[:7].tolist(), fallback, 80.0, 60.0) == rate_matrix(rows[:7], model, 80.0, 60.0)
+
+
+def test_ratings_round_as_numpy_rounds(model, games):
+    """The ratings this step has always written: numpy.round(clip(raw, 0, 100), 2)."""
+    rows = games[:2000]
+    raw, _ = package(model, rows)
+    expected = np.round(np.clip(raw.astype(np.float64), 0.0, 100.0), 2).tolist()
+    assert rate_matrix(rows, model, 80.0, 60.0).ratings == expected
+    assert rate_matrix(rows[:100].tolist(), model, 80.0, 60.0).ratings == expected[:100]
+
+
+def test_a_one_date_run_imports_neither_numpy_nor_xgboost_nor_scipy(tmp_path):
+    code = (
+        "import atexit, runpy, sys\n"
+        "atexit.register(lambda: print('HEAVY', [m for m in ('numpy', 'xgboost', 'scipy') if m in sys.modules]))\n"
+        f"sys.argv = ['nba-predictions', '--date', '2024-01-15', '--database', 'sqlite:///{tmp_path}/r.db', '--quiet']\n"
+        "runpy.run_module('nba_predictions', run_name='__main__')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "HEAVY []" in result.stdout
