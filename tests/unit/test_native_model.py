@@ -68,7 +68,8 @@ def test_the_check_on_every_batch_falls_back_to_xgboost_when_the_tables_are_wron
     tables = TreeContributions(model.native, model.data, ALL_FEATURES)
     rows = games[:300]
     assert np.array_equal(tables(rows), package(model, rows)[1])
-    tables._table[:, 3] += 0.5  # as if this XGBoost added per-tree vectors differently
+    for tree in tables._tables:  # as if this XGBoost computed the leaves' additions differently
+        tree.terms += 0.5
     with caplog.at_level(logging.WARNING, logger="nba_predictions.model.contributions"):
         result = tables(rows)
     assert np.array_equal(result, package(model, rows)[1])

@@ -1,30 +1,37 @@
-"""XGBoost's exact per-feature contributions (``pred_contribs``) of many rows, from per-tree tables.
+"""XGBoost's exact per-feature contributions (``pred_contribs``) of many rows at once.
 
-XGBoost's TreeSHAP costs about 1 ms per row for the shipped model (500 trees), most of a
-whole-archive backfill.  But what one tree contributes to a row depends only on which side of
-each of the tree's splits the row's values fall (TreeSHAP walks both sides of every split,
-weighting them by which side is the row's), and a tree of the shipped model has at most 128 such
-*cells*: for every feature it splits on, the interval of its thresholds the value lies in.
+XGBoost computes TreeSHAP row by row, tree by tree: about 5 ms per game for the shipped model
+(1,000 trees of depth 4), far more than everything else a backfill does.  Two facts make it cheap:
 
-So :class:`TreeContributions` asks ``libxgboost`` itself, through a one-tree slice of the model,
-for the contributions of one row in every cell of every tree (once per run, about 33,000 rows,
-well under a second), and then gives each row the sum of its cells' vectors, added in float32
-and in tree order as XGBoost's predictor adds its per-tree vectors: XGBoost's own
-``pred_contribs``, bit for bit (``tests/unit/test_native_model.py`` compares them on every game
-of several seasons), at a small part of the cost.
+* What one leaf adds to the contributions depends only on which of the edges above it the row
+  follows: 2**depth cases, the same for every row (TreeSHAP walks every leaf of every tree).
+* One tree's whole contribution depends only on the row's *decision pattern* in that tree (the
+  side it takes at each split), and a season's games take a few hundred patterns per tree.
+
+:class:`TreeContributions` computes, once per model, every leaf's additions in each of its cases
+with XGBoost's own float32 arithmetic (``src/predictor/treeshap.cc`` of XGBoost 3.2: ``ExtendPath``,
+``UnwindPath``, ``UnwoundPathSum`` and the leaf's update, operation for operation, vectorised over
+the cases of all leaves whose paths run the same operations).  Per batch, tree by tree, it adds
+each distinct pattern's leaf terms in the order TreeSHAP visits the leaves for that pattern (the
+followed side first) and each row's per-tree vectors in tree order, as XGBoost's predictor does.
+The result is XGBoost's own ``pred_contribs``, bit for bit (``tests/unit/test_native_model.py``
+compares every game of several seasons and perturbed copies), at a small part of the cost.
 
 Every batch is also checked against XGBoost's own ``pred_contribs`` on a few of its rows; a
-difference (an XGBoost version that adds differently) turns the tables off for the run, with a
-warning, and XGBoost computes the batch whole.  Only the feature columns are computed (the bias
-column, which the ratings' explanation does not use, is left out).  Rows with a missing value
-(NaN, which takes a split's default side) are computed whole too.
+difference (an XGBoost version that computes differently) turns this off for the run, with a
+warning, and XGBoost computes the batch whole.  So do rows with a missing value and models this
+module does not decompose (categorical splits, weighted trees, more than one output).  Only the
+feature columns are computed: the bias column, which the ratings' explanation does not use, is
+left out.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .native import PREDICT_CONTRIBUTIONS, NativeBooster
@@ -36,43 +43,50 @@ logger = logging.getLogger(__name__)
 
 CHECKED_ROWS = 4
 """Rows of every batch also computed by XGBoost whole and compared."""
-MAX_CELLS = 4096
-"""A tree with more cells than this is not tabulated: the model is computed whole."""
+MAX_SPLITS = 62
+"""Trees with more splits than this are not decomposed (a decision pattern is a 64-bit number)."""
+DENSE_PATTERN_SPLITS = 16
+"""Up to this many splits, a tree's patterns are found by table lookup (2**splits entries)."""
+
+
+class NotDecomposable(Exception):
+    """A model this module does not decompose; XGBoost computes its contributions whole."""
+
+
+@dataclass
+class _Leaf:
+    value: float
+    edges: list[tuple[int, bool]]  # (split number, goes left) from the root down
+    covers: list[tuple[float, float]]  # per edge: (cover of the child, cover of the parent)
+    features: list[int]  # the unique path's features at the leaf (TreeSHAP's path elements 1..depth)
+    siblings: list[int]  # per edge: leaves under the other side
+    unwound: list[int | None]  # per edge: the path element TreeSHAP unwinds (a repeated feature)
+    terms: np.ndarray | None = None  # (2**depth, len(features)) float32: the additions, per case
+
+
+@dataclass
+class _Tree:
+    split_features: np.ndarray  # (splits,) int64
+    thresholds: np.ndarray  # (splits,) float32
+    bits: np.ndarray  # (splits,) int64, 1 << split
+    leaves: list[_Leaf] = field(default_factory=list)
 
 
 class TreeContributions:
     """Exact ``pred_contribs`` feature columns of a model (see the module doc); one per run."""
 
     def __init__(self, booster: NativeBooster, model_json: bytes, feature_names: Sequence[str]) -> None:
-        import numpy as np
-
-        trees = json.loads(model_json)["learner"]["gradient_booster"]["model"]["trees"]
         self._booster = booster
         self._names = list(feature_names)
-        features, thresholds, weights, owners, sizes = [], [], [], [], []
-        for index, tree in enumerate(trees):
-            left = np.asarray(tree["left_children"])
-            splits = np.flatnonzero(left != -1)
-            split_features = np.asarray(tree["split_indices"], dtype=np.int64)[splits]
-            split_values = np.asarray(tree["split_conditions"], dtype=np.float32)[splits]
-            cells = 1
-            for feature in np.unique(split_features):  # mixed radix: a digit per feature, its interval
-                values = np.unique(split_values[split_features == feature])
-                features.extend([int(feature)] * len(values))
-                thresholds.extend(values.tolist())
-                weights.extend([cells] * len(values))
-                owners.extend([index] * len(values))
-                cells *= len(values) + 1
-            sizes.append(cells)
-        self._features = np.asarray(features, dtype=np.int64)
-        self._thresholds = np.asarray(thresholds, dtype=np.float32)
-        self._weights = np.asarray(weights, dtype=np.int64)
-        self._starts = np.searchsorted(np.asarray(owners), np.arange(len(trees)))
-        self._sizes = np.asarray(sizes, dtype=np.int64)
-        self._offsets = np.concatenate(([0], np.cumsum(self._sizes)[:-1]))
-        self._table: np.ndarray | None = None  # row offsets[j] + cell: tree j's contributions in that cell
-        self._digits: dict[int, tuple[np.ndarray, np.ndarray]] | None = None  # see _digit_tables
-        self.enabled = bool(len(trees)) and int(self._sizes.max()) <= MAX_CELLS
+        self._tables: list[_TreeTables] = []
+        try:
+            trees = _parse(json.loads(model_json))
+            _tabulate([leaf for tree in trees for leaf in tree.leaves])
+            self._tables = [_TreeTables(tree) for tree in trees]
+            self.enabled = True
+        except NotDecomposable as exc:
+            logger.info("prediction: contributions computed by XGBoost whole (%s)", exc)
+            self.enabled = False
 
     def __call__(self, matrix: np.ndarray) -> np.ndarray:
         """The feature columns of ``pred_contribs`` for every row of ``matrix`` (float32)."""
@@ -81,81 +95,265 @@ class TreeContributions:
         rows = np.ascontiguousarray(matrix, dtype=np.float64)
         if not self.enabled or not len(rows) or not np.isfinite(rows).all():
             return self._whole(rows)
-        if self._table is None:
-            self._table = self._tabulate()
-        cells = self._cells(rows.astype(np.float32)) + self._offsets  # what the DMatrix holds: float32
+        columns32 = np.ascontiguousarray(rows.T, dtype=np.float32)  # what the DMatrix holds, by feature
         total = np.zeros((len(rows), len(self._names)), dtype=np.float32)
-        for j in range(cells.shape[1]):  # float32 additions in tree order, as XGBoost's predictor
-            total += self._table[cells[:, j]]
+        for tables in self._tables:  # float32 additions in tree order, as XGBoost's predictor
+            if tables.features.size:  # (a single leaf adds nothing to the features)
+                per_pattern, pattern_of_row = tables.contributions(columns32, len(self._names))
+                total += per_pattern[pattern_of_row]  # + 0.0 where the tree adds nothing, as XGBoost
         checked = min(CHECKED_ROWS, len(rows))
         if not np.array_equal(total[:checked], self._whole(rows[:checked])):
-            logger.warning("prediction: the tabulated tree contributions differ from XGBoost's own for this "
-                           "XGBoost version; computing them whole for the rest of the run (slower, same results)")
+            logger.warning("prediction: the decomposed contributions differ from XGBoost's own for this XGBoost "
+                           "version; computing them whole for the rest of the run (slower, same results)")
             self.enabled = False
             return self._whole(rows)
         return total
 
-    def _cells(self, rows32: np.ndarray) -> np.ndarray:
-        """Each row's cell in each tree (rows x trees).  A cell is a mixed-radix number, one digit
-        per feature a tree splits on: how many of the tree's thresholds for that feature the value
-        reaches (``value >= threshold``, the right side of XGBoost's ``value < threshold``).  Per
-        feature, one search among all trees' thresholds gives the value's rank, and the rank the
-        digit (times its weight) of every tree at once."""
-        import numpy as np
-
-        if self._digits is None:
-            self._digits = self._digit_tables()
-        cells = np.zeros((len(rows32), len(self._sizes)), dtype=np.int32)  # < MAX_CELLS
-        for feature, (thresholds, parts) in self._digits.items():
-            cells += parts[np.searchsorted(thresholds, rows32[:, feature], side="right")]
-        return cells
-
-    def _digit_tables(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        """Per feature: all trees' thresholds for it (sorted, unique), and for each rank 0..n among
-        them every tree's weighted digit (ranks x trees)."""
-        import numpy as np
-
-        tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        owners = np.repeat(np.arange(len(self._sizes)), np.diff(np.append(self._starts, len(self._features))))
-        for feature in np.unique(self._features):
-            mine = np.flatnonzero(self._features == feature)
-            thresholds = np.unique(self._thresholds[mine])
-            ranks = np.arange(len(thresholds) + 1)
-            parts = np.zeros((len(ranks), len(self._sizes)), dtype=np.int32)
-            for tree in np.unique(owners[mine]):
-                own = mine[owners[mine] == tree]
-                positions = np.searchsorted(thresholds, self._thresholds[own])  # ascending
-                parts[:, tree] = np.searchsorted(positions, ranks, side="left") * self._weights[own[0]]
-            tables[int(feature)] = (thresholds, parts)
-        return tables
-
-    def _tabulate(self) -> np.ndarray:
-        """Every tree's contributions in each of its cells, from one representative row per cell."""
-        import numpy as np
-
-        table = np.zeros((int(self._sizes.sum()), len(self._names)), dtype=np.float32)
-        for j, cells in enumerate(self._sizes.tolist()):
-            rows = np.zeros((cells, len(self._names)), dtype=np.float64)
-            lo, hi = (self._starts[j], self._starts[j + 1]) if j + 1 < len(self._starts) else (self._starts[j],
-                                                                                               len(self._features))
-            for feature in np.unique(self._features[lo:hi]):
-                mine = np.flatnonzero(self._features[lo:hi] == feature) + lo
-                values = self._thresholds[mine]  # ascending, one digit weight
-                weight = int(self._weights[mine[0]])
-                # Interval 0 lies below the first threshold, interval k from threshold k on.
-                below = np.nextafter(values[0], np.float32(-np.inf))
-                representatives = np.concatenate(([below], values)).astype(np.float64)
-                digit = (np.arange(cells) // weight) % (len(values) + 1)
-                rows[:, feature] = representatives[digit]
-            booster = self._booster.slice(j, j + 1)
-            try:
-                with booster.matrix(rows, self._names) as dmatrix:
-                    values = booster.predict_matrix(dmatrix, PREDICT_CONTRIBUTIONS)[:, : len(self._names)]
-            finally:
-                booster.close()
-            table[self._offsets[j]: self._offsets[j] + cells] = values
-        return table
-
     def _whole(self, rows: np.ndarray) -> np.ndarray:
         with self._booster.matrix(rows, self._names) as dmatrix:
             return self._booster.predict_matrix(dmatrix, PREDICT_CONTRIBUTIONS)[:, : len(self._names)]
+
+
+class _TreeTables:
+    """One tree as arrays: its splits, and per leaf its edges, its additions per case, where each
+    addition goes, and its place in TreeSHAP's visiting order per case (the leaves on the other
+    side of every edge the case does not follow come first)."""
+
+    def __init__(self, tree: _Tree) -> None:
+        import numpy as np
+
+        self.split_features, self.thresholds = tree.split_features, tree.thresholds
+        # A pattern's number: uint16 when it fits (half the work of int64), as the lookup table's index.
+        self.bits = tree.bits.astype(np.uint16 if len(tree.bits) <= DENSE_PATTERN_SPLITS else np.int64)
+        leaves = tree.leaves
+        edges = max(len(leaf.edges) for leaf in leaves)
+        depth = max(len(leaf.features) for leaf in leaves)
+        cases = 1 << edges
+        # The features this tree adds to, as local columns 0..k-1 (column k takes the padding).
+        self.features = np.asarray(sorted({f for leaf in leaves for f in leaf.features}), dtype=np.int64)
+        local = {int(f): i for i, f in enumerate(self.features)}
+        self.width = len(self.features)
+        self.edge_split = np.zeros((len(leaves), edges), dtype=np.int64)
+        self.edge_left = np.zeros((len(leaves), edges), dtype=bool)
+        self.edge_real = np.zeros((len(leaves), edges), dtype=bool)
+        self.column = np.full((len(leaves), depth), self.width, dtype=np.int64)
+        self.terms = np.zeros((len(leaves), cases, depth), dtype=np.float32)
+        siblings = np.zeros((len(leaves), edges), dtype=np.int64)
+        for l, leaf in enumerate(leaves):
+            k, d = len(leaf.edges), len(leaf.features)
+            if k:
+                self.edge_split[l, :k], self.edge_left[l, :k] = zip(*leaf.edges)
+                self.edge_real[l, :k] = True
+                siblings[l, :k] = leaf.siblings
+            self.column[l, :d] = [local[f] for f in leaf.features]
+            assert leaf.terms is not None
+            self.terms[l, : 1 << k, :d] = leaf.terms
+        bits = (np.arange(cases)[:, None] >> np.arange(edges)) & 1  # (cases, edges)
+        self.rank = ((1 - bits)[None] * siblings[:, None, :]).sum(axis=2)  # (leaves, cases)
+        self.weights = np.left_shift(np.int64(1), np.arange(edges, dtype=np.int64))
+        self.leaf_index = np.arange(len(leaves))
+
+    def contributions(self, columns32: np.ndarray, features: int) -> tuple[np.ndarray, np.ndarray]:
+        """The tree's contributions (patterns x ``features``) for each of the rows' distinct
+        decision patterns, and each row's pattern (``columns32``: the rows' values by feature)."""
+        import numpy as np
+
+        lefts = columns32[self.split_features] < self.thresholds[:, None]  # XGBoost's decisions (splits x rows)
+        keys = (lefts * self.bits[:, None]).sum(axis=0, dtype=self.bits.dtype)
+        if len(self.bits) <= DENSE_PATTERN_SPLITS:  # patterns by table lookup instead of a sort
+            seen = np.zeros(1 << len(self.bits), dtype=np.int64)
+            seen[keys] = np.arange(1, len(keys) + 1)  # a row of each pattern (any will do), 1-based
+            present = np.flatnonzero(seen)
+            first = seen[present] - 1
+            number = np.zeros(len(seen), dtype=np.int64)
+            number[present] = np.arange(len(present))
+            inverse = number[keys]
+        else:
+            _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        patterns = lefts[:, first].T  # the tree's distinct decision patterns
+        n, leaves = len(patterns), len(self.leaf_index)
+        followed = (patterns[:, self.edge_split] == self.edge_left) & self.edge_real  # (n, leaves, edges)
+        case = followed @ self.weights  # (n, leaves): which edges above each leaf the pattern follows
+        order = np.argsort(self.rank[self.leaf_index, case], axis=1)  # TreeSHAP's visiting order
+        visited_case = np.take_along_axis(case, order, axis=1)
+        terms = self.terms[order, visited_case]  # (n, leaves, depth): the s-th visited leaf's additions
+        columns = self.column[order]
+        # A leaf adds to each of its features once: its additions are placed in a row of their
+        # own, and phi (zeroed) takes the rows in visiting order, float32 addition by addition.
+        width = self.width + 1
+        placed = np.zeros((n, leaves, width), dtype=np.float32)
+        where = (np.arange(n)[:, None, None] * leaves + np.arange(leaves)[None, :, None]) * width + columns
+        placed.reshape(-1)[where.reshape(-1)] = terms.reshape(-1)
+        phi = np.zeros((n, width), dtype=np.float32)
+        for step in range(leaves):
+            phi += placed[:, step]
+        out = np.zeros((n, features), dtype=np.float32)
+        out[:, self.features] = phi[:, : self.width]
+        return out, inverse.reshape(-1)
+
+
+# -- the model ---------------------------------------------------------------------------------
+
+
+def _parse(model: dict) -> list[_Tree]:
+    """The trees of an XGBoost JSON model, with each leaf's path (see :class:`_Leaf`)."""
+    import numpy as np
+
+    learner = model["learner"]
+    booster = learner["gradient_booster"]
+    if booster.get("name") != "gbtree":
+        raise NotDecomposable(f"a {booster.get('name')} booster")
+    trees = booster["model"]["trees"]
+    if set(booster["model"].get("tree_info", [0])) != {0}:
+        raise NotDecomposable("more than one output")
+    out = []
+    for tree in trees:
+        left, right = tree["left_children"], tree["right_children"]
+        if any(tree.get("split_type", [])):
+            raise NotDecomposable("categorical splits")
+        splits = [node for node in range(len(left)) if left[node] != -1]
+        if len(splits) > MAX_SPLITS:
+            raise NotDecomposable(f"a tree with {len(splits)} splits")
+        number = {node: i for i, node in enumerate(splits)}
+        feature_of, value_of = tree["split_indices"], tree["split_conditions"]
+        cover = np.asarray(tree["sum_hessian"], dtype=np.float32).tolist()  # float32 values, as Python floats
+        parsed = _Tree(np.asarray([feature_of[n] for n in splits], dtype=np.int64),
+                       np.asarray([value_of[n] for n in splits], dtype=np.float32),
+                       np.left_shift(np.int64(1), np.arange(len(splits), dtype=np.int64)))
+        under = [0] * len(left)  # leaves under each node
+        order = [0]
+        for node in order:  # breadth first: parents before children
+            if left[node] != -1:
+                order += (left[node], right[node])
+        for node in reversed(order):
+            under[node] = 1 if left[node] == -1 else under[left[node]] + under[right[node]]
+        # (node, edges, covers, siblings, unwound, unique path features) down to every leaf
+        stack = [(0, (), (), (), (), ())]
+        leaves = []
+        while stack:
+            node, edges, covers, siblings, unwound, path = stack.pop()
+            if left[node] == -1:
+                leaves.append(_Leaf(float(np.float32(value_of[node])), list(edges), list(covers), list(path),
+                                    list(siblings), list(unwound)))
+                continue
+            feature = feature_of[node]
+            # TreeSHAP's unique path: element 0 is the root's, 1.. the features; a repeated
+            # feature is unwound from its place and extended again at the end.
+            repeat = path.index(feature) + 1 if feature in path else None
+            below = tuple(f for f in path if f != feature) + (feature,)
+            for child, goes_left, other in ((right[node], False, left[node]), (left[node], True, right[node])):
+                stack.append((child, edges + ((number[node], goes_left),), covers + ((cover[child], cover[node]),),
+                              siblings + (under[other],), unwound + (repeat,), below))
+        parsed.leaves = leaves  # left subtrees first (the order does not matter)
+        out.append(parsed)
+    return out
+
+
+# -- TreeSHAP at the leaves, in XGBoost's float32 arithmetic ----------------------------------
+
+
+def _tabulate(leaves: list[_Leaf]) -> None:
+    """Fill in every leaf's ``terms``: what TreeSHAP adds to ``phi`` at the leaf in each of its
+    2**depth cases (bit ``k`` of the case: the row follows the ``k``-th edge from the root).
+    Leaves whose paths run the same operations are computed together, one lane per (leaf, case)."""
+    groups: dict[tuple, list[_Leaf]] = defaultdict(list)
+    for leaf in leaves:
+        groups[(len(leaf.edges), tuple(leaf.unwound))].append(leaf)
+    for (depth, unwound), members in groups.items():
+        for leaf, terms in zip(members, _leaf_terms(members, depth, unwound)):
+            leaf.terms = terms
+
+
+class _Element:
+    """One element of TreeSHAP's unique path (``PathElement``), one lane per (leaf, case)."""
+
+    __slots__ = ("feature", "zero", "one", "weight")
+
+    def __init__(self, feature: int, zero: np.ndarray, one: np.ndarray, weight: np.ndarray) -> None:
+        self.feature, self.zero, self.one, self.weight = feature, zero, one, weight
+
+
+def _leaf_terms(members: list[_Leaf], depth: int, unwound: tuple[int | None, ...]) -> list[np.ndarray]:
+    """TreeSHAP's ``phi`` additions at each leaf of ``members`` (same depth, same unwinding), per case."""
+    import numpy as np
+
+    f32 = np.float32
+    cases = 1 << depth
+    lanes = len(members) * cases
+    case = np.tile(np.arange(cases), len(members))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # the branch not taken may divide by 0
+        ones = np.ones(lanes, dtype=np.float32)
+        path = [_Element(-1, ones, ones, ones.copy())]  # the root's ExtendPath(unique_depth 0): weight 1
+        for k in range(depth):
+            child_cover = np.repeat(np.array([m.covers[k][0] for m in members], dtype=np.float32), cases)
+            node_cover = np.repeat(np.array([m.covers[k][1] for m in members], dtype=np.float32), cases)
+            ratio = child_cover / node_cover  # Stat(hot or cold).sum_hess / w
+            incoming_zero, incoming_one = ones, ones
+            index = unwound[k]
+            if index is not None:
+                incoming_zero, incoming_one = path[index].zero, path[index].one
+                _unwind(path, len(path) - 1, index)
+            followed = ((case >> k) & 1).astype(bool)
+            one = np.where(followed, incoming_one, f32(0.0)).astype(np.float32)
+            _extend(path, ratio * incoming_zero, one)
+        values = np.repeat(np.array([m.value for m in members], dtype=np.float32), cases)
+        unique_depth = len(path) - 1
+        terms = np.zeros((lanes, unique_depth), dtype=np.float32)
+        for i in range(1, unique_depth + 1):
+            w = _unwound_sum(path, unique_depth, i)
+            element = path[i]
+            terms[:, i - 1] = ((w * (element.one - element.zero)) * values) * f32(1.0)  # * condition_fraction
+    return [terms[m * cases:(m + 1) * cases] for m in range(len(members))]
+
+
+def _extend(path: list[_Element], zero: np.ndarray, one: np.ndarray) -> None:
+    """``ExtendPath(unique_path, unique_depth = len(path), zero_fraction, one_fraction, feature)``;
+    the feature itself only matters for the leaf's list of features (see :func:`_parse`)."""
+    import numpy as np
+
+    f32 = np.float32
+    d = len(path)
+    path.append(_Element(0, zero, one, np.full(len(zero), f32(1.0 if d == 0 else 0.0), dtype=np.float32)))
+    for i in range(d - 1, -1, -1):
+        path[i + 1].weight = path[i + 1].weight + ((one * path[i].weight) * f32(i + 1)) / f32(d + 1)
+        path[i].weight = ((zero * path[i].weight) * f32(d - i)) / f32(d + 1)
+
+
+def _unwind(path: list[_Element], d: int, index: int) -> None:
+    """``UnwindPath(unique_path, unique_depth = d, path_index = index)``, then the caller's
+    ``unique_depth -= 1`` (the last element goes; the next extension would overwrite it)."""
+    import numpy as np
+
+    f32 = np.float32
+    one, zero = path[index].one, path[index].zero
+    next_one = path[d].weight
+    taken = one != 0
+    for i in range(d - 1, -1, -1):
+        tmp = path[i].weight
+        with_one = (next_one * f32(d + 1)) / (f32(i + 1) * one)
+        without_one = (tmp * f32(d + 1)) / (zero * f32(d - i))
+        path[i].weight = np.where(taken, with_one, without_one).astype(np.float32)
+        next_one = np.where(taken, tmp - ((path[i].weight * zero) * f32(d - i)) / f32(d + 1), next_one)
+        next_one = next_one.astype(np.float32)
+    for i in range(index, d):
+        path[i].feature, path[i].zero, path[i].one = path[i + 1].feature, path[i + 1].zero, path[i + 1].one
+    path.pop()
+
+
+def _unwound_sum(path: list[_Element], d: int, index: int) -> np.ndarray:
+    """``UnwoundPathSum(unique_path, unique_depth = d, path_index = index)``."""
+    import numpy as np
+
+    f32 = np.float32
+    one, zero = path[index].one, path[index].zero
+    next_one = path[d].weight
+    total = np.zeros(len(one), dtype=np.float32)
+    with_one, with_zero = one != 0, zero != 0
+    for i in range(d - 1, -1, -1):
+        tmp = (next_one * f32(d + 1)) / (f32(i + 1) * one)
+        share = f32(d - i) / f32(d + 1)
+        by_one = total + tmp
+        by_zero = total + (path[i].weight / zero) / share
+        total = np.where(with_one, by_one, np.where(with_zero, by_zero, total)).astype(np.float32)
+        next_one = np.where(with_one, path[i].weight - (tmp * zero) * share, next_one).astype(np.float32)
+    return total
