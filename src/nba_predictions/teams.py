@@ -224,7 +224,11 @@ def team_ids(season: Season | int | None = None) -> tuple[int, ...]:
     """Ids of the teams playing in ``season`` (default: now), in id order (29 before 2004-05)."""
     if season is None:
         return tuple(sorted(FRANCHISES))
-    year = _start_year(season)
+    return _team_ids_of(_start_year(season))
+
+
+@lru_cache(maxsize=None)
+def _team_ids_of(year: int) -> tuple[int, ...]:
     return tuple(tid for tid in sorted(FRANCHISES) if any(e.covers(year) for e in FRANCHISES[tid]))
 
 
@@ -232,4 +236,9 @@ def conference_teams(conf: Conference, season: Season | int) -> tuple[int, ...]:
     """Ids of the teams of conference ``conf`` in ``season``, in id order."""
     if conf not in ("East", "West"):
         raise ValueError(f"invalid conference {conf!r}: expected East or West")
-    return tuple(tid for tid in team_ids(season) if conference(tid, season) == conf)
+    return _conference_teams_of(conf, _start_year(season))
+
+
+@lru_cache(maxsize=None)
+def _conference_teams_of(conf: Conference, year: int) -> tuple[int, ...]:
+    return tuple(tid for tid in _team_ids_of(year) if conference(tid, year) == conf)

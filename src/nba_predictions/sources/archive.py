@@ -32,7 +32,7 @@ import struct
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -41,41 +41,17 @@ from ..domain import GameRecord, GameResult, ScoreTimeline
 from ..errors import DateNotCoveredError, GameDataError, SourceError
 from ..season import Season
 from ..timeline import lead_changes_and_times_tied
+from .archive_rows import SELECT_GAMES as _SELECT_GAMES
+from .archive_rows import decode_events, problem_for, record_of
 
 logger = logging.getLogger(__name__)
 
 ARCHIVE_FILE = "archive.sqlite"
-_EVENT = struct.Struct("<HBB")
-_GAME_COLUMNS = (
-    "game_id, date, season, season_type, home_team_id, away_team_id, home_abbr, away_abbr, "
-    "home_score, away_score, attendance, official_lead_changes, official_times_tied, timeline_status"
-)
-# Every game column and the game's timeline (NULL, NULL without one): one query per date or range.
-_SELECT_GAMES = f"SELECT {_GAME_COLUMNS}, periods, events FROM games LEFT JOIN timelines USING (game_id)"
 _RECENT_GAMES = 64
 """How many collected games keep their decoded timeline in the source (a date has at most 15)."""
-_MISSING_REASONS = {
-    "Play-In": "the archive has no play-by-play for play-in games",
-    "Playoffs": "the archive has no play-by-play for this playoff game",
-    "Regular Season": "the archive has no play-by-play for this game",
-}
-
-
 def default_archive_path() -> Path:
     """Where the packaged archive lives (inside the installed package)."""
     return Path(str(resources.files("nba_predictions").joinpath("data", ARCHIVE_FILE)))
-
-
-def decode_events(blob: bytes) -> list[tuple[float, int, int]]:
-    """Inverse of the build script's ``encode_events``: absolute ``(seconds, home, away)``."""
-    out: list[tuple[float, int, int]] = []
-    t = h = a = 0
-    for dt, dh, da in _EVENT.iter_unpack(zlib.decompress(blob)):
-        t += dt
-        h += dh
-        a += da
-        out.append((t / 10, h, a))
-    return out
 
 
 class ArchiveSource:
@@ -159,18 +135,23 @@ class ArchiveSource:
         first, last = self.coverage()
         return first <= day <= last and self._gap(day) is None
 
-    def _check_covered(self, day: date) -> None:
+    def uncovered_reason(self, day: date) -> str | None:
+        """Why :meth:`completed_games` cannot answer for ``day`` (without the date: "is outside the
+        offline archive, which covers ..." or "falls in a known gap of the offline archive (...)"),
+        or None when it can."""
         first, last = self.coverage()
         if not first <= day <= last:
-            raise DateNotCoveredError(
-                f"{day} is outside the offline archive, which covers {first} to {last}; "
-                "use --source nba_api for other dates"
-            )
+            return f"is outside the offline archive, which covers {first} to {last}"
         gap = self._gap(day)
         if gap is not None:
-            raise DateNotCoveredError(
-                f"{day} falls in a known gap of the offline archive ({gap}); use --source nba_api for this date"
-            )
+            return f"falls in a known gap of the offline archive ({gap})"
+        return None
+
+    def _check_covered(self, day: date) -> None:
+        reason = self.uncovered_reason(day)
+        if reason is not None:
+            which = "this date" if reason.startswith("falls") else "other dates"
+            raise DateNotCoveredError(f"{day} {reason}; use --source nba_api for {which}")
 
     # --- games ----------------------------------------------------------------------------
 
@@ -181,7 +162,7 @@ class ArchiveSource:
         """
         out: list[tuple[GameRecord, ScoreTimeline | None]] = []
         for row in rows:
-            (gid, day, season, season_type, hid, aid, habbr, aabbr, hs, as_, att, olc, ott, status, periods, blob) = row
+            gid, olc, ott, status, periods, blob = row[0], row[11], row[12], row[13], row[14], row[15]
             timeline = None
             if status == "ok":
                 timeline = self._timeline(gid, periods, blob)
@@ -193,23 +174,24 @@ class ArchiveSource:
                 lc, tt = lead_changes_and_times_tied(partial)
             else:
                 lc, tt = 0, 0
-            record = GameRecord(
-                game_id=gid,
-                date=date.fromisoformat(day),
-                home_team_id=hid,
-                away_team_id=aid,
-                home_team_abbreviation=habbr,
-                away_team_abbreviation=aabbr,
-                season_id=Season(season).season_id(season_type),
-                home_team_score=hs,
-                away_team_score=as_,
-                lead_changes=lc,
-                times_tied=tt,
-                game_status="Final",
-                attendance=att,
-            )
-            out.append((record, timeline))
+            out.append((record_of(row, lc, tt), timeline))
         return out
+
+    def decode_rows(self, rows: Iterable[tuple]) -> list[tuple[GameRecord, ScoreTimeline | None]]:
+        """The records (and usable timelines) :meth:`completed_games` makes of :meth:`range_rows` rows."""
+        return self._games(rows)
+
+    def range_rows(self, first: date, last: date, batch: int = 2000) -> Iterator[list[tuple]]:
+        """The raw ``_SELECT_GAMES`` rows (:data:`ROW_FIELDS`) from ``first`` to ``last`` in
+        (date, game id) order, from one query, ``batch`` rows at a time (the backfill's bulk read;
+        nothing is decoded here).  Coverage is not checked, as in :meth:`games_between`."""
+        try:
+            cursor = self._connection().execute(
+                f"{_SELECT_GAMES} WHERE date BETWEEN ? AND ? ORDER BY date, game_id", (first.isoformat(), last.isoformat()))
+            while rows := cursor.fetchmany(batch):
+                yield rows
+        except sqlite3.Error as exc:
+            raise SourceError(f"offline archive {self.path} could not be read ({exc}): rebuild it") from exc
 
     def completed_games(self, day: date) -> list[GameRecord]:
         """Completed games of ``day`` in game-id order; ``[]`` for an in-range day without games."""
@@ -317,12 +299,8 @@ class ArchiveSource:
         for gid in ids:
             if gid not in status:
                 problems[gid] = "not in the offline archive; try --source nba_api"
-            elif status[gid][0] == "truncated":
-                problems[gid] = (
-                    "the archive's play-by-play is truncated (it does not reach the final score); try --source nba_api"
-                )
-            elif status[gid][0] == "missing":
-                problems[gid] = f"{_MISSING_REASONS[status[gid][1]]}; try --source nba_api"
+            elif status[gid][0] != "ok":
+                problems[gid] = problem_for(*status[gid])
         return problems
 
     def timelines(self, game_ids: Iterable[str], *, skip_unavailable: bool = True) -> dict[str, ScoreTimeline]:

@@ -7,10 +7,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from ..config import Settings
 from .base import Source
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .archive import ArchiveSource
 
 logger = logging.getLogger(__name__)
 
@@ -41,3 +46,32 @@ def make_source(settings: Settings, day: date) -> Source:
         return archive
     logger.info("source auto: %s is outside the offline archive, using the live NBA API", day)
     return SOURCES["nba_api"](settings)
+
+
+@dataclass(frozen=True)
+class Route:
+    """Which source answers for one date of a range; ``source`` None: none does (``reason`` says why)."""
+
+    day: date
+    source: str | None
+    reason: str | None = None
+
+
+def routes(settings: Settings, first: date, last: date, archive: ArchiveSource) -> list[Route]:
+    """A source for every date from ``first`` to ``last``, as ``make_source`` would choose it date by
+    date: ``archive`` where it covers the date, otherwise the live API under ``auto`` (``reason``:
+    why, e.g. "falls in a known gap of the offline archive (...)"), or no source under ``archive``
+    (``reason`` says why and what would rate it); ``nba_api`` for every date under ``nba_api``."""
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    if settings.source == "nba_api":
+        return [Route(day, "nba_api") for day in days]
+    out = []
+    for day in days:
+        reason = archive.uncovered_reason(day)
+        if reason is None:
+            out.append(Route(day, "archive"))
+        elif settings.source == "auto":
+            out.append(Route(day, "nba_api", reason))
+        else:
+            out.append(Route(day, None, f"the date {reason}; --source auto or nba_api asks the live API for it"))
+    return out

@@ -24,15 +24,16 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from datetime import date, timedelta
 from itertools import chain
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, get_origin, runtime_checkable
 
 from .. import features as ft
 from .. import timeline as tl
 from ..domain import GameContext, GameRecord, ScoreTimeline
 from ..errors import GameDataError
-from ..schemas import ALL_FEATURES, SIGNED_FEATURES, CollectedGame, FeaturedGame, SkippedGame
+from ..schemas import ALL_FEATURES, SIGNED_FEATURES, CollectedGame, FeaturedGame, GameFeatures, SkippedGame
 from ..sources.base import Source
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -156,26 +157,73 @@ def _games_and_timelines(
     return records, found, missing
 
 
-def timeline_feature_arrays(timelines: Sequence[ScoreTimeline]) -> dict[str, np.ndarray]:
-    """The timeline features of many games at once (one array per feature, one row per game).
+@dataclass(frozen=True)
+class EventArrays:
+    """The score timelines of many games as flat arrays, one row per event and one extra 0-0 row
+    at each game's tip-off: game ``i`` owns ``sizes[i]`` consecutive rows (its events + 1)."""
 
-    All events go into flat arrays with one extra 0-0 row at each game's tip-off; each row's margin
-    holds from its time to the next row's (or to the end of the game), so the time features are
-    weighted sums per game (``bincount``) and the counts are comparisons of neighbouring rows.
-    Equal, value for value, to the pure functions in :mod:`nba_predictions.timeline`.
+    times: np.ndarray  # float64 game-clock seconds
+    home: np.ndarray  # int64 points
+    away: np.ndarray
+    sizes: np.ndarray  # int64 rows per game
+    periods: np.ndarray  # int64 periods per game
+
+    @classmethod
+    def from_timelines(cls, timelines: Sequence[ScoreTimeline]) -> EventArrays:
+        import numpy as np
+
+        n = len(timelines)
+        sizes = np.fromiter((len(t.events) + 1 for t in timelines), dtype=np.int64, count=n)
+        periods = np.fromiter((t.periods for t in timelines), dtype=np.int64, count=n)
+        tip_off = ((0.0, 0, 0),)
+        values = chain.from_iterable(chain.from_iterable(chain(tip_off, t.events) for t in timelines))
+        events = np.fromiter(values, dtype=np.float64, count=3 * int(sizes.sum())).reshape(-1, 3)
+        return cls(events[:, 0], events[:, 1].astype(np.int64), events[:, 2].astype(np.int64), sizes, periods)
+
+    @classmethod
+    def from_events(cls, times: np.ndarray, home: np.ndarray, away: np.ndarray, counts: np.ndarray,
+                    periods: np.ndarray) -> EventArrays:
+        """From flat events without tip-off rows (``counts[i]`` events of game ``i``), as
+        :func:`~nba_predictions.sources.archive_rows.decode_event_arrays` returns them."""
+        import numpy as np
+
+        counts = np.asarray(counts, dtype=np.int64)
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1])) if len(counts) else np.zeros(0, dtype=np.int64)
+        return cls(np.insert(np.asarray(times, dtype=np.float64), starts, 0.0),
+                   np.insert(np.asarray(home, dtype=np.int64), starts, 0),
+                   np.insert(np.asarray(away, dtype=np.int64), starts, 0),
+                   counts + 1, np.asarray(periods, dtype=np.int64))
+
+    def __len__(self) -> int:
+        return len(self.sizes)
+
+    def final_scores(self) -> tuple[np.ndarray, np.ndarray]:
+        """(home, away) at each game's last row (0-0 for a game without events)."""
+        import numpy as np
+
+        last = np.cumsum(self.sizes) - 1
+        return self.home[last], self.away[last]
+
+
+def timeline_feature_arrays(timelines: Sequence[ScoreTimeline]) -> dict[str, np.ndarray]:
+    """The timeline features of many games at once (one array per feature, one row per game); see
+    :func:`event_feature_arrays`."""
+    return event_feature_arrays(EventArrays.from_timelines(timelines))
+
+
+def event_feature_arrays(events: EventArrays) -> dict[str, np.ndarray]:
+    """The timeline features of the games of ``events`` (one array per feature, one row per game).
+
+    Each row's margin holds from its time to the next row's (or to the end of the game), so the
+    time features are weighted sums per game (``bincount``) and the counts are comparisons of
+    neighbouring rows.  Equal, value for value, to the pure functions in :mod:`nba_predictions.timeline`.
     """
     import numpy as np
 
-    n = len(timelines)
-    sizes = np.fromiter((len(t.events) + 1 for t in timelines), dtype=np.int64, count=n)
-    periods = np.fromiter((t.periods for t in timelines), dtype=np.int64, count=n)
+    n = len(events)
+    sizes, periods, times = events.sizes, events.periods, events.times
     lengths = (tl.REGULATION_SECONDS + tl.OVERTIME_SECONDS * (periods - 4)).astype(np.float64)
-    tip_off = ((0.0, 0, 0),)
-    values = chain.from_iterable(chain.from_iterable(chain(tip_off, t.events) for t in timelines))
-    count = 3 * int(sizes.sum())
-    events = np.fromiter(values, dtype=np.float64, count=count).reshape(-1, 3)
-    times = events[:, 0]
-    margin = (events[:, 1] - events[:, 2]).astype(np.int64)
+    margin = events.home - events.away
     game = np.repeat(np.arange(n), sizes)
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1])) if n else np.zeros(0, dtype=np.int64)
     is_first = np.zeros(len(times), dtype=bool)
@@ -290,25 +338,7 @@ def season_feature_table(
         kept.append(record)
         kept_timelines.append(timeline)
 
-    columns = timeline_feature_arrays(kept_timelines)
-    home_rank = np.array([c.home_conference_rank for c in contexts], dtype=np.int64)
-    away_rank = np.array([c.away_conference_rank for c in contexts], dtype=np.int64)
-    columns["diff_ranks"] = np.abs(home_rank - away_rank)
-    columns["inter_conference"] = np.array([c.home_conference != c.away_conference for c in contexts], dtype=np.int64)
-    columns["scores_diff"] = np.abs(np.array([r.home_team_score - r.away_team_score for r in kept], dtype=np.int64))
-    # Rounded with Python's round() so values equal the per-game functions to the last bit; there
-    # are only 29 distinct rank sums.
-    position_of_sum = {s: ft.position_score(min(s - 1, 15), s - min(s - 1, 15)) for s in range(2, 31)}
-    columns["position_score"] = np.array([position_of_sum[int(s)] for s in home_rank + away_rank], dtype=np.float64)
-    playoff = np.array([c.head_to_head.playoff_games for c in contexts], dtype=np.float64)
-    regular = np.array([c.head_to_head.regular_season_games for c in contexts], dtype=np.float64)
-    close = np.array([c.head_to_head.close_regular_season_games for c in contexts], dtype=np.float64)
-    share = np.divide(close, regular, out=np.zeros_like(close), where=regular > 0)
-    rivalry = ft.PLAYOFF_WEIGHT * playoff + ft.CLOSE_GAME_WEIGHT * share
-    columns["rivalry_score"] = np.array([round(float(x), ft.DECIMALS) for x in rivalry], dtype=np.float64)
-
-    matrix = np.column_stack([np.asarray(columns[name], dtype=np.float64) for name in ALL_FEATURES]) if kept \
-        else np.zeros((0, len(ALL_FEATURES)))
+    matrix = feature_matrix(kept, contexts, timeline_feature_arrays(kept_timelines))
     good = _valid_rows(matrix, kept, skipped)
     table = FeatureTable(
         game_ids=[r.game_id for r, ok in zip(kept, good) if ok],
@@ -325,15 +355,66 @@ def season_feature_table(
     return table
 
 
-def _valid_rows(matrix: np.ndarray, records: Sequence[GameRecord], skipped: list[SkippedGame]) -> np.ndarray:
-    """Range checks of :class:`~nba_predictions.schemas.GameFeatures`, on whole columns."""
+def feature_matrix(records: Sequence[GameRecord], contexts: Sequence[GameContext],
+                   timeline_columns: dict[str, np.ndarray]) -> np.ndarray:
+    """The feature matrix (columns :data:`~nba_predictions.schemas.ALL_FEATURES`) of games whose
+    timeline features are ``timeline_columns`` (:func:`event_feature_arrays`), with the record and
+    context features added; the values of :func:`nba_predictions.features.game_features`."""
+    import numpy as np
+
+    if not records:
+        return np.zeros((0, len(ALL_FEATURES)))
+    columns = dict(timeline_columns)
+    home_rank = np.array([c.home_conference_rank for c in contexts], dtype=np.int64)
+    away_rank = np.array([c.away_conference_rank for c in contexts], dtype=np.int64)
+    columns["diff_ranks"] = np.abs(home_rank - away_rank)
+    columns["inter_conference"] = np.array([c.home_conference != c.away_conference for c in contexts], dtype=np.int64)
+    columns["scores_diff"] = np.abs(np.array([r.home_team_score - r.away_team_score for r in records], dtype=np.int64))
+    # Rounded with Python's round() so values equal the per-game functions to the last bit; there
+    # are only 29 distinct rank sums.
+    position_of_sum = {s: ft.position_score(min(s - 1, 15), s - min(s - 1, 15)) for s in range(2, 31)}
+    columns["position_score"] = np.array([position_of_sum[int(s)] for s in home_rank + away_rank], dtype=np.float64)
+    playoff = np.array([c.head_to_head.playoff_games for c in contexts], dtype=np.float64)
+    regular = np.array([c.head_to_head.regular_season_games for c in contexts], dtype=np.float64)
+    close = np.array([c.head_to_head.close_regular_season_games for c in contexts], dtype=np.float64)
+    share = np.divide(close, regular, out=np.zeros_like(close), where=regular > 0)
+    rivalry = ft.PLAYOFF_WEIGHT * playoff + ft.CLOSE_GAME_WEIGHT * share
+    columns["rivalry_score"] = np.array([round(float(x), ft.DECIMALS) for x in rivalry], dtype=np.float64)
+
+    return np.column_stack([np.asarray(columns[name], dtype=np.float64) for name in ALL_FEATURES])
+
+
+def valid_feature_rows(matrix: np.ndarray) -> np.ndarray:
+    """Per row: the values :class:`~nba_predictions.schemas.GameFeatures` accepts (finite, in range),
+    checked on whole columns."""
     import numpy as np
 
     col = {name: matrix[:, i] for i, name in enumerate(ALL_FEATURES)}
     unsigned = [i for i, name in enumerate(ALL_FEATURES) if name not in SIGNED_FEATURES]
     good = np.isfinite(matrix).all(axis=1) & (matrix[:, unsigned] >= 0).all(axis=1)
-    good &= (col["diff_ranks"] <= 14) & (col["position_score"] <= 2) & np.isin(col["inter_conference"], (0, 1))
+    return good & (col["diff_ranks"] <= 14) & (col["position_score"] <= 2) & np.isin(col["inter_conference"], (0, 1))
+
+
+def _valid_rows(matrix: np.ndarray, records: Sequence[GameRecord], skipped: list[SkippedGame]) -> np.ndarray:
+    """:func:`valid_feature_rows`, with a skipped entry for each row out of range."""
+    import numpy as np
+
+    good = valid_feature_rows(matrix)
     for i in np.flatnonzero(~good):
         values = dict(zip(ALL_FEATURES, matrix[i].tolist()))
         skipped.append(_skip(records[i].game_id, f"game {records[i].game_id}: features out of range: {values}"))
     return good
+
+
+@cache
+def _dump_order() -> tuple[tuple[str, int, bool], ...]:
+    """(feature, matrix column, is an integer) in ``GameFeatures``' field order."""
+    column = {name: i for i, name in enumerate(ALL_FEATURES)}
+    return tuple((name, column[name], info.annotation is int or get_origin(info.annotation) is Literal)
+                 for name, info in GameFeatures.model_fields.items())
+
+
+def feature_values(row: Sequence[float]) -> dict[str, float | int]:
+    """One row of a feature matrix as ``GameFeatures.model_dump(mode="json")`` gives it: the same
+    keys in the same order, the integer features as ints, the others as floats."""
+    return {name: int(row[i]) if integer else float(row[i]) for name, i, integer in _dump_order()}

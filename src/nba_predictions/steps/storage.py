@@ -19,6 +19,7 @@ import logging
 import os
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -40,8 +41,8 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "BackupSettings", "Database", "RatedGame", "RunRecord", "StoreResult",
-    "check_database", "connect", "games_for_date", "open_database", "record_run", "render_json", "render_table",
-    "store_predictions",
+    "Written", "backup_before_writing", "check_database", "connect", "games_for_date", "open_database",
+    "rated_game_ids", "record_run", "render_json", "render_table", "store_predictions", "store_rows",
 ]
 
 
@@ -69,9 +70,36 @@ def store_predictions(
     now = datetime.now(timezone.utc)
     predicted_at = _utc(doc.metadata.timestamp)
     rows = [game_row(p, doc.metadata.model_version, predicted_at, now) for p in doc.predictions]
-    details = {p.game_id: detail_row(p) for p in doc.predictions}
-
+    details = [detail_row(p) for p in doc.predictions]
     backup_path = _backup(db, backup, now) if backup is not None else None
+    written = store_rows(db, rows, details, force=force)
+    result = StoreResult(saved=len(written.inserted) + len(written.filled), updated=len(written.updated),
+                         skipped=len(written.kept), backup=backup_path)
+    logger.info(
+        "storage: %d predictions in, %d saved, %d updated, %d skipped%s, %.2f s",
+        len(rows), result.saved, result.updated, result.skipped,
+        " (already rated; --force re-rates them)" if result.skipped else "",
+        time.perf_counter() - started,
+    )
+    return result
+
+
+@dataclass(frozen=True)
+class Written:
+    """Which games one :func:`store_rows` transaction wrote, by id."""
+
+    inserted: set[str]  # new games
+    filled: set[str]  # stored without a rating (the web app's original job), now rated
+    updated: set[str]  # already rated, re-rated because of force
+    kept: set[str]  # already rated, left alone
+
+
+def store_rows(db: Database, rows: Sequence[dict[str, object]], details: Sequence[dict[str, object]], *,
+               force: bool = False) -> Written:
+    """Write ``games`` rows (:func:`~nba_predictions.storage.rows.game_row`) and their ``game_details``
+    rows in one transaction on ``db`` (its schema prepared first), by the rules of
+    :func:`store_predictions`; any failure rolls all of it back and raises :class:`StorageError`."""
+    by_id = {row["game_id"]: row for row in details}
     db.prepare()
     try:
         with write_transaction(db.engine) as conn:
@@ -81,23 +109,28 @@ def store_predictions(
             to_fill = queries.unrated(conn, (row["id"] for row in stored))
             rerate = stored if force else [row for row in stored if row["id"] in to_fill]
             queries.rerate_games(conn, rerate)
-            queries.upsert_details(conn, [details[game_id] for game_id in
-                                          sorted(inserted | {row["id"] for row in rerate})])
+            queries.upsert_details(conn, [by_id[game_id] for game_id in sorted(inserted | {row["id"] for row in rerate})])
     except SQLAlchemyError as exc:
         raise StorageError(
             f"storing {len(rows)} predictions in {db.name} failed, nothing was saved: {reason(exc)}"
         ) from exc
+    rerated = {row["id"] for row in rerate}
+    return Written(inserted=inserted, filled=set(to_fill), updated=rerated - set(to_fill),
+                   kept={row["id"] for row in stored} - rerated)
 
-    filled = len(to_fill)
-    result = StoreResult(saved=len(inserted) + filled, updated=len(rerate) - filled,
-                         skipped=len(stored) - len(rerate), backup=backup_path)
-    logger.info(
-        "storage: %d predictions in, %d saved, %d updated, %d skipped%s, %.2f s",
-        len(rows), result.saved, result.updated, result.skipped,
-        " (already rated; --force re-rates them)" if result.skipped else "",
-        time.perf_counter() - started,
-    )
-    return result
+
+def rated_game_ids(db: Database, first: date, last: date) -> set[str]:
+    """Ids of the games from ``first`` to ``last`` already stored with a rating (one query): what a
+    resumed backfill leaves alone."""
+    db.prepare()
+    with connection_errors(db.url, "reading the stored games"):
+        with db.engine.connect() as conn:
+            return queries.rated_ids_between(conn, first, last)
+
+
+def backup_before_writing(db: Database, backup: BackupSettings) -> Path | None:
+    """The SQLite backup a run takes before its first write (see :func:`store_predictions`)."""
+    return _backup(db, backup, datetime.now(timezone.utc))
 
 
 def _backup(db: Database, backup: BackupSettings, now: datetime) -> Path | None:

@@ -96,6 +96,13 @@ def unrated(conn: Connection, game_ids: Iterable[str]) -> set[str]:
     return set(found.scalars())
 
 
+def rated_ids_between(conn: Connection, first: date, last: date) -> set[str]:
+    """Ids of the games played from ``first`` to ``last`` that are stored with a rating."""
+    found = conn.execute(select(games.c.id).where(games.c.date.between(first, last),
+                                                  games.c.prediction_rating.is_not(None)))
+    return set(found.scalars())
+
+
 def rerate_games(conn: Connection, rows: Sequence[dict[str, object]]) -> int:
     """Overwrite the rating columns (and ``updated_at``) of stored games; returns how many."""
     if not rows:
@@ -199,5 +206,5 @@ def count_teams(conn: Connection) -> int:
 
 __all__ = [
     "DETAIL_COLUMNS", "RERATED_COLUMNS", "count_games", "count_teams", "dump_table", "insert_new_games",
-    "insert_run", "rated_games_on", "rerate_games", "seed_teams", "unrated", "upsert_details",
+    "insert_run", "rated_games_on", "rated_ids_between", "rerate_games", "seed_teams", "unrated", "upsert_details",
 ]

@@ -6,7 +6,7 @@ Ids leave here as text (``'1610612747'``), as the web app's tables and front end
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from .. import teams
 from ..errors import ArtifactError
@@ -21,16 +21,24 @@ def game_row(p: Prediction, model_version: str | None, predicted_at: datetime, n
     :func:`detail_row` takes the features to ``game_details``, the scores are not stored at all.
     """
     game = p.raw_data
+    return rated_game_row(p.game_id, game.date, game.home_team_id, game.away_team_id, p.rating, p.classification,
+                          model_version, predicted_at, now)
+
+
+def rated_game_row(game_id: str, day: date, home_team_id: int, away_team_id: int, rating: float,
+                   classification: str, model_version: str | None, predicted_at: datetime,
+                   now: datetime) -> dict[str, object]:
+    """:func:`game_row` from plain values (the backfill's columnar path)."""
     return {
-        "id": p.game_id,
-        "date": game.date,
-        "home_team_id": str(game.home_team_id),
-        "away_team_id": str(game.away_team_id),
-        "prediction_rating": p.rating,
+        "id": game_id,
+        "date": day,
+        "home_team_id": str(home_team_id),
+        "away_team_id": str(away_team_id),
+        "prediction_rating": rating,
         "created_at": now,
         "updated_at": now,
-        "season": str(Season.of_game_id(p.game_id)),
-        "classification": p.classification,
+        "season": str(Season.of_game_id(game_id)),
+        "classification": classification,
         "model_version": model_version,
         "predicted_at": predicted_at,
     }
@@ -42,6 +50,17 @@ def detail_row(p: Prediction) -> dict[str, object]:
         "game_id": p.game_id,
         "features": p.features.model_dump(mode="json"),
         "explanation": [c.model_dump(mode="json") for c in p.top_features],
+    }
+
+
+def rated_detail_row(game_id: str, features: dict[str, float | int],
+                     top_features: Sequence[tuple[str, float]]) -> dict[str, object]:
+    """:func:`detail_row` from plain values: ``features`` as ``GameFeatures.model_dump(mode="json")``
+    gives them, ``top_features`` as ``(feature, contribution)`` pairs."""
+    return {
+        "game_id": game_id,
+        "features": features,
+        "explanation": [{"feature": name, "contribution": value} for name, value in top_features],
     }
 
 
