@@ -141,18 +141,39 @@ def train_parser() -> argparse.ArgumentParser:
 
 
 def backfill_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog=f"{PROG} backfill", description="Rate every date from --start to --end (inclusive), "
-                "one full pipeline run per date into the database; progress on stderr, one line per date. "
-                "Dates already rated are skipped unless --force.")
-    p.add_argument("--start", type=_date, required=True, help="first date YYYY-MM-DD")
-    p.add_argument("--end", type=_date, required=True, help="last date YYYY-MM-DD")
+    p = _Parser(prog=f"{PROG} backfill", description="Rate every date from --start to --end (inclusive) as one "
+                "run: one read of the archive, one batch prediction and one transaction per chunk of games. "
+                "Games already rated are left alone unless --force, so a backfill killed part-way and rerun "
+                "does only what is missing. Dates the archive does not cover go to the live API under "
+                "--source auto and are reported as not rated under --source archive. A progress bar on a "
+                "terminal, one line per chunk otherwise, nothing with --quiet.")
+    p.add_argument("--start", type=_date, help="first date YYYY-MM-DD (not with --from-step)")
+    p.add_argument("--end", type=_date, help="last date YYYY-MM-DD (not with --from-step)")
+    p.add_argument("--until-step", choices=STEPS, help="stop after this step; collection, features and prediction "
+                   "write one document for the range to --output")
+    p.add_argument("--from-step", choices=STEPS[1:], help="go on from a range document (--input) at this step")
+    p.add_argument("--input", help="the range document for --from-step: a path, a URL, or '-' = standard input")
+    p.add_argument("--output", help="write the range's last document here: a path, a URL, or '-' = standard output")
     p.add_argument("--force", action="store_true", help="re-rate games already stored")
     _summary_flag(p)
     p.add_argument("--source", choices=SOURCE_CHOICES, help="data source (env NBA_SOURCE; default auto)")
     p.add_argument("--database", metavar="URL", help="SQLAlchemy database URL (env DATABASE_URL)")
     p.add_argument("--model", metavar="PATH", help="XGBoost model JSON (env NBA_MODEL_PATH)")
+    p.add_argument("--chunk-games", type=_positive, default=None, metavar="N",
+                   help="games per batch prediction and per storage transaction (default 1024): the most a "
+                   "kill can lose")
     _logging_flags(p)
     return p
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"invalid count {text!r}: expected a whole number of 1 or more")
+    return value
 
 
 def show_parser() -> argparse.ArgumentParser:
@@ -269,19 +290,30 @@ def _train(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _backfill(args: argparse.Namespace, settings: Settings) -> int:
+    start, end = _check_run_args(args)
+    if args.from_step and (args.start or args.end):
+        raise UsageError("--start and --end come from the input document with --from-step: drop them")
+    if not args.from_step and (args.start is None or args.end is None):
+        raise UsageError("backfill needs --start and --end (or --from-step with --input)")
+    _check_summary_location(args.summary_json)
     if settings.log_level != "DEBUG":
-        # One progress line per date; the steps' own per-date lines only when debugging.
+        # The backfill reports per chunk and lists failed games in its summary; the steps' own
+        # per-game lines only when debugging.
         for name in ("nba_predictions.steps", "nba_predictions.history", "nba_predictions.sources",
                      "nba_predictions.artifacts"):
-            logging.getLogger(name).setLevel(logging.WARNING)
-    _check_summary_location(args.summary_json)
-    from .pipeline import Pipeline, backfill
+            logging.getLogger(name).setLevel(logging.ERROR)
+    from .backfill import CHUNK_GAMES, backfill, make_progress
+    from .pipeline import Pipeline
 
     with Pipeline(settings) as pipeline:
-        summary = backfill(pipeline, args.start, args.end)
+        summary = backfill(pipeline, args.start, args.end, end, from_step=args.from_step, input_path=args.input,
+                           output_path=args.output, progress=make_progress(quiet=settings.quiet, stream=sys.stderr),
+                           chunk_games=args.chunk_games or CHUNK_GAMES)
     _write_summary(args.summary_json, summary)
     if not settings.quiet or not summary.ok:
         print(summary.render(), file=sys.stderr)
+    if summary.errors:
+        print(f"{PROG}: error: {summary.errors[0]}", file=sys.stderr)
     return EXIT_OK if summary.ok else EXIT_FAILED
 
 

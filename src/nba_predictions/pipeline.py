@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
@@ -29,6 +30,9 @@ from .schemas import (
 )
 from .sources.base import Source
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .storage.records import SummaryLike
+
 logger = logging.getLogger(__name__)
 
 SUMMARY_VERSION = "1.0"  # the JSON run summary's shape (RunSummary.to_dict)
@@ -41,6 +45,7 @@ class RunSummary:
     target_date: date | None
     steps: list[str]
     source: str | None = None
+    span: tuple[date, date] | None = None  # a backfill's document: its first and last date
     found: int = 0
     processed: int = 0
     saved: int = 0
@@ -67,6 +72,7 @@ class RunSummary:
             "ok": self.ok,
             "exit_code": 0 if self.ok else 1,
             "target_date": self.target_date.isoformat() if self.target_date else None,
+            **({"first_date": self.span[0].isoformat(), "last_date": self.span[1].isoformat()} if self.span else {}),
             "source": self.source,
             "steps": list(self.steps),
             "found": self.found,
@@ -96,11 +102,14 @@ class RunSummary:
 
 
 def _metadata(step: str, day: date | None, source: str | None, input_name: str | None,
-              count: int, skipped: list[SkippedGame], model_version: str | None = None) -> Metadata:
+              count: int, skipped: list[SkippedGame], model_version: str | None = None,
+              span: tuple[date, date] | None = None) -> Metadata:
     return Metadata(
         step=step,
         timestamp=datetime.now(timezone.utc).replace(microsecond=0),
         target_date=day,
+        first_date=span[0] if span else None,
+        last_date=span[1] if span else None,
         input_source=input_name,
         model_version=model_version,
         total_games=count,
@@ -118,8 +127,8 @@ class Pipeline:
         self._source = source
         self._today = today or (lambda: datetime.now(tz=EASTERN).date())  # for the input rules
         self.explicit_date = explicit_date  # --date was given (not the default yesterday)
+        self._sources: dict[str, Source] = {} if source is None else {source.name: source}
         self._model = None  # loaded once per Pipeline, on first prediction
-        self._history = None  # results for standings/head-to-head, preloaded by a backfill
         self._database = None  # opened once per Pipeline, on first storage; see database()
         self._storage_started = False  # whether the current run reached the storage step
         self.last_summary: RunSummary | None = None
@@ -144,6 +153,14 @@ class Pipeline:
             self._database = connect(self.settings.database_url)
         return self._database
 
+    def source_named(self, name: str) -> Source:
+        """The source registered as ``name`` (``archive``, ``nba_api``), created once on first use."""
+        if name not in self._sources:
+            from .sources.registry import SOURCES
+
+            self._sources[name] = SOURCES[name](self.settings)
+        return self._sources[name]
+
     def source_for(self, day: date, name: str | None = None) -> Source:
         """The data source, created once on first use (``name`` overrides ``auto``)."""
         if self._source is None:
@@ -158,9 +175,12 @@ class Pipeline:
         return self._source
 
     def run(self, start: str, end: str, input_path: str | None = None,
-            output_path: str | None = None, day: date | None = None) -> RunSummary:
+            output_path: str | None = None, day: date | None = None,
+            document: BaseModel | None = None) -> RunSummary:
         """Run steps ``start``..``end``; collection collects ``day`` (default: the settings' date).
 
+        A run that starts after collection reads its input from ``input_path``, or takes
+        ``document`` (the previous step's document, already in memory: a backfill's range).
         ``output_path`` receives the last document the run makes (the predictions document when
         the run goes on to storage), written once it is final and before storage starts.
         """
@@ -174,7 +194,7 @@ class Pipeline:
         self.last_summary = summary  # what a run that raised had done (for --summary-json)
         self._storage_started = False
         try:
-            self._run(steps, summary, input_path, output_path)
+            self._run(steps, summary, input_path, output_path, document)
         except PipelineError as exc:
             if str(exc) not in summary.errors:
                 summary.errors.append(str(exc))
@@ -187,16 +207,19 @@ class Pipeline:
         return summary
 
     def _run(self, steps: list[str], summary: RunSummary, input_path: str | None,
-             output_path: str | None) -> None:
+             output_path: str | None, document: BaseModel | None) -> None:
         if output_path is not None:
             artifacts.check_writable(output_path)  # before any work, not after it
-        doc: BaseModel | None = None
+        doc: BaseModel | None = document
         input_name: str | None = None
         if steps[0] != "collection":
-            assert input_path is not None, "--from-step needs --input (checked by the CLI)"
-            doc = artifacts.read_document(input_path, artifacts.input_step_for(steps[0]))
-            input_name = "stdin" if input_path == artifacts.STDIO else locations.base_name(input_path)
+            if doc is None:
+                assert input_path is not None, "--from-step needs --input (checked by the CLI)"
+                doc = artifacts.read_document(input_path, artifacts.input_step_for(steps[0]))
+                input_name = "stdin" if input_path == artifacts.STDIO else locations.base_name(input_path)
             meta = doc.metadata  # type: ignore[attr-defined]
+            if meta.first_date is not None and meta.last_date is not None:
+                summary.span = (meta.first_date, meta.last_date)
             if self._date_conflicts(meta.target_date):
                 raise UsageError(
                     f"--date {self.settings.target_date} does not match {input_path}'s target_date "
@@ -214,11 +237,13 @@ class Pipeline:
             summary.found = meta.total_games + len(meta.skipped_games)
             summary.processed = meta.total_games - len(refused)
         last_document_step = next((s for s in reversed(steps) if s != "storage"), None)
+        step_functions = {"collection": self._step_collection, "features": self._step_features,
+                          "prediction": self._step_prediction}
         for step in steps:
             if step == "storage":
                 self._run_storage(doc, summary)  # type: ignore[arg-type]
                 break
-            doc = getattr(self, f"_step_{step}")(doc, summary, input_name)
+            doc = step_functions[step](doc, summary, input_name)  # type: ignore[arg-type]
             input_name = None  # later steps of this run read in memory
             if step == last_document_step and output_path is not None:
                 artifacts.write_document(doc, output_path)
@@ -230,9 +255,9 @@ class Pipeline:
             self._step_storage(doc, summary)
         except Exception as exc:
             summary.errors.append(str(exc))
-            self._record_run(summary, status="failed")
+            self.record_run(summary, status="failed")
             raise
-        self._record_run(summary, status="ok" if summary.ok else "partial")
+        self.record_run(summary, status="ok" if summary.ok else "partial")
 
     def _date_conflicts(self, doc_day: date | None) -> bool:
         """--date was given and differs from the input document's target_date."""
@@ -246,7 +271,7 @@ class Pipeline:
         day = summary.target_date
         source = self.source_for(day)
         summary.source = source.name
-        games, skipped, found = collect_games(source, day, self._history)
+        games, skipped, found = collect_games(source, day)
         summary.found = found
         summary.processed = len(games)
         summary.failed.extend(skipped)
@@ -272,19 +297,21 @@ class Pipeline:
         served_by = doc.metadata.source or (source.name if source is not None else None)
         summary.source = served_by
         return EngineeredFeatures(
-            metadata=_metadata("features", day, served_by, input_name, len(featured), list(summary.failed)),
+            metadata=_metadata("features", day, served_by, input_name, len(featured), list(summary.failed),
+                               span=summary.span),
             games=featured,
         )
 
     def _step_prediction(self, doc: EngineeredFeatures, summary: RunSummary, input_name: str | None) -> Predictions:
         from .steps.prediction import predict_games
 
-        model = self._loaded_model()
+        model = self.model()
         predictions = predict_games(doc, model, self.settings.good_threshold, self.settings.mediocre_threshold)
         summary.processed = len(predictions)
         return Predictions(
             metadata=_metadata("prediction", doc.metadata.target_date, doc.metadata.source, input_name,
-                               len(predictions), list(summary.failed), model_version=model.version),
+                               len(predictions), list(summary.failed), model_version=model.version,
+                               span=summary.span),
             predictions=predictions,
         )
 
@@ -292,24 +319,20 @@ class Pipeline:
         from .steps.storage import store_predictions
 
         result = store_predictions(doc, self.database(), force=self.settings.force,
-                                   backup=self._backup_settings())
+                                   backup=self.backup_settings())
         summary.saved = result.saved + result.updated  # re-rated with --force count as saved
         summary.skipped = result.skipped
 
-    def preload_history(self, first: date, last: date) -> None:
-        """Load standings/head-to-head history once for every date from ``first`` to ``last``."""
-        from .history import load_history
-
-        self._history = load_history(self.source_for(first), first, last)
-
-    def _loaded_model(self):  # noqa: ANN202 - LoadedModel lives in the model package (xgboost)
+    def model(self):  # noqa: ANN202 - LoadedModel lives in the model package (xgboost)
+        """The model, loaded once on first use."""
         if self._model is None:
             from .model.loader import load_model
 
             self._model = load_model(self.settings.model_path)
         return self._model
 
-    def _backup_settings(self):  # noqa: ANN202 - type lives in the storage package
+    def backup_settings(self):  # noqa: ANN202 - type lives in the storage package
+        """What BACKUP_ENABLED and friends ask for, or None."""
         if not self.settings.backup_enabled:
             return None
         from .storage.backup import BackupSettings
@@ -327,11 +350,12 @@ class Pipeline:
             if path is not None and not path.is_file():
                 logger.debug("run not recorded in pipeline_runs: no database at %s yet", path)
                 return
-            self._record_run(summary, status="failed")
+            self.record_run(summary, status="failed")
         except Exception as exc:  # no storage packages, a bad URL: the run's own error is what to report
             logger.debug("run not recorded in pipeline_runs: %s", exc)
 
-    def _record_run(self, summary: RunSummary, status: str) -> None:
+    def record_run(self, summary: SummaryLike, status: str) -> None:
+        """Add the run's row to ``pipeline_runs``; a failure to do so is logged, not raised."""
         from .steps.storage import RunRecord, record_run
 
         try:
@@ -342,86 +366,8 @@ class Pipeline:
             log("could not record the run in pipeline_runs: %s", exc)
 
 
-@dataclass
-class BackfillSummary:
-    """A backfill over a range of dates: one pipeline run per date, totals at the end."""
+def backfill(pipeline: Pipeline, first: date, last: date, until: str = "storage"):  # noqa: ANN201
+    """Rate every date from ``first`` to ``last`` as one run: see :func:`nba_predictions.backfill.backfill`."""
+    from .backfill import backfill as run_backfill
 
-    first: date
-    last: date
-    runs: list[RunSummary] = field(default_factory=list)
-    failed_dates: list[tuple[date, str]] = field(default_factory=list)
-    duration_seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed_dates and all(run.ok for run in self.runs)
-
-    def to_dict(self) -> dict:
-        """The backfill's totals and each date's run summary, JSON-ready."""
-        total = lambda attr: sum(getattr(run, attr) for run in self.runs)  # noqa: E731
-        return {
-            "summary_version": SUMMARY_VERSION,
-            "status": "ok" if self.ok else ("failed" if not self.runs else "partial"),
-            "ok": self.ok,
-            "exit_code": 0 if self.ok else 1,
-            "first": self.first.isoformat(),
-            "last": self.last.isoformat(),
-            "found": total("found"),
-            "processed": total("processed"),
-            "saved": total("saved"),
-            "skipped": total("skipped"),
-            "failed_dates": [{"date": day.isoformat(), "reason": reason} for day, reason in self.failed_dates],
-            "runs": [run.to_dict() for run in self.runs],
-            "duration_seconds": round(self.duration_seconds, 3),
-        }
-
-    def render(self) -> str:
-        total = lambda attr: sum(getattr(run, attr) for run in self.runs)  # noqa: E731
-        failed_games = [g for run in self.runs for g in run.failed]
-        problems = [f"{day}: {reason}" for day, reason in self.failed_dates] + [
-            f"{g.game_id} ({g.step}): {g.reason}" for g in failed_games]
-        shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
-        return "\n".join([
-            "backfill summary",
-            f"  dates       : {self.first} to {self.last}: {len(self.runs)} ran, {len(self.failed_dates)} failed",
-            f"  source      : {', '.join(sorted({r.source for r in self.runs if r.source})) or '-'}",
-            f"  games       : found {total('found')}, processed {total('processed')}, saved {total('saved')}, "
-            f"skipped {total('skipped')}, failed {len(failed_games)}",
-            f"  errors      : {len(problems) or 'none'}",
-            *(f"    - {p}" for p in shown),
-            f"  duration    : {self.duration_seconds:.2f} s",
-        ])
-
-
-def backfill(pipeline: Pipeline, first: date, last: date, until: str = "storage") -> BackfillSummary:
-    """Run the pipeline for every date from ``first`` to ``last``, one date at a time.
-
-    The source, the model and the database are opened once (the caller closes the pipeline).  A date that fails is reported and
-    the backfill goes on with the next; progress goes to the log (stderr), one line per date.
-    """
-    from datetime import timedelta
-
-    if last < first:
-        raise UsageError(f"--end {last} is before --start {first}")
-    source = pipeline.source_for(first)
-    if not source.covers(first) or not source.covers(last):
-        coverage = getattr(source, "coverage", None)
-        covered = f" (it covers {coverage()[0]} to {coverage()[1]})" if coverage else ""
-        raise UsageError(f"the {source.name} source cannot answer for {first} to {last}{covered}: "
-                         "narrow the range or use --source nba_api")
-    clock = time.perf_counter()
-    pipeline.preload_history(first, last)
-    summary = BackfillSummary(first, last)
-    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    for index, day in enumerate(days, start=1):
-        try:
-            run = pipeline.run("collection", until, day=day)
-        except PipelineError as exc:
-            summary.failed_dates.append((day, str(exc)))
-            logger.warning("backfill [%d/%d] %s failed: %s", index, len(days), day, exc)
-            continue
-        summary.runs.append(run)
-        logger.info("backfill [%d/%d] %s: found %d, saved %d, skipped %d, failed %d (%.1f s)", index, len(days),
-                    day, run.found, run.saved, run.skipped, len(run.failed), run.duration_seconds)
-    summary.duration_seconds = time.perf_counter() - clock
-    return summary
+    return run_backfill(pipeline, first, last, until=until)

@@ -3,7 +3,8 @@
 Field names follow the spec (``../shared/seed/step-based-execution-plan.md``).  Extra fields
 beyond the spec are allowed only where documented here (and in ``docs/DOCUMENTS.md``):
 
-* ``metadata.schema_version``, ``metadata.source``, ``metadata.skipped_games``
+* ``metadata.schema_version``, ``metadata.source``, ``metadata.skipped_games``, and
+  ``metadata.first_date`` / ``metadata.last_date`` on a backfill's document for a range of dates
 * ``games[].score_timeline`` and ``games[].context`` in ``collected_games.json``: what the
   features step needs so it runs without network.  Both are optional: a document in exactly the
   spec's format still works, the features step then asks the configured source.
@@ -87,6 +88,8 @@ class Metadata(Strict):
     step: Step
     timestamp: datetime
     target_date: Date | None = None
+    first_date: Date | None = Field(default=None, description="a backfill's document: the range's first date")
+    last_date: Date | None = Field(default=None, description="a backfill's document: the range's last date")
     input_source: str | None = Field(default=None, description="the file this step read, if any")
     model_version: str | None = Field(default=None, min_length=1, max_length=64,
                                       description="set on predictions.json (required there)")
@@ -94,6 +97,14 @@ class Metadata(Strict):
     schema_version: Literal["1.0"] = SCHEMA_VERSION
     source: SourceName | None = Field(default=None, description="the data source that served the games")
     skipped_games: list[SkippedGame] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check_range(self) -> Metadata:
+        if (self.first_date is None) != (self.last_date is None):
+            raise ValueError("metadata.first_date and metadata.last_date go together: give both or neither")
+        if self.first_date is not None and self.last_date is not None and self.first_date > self.last_date:
+            raise ValueError(f"metadata.first_date {self.first_date} is after metadata.last_date {self.last_date}")
+        return self
 
 
 class CollectedGame(GameRecord):

@@ -212,7 +212,9 @@ def test_backfill_rates_a_range_then_skips_it_on_rerun(run_cli):
     assert first.returncode == 0, first.stderr
     # 5 + 11 + 3 games on those dates in the archive
     assert "games       : found 19, processed 19, saved 19, skipped 0, failed 0" in first.stderr
-    assert "backfill [3/3] 2024-01-16" in first.stderr
+    # stderr is not a terminal here: one progress line per chunk instead of a bar
+    assert "backfill features: 3/3 dates (up to 2024-01-16), 19 games, 0 failed" in first.stderr
+    assert "backfill storage: 19/19 games (up to 2024-01-16)" in first.stderr
     again = run_cli("backfill", "--start", "2024-01-14", "--end", "2024-01-16")
     assert again.returncode == 0, again.stderr
     assert "saved 0, skipped 19, failed 0" in again.stderr
@@ -233,8 +235,13 @@ def test_backfill_rates_a_range_then_skips_it_on_rerun(run_cli):
 
 @pytest.mark.parametrize("args, message", [
     (["--start", "2024-01-16", "--end", "2024-01-14"], "--end 2024-01-14 is before --start 2024-01-16"),
-    (["--start", "2025-12-01", "--end", "2025-12-31", "--source", "archive"],
-     "the archive source cannot answer for 2025-12-01 to 2025-12-31 (it covers 2013-10-29 to 2025-12-07)"),
+    (["--start", "2024-01-14"], "backfill needs --start and --end (or --from-step with --input)"),
+    (["--from-step", "storage", "--input", "p.json", "--start", "2024-01-14"],
+     "--start and --end come from the input document with --from-step: drop them"),
+    (["--start", "2024-01-14", "--end", "2024-01-16", "--until-step", "features"],
+     "--output is required when using --until-step features"),
+    (["--start", "2024-01-14", "--end", "2024-01-16", "--chunk-games", "0"],
+     "argument --chunk-games: invalid count '0': expected a whole number of 1 or more"),
 ])
 def test_backfill_usage_errors(run_cli, args, message):
     result = run_cli("backfill", *args)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Container
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
 logger = logging.getLogger(__name__)
 
 
-def collect_games(source: Source, day: date, history: History | None = None,
+def collect_games(source: Source, day: date, history: History | None = None, skip_ids: Container[str] = (),
                   ) -> tuple[list[CollectedGame], list[SkippedGame], int]:
     """Collect the completed games of ``day`` from ``source``.
 
@@ -32,7 +33,8 @@ def collect_games(source: Source, day: date, history: History | None = None,
     could not be collected (with the reason), and how many completed games the source listed.
     A game with missing or inconsistent play-by-play is skipped and reported; the others go on.
     ``history`` (results covering ``day`` and the five years before it) is loaded from the
-    source when not given; a backfill passes one loaded once for its whole range.
+    source when not given; a backfill passes one loaded once for its whole range, and the ids of
+    the games it already stored (``skip_ids``): those are counted in ``found`` but not collected.
     """
     from ..history import load_history  # pure Python; kept local so importing this module is cheap
 
@@ -41,7 +43,8 @@ def collect_games(source: Source, day: date, history: History | None = None,
     logger.info("collection: %s lists %d completed game(s) on %s", source.name, len(listed), day)
     # The game-level input rules hold for what a source lists too: a misbehaving API's unknown
     # team or unfinished game is refused and reported like a hand-edited document's.
-    records, skipped = screen_records(listed, "collection", target_date=day)
+    records, skipped = screen_records([r for r in listed if r.game_id not in skip_ids], "collection",
+                                      target_date=day)
     for refused in skipped:
         logger.warning("collection: refusing %s", refused.reason)
     games: list[CollectedGame] = []
