@@ -1,0 +1,207 @@
+#!/usr/bin/env python
+"""Backfill speed and memory against its own data's floor, and a one-date run's wall time.
+
+Usage::
+
+    python benchmarks/bench_backfill.py [--repeat 3] [--dir DIR] [--skip-archive]
+
+Measures, side by side in one run (each figure the best of ``--repeat`` runs, the median in
+brackets), every command as a user runs it, in a fresh process (process start and imports
+included) on a fresh SQLite database under ``--dir`` (default: a temporary folder):
+
+1. the whole archive (2013-10-29 to 2025-12-07): ``nba-predictions backfill --source archive``;
+2. its floor, in a fresh process too, timing only the work: one query for the range's rows,
+   the vectorised features pass (numpy decode, timeline features, standings and head-to-head,
+   the matrix), one batch prediction (values and XGBoost's exact contributions, as the backfill
+   computes them) and one ``executemany`` of the rows into a fresh SQLite file with sqlite3: no
+   input rules, no per-date bookkeeping, no SQLAlchemy;
+3. one season (2023-10-24 to 2024-06-17) as in 1;
+4. the peak memory (maximum resident set size) of run 1;
+5. a one-date full pipeline run (``nba-predictions --date 2024-01-15``) into an existing database
+   (the daily job) and into a new one, and the import time of each step's modules on its own.
+
+Prints games/s and the ratios the done-when of issue 12 names.  The machine's load is printed
+too: on a shared machine, compare ratios from one run, not absolute figures across runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ARCHIVE = ("2013-10-29", "2025-12-07")
+SEASON = ("2023-10-24", "2024-06-17")
+DAY = "2024-01-15"
+STEP_IMPORTS = {
+    "collection": "import nba_predictions.cli, nba_predictions.pipeline, nba_predictions.steps.collection, "
+                  "nba_predictions.sources.archive, nba_predictions.history",
+    "features": "import nba_predictions.cli, nba_predictions.pipeline, nba_predictions.steps.features",
+    "prediction": "import nba_predictions.cli, nba_predictions.pipeline, nba_predictions.steps.prediction, "
+                  "nba_predictions.model.loader, nba_predictions.model.native",
+    "storage": "import nba_predictions.cli, nba_predictions.pipeline, nba_predictions.steps.storage",
+}
+
+FLOOR = r'''
+import sqlite3, sys, time, json
+from datetime import date
+started = time.perf_counter()
+import numpy as np
+from nba_predictions.history import load_history
+from nba_predictions.model.loader import load_model
+from nba_predictions.schemas import ALL_FEATURES
+from nba_predictions.sources.archive import ArchiveSource
+from nba_predictions.sources.archive_rows import decode_event_arrays, record_of
+from nba_predictions.steps.features import EventArrays, event_feature_arrays, feature_matrix, feature_values
+from nba_predictions.steps.prediction import rate_matrix
+imported = time.perf_counter()
+first, last, path = date.fromisoformat(sys.argv[1]), date.fromisoformat(sys.argv[2]), sys.argv[3]
+archive = ArchiveSource()
+model = load_model()
+rows = [row for batch in archive.range_rows(first, last, batch=100000) for row in batch if row[13] == "ok"]
+times, home, away, counts = decode_event_arrays([row[15] for row in rows])
+events = EventArrays.from_events(times, home, away, counts, np.array([row[14] for row in rows]))
+columns = event_feature_arrays(events)
+records = [record_of(row, int(lc), int(tt)) for row, lc, tt in zip(rows, columns["lead_changes"], columns["times_tied"])]
+history = load_history(archive, first, last)
+contexts = [history.context(r) for r in records]
+matrix = feature_matrix(records, contexts, columns)
+ratings = rate_matrix(matrix, model, 80.0, 60.0)
+con = sqlite3.connect(path)
+con.execute("CREATE TABLE games (id TEXT PRIMARY KEY, date TEXT, home_team_id TEXT, away_team_id TEXT, "
+            "prediction_rating REAL, classification TEXT)")
+con.execute("CREATE TABLE game_details (game_id TEXT PRIMARY KEY, features TEXT, explanation TEXT)")
+with con:
+    con.executemany("INSERT INTO games VALUES (?, ?, ?, ?, ?, ?)",
+                    [(r.game_id, r.date.isoformat(), str(r.home_team_id), str(r.away_team_id), ratings.ratings[i],
+                      ratings.classifications[i]) for i, r in enumerate(records)])
+    con.executemany("INSERT INTO game_details VALUES (?, ?, ?)",
+                    [(r.game_id, json.dumps(feature_values(matrix[i])),
+                      json.dumps([{"feature": f, "contribution": c} for f, c in ratings.top_features[i]]))
+                     for i, r in enumerate(records)])
+done = time.perf_counter()
+print(len(records), imported - started, done - imported)
+'''
+
+
+def run(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, subprocess.CompletedProcess]:
+    """(wall seconds, peak RSS in KB, result) of one process."""
+    clock = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - clock
+    process.returncode = os.waitstatus_to_exitcode(status)
+    out, err = process.stdout.read(), process.stderr.read()
+    process.stdout.close()
+    process.stderr.close()
+    return wall, int(usage.ru_maxrss), subprocess.CompletedProcess(command, process.returncode, out, err)
+
+
+def games_in(stderr: str) -> int:
+    for line in stderr.splitlines():
+        if line.strip().startswith("games       :"):
+            return int(line.split("saved ")[1].split(",")[0])
+    raise SystemExit(f"no summary in the output:\n{stderr[-2000:]}")
+
+
+def backfill(folder: Path, env: dict[str, str], first: str, last: str, label: str) -> tuple[float, int, int]:
+    db = folder / f"{label}.db"
+    db.unlink(missing_ok=True)
+    wall, rss, result = run([sys.executable, "-m", "nba_predictions", "backfill", "--start", first, "--end", last,
+                             "--source", "archive", "--database", f"sqlite:///{db}"], folder, env)
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"backfill failed:\n{result.stderr[-2000:]}")
+    return wall, rss, games_in(result.stderr)
+
+
+def floor(folder: Path, env: dict[str, str], first: str, last: str) -> tuple[float, float, int]:
+    db = folder / "floor.db"
+    db.unlink(missing_ok=True)
+    _, _, result = run([sys.executable, "-c", FLOOR, first, last, str(db)], folder, env)
+    if result.returncode != 0:
+        raise SystemExit(f"floor failed:\n{result.stderr[-2000:]}")
+    games, imports, work = result.stdout.split()
+    return float(work), float(imports), int(games)
+
+
+def best(values: list[float]) -> str:
+    return f"{min(values):7.2f} s [{statistics.median(values):.2f}]"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement (default 3)")
+    parser.add_argument("--dir", type=Path, default=None, help="where the databases go (default: a temporary folder)")
+    parser.add_argument("--skip-archive", action="store_true", help="leave out the whole-archive runs (1, 2, 4)")
+    args = parser.parse_args()
+    folder = args.dir or Path(tempfile.mkdtemp(prefix="bench-backfill-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NBA_", "DATABASE_URL", "LOG_LEVEL"))}
+    print(f"load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs; "
+          f"best of {args.repeat} [median]")
+
+    figures: dict[str, list[float]] = {}
+    counts: dict[str, int] = {}
+    peak = 0
+    for _ in range(args.repeat):
+        if not args.skip_archive:
+            wall, rss, games = backfill(folder, env, *ARCHIVE, "archive")
+            figures.setdefault("archive", []).append(wall)
+            counts["archive"] = games
+            peak = max(peak, rss)
+            work, imports, games = floor(folder, env, *ARCHIVE)
+            figures.setdefault("floor", []).append(work)
+            figures.setdefault("floor imports", []).append(imports)
+            counts["floor"] = games
+        wall, _, games = backfill(folder, env, *SEASON, "season")
+        figures.setdefault("season", []).append(wall)
+        counts["season"] = games
+        existing = folder / "daily.db"
+        if not existing.exists():
+            run([sys.executable, "-m", "nba_predictions", "--date", "2024-01-14", "--database",
+                 f"sqlite:///{existing}", "--quiet"], folder, env)
+        wall, _, result = run([sys.executable, "-m", "nba_predictions", "--date", DAY, "--database",
+                               f"sqlite:///{existing}", "--quiet", "--force"], folder, env)
+        assert result.returncode == 0, result.stderr
+        figures.setdefault("one date", []).append(wall)
+        fresh = folder / "fresh.db"
+        fresh.unlink(missing_ok=True)
+        wall, _, result = run([sys.executable, "-m", "nba_predictions", "--date", DAY, "--database",
+                               f"sqlite:///{fresh}", "--quiet"], folder, env)
+        assert result.returncode == 0, result.stderr
+        figures.setdefault("one date, new database", []).append(wall)
+        for step, code in STEP_IMPORTS.items():
+            wall, _, _ = run([sys.executable, "-c", code], folder, env)
+            figures.setdefault(f"imports: {step}", []).append(wall)
+        wall, _, _ = run([sys.executable, "-c", "pass"], folder, env)
+        figures.setdefault("python start", []).append(wall)
+
+    print(f"\n{'measurement':44} {'seconds':>18} {'games':>7} {'games/s':>9}")
+    for name, label in (("archive", "whole archive backfill (end to end)"), ("floor", "whole archive floor (work only)"),
+                        ("season", "one season backfill (end to end)")):
+        if name in figures:
+            print(f"{label:44} {best(figures[name]):>18} {counts[name]:7d} {counts[name] / min(figures[name]):9.0f}")
+    for name in ("one date", "one date, new database", "python start",
+                 *(f"imports: {step}" for step in STEP_IMPORTS)):
+        print(f"{name:44} {best(figures[name]):>18}")
+    if "archive" in figures:
+        print(f"{'floor imports (not in the floor figure)':44} {best(figures['floor imports']):>18}")
+        ratio = min(figures["archive"]) / min(figures["floor"])
+        print(f"\nwhole archive: {counts['archive'] / min(figures['archive']):,.0f} games/s end to end "
+              f"(goal >= 1,000); {ratio:.2f}x the floor's time (goal <= 2x); the floor "
+              f"{counts['floor'] / min(figures['floor']):,.0f} games/s")
+        print(f"peak memory of the whole-archive backfill: {peak / 1024:.0f} MB (goal < 400 MB)")
+    print(f"one season: {counts['season'] / min(figures['season']):,.0f} games/s end to end (goal >= 500)")
+    print(f"one date, full pipeline: {min(figures['one date']):.2f} s wall into an existing database "
+          f"(goal <= 1.0 s), {min(figures['one date, new database']):.2f} s into a new one")
+    print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
