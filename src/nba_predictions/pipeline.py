@@ -364,10 +364,3 @@ class Pipeline:
             # After a failed storage step the error already says what is wrong with the database.
             log = logger.debug if status == "failed" else logger.warning
             log("could not record the run in pipeline_runs: %s", exc)
-
-
-def backfill(pipeline: Pipeline, first: date, last: date, until: str = "storage"):  # noqa: ANN201
-    """Rate every date from ``first`` to ``last`` as one run: see :func:`nba_predictions.backfill.backfill`."""
-    from .backfill import backfill as run_backfill
-
-    return run_backfill(pipeline, first, last, until=until)

@@ -18,7 +18,8 @@ from nba_predictions.domain import GameContext, GameRecord, HeadToHead, ScoreTim
 from nba_predictions.history import load_history
 from nba_predictions.schemas import ALL_FEATURES, CollectedGame
 from nba_predictions.sources.archive import ArchiveSource
-from nba_predictions.steps.features import build_features, season_feature_table, timeline_feature_arrays
+from nba_predictions.steps.feature_columns import timeline_feature_arrays
+from nba_predictions.steps.features import build_features, season_feature_table
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "timelines"
 GAME_IDS = ["0022200552", "0022300001", "0022300061", "0042300155"]

@@ -3,9 +3,9 @@
 :func:`archive_features` takes the archive's rows of some dates (one bulk read, see
 :meth:`~nba_predictions.sources.archive.ArchiveSource.range_rows`), decodes every timeline into
 flat numpy arrays at once, computes the timeline features with
-:func:`~nba_predictions.steps.features.event_feature_arrays`, the standings and head-to-head from
+:func:`~nba_predictions.steps.feature_columns.event_feature_arrays`, the standings and head-to-head from
 one :class:`~nba_predictions.history.History`, and the matrix with
-:func:`~nba_predictions.steps.features.feature_matrix`: the values of the one-date steps, game for
+:func:`~nba_predictions.steps.feature_columns.feature_matrix`: the values of the one-date steps, game for
 game (``tests/integration/test_backfill.py`` compares them).
 
 It applies the one-date steps' checks: the input rules (:mod:`nba_predictions.rules`) game by
@@ -31,7 +31,7 @@ from ..errors import GameDataError, PipelineError
 from ..rules import screen_records
 from ..schemas import ALL_FEATURES, SkippedGame
 from ..sources.archive_rows import decode_event_arrays, problem_for, record_of
-from ..steps.features import EventArrays, event_feature_arrays, feature_matrix, valid_feature_rows
+from ..steps.feature_columns import EventArrays, event_feature_arrays, feature_matrix, valid_feature_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np

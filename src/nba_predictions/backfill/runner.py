@@ -34,7 +34,6 @@ from ..schemas import (
     Metadata,
     Prediction,
     Predictions,
-    SkippedGame,
 )
 from ..sources.registry import Route, routes
 from ..teams import team_ids
@@ -113,7 +112,7 @@ class RangeRun:
                 self.summary.add(day.report)
             self.summary.duration_seconds = time.perf_counter() - clock
         if self.storing:
-            self.pipeline.record_run(self.summary_record(), self.summary.status)
+            self.pipeline.record_run(self.summary.run_record(), self.summary.status)
         return self.summary
 
     def _plan(self) -> tuple[list[Route], Source | None]:
@@ -186,7 +185,7 @@ class RangeRun:
 
     def _chunks(self, plan: Sequence[Route], archive: Source | None) -> Iterator[list[_Day]]:
         archive_days = [r.day for r in plan if r.source == "archive"]
-        rows = _rows_by_day(archive, archive_days[0], archive_days[-1]) if archive_days else iter(())
+        rows = archive.rows_by_day(archive_days[0], archive_days[-1]) if archive_days else iter(())  # type: ignore[union-attr]
         pending = next(rows, None)
         chunk: list[_Day] = []
         weight = 0
@@ -295,7 +294,7 @@ class RangeRun:
     # -- stage 3: storage ----------------------------------------------------------------------
 
     def _store(self, featured: _Featured, ratings: Ratings, version: str) -> None:
-        from ..steps.features import feature_values
+        from ..steps.feature_columns import feature_values
         from ..steps.storage import store_rows
         from ..storage.rows import rated_detail_row, rated_game_row
 
@@ -328,7 +327,7 @@ class RangeRun:
     # -- documents -----------------------------------------------------------------------------
 
     def _write_predictions(self, featured: _Featured, ratings: Ratings, version: str) -> None:
-        from ..steps.features import feature_values
+        from ..steps.feature_columns import feature_values
 
         assert self.output_path is not None
         predictions = [
@@ -380,46 +379,7 @@ class RangeRun:
                 report.failed.append(game)
                 report.processed -= 1
 
-    def summary_record(self) -> _Recorded:
-        """The summary as ``pipeline_runs`` records it: the dates' problems among the errors."""
-        s = self.summary
-        return _Recorded(s.target_date, s.steps, s.source, s.found, s.processed, s.saved, s.skipped, s.failed,
-                         s.date_problems() + s.errors, s.started_at)
-
-
-@dataclass(frozen=True)
-class _Recorded:
-    """:class:`~nba_predictions.storage.records.SummaryLike` of a backfill."""
-
-    target_date: date | None
-    steps: Sequence[str]
-    source: str | None
-    found: int
-    processed: int
-    saved: int
-    skipped: int
-    failed: Sequence[SkippedGame]
-    errors: Sequence[str]
-    started_at: datetime
-
 
 def _live_reason(reason: str, route: Route) -> str:
     """A live-API date's failure, with why the live API was asked (the archive's gap, its end)."""
     return f"{reason} (the live API was asked: the date {route.reason})" if route.reason else reason
-
-
-def _rows_by_day(archive: Source | None, first: date, last: date) -> Iterator[tuple[date, list[tuple]]]:
-    """``(date, rows)`` for every date from ``first`` to ``last`` with archive rows: one query."""
-    assert archive is not None
-    current: date | None = None
-    rows: list[tuple] = []
-    for batch in archive.range_rows(first, last):  # type: ignore[attr-defined]
-        for row in batch:
-            day = date.fromisoformat(row[1])
-            if day != current:
-                if current is not None:
-                    yield current, rows
-                current, rows = day, []
-            rows.append(row)
-    if current is not None:
-        yield current, rows

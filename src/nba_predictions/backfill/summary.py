@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
+from ..pipeline import SUMMARY_VERSION  # one version for both summaries' JSON shape
 from ..schemas import SkippedGame
 
-SUMMARY_VERSION = "1.0"  # the JSON shape of BackfillSummary.to_dict (as RunSummary's)
 SHOWN_PROBLEMS = 20  # problems listed by render(); to_dict() lists them all
 
 
@@ -123,6 +124,11 @@ class BackfillSummary:
         flush()
         return lines
 
+    def run_record(self) -> RecordedRun:
+        """What ``pipeline_runs`` records of the backfill: the dates' problems among the errors."""
+        return RecordedRun(self.target_date, self.steps, self.source, self.found, self.processed, self.saved,
+                           self.skipped, self.failed, self.date_problems() + self.errors, self.started_at)
+
     def problems(self) -> list[str]:
         return self.date_problems() + [f"{g.game_id} ({g.step}): {g.reason}" for g in self.failed] + self.errors
 
@@ -171,6 +177,22 @@ class BackfillSummary:
             *(f"    - {p}" for p in shown),
             f"  duration    : {self.duration_seconds:.2f} s ({rate:,.0f} games/s)",
         ])
+
+
+@dataclass(frozen=True)
+class RecordedRun:
+    """A backfill as :class:`~nba_predictions.storage.records.SummaryLike` (one ``pipeline_runs`` row)."""
+
+    target_date: date | None
+    steps: Sequence[str]
+    source: str | None
+    found: int
+    processed: int
+    saved: int
+    skipped: int
+    failed: Sequence[SkippedGame]
+    errors: Sequence[str]
+    started_at: datetime
 
 
 def _reason_kind(report: DateReport) -> str:

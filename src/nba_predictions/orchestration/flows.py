@@ -167,7 +167,8 @@ def _resume_hint(step: str, day: date, documents: str) -> str:
 
 @task(name="backfill", cache_policy=NONE, persist_result=False)
 def _backfill_task(start: date, end: date, source: str | None, force: bool) -> dict:
-    from ..pipeline import Pipeline, backfill
+    from ..backfill import backfill
+    from ..pipeline import Pipeline
 
     settings = runner.settings_for(start, source, force, os.environ)
     with Pipeline(settings) as pipeline:
@@ -177,11 +178,12 @@ def _backfill_task(start: date, end: date, source: str | None, force: bool) -> d
 @flow(name="nba-backfill", persist_result=True, result_serializer="json")
 def backfill_range(start: date, end: date, source: SourceName | None = None, force: bool = False):  # noqa: ANN201
     """Rate every date from ``start`` to ``end`` with the existing backfill (one process, all
-    four steps, history loaded once); the backfill summary is the result."""
+    four steps, the range as one run); the backfill summary is the result."""
     _forward_our_logs()
     retries, delays = runner.retry_policy(os.environ)
     summary = _backfill_task.with_options(retries=retries, retry_delay_seconds=delays or 0,
                                           retry_condition_fn=_retryable)(start, end, source, force)
     if not summary["ok"]:
-        return Failed(message=f"backfill {start} to {end}: {len(summary['failed_dates'])} date(s) failed", data=summary)
+        return Failed(message=f"backfill {start} to {end}: {len(summary['failed_dates'])} date(s) and "
+                      f"{len(summary['failed'])} game(s) failed, or it stopped: see the backfill summary", data=summary)
     return summary

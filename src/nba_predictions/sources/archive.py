@@ -193,6 +193,22 @@ class ArchiveSource:
         except sqlite3.Error as exc:
             raise SourceError(f"offline archive {self.path} could not be read ({exc}): rebuild it") from exc
 
+    def rows_by_day(self, first: date, last: date) -> Iterator[tuple[date, list[tuple]]]:
+        """``(date, rows)`` for every date from ``first`` to ``last`` that has games, in date
+        order, from :meth:`range_rows`' one query."""
+        current: date | None = None
+        rows: list[tuple] = []
+        for batch in self.range_rows(first, last):
+            for row in batch:
+                day = date.fromisoformat(row[1])
+                if day != current:
+                    if current is not None:
+                        yield current, rows
+                    current, rows = day, []
+                rows.append(row)
+        if current is not None:
+            yield current, rows
+
     def completed_games(self, day: date) -> list[GameRecord]:
         """Completed games of ``day`` in game-id order; ``[]`` for an in-range day without games."""
         self._check_covered(day)

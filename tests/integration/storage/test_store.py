@@ -394,7 +394,8 @@ def test_backup_keep_below_one_is_refused() -> None:
 def test_a_backfill_opens_the_database_once_and_the_pipeline_closes_it(tmp_path: Path, monkeypatch) -> None:
     """Issue 12's many dates per run go through one Database: one engine, one schema check."""
     from nba_predictions.config import Settings
-    from nba_predictions.pipeline import Pipeline, backfill
+    from nba_predictions.backfill import backfill
+    from nba_predictions.pipeline import Pipeline
     from nba_predictions.storage import database as database_module
 
     opened: list = []
