@@ -18,7 +18,9 @@ included) on a fresh SQLite database under ``--dir`` (default: a temporary folde
 3. one season (2023-10-24 to 2024-06-17) as in 1;
 4. the peak memory (maximum resident set size) of run 1;
 5. a one-date full pipeline run (``nba-predictions --date 2024-01-15``) into an existing database
-   (the daily job) and into a new one, and the import time of each step's modules on its own.
+   (the daily job) and into a new one, and the import time of each step's modules on its own;
+6. what that one-date run imports, from ``python -X importtime`` (total and the heaviest
+   top-level modules; numpy, scipy and the xgboost package must not be among them).
 
 Prints games/s and the ratios the done-when of issue 12 names.  The machine's load is printed
 too: on a shared machine, compare ratios from one run, not absolute figures across runs.
@@ -57,7 +59,7 @@ from nba_predictions.model.loader import load_model
 from nba_predictions.schemas import ALL_FEATURES
 from nba_predictions.sources.archive import ArchiveSource
 from nba_predictions.sources.archive_rows import decode_event_arrays, record_of
-from nba_predictions.steps.features import EventArrays, event_feature_arrays, feature_matrix, feature_values
+from nba_predictions.steps.feature_columns import EventArrays, event_feature_arrays, feature_matrix, feature_values
 from nba_predictions.steps.prediction import rate_matrix
 imported = time.perf_counter()
 first, last, path = date.fromisoformat(sys.argv[1]), date.fromisoformat(sys.argv[2]), sys.argv[3]
@@ -129,6 +131,26 @@ def floor(folder: Path, env: dict[str, str], first: str, last: str) -> tuple[flo
     return float(work), float(imports), int(games)
 
 
+def import_times(folder: Path, env: dict[str, str], database: Path) -> tuple[float, list[tuple[float, str]], set[str]]:
+    """``python -X importtime`` of a one-date run: (total seconds of the top-level imports, the
+    heaviest top-level modules as (seconds, name), which of numpy/scipy/xgboost were imported)."""
+    _, _, result = run([sys.executable, "-X", "importtime", "-m", "nba_predictions", "--date", DAY, "--database",
+                        f"sqlite:///{database}", "--quiet", "--force"], folder, env)
+    if result.returncode != 0:
+        raise SystemExit(f"one-date run failed:\n{result.stderr[-2000:]}")
+    top: list[tuple[float, str]] = []
+    heavy: set[str] = set()
+    for line in result.stderr.splitlines():
+        if not line.startswith("import time:") or "cumulative" in line:
+            continue
+        _, cumulative, name = line[len("import time:"):].split("|")
+        if name.strip().split(".")[0] in ("numpy", "scipy", "xgboost"):
+            heavy.add(name.strip().split(".")[0])
+        if not name.startswith("  "):  # one space after the bar: imported by no other module
+            top.append((int(cumulative) / 1e6, name.strip()))
+    return sum(t for t, _ in top), sorted(top, reverse=True)[:6], heavy
+
+
 def best(values: list[float]) -> str:
     return f"{min(values):7.2f} s [{statistics.median(values):.2f}]"
 
@@ -180,13 +202,15 @@ def main() -> int:
             figures.setdefault(f"imports: {step}", []).append(wall)
         wall, _, _ = run([sys.executable, "-c", "pass"], folder, env)
         figures.setdefault("python start", []).append(wall)
+        total, heaviest, heavy = import_times(folder, env, existing)
+        figures.setdefault("one date: imports (-X importtime)", []).append(total)
 
     print(f"\n{'measurement':44} {'seconds':>18} {'games':>7} {'games/s':>9}")
     for name, label in (("archive", "whole archive backfill (end to end)"), ("floor", "whole archive floor (work only)"),
                         ("season", "one season backfill (end to end)")):
         if name in figures:
             print(f"{label:44} {best(figures[name]):>18} {counts[name]:7d} {counts[name] / min(figures[name]):9.0f}")
-    for name in ("one date", "one date, new database", "python start",
+    for name in ("one date", "one date, new database", "python start", "one date: imports (-X importtime)",
                  *(f"imports: {step}" for step in STEP_IMPORTS)):
         print(f"{name:44} {best(figures[name]):>18}")
     if "archive" in figures:
@@ -199,6 +223,9 @@ def main() -> int:
     print(f"one season: {counts['season'] / min(figures['season']):,.0f} games/s end to end (goal >= 500)")
     print(f"one date, full pipeline: {min(figures['one date']):.2f} s wall into an existing database "
           f"(goal <= 1.0 s), {min(figures['one date, new database']):.2f} s into a new one")
+    print(f"one date's heaviest top-level imports (last run): "
+          f"{', '.join(f'{name} {seconds * 1000:.0f} ms' for seconds, name in heaviest)}; "
+          f"numpy/scipy/xgboost imported: {', '.join(sorted(heavy)) or 'none'}")
     print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
