@@ -9,12 +9,15 @@ No database is mocked: failures come from the database's own constraints and tri
 from __future__ import annotations
 
 import os
+import time
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import ProgrammingError
 
 from nba_predictions.storage.engine import parse_url
 
@@ -50,9 +53,24 @@ def fresh_postgres_database() -> Iterator[str]:
     try:
         yield parse_url(server).set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _drop(admin, name)
         admin.dispose()
+
+
+def _drop(admin, name: str, attempts: int = 20) -> None:  # noqa: ANN001 - an AUTOCOMMIT Engine
+    """Drop a test's database.  WITH (FORCE) ends our own sessions, but not a superuser's (an
+    autovacuum worker the server started on the new database): that refusal is retried until the
+    worker is gone, and a database still busy then is left behind with a warning, not a failure."""
+    for attempt in range(attempts):
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except ProgrammingError as exc:
+            if "pg_signal_backend" not in str(exc):
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    warnings.warn(f"test database {name} left behind: a superuser session kept it busy", stacklevel=2)
 
 
 def on_ci() -> bool:
