@@ -225,6 +225,18 @@ def test_openapi_documents_the_three_routes_and_no_score(client: httpx.Client) -
         assert word not in schema_text
 
 
+def test_the_docs_page_loads_swagger_ui_from_this_server_not_a_cdn(client: httpx.Client) -> None:
+    page = client.get("/docs").text
+    assets = re.findall(r"""(?:src|href)=["']([^"']+)["']|url: ['"]([^'"]+)['"]""", page)
+    urls = [next(u for u in pair if u) for pair in assets]
+    assert urls and all(u.startswith("/") for u in urls), urls  # nothing from another host
+    assert "cdn" not in page.lower() and "https://" not in page
+    for url, kind in (("/docs-assets/swagger-ui-bundle.js", "javascript"), ("/docs-assets/swagger-ui.css", "css")):
+        answer = client.get(url)
+        assert answer.status_code == 200 and kind in answer.headers["content-type"], url
+        assert len(answer.content) > 10_000, url
+
+
 # -- read-only and spoiler-free by statement ---------------------------------------------------------
 
 

@@ -135,6 +135,18 @@ def test_a_bad_date_is_a_400_page_in_the_browser(browser, live: LiveServer) -> N
     page.close()
 
 
+def test_the_api_docs_render_offline_in_the_browser(browser, live: LiveServer) -> None:
+    page = browser.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{live.url}/docs")
+    page.wait_for_selector(".opblock-summary-path")  # Swagger UI ran and read /openapi.json
+    paths = {el.inner_text().strip() for el in page.query_selector_all(".opblock-summary-path")}
+    assert {"/api/v1/health", "/api/v1/predictions", "/api/v1/predictions/{game_id}"} <= paths
+    assert all(url.startswith(live.url) for url in requested), [u for u in requested if not u.startswith(live.url)]
+    page.close()
+
+
 # -- the original front end ------------------------------------------------------------------------
 
 

@@ -26,7 +26,7 @@ from .. import __version__
 from ..config import Settings, yesterday_eastern
 from ..errors import InvalidRequestError
 from ..storage.engine import masked, reason
-from . import api, pages
+from . import api, docs, pages
 from .context import WebContext
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ DESCRIPTION = (
 def create_app(engine: Engine, settings: Settings, *, database_name: str | None = None,
                default_day: Callable[[], date] = yesterday_eastern) -> FastAPI:
     app = FastAPI(title="nba-predictions", version=__version__, description=DESCRIPTION,
-                  redoc_url=None, openapi_tags=[{"name": "predictions", "description": "the original web API's contract"}])
+                  docs_url=None, redoc_url=None, openapi_tags=[{"name": "predictions", "description": "the original web API's contract"}])
     app.state.web = WebContext(
         engine=engine, database_name=database_name or masked(engine.url),
         good_threshold=settings.good_threshold, mediocre_threshold=settings.mediocre_threshold,
@@ -57,6 +57,7 @@ def create_app(engine: Engine, settings: Settings, *, database_name: str | None 
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    docs.add_docs(app)  # /docs with Swagger UI from local files, not a CDN
     app.add_middleware(CORSMiddleware, **cors_options(settings.cors_origins))
     app.add_exception_handler(InvalidRequestError, _invalid_request)
     app.add_exception_handler(RequestValidationError, _validation_error)
