@@ -50,11 +50,13 @@ def _sides(record: GameRecord) -> tuple[tuple[str, int, str], tuple[str, int, st
             ("away", record.away_team_id, record.away_team_abbreviation))
 
 
-def record_problem(record: GameRecord, *, today: date | None = None, target_date: date | None = None) -> str | None:
+def record_problem(record: GameRecord, *, today: date | None = None, target_date: date | None = None,
+                   span: tuple[date, date] | None = None) -> str | None:
     """The first game-level rule ``record`` breaks, as one line naming the field, else None.
 
     ``today`` (US Eastern) refuses games dated after it; ``target_date`` (the document's, or the
-    date a source was asked for) refuses games of another date.
+    date a source was asked for) refuses games of another date; ``span`` (a backfill's range
+    document: its ``first_date`` and ``last_date``) refuses games outside it.
     """
     game_id = record.game_id
     if not game_id.startswith(NBA_LEAGUE_ID):
@@ -78,6 +80,8 @@ def record_problem(record: GameRecord, *, today: date | None = None, target_date
         return f"date {record.date} is in the future (today is {today}, US Eastern): a game not played yet cannot be rated"
     if target_date is not None and record.date != target_date:
         return f"date {record.date} is not the document's target_date {target_date}"
+    if span is not None and not span[0] <= record.date <= span[1]:
+        return f"date {record.date} is outside the document's range, first_date {span[0]} to last_date {span[1]}"
     if not FINAL_STATUS.match(record.game_status):
         return f"game_status {record.game_status!r} is not final: only completed games are rated"
     if record.home_team_score == record.away_team_score:
@@ -198,6 +202,8 @@ def screen_document(doc: Document, step: Step, today: date) -> tuple[Document, l
     own step and the earlier ones skipped, not those of the step reading it).
     """
     target = doc.metadata.target_date
+    first, last = doc.metadata.first_date, doc.metadata.last_date
+    span = (first, last) if first is not None and last is not None else None
     if target is not None and target > today:
         raise ArtifactError(f"field metadata.target_date: {target} is in the future (today is {today}, US Eastern): "
                             "no game of that date can have been played")
@@ -206,7 +212,7 @@ def screen_document(doc: Document, step: Step, today: date) -> tuple[Document, l
     items = doc.predictions if isinstance(doc, Predictions) else doc.games
     for item in items:
         record = item if isinstance(item, CollectedGame) else item.raw_data
-        problem = record_problem(record, today=today, target_date=target)
+        problem = record_problem(record, today=today, target_date=target, span=span)
         if problem is None:
             if isinstance(item, CollectedGame):
                 problem = context_problem(item)

@@ -277,6 +277,28 @@ def test_step_based_backfills_through_range_documents_store_what_one_run_stores(
     assert json.loads((tmp_path / "range.json").read_text())["predictions"] == predictions["predictions"]
 
 
+def test_a_range_document_goes_through_the_input_rules_game_by_game(run_cli, tmp_path):
+    assert run_cli("backfill", "--start", "2024-01-14", "--end", "2024-01-17", "--until-step", "features",
+                   "--output", "features.json").returncode == 0
+    doc = json.loads((tmp_path / "features.json").read_text())
+    outside, unknown = doc["games"][0], doc["games"][1]
+    outside["raw_data"]["date"] = "2024-01-20"  # a hand-edited document: a game outside its range
+    unknown["raw_data"]["home_team_abbreviation"] = "XXX"
+    (tmp_path / "features.json").write_text(json.dumps(doc))
+    result = run_cli("backfill", "--from-step", "prediction", "--input", "features.json", "--summary-json", "s.json")
+    assert result.returncode == 1, result.stderr
+    summary = summary_of(tmp_path / "s.json")
+    refused = {g["game_id"]: (g["step"], g["reason"]) for g in summary["failed"]}
+    assert refused.keys() == {outside["game_id"], unknown["game_id"]}
+    assert refused[outside["game_id"]] == ("prediction", f"game {outside['game_id']}: date 2024-01-20 is outside the "
+                                           "document's range, first_date 2024-01-14 to last_date 2024-01-17")
+    step, reason = refused[unknown["game_id"]]
+    assert step == "prediction" and reason.startswith(
+        f"game {unknown['game_id']}: home_team_abbreviation 'XXX' is not the abbreviation of team "
+        f"{unknown['raw_data']['home_team_id']} in 2023-24")
+    assert summary["saved"] == 26 and len(table(tmp_path / "ratings.db", "games")) == 26
+
+
 def test_the_summary_json_of_a_backfill(run_cli, tmp_path):
     result = run_cli("backfill", "--start", "2024-04-15", "--end", "2024-04-17", "--summary-json", "s.json")
     assert result.returncode == 1  # play-in games have no play-by-play in the archive
