@@ -30,6 +30,11 @@ prefect = pytest.importorskip("prefect", reason="needs the orchestration extra: 
 from nba_predictions.orchestration.deploy import POOLS  # noqa: E402
 from tests.services import free_port, spawn  # noqa: E402
 
+# Under pytest-xdist (`-n auto --dist loadgroup`, the README's test command) the module's tests
+# share one worker and so one Prefect stack; xdist hands out the largest groups first, so this,
+# the suite's longest module, starts at once instead of last.
+pytestmark = pytest.mark.xdist_group("prefect-stack")
+
 ROOT = Path(__file__).resolve().parents[2]
 STEPS = ("collection", "features", "prediction", "storage")
 WATCH_TIMEOUT = 1500  # seconds a run may take before `--watch` gives up: only a hung stack hits it
@@ -155,7 +160,12 @@ def stack(tmp_path_factory, s3_server):
                                    "--documents", stack.documents], env=stack.env, capture_output=True, text=True,
                                   timeout=600)
         assert deployed.returncode == 0, deployed.stderr
-        worker_env = {**stack.env, "NBA_STEP_RETRIES": "2", "NBA_STEP_RETRY_DELAY": "1",
+        # The workers ask the server for scheduled runs every second instead of Prefect's default 10 s
+        # (PREFECT_WORKER_QUERY_SECONDS): each flow run here waits for a worker's poll, and the
+        # module's four deployment runs (13 flow runs) spent minutes waiting for them.  A shorter interval
+        # changes only how soon a run is picked up, never whether.
+        worker_env = {**stack.env, "PREFECT_WORKER_QUERY_SECONDS": "1",
+                      "NBA_STEP_RETRIES": "2", "NBA_STEP_RETRY_DELAY": "1",
                       "NBA_API_STATS_URL": stats.stats_url, "NBA_API_CDN_URL": stats.cdn_url,
                       "NBA_API_RETRIES": "0", "NBA_API_MIN_INTERVAL": "0"}
         for pool in POOLS:
