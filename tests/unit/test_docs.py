@@ -44,3 +44,13 @@ def test_every_environment_variable_is_in_env_example_with_its_default():
     example = (ROOT / ".env.example").read_text(encoding="utf-8")
     values = dict(re.findall(r"^([A-Z_]+)=(.*)$", example, re.M))
     assert values == {name: default for name, (default, _) in ENVIRONMENT.items()}
+
+
+def test_ci_runs_the_readme_test_command_verbatim():
+    """The README's second set-up line (the test command) is a whole line of .ci/run, as written."""
+    screen = README[README.index("## Quick start"):]
+    setup = re.search(r"```bash\n(.*?)```", screen, re.S).group(1).strip().splitlines()
+    test_command = setup[1]
+    assert "python -m pytest" in test_command
+    ci_lines = [line.split(" || tests_status=$?")[0] for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert test_command in ci_lines, f".ci/run does not run the README's test command: {test_command}"
