@@ -30,10 +30,8 @@ prefect = pytest.importorskip("prefect", reason="needs the orchestration extra: 
 from nba_predictions.orchestration.deploy import POOLS  # noqa: E402
 from tests.services import free_port, spawn  # noqa: E402
 
-# Under pytest-xdist (`-n auto --dist loadgroup`, the README's test command) the module's tests
-# share one worker and so one Prefect stack; xdist hands out the largest groups first, so this,
-# the suite's longest module, starts at once instead of last.
-pytestmark = pytest.mark.xdist_group("prefect-stack")
+# Under pytest-xdist (`-n auto`, the README's test command) the module runs whole on one worker,
+# first, so its tests share one Prefect stack (tests/conftest.py: WHOLE_MODULES).
 
 ROOT = Path(__file__).resolve().parents[2]
 STEPS = ("collection", "features", "prediction", "storage")

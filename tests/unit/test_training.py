@@ -26,10 +26,6 @@ from nba_predictions.schemas import ALL_FEATURES
 from nba_predictions.season import Season
 from nba_predictions.sources.archive import ArchiveSource
 
-# Retraining from the archive is the suite's longest test after the Prefect stack's: as a group
-# (pytest-xdist, `--dist loadgroup`) the module is handed to a worker first, not midway.
-pytestmark = pytest.mark.xdist_group("training")
-
 
 def test_retraining_from_the_archive_reproduces_the_committed_model(tmp_path: Path):
     report = train.train_main(tmp_path, seed=42)
