@@ -30,7 +30,7 @@ MAIN = ROOT / "main.py"
 WHOLE_MODULES = ("tests/orchestration/test_prefect_e2e.py", "tests/unit/test_training.py")
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # optional: pytest runs without xdist too
 def pytest_xdist_make_scheduler(config, log):  # noqa: ANN001, ANN201 - pytest-xdist's hook
     if config.getvalue("dist") != "load":  # an explicit --dist keeps xdist's own scheduler
         return None
