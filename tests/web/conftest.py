@@ -85,9 +85,28 @@ class LiveServer:
     engine: object = None  # the app's read-only engine (tests listen to its statements)
 
 
+def _import_anyio_now() -> None:
+    """Resolve anyio's lazily imported names in the test's own thread, before a server thread needs them.
+
+    anyio (Starlette's async layer) imports its parts on first use, and anyio is a pytest plugin, so
+    pytest's assertion rewriter parses each part as it is imported. A server thread's first file
+    response (``anyio.open_file``) then ran ``ast.parse`` beside the test's thread, and CPython 3.11's
+    AST conversion keeps its recursion depth in global state: "SystemError: AST constructor recursion
+    depth mismatch", a 500 and a dropped connection (seen once in CI for /docs-assets). Importing them
+    all here, in one thread, leaves nothing to parse concurrently.
+    """
+    import anyio
+
+    for name in dir(anyio):
+        if not name.startswith("_"):
+            getattr(anyio, name)
+
+
 def start_server(app, host: str = "127.0.0.1") -> tuple[LiveServer, Callable[[], None]]:  # noqa: ANN001
     """Run ``app`` on uvicorn in a thread on a free port; returns the server and its stop function."""
     import uvicorn
+
+    _import_anyio_now()
 
     sock = socket.socket()
     sock.bind((host, 0))
