@@ -27,6 +27,8 @@ ENVIRONMENT = {
     "DATABASE_URL": (DEFAULT_DATABASE_URL, "SQLAlchemy URL of the ratings database (sqlite:///… or postgresql+psycopg://…)"),
     "NBA_SOURCE": ("auto", "data source: auto, archive or nba_api"),
     "NBA_MODEL_PATH": ("", "XGBoost model JSON file; empty = the model shipped in the package"),
+    "NBA_MODEL_CACHE_DIR": ("data/cache/model", "on-disk cache of the tables a backfill's contributions come from, "
+                            "one file per model (rebuilt when missing); empty = none"),
     "LOG_LEVEL": ("INFO", "DEBUG, INFO, WARNING or ERROR"),
     "BACKUP_ENABLED": ("false", "back up the SQLite database before each storage run"),
     "BACKUP_DIR": ("data/backups", "where SQLite backups go"),
@@ -99,6 +101,7 @@ class Settings:
     source: str = "auto"
     database_url: str = DEFAULT_DATABASE_URL
     model_path: Path | None = None  # None = the shipped model
+    model_cache_dir: Path | None = Path("data/cache/model")  # None = no cache of the model's contribution tables
     log_level: str = "INFO"
     quiet: bool = False
     force: bool = False
@@ -157,6 +160,7 @@ class Settings:
             source=source,
             database_url=pick("database", "DATABASE_URL"),
             model_path=Path(model) if model else None,
+            model_cache_dir=Path(var("NBA_MODEL_CACHE_DIR")) if var("NBA_MODEL_CACHE_DIR") else None,
             log_level=log_level,
             quiet=bool(flags.get("quiet")),
             force=bool(flags.get("force")),

@@ -328,7 +328,7 @@ class Pipeline:
         if self._model is None:
             from .model.loader import load_model
 
-            self._model = load_model(self.settings.model_path)
+            self._model = load_model(self.settings.model_path, self.settings.model_cache_dir)
         return self._model
 
     def backup_settings(self):  # noqa: ANN202 - type lives in the storage package

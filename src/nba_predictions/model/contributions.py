@@ -17,6 +17,9 @@ followed side first) and each row's per-tree vectors in tree order, as XGBoost's
 The result is XGBoost's own ``pred_contribs``, bit for bit (``tests/unit/test_native_model.py``
 compares every game of several seasons and perturbed copies), at a small part of the cost.
 
+Building the tables costs about half a second; they are kept between runs by
+:mod:`.tables_cache` (``NBA_MODEL_CACHE_DIR``), one file per model.
+
 Every batch is also checked against XGBoost's own ``pred_contribs`` on a few of its rows; a
 difference (an XGBoost version that computes differently) turns this off for the run, with a
 warning, and XGBoost computes the batch whole.  So do rows with a missing value and models this
@@ -38,6 +41,8 @@ from .native import PREDICT_CONTRIBUTIONS, NativeBooster
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
+
+    from .tables_cache import TablesCache, TreeArrays
 
 logger = logging.getLogger(__name__)
 
@@ -68,21 +73,28 @@ class _Leaf:
 class _Tree:
     split_features: np.ndarray  # (splits,) int64
     thresholds: np.ndarray  # (splits,) float32
-    bits: np.ndarray  # (splits,) int64, 1 << split
     leaves: list[_Leaf] = field(default_factory=list)
 
 
 class TreeContributions:
     """Exact ``pred_contribs`` feature columns of a model (see the module doc); one per run."""
 
-    def __init__(self, booster: NativeBooster, model_json: bytes, feature_names: Sequence[str]) -> None:
+    def __init__(self, booster: NativeBooster, model_json: bytes, feature_names: Sequence[str],
+                 cache: TablesCache | None = None) -> None:
+        """``cache``: where the tables of this model are kept between runs (:mod:`.tables_cache`)."""
         self._booster = booster
         self._names = list(feature_names)
         self._tables: list[_TreeTables] = []
         try:
-            trees = _parse(json.loads(model_json))
-            _tabulate([leaf for tree in trees for leaf in tree.leaves])
-            self._tables = [_TreeTables(tree) for tree in trees]
+            stored = cache.read() if cache is not None else None
+            if stored is not None:
+                self._tables = [_TreeTables.from_arrays(arrays) for arrays in stored]
+            else:
+                trees = _parse(json.loads(model_json))
+                _tabulate([leaf for tree in trees for leaf in tree.leaves])
+                self._tables = [_TreeTables(tree) for tree in trees]
+                if cache is not None:
+                    cache.write([tables.arrays() for tables in self._tables])
             self.enabled = True
         except NotDecomposable as exc:
             logger.info("prediction: contributions computed by XGBoost whole (%s)", exc)
@@ -123,8 +135,6 @@ class _TreeTables:
         import numpy as np
 
         self.split_features, self.thresholds = tree.split_features, tree.thresholds
-        # A pattern's number: uint16 when it fits (half the work of int64), as the lookup table's index.
-        self.bits = tree.bits.astype(np.uint16 if len(tree.bits) <= DENSE_PATTERN_SPLITS else np.int64)
         leaves = tree.leaves
         edges = max(len(leaf.edges) for leaf in leaves)
         depth = max(len(leaf.features) for leaf in leaves)
@@ -132,11 +142,11 @@ class _TreeTables:
         # The features this tree adds to, as local columns 0..k-1 (column k takes the padding).
         self.features = np.asarray(sorted({f for leaf in leaves for f in leaf.features}), dtype=np.int64)
         local = {int(f): i for i, f in enumerate(self.features)}
-        self.width = len(self.features)
+        width = len(self.features)
         self.edge_split = np.zeros((len(leaves), edges), dtype=np.int64)
         self.edge_left = np.zeros((len(leaves), edges), dtype=bool)
         self.edge_real = np.zeros((len(leaves), edges), dtype=bool)
-        self.column = np.full((len(leaves), depth), self.width, dtype=np.int64)
+        self.column = np.full((len(leaves), depth), width, dtype=np.int64)
         self.terms = np.zeros((len(leaves), cases, depth), dtype=np.float32)
         siblings = np.zeros((len(leaves), edges), dtype=np.int64)
         for l, leaf in enumerate(leaves):
@@ -150,8 +160,37 @@ class _TreeTables:
             self.terms[l, : 1 << k, :d] = leaf.terms
         bits = (np.arange(cases)[:, None] >> np.arange(edges)) & 1  # (cases, edges)
         self.rank = ((1 - bits)[None] * siblings[:, None, :]).sum(axis=2)  # (leaves, cases)
+        self._derive()
+
+    def _derive(self) -> None:
+        """The arrays that follow from the others' shapes."""
+        import numpy as np
+
+        splits, (leaves, edges) = len(self.split_features), self.edge_split.shape
+        self.bits = np.left_shift(np.int64(1), np.arange(splits, dtype=np.int64))
+        # A pattern's number: uint16 when it fits (half the work of int64), as the lookup table's index.
+        self.bits = self.bits.astype(np.uint16 if splits <= DENSE_PATTERN_SPLITS else np.int64)
+        self.width = len(self.features)
         self.weights = np.left_shift(np.int64(1), np.arange(edges, dtype=np.int64))
-        self.leaf_index = np.arange(len(leaves))
+        self.leaf_index = np.arange(leaves)
+
+    def arrays(self) -> TreeArrays:
+        """The tables as :data:`.tables_cache.ARRAYS` names them (what :meth:`from_arrays` takes)."""
+        return {"split_features": self.split_features, "thresholds": self.thresholds, "features": self.features,
+                "edge_split": self.edge_split, "edge_left": self.edge_left, "edge_real": self.edge_real,
+                "column": self.column, "terms": self.terms, "rank": self.rank}
+
+    @classmethod
+    def from_arrays(cls, arrays: TreeArrays) -> _TreeTables:
+        """The tables of a tree from :meth:`arrays` (e.g. read back from the cache)."""
+        tables = cls.__new__(cls)
+        tables.split_features, tables.thresholds = arrays["split_features"], arrays["thresholds"]
+        tables.features, tables.column, tables.terms = arrays["features"], arrays["column"], arrays["terms"]
+        tables.edge_split, tables.edge_left, tables.edge_real = (arrays["edge_split"], arrays["edge_left"],
+                                                                 arrays["edge_real"])
+        tables.rank = arrays["rank"]
+        tables._derive()
+        return tables
 
     def contributions(self, columns32: np.ndarray, features: int) -> tuple[np.ndarray, np.ndarray]:
         """The tree's contributions (patterns x ``features``) for each of the rows' distinct
@@ -218,8 +257,7 @@ def _parse(model: dict) -> list[_Tree]:
         feature_of, value_of = tree["split_indices"], tree["split_conditions"]
         cover = np.asarray(tree["sum_hessian"], dtype=np.float32).tolist()  # float32 values, as Python floats
         parsed = _Tree(np.asarray([feature_of[n] for n in splits], dtype=np.int64),
-                       np.asarray([value_of[n] for n in splits], dtype=np.float32),
-                       np.left_shift(np.int64(1), np.arange(len(splits), dtype=np.int64)))
+                       np.asarray([value_of[n] for n in splits], dtype=np.float32))
         under = [0] * len(left)  # leaves under each node
         order = [0]
         for node in order:  # breadth first: parents before children

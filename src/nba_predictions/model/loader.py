@@ -106,6 +106,7 @@ class LoadedModel:
     path: Path
     data: bytes = field(repr=False)  # the model file's bytes (checked against metadata.model_sha256)
     native: Any = field(default=None, repr=False)  # a native.NativeBooster, or None
+    tables_dir: Path | None = None  # where the contribution tables are cached (tables_cache); None = nowhere
     _booster: Any = field(default=None, init=False, repr=False)
     _contributions: Any = field(default=None, init=False, repr=False)  # contributions.TreeContributions
 
@@ -139,8 +140,10 @@ class LoadedModel:
                     self.booster.predict(dmatrix, pred_contribs=True)[:, :width].tolist())
         if self._contributions is None:
             from .contributions import TreeContributions
+            from .tables_cache import TablesCache
 
-            self._contributions = TreeContributions(self.native, self.data, names)
+            cache = TablesCache(self.tables_dir, self.metadata.model_sha256) if self.tables_dir is not None else None
+            self._contributions = TreeContributions(self.native, self.data, names, cache)
         values, _ = self.native.predict(data, names, contributions=False)
         return values.tolist(), self._contributions(data).tolist()
 
@@ -199,8 +202,10 @@ def read_metadata(meta_path: Path) -> ModelMetadata:
         ) from None
 
 
-def load_model(path: Path | None = None) -> LoadedModel:
-    """Load ``path`` (default: the shipped model) and its ``*_meta.json``; verify they belong together."""
+def load_model(path: Path | None = None, tables_dir: Path | None = None) -> LoadedModel:
+    """Load ``path`` (default: the shipped model) and its ``*_meta.json``; verify they belong together.
+    ``tables_dir``: where the tables a large batch's contributions come from are cached between runs
+    (``NBA_MODEL_CACHE_DIR``, :mod:`.tables_cache`); None = built in every process."""
     model_path = Path(path) if path is not None else default_model_path()
     meta_path = meta_path_for(model_path)
     if model_path.suffix != ".json":
@@ -227,7 +232,7 @@ def load_model(path: Path | None = None) -> LoadedModel:
         except NativeError as exc:
             raise ModelError(f"model file {model_path} is not a loadable XGBoost model ({_first_line(exc)}): "
                              f"{RETRAIN_HINT}") from None
-        model = LoadedModel(metadata=metadata, path=model_path, data=data, native=booster)
+        model = LoadedModel(metadata=metadata, path=model_path, data=data, native=booster, tables_dir=tables_dir)
     else:
         booster = _package_booster(data, model_path)
         model = LoadedModel(metadata=metadata, path=model_path, data=data)
