@@ -22,13 +22,6 @@ from nba_predictions.steps.prediction import rate_matrix
 
 
 @pytest.fixture(scope="module")
-def model():
-    loaded = load_model()
-    assert loaded.native is not None, "libxgboost was not found next to the installed xgboost package"
-    return loaded
-
-
-@pytest.fixture(scope="module")
 def games() -> np.ndarray:
     """The features of every game of two real seasons, and as many perturbed copies of them (the
     perturbed values land in cells of the trees that real games rarely reach)."""
@@ -39,68 +32,68 @@ def games() -> np.ndarray:
     return np.vstack([real, perturbed])
 
 
-def package(model, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def package(native_model, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     dmatrix = xgboost.DMatrix(rows, feature_names=list(ALL_FEATURES))
-    return model.booster.predict(dmatrix), model.booster.predict(dmatrix, pred_contribs=True)[:, : len(ALL_FEATURES)]
+    return native_model.booster.predict(dmatrix), native_model.booster.predict(dmatrix, pred_contribs=True)[:, : len(ALL_FEATURES)]
 
 
-def test_small_batches_through_the_library_equal_the_package(model, games):
+def test_small_batches_through_the_library_equal_the_package(native_model, games):
     rows = games[:: len(games) // 50][:50]
     assert len(rows) < TREE_BY_TREE_ROWS
-    values, contributions = model.predict(rows.tolist(), ALL_FEATURES)
-    expected_values, expected_contributions = package(model, rows)
+    values, contributions = native_model.predict(rows.tolist(), ALL_FEATURES)
+    expected_values, expected_contributions = package(native_model, rows)
     assert values == expected_values.tolist()
     assert contributions == expected_contributions.tolist()
 
 
-def test_tabulated_contributions_equal_xgboosts_pred_contribs_bit_for_bit(model, games):
-    expected_values, expected_contributions = package(model, games)
+def test_tabulated_contributions_equal_xgboosts_pred_contribs_bit_for_bit(native_model, games):
+    expected_values, expected_contributions = package(native_model, games)
     values, contributions = [], []
     for lo in range(0, len(games), 1000):  # as a backfill's chunks
-        v, c = model.predict(games[lo:lo + 1000], ALL_FEATURES)
+        v, c = native_model.predict(games[lo:lo + 1000], ALL_FEATURES)
         values += v
         contributions += c
     assert values == expected_values.tolist()
     assert np.array_equal(np.array(contributions, dtype=np.float32), expected_contributions)
 
 
-def test_the_check_on_every_batch_falls_back_to_xgboost_when_the_tables_are_wrong(model, games, caplog):
-    tables = TreeContributions(model.native, model.data, ALL_FEATURES)
+def test_the_check_on_every_batch_falls_back_to_xgboost_when_the_tables_are_wrong(native_model, games, caplog):
+    tables = TreeContributions(native_model.native, native_model.data, ALL_FEATURES)
     rows = games[:300]
-    assert np.array_equal(tables(rows), package(model, rows)[1])
+    assert np.array_equal(tables(rows), package(native_model, rows)[1])
     for tree in tables._tables:  # as if this XGBoost computed the leaves' additions differently
         tree.terms += 0.5
     with caplog.at_level(logging.WARNING, logger="nba_predictions.model.contributions"):
         result = tables(rows)
-    assert np.array_equal(result, package(model, rows)[1])
+    assert np.array_equal(result, package(native_model, rows)[1])
     assert not tables.enabled and "computing them whole" in caplog.text
 
 
-def test_rows_with_a_missing_value_are_computed_whole(model, games):
+def test_rows_with_a_missing_value_are_computed_whole(native_model, games):
     rows = games[:300].copy()
     rows[5, 4] = np.nan
-    tables = TreeContributions(model.native, model.data, ALL_FEATURES)
-    assert np.array_equal(tables(rows), package(model, rows)[1])
+    tables = TreeContributions(native_model.native, native_model.data, ALL_FEATURES)
+    assert np.array_equal(tables(rows), package(native_model, rows)[1])
 
 
-def test_without_the_library_the_package_gives_the_same_ratings(model, games, monkeypatch):
+def test_without_the_library_the_package_gives_the_same_ratings(native_model, games, monkeypatch):
     rows = games[:400]
-    expected = rate_matrix(rows, model, 80.0, 60.0)
+    expected = rate_matrix(rows, native_model, 80.0, 60.0)
     monkeypatch.setattr(native, "_looked_up", True)
     monkeypatch.setattr(native, "_library", None)
     fallback = load_model()
     assert fallback.native is None
     assert rate_matrix(rows, fallback, 80.0, 60.0) == expected
-    assert rate_matrix(rows[:7].tolist(), fallback, 80.0, 60.0) == rate_matrix(rows[:7], model, 80.0, 60.0)
+    assert rate_matrix(rows[:7].tolist(), fallback, 80.0, 60.0) == rate_matrix(rows[:7], native_model, 80.0, 60.0)
 
 
-def test_ratings_round_as_numpy_rounds(model, games):
+def test_ratings_round_as_numpy_rounds(native_model, games):
     """The ratings this step has always written: numpy.round(clip(raw, 0, 100), 2)."""
     rows = games[:2000]
-    raw, _ = package(model, rows)
+    raw, _ = package(native_model, rows)
     expected = np.round(np.clip(raw.astype(np.float64), 0.0, 100.0), 2).tolist()
-    assert rate_matrix(rows, model, 80.0, 60.0).ratings == expected
-    assert rate_matrix(rows[:100].tolist(), model, 80.0, 60.0).ratings == expected[:100]
+    assert rate_matrix(rows, native_model, 80.0, 60.0).ratings == expected
+    assert rate_matrix(rows[:100].tolist(), native_model, 80.0, 60.0).ratings == expected[:100]
 
 
 def test_a_one_date_run_imports_neither_numpy_nor_xgboost_nor_scipy(tmp_path):

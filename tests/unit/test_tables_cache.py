@@ -1,5 +1,5 @@
 """The contribution tables' on-disk cache (``NBA_MODEL_CACHE_DIR``): tables read back give the same
-contributions, bit for bit, as tables built from the model; a missing, damaged, foreign or
+contributions, bit for bit, as tables built from the native_model; a missing, damaged, foreign or
 pickle-bearing cache file is ignored and rebuilt; a cache that cannot be written costs only speed."""
 
 from __future__ import annotations
@@ -21,30 +21,23 @@ from nba_predictions.steps.features import season_feature_table
 
 
 @pytest.fixture(scope="module")
-def model():
-    loaded = load_model()
-    assert loaded.native is not None, "libxgboost was not found next to the installed xgboost package"
-    return loaded
-
-
-@pytest.fixture(scope="module")
 def season() -> np.ndarray:
     return season_feature_table(ArchiveSource(), date(2023, 10, 1), date(2024, 6, 30)).matrix
 
 
 @pytest.fixture(scope="module")
-def expected(model, season) -> np.ndarray:
+def expected(native_model, season) -> np.ndarray:
     dmatrix = xgboost.DMatrix(season, feature_names=list(ALL_FEATURES))
-    return model.booster.predict(dmatrix, pred_contribs=True)[:, : len(ALL_FEATURES)]
+    return native_model.booster.predict(dmatrix, pred_contribs=True)[:, : len(ALL_FEATURES)]
 
 
 @pytest.fixture(scope="module")
-def built(model) -> TreeContributions:
-    return TreeContributions(model.native, model.data, ALL_FEATURES)
+def built(native_model) -> TreeContributions:
+    return TreeContributions(native_model.native, native_model.data, ALL_FEATURES)
 
 
-def cache_in(directory, model) -> TablesCache:
-    return TablesCache(directory, model.metadata.model_sha256)
+def cache_in(directory, native_model) -> TablesCache:
+    return TablesCache(directory, native_model.metadata.model_sha256)
 
 
 def same_tables(a: TreeContributions, b: TreeContributions) -> bool:
@@ -53,23 +46,23 @@ def same_tables(a: TreeContributions, b: TreeContributions) -> bool:
         for x, y in zip(a._tables, b._tables) for name in ARRAYS)
 
 
-def test_tables_read_back_from_the_cache_give_xgboosts_contributions_bit_for_bit(tmp_path, model, season,
+def test_tables_read_back_from_the_cache_give_xgboosts_contributions_bit_for_bit(tmp_path, native_model, season,
                                                                                   expected, built):
-    cache = cache_in(tmp_path / "model", model)
-    first = TreeContributions(model.native, model.data, ALL_FEATURES, cache)  # builds and writes
-    assert cache.path.is_file() and cache.path.name == f"contributions-{model.metadata.model_sha256[:24]}-v{FORMAT}.npz"
+    cache = cache_in(tmp_path / "model", native_model)
+    first = TreeContributions(native_model.native, native_model.data, ALL_FEATURES, cache)  # builds and writes
+    assert cache.path.is_file() and cache.path.name == f"contributions-{native_model.metadata.model_sha256[:24]}-v{FORMAT}.npz"
     assert same_tables(first, built)
     assert cache.read() is not None
-    second = TreeContributions(model.native, b"not even json: the tables come from the cache", ALL_FEATURES, cache)
+    second = TreeContributions(native_model.native, b"not even json: the tables come from the cache", ALL_FEATURES, cache)
     assert second.enabled and same_tables(second, built)
     assert np.array_equal(second(season), expected)
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "another model", "a pickled member", "wrong shapes"])
-def test_a_damaged_or_foreign_cache_file_is_ignored_and_rebuilt(tmp_path, model, season, expected, built,
+def test_a_damaged_or_foreign_cache_file_is_ignored_and_rebuilt(tmp_path, native_model, season, expected, built,
                                                                 damage, caplog):
-    cache = cache_in(tmp_path, model)
-    TreeContributions(model.native, model.data, ALL_FEATURES, cache)
+    cache = cache_in(tmp_path, native_model)
+    TreeContributions(native_model.native, native_model.data, ALL_FEATURES, cache)
     good = cache.path.read_bytes()
     if damage == "truncated":
         cache.path.write_bytes(good[: len(good) // 2])
@@ -88,18 +81,18 @@ def test_a_damaged_or_foreign_cache_file_is_ignored_and_rebuilt(tmp_path, model,
             np.savez(out, **members)
     assert cache.read() is None
     with caplog.at_level(logging.INFO, logger="nba_predictions.model.tables_cache"):
-        rebuilt = TreeContributions(model.native, model.data, ALL_FEATURES, cache)
+        rebuilt = TreeContributions(native_model.native, native_model.data, ALL_FEATURES, cache)
     assert "ignoring the contribution tables cache" in caplog.text
     assert same_tables(rebuilt, built) and np.array_equal(rebuilt(season), expected)
     assert cache.path.read_bytes() == good  # rewritten whole
 
 
-def test_a_cache_that_cannot_be_written_costs_only_the_speed(tmp_path, model, season, expected, caplog):
+def test_a_cache_that_cannot_be_written_costs_only_the_speed(tmp_path, native_model, season, expected, caplog):
     blocker = tmp_path / "a file"
     blocker.write_text("not a directory")
-    cache = cache_in(blocker / "model", model)
+    cache = cache_in(blocker / "model", native_model)
     with caplog.at_level(logging.INFO, logger="nba_predictions.model.tables_cache"):
-        tables = TreeContributions(model.native, model.data, ALL_FEATURES, cache)
+        tables = TreeContributions(native_model.native, native_model.data, ALL_FEATURES, cache)
     assert "are not cached" in caplog.text
     assert np.array_equal(tables(season), expected)
     assert not list(tmp_path.rglob("*.tmp"))
