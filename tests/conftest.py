@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from tests.services import on_ci
+
 settings.register_profile("nba-predictions", deadline=None)
 settings.load_profile("nba-predictions")
 
@@ -107,7 +109,7 @@ def s3_server(tmp_path_factory) -> S3Server:
         import moto.server  # noqa: F401
         import s3fs  # noqa: F401
     except ImportError as exc:
-        if os.environ.get("CI"):
+        if on_ci():
             raise
         pytest.skip(f"S3 tests need the test extra ({exc.name} missing): pip install -e '.[all,test]'")
     from tests.services import start_moto

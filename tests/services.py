@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 READY_TIMEOUT_SECONDS = 240  # a cold start on a busy 2-core machine; never a speed assertion
 
 
@@ -107,3 +109,16 @@ def start_moto(log_path: Path) -> tuple[Service, str]:
                     ready=r"Running on (http://127\.0\.0\.1:\d+)")
     assert service.match is not None
     return service, service.match.group(1)
+
+
+def on_ci() -> bool:
+    """CI is set (CI=true, as CI services and .ci/run set it); CI=false/0/no counts as unset."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def service_missing(what: str, reason: str) -> None:
+    """A test's server, browser or venv is not there: on CI a failure (a CI whose server failed to
+    start would otherwise be green with those cases skipped), elsewhere a skip naming ``reason``."""
+    if on_ci():
+        pytest.fail(f"CI is set, so {what} must run: {reason}", pytrace=False)
+    pytest.skip(reason)

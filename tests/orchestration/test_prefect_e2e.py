@@ -28,7 +28,7 @@ import pytest
 prefect = pytest.importorskip("prefect", reason="needs the orchestration extra: pip install -e '.[all,test]'")
 
 from nba_predictions.orchestration.deploy import POOLS  # noqa: E402
-from tests.services import free_port, spawn  # noqa: E402
+from tests.services import free_port, service_missing, spawn  # noqa: E402
 
 # Under pytest-xdist (`-n auto`, the README's test command) the module runs whole on one worker,
 # first, so its tests share one Prefect stack (tests/conftest.py: WHOLE_MODULES).
@@ -44,9 +44,7 @@ def _venvs() -> Path:
         return Path(folder)
     message = ("needs the worker venvs: python scripts/check_step_envs.py --venvs DIR --workers, "
                "then NBA_WORKER_VENVS=DIR (.ci/run does both)")
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
+    service_missing("the Prefect end-to-end tests", message)
 
 
 def _wait_http(url: str, timeout: float = 300) -> None:

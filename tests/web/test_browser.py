@@ -21,6 +21,7 @@ import pytest
 
 from nba_predictions.config import Settings
 from nba_predictions.steps.prediction import classify
+from tests.services import service_missing
 
 from .conftest import DAY, LiveServer
 from .port_proxy import PortProxy, port_proxy, static_files
@@ -35,14 +36,8 @@ FRONT_END_API = ("127.0.0.1", 3001)  # fixed in the original front end's built f
 FRONT_END_NOW = datetime(2024, 1, 15, 23, 0, tzinfo=timezone.utc)
 
 
-def on_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
 def _missing(reason: str) -> None:
-    if on_ci():
-        pytest.fail(f"CI is set, so the browser tests must run: {reason}", pytrace=False)
-    pytest.skip(reason)
+    service_missing("the browser tests", reason)
 
 
 @pytest.fixture(scope="session")

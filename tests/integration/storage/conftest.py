@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import ProgrammingError
 
 from nba_predictions.storage.engine import parse_url
+from tests.services import service_missing
 
 PG_ENV = "DATABASE_TEST_POSTGRES_URL"
 PG_MISSING = f"{PG_ENV} is not set: start a server with eval \"$(scripts/start_postgres.sh)\""
@@ -42,10 +43,7 @@ def postgres_url() -> Iterator[str]:
 def fresh_postgres_database() -> Iterator[str]:
     server = os.environ.get(PG_ENV)
     if not server:
-        if on_ci():
-            # A CI whose server failed to start would otherwise be green with these cases skipped.
-            pytest.fail(f"CI is set, so the PostgreSQL cases must run: {PG_MISSING}", pytrace=False)
-        pytest.skip(PG_MISSING)
+        service_missing("the PostgreSQL cases", PG_MISSING)
     name = f"nba_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -71,8 +69,3 @@ def _drop(admin, name: str, attempts: int = 20) -> None:  # noqa: ANN001 - an AU
                 raise
             time.sleep(0.05 * (attempt + 1))
     warnings.warn(f"test database {name} left behind: a superuser session kept it busy", stacklevel=2)
-
-
-def on_ci() -> bool:
-    """CI is set (CI=true, as CI services and .ci/run's callers set it); CI=false/0/no counts as unset."""
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
