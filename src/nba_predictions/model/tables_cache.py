@@ -18,6 +18,7 @@ One tree's tables have the shape (splits ``s``, leaves ``l``, edges ``e``, depth
 from __future__ import annotations
 
 import logging
+import math
 import os
 import tempfile
 import zipfile
@@ -101,22 +102,25 @@ class TablesCache:
 
 
 def _split(shapes: np.ndarray, flat: dict[str, np.ndarray]) -> list[TreeArrays]:
-    """The per-tree arrays of the concatenated ``flat`` arrays (ValueError if they do not fit)."""
+    """The per-tree arrays of the concatenated ``flat`` arrays (ValueError if they do not fit).
+    ``split_features`` is checked first, so every tree's split count is real; a leaf's path has
+    at most that many edges, which bounds the ``2**edges`` cases before any size is computed."""
     import numpy as np
 
-    if shapes.ndim != 2 or shapes.shape[1] != 5 or (shapes < 0).any() or (shapes[:, 2] > 62).any():
+    if shapes.ndim != 2 or shapes.shape[1] != 5 or (shapes < 0).any() or (shapes[:, 2] > shapes[:, 0]).any():
         raise ValueError("its tree shapes are malformed")
-    trees: list[TreeArrays] = [{} for _ in range(len(shapes))]
-    for name, (dtype, shape_of) in ARRAYS.items():
+    rows = shapes.tolist()
+    trees: list[TreeArrays] = [{} for _ in rows]
+    for name, (dtype, shape_of) in ARRAYS.items():  # split_features first
         values = flat[name]
         if values.dtype != np.dtype(dtype) or values.ndim != 1:
             raise ValueError(f"its {name} is not a flat {dtype} array")
-        sizes = [shape_of(*(int(x) for x in row)) for row in shapes]
-        ends = np.cumsum([int(np.prod(size)) for size in sizes]) if sizes else np.zeros(0, dtype=np.int64)
-        if (ends[-1] if len(ends) else 0) != len(values):
+        sizes = [shape_of(*row) for row in rows]
+        counts = [math.prod(size) for size in sizes]
+        if sum(counts) != len(values):
             raise ValueError(f"its {name} does not fit its tree shapes")
         start = 0
-        for tree, size, end in zip(trees, sizes, ends):
-            tree[name] = values[start:end].reshape(size)
-            start = int(end)
+        for tree, size, count in zip(trees, sizes, counts):
+            tree[name] = values[start:start + count].reshape(size)
+            start += count
     return trees
