@@ -9,7 +9,7 @@ from pathlib import Path
 # Run from a checkout even before `pip install .`: prefer the repository's own package.
 sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
 
-from nba_predictions.cli import main  # noqa: E402
+from nba_predictions.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

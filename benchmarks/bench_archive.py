@@ -28,10 +28,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from nba_predictions.errors import GameDataError  # noqa: E402
-from nba_predictions.history import load_history  # noqa: E402
-from nba_predictions.season import Season  # noqa: E402
-from nba_predictions.sources.archive import ArchiveSource  # noqa: E402
+from nba_predictions.core.season import Season
+from nba_predictions.errors import GameDataError
+from nba_predictions.features.history import load_history
+from nba_predictions.sources.archive import ArchiveSource
 
 
 def one_date(day: date) -> int:
@@ -107,10 +107,14 @@ def main() -> int:
 
     print(f"archive file: {ArchiveSource().path.stat().st_size / 1e6:.1f} MB")
     print(f"one date ({day}, {n_date} games, timelines + contexts): {t_date * 1000:.1f} ms")
-    print(f"whole season {season} bulk ({n_bulk} games, {n_timelines} timelines, {n_bulk} contexts): {t_bulk:.3f} s "
-          f"= {t_bulk / n_bulk * 1000:.2f} ms per game")
-    print(f"whole season {season} date by date via Source protocol ({n_loop} games): {t_loop:.3f} s "
-          f"= {t_loop / n_loop * 1000:.2f} ms per game; ratio per-date / bulk = {t_loop / t_bulk:.2f}")
+    print(
+        f"whole season {season} bulk ({n_bulk} games, {n_timelines} timelines, {n_bulk} contexts): {t_bulk:.3f} s "
+        f"= {t_bulk / n_bulk * 1000:.2f} ms per game"
+    )
+    print(
+        f"whole season {season} date by date via Source protocol ({n_loop} games): {t_loop:.3f} s "
+        f"= {t_loop / n_loop * 1000:.2f} ms per game; ratio per-date / bulk = {t_loop / t_bulk:.2f}"
+    )
     print(f"peak Python heap during the bulk season run: {peak / 1e6:.1f} MB")
     print(f"max resident set size of this process: {rss_kib / 1024:.1f} MB")
     return 0

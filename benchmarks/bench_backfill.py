@@ -42,26 +42,26 @@ ARCHIVE = ("2013-10-29", "2025-12-07")
 SEASON = ("2023-10-24", "2024-06-17")
 DAY = "2024-01-15"
 STEP_IMPORTS = {
-    "collection": "import nba_predictions.cli, nba_predictions.pipeline, nba_predictions.steps.collection, "
-                  "nba_predictions.sources.archive, nba_predictions.history",
-    "features": "import nba_predictions.cli, nba_predictions.pipeline, nba_predictions.steps.features",
-    "prediction": "import nba_predictions.cli, nba_predictions.pipeline, nba_predictions.steps.prediction, "
-                  "nba_predictions.model.loader, nba_predictions.model.native",
-    "storage": "import nba_predictions.cli, nba_predictions.pipeline, nba_predictions.steps.storage",
+    "collection": "import nba_predictions.cli, nba_predictions.runs.pipeline, nba_predictions.steps.collection, "
+    "nba_predictions.sources.archive, nba_predictions.features.history",
+    "features": "import nba_predictions.cli, nba_predictions.runs.pipeline, nba_predictions.steps.features",
+    "prediction": "import nba_predictions.cli, nba_predictions.runs.pipeline, nba_predictions.steps.prediction, "
+    "nba_predictions.model.loader, nba_predictions.model.native",
+    "storage": "import nba_predictions.cli, nba_predictions.runs.pipeline, nba_predictions.steps.storage",
 }
 
-FLOOR = r'''
+FLOOR = r"""
 import sqlite3, sys, time, json
 from datetime import date
 from pathlib import Path
 started = time.perf_counter()
 import numpy as np
-from nba_predictions.history import load_history
+from nba_predictions.features.history import load_history
 from nba_predictions.model.loader import load_model
-from nba_predictions.schemas import ALL_FEATURES
+from nba_predictions.documents.models import ALL_FEATURES
 from nba_predictions.sources.archive import ArchiveSource
 from nba_predictions.sources.archive_rows import decode_event_arrays, record_of
-from nba_predictions.steps.feature_columns import EventArrays, event_feature_arrays, feature_matrix, feature_values
+from nba_predictions.features.columns import EventArrays, event_feature_arrays, feature_matrix, feature_values
 from nba_predictions.steps.prediction import rate_matrix
 imported = time.perf_counter()
 first, last, path = date.fromisoformat(sys.argv[1]), date.fromisoformat(sys.argv[2]), sys.argv[3]
@@ -90,7 +90,7 @@ with con:
                      for i, r in enumerate(records)])
 done = time.perf_counter()
 print(len(records), imported - started, done - imported)
-'''
+"""
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, subprocess.CompletedProcess]:
@@ -116,8 +116,24 @@ def games_in(stderr: str) -> int:
 def backfill(folder: Path, env: dict[str, str], first: str, last: str, label: str) -> tuple[float, int, int]:
     db = folder / f"{label}.db"
     db.unlink(missing_ok=True)
-    wall, rss, result = run([sys.executable, "-m", "nba_predictions", "backfill", "--start", first, "--end", last,
-                             "--source", "archive", "--database", f"sqlite:///{db}"], folder, env)
+    wall, rss, result = run(
+        [
+            sys.executable,
+            "-m",
+            "nba_predictions",
+            "backfill",
+            "--start",
+            first,
+            "--end",
+            last,
+            "--source",
+            "archive",
+            "--database",
+            f"sqlite:///{db}",
+        ],
+        folder,
+        env,
+    )
     if result.returncode not in (0, 1):
         raise SystemExit(f"backfill failed:\n{result.stderr[-2000:]}")
     return wall, rss, games_in(result.stderr)
@@ -136,8 +152,23 @@ def floor(folder: Path, env: dict[str, str], first: str, last: str) -> tuple[flo
 def import_times(folder: Path, env: dict[str, str], database: Path) -> tuple[float, list[tuple[float, str]], set[str]]:
     """``python -X importtime`` of a one-date run: (total seconds of the top-level imports, the
     heaviest top-level modules as (seconds, name), which of numpy/scipy/xgboost were imported)."""
-    _, _, result = run([sys.executable, "-X", "importtime", "-m", "nba_predictions", "--date", DAY, "--database",
-                        f"sqlite:///{database}", "--quiet", "--force"], folder, env)
+    _, _, result = run(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-m",
+            "nba_predictions",
+            "--date",
+            DAY,
+            "--database",
+            f"sqlite:///{database}",
+            "--quiet",
+            "--force",
+        ],
+        folder,
+        env,
+    )
     if result.returncode != 0:
         raise SystemExit(f"one-date run failed:\n{result.stderr[-2000:]}")
     top: list[tuple[float, str]] = []
@@ -145,7 +176,7 @@ def import_times(folder: Path, env: dict[str, str], database: Path) -> tuple[flo
     for line in result.stderr.splitlines():
         if not line.startswith("import time:") or "cumulative" in line:
             continue
-        _, cumulative, name = line[len("import time:"):].split("|")
+        _, cumulative, name = line[len("import time:") :].split("|")
         if name.strip().split(".")[0] in ("numpy", "scipy", "xgboost"):
             heavy.add(name.strip().split(".")[0])
         if not name.startswith("  "):  # one space after the bar: imported by no other module
@@ -166,8 +197,10 @@ def main() -> int:
     folder = args.dir or Path(tempfile.mkdtemp(prefix="bench-backfill-"))
     folder.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NBA_", "DATABASE_URL", "LOG_LEVEL"))}
-    print(f"load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs; "
-          f"best of {args.repeat} [median]")
+    print(
+        f"load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs; "
+        f"best of {args.repeat} [median]"
+    )
 
     figures: dict[str, list[float]] = {}
     counts: dict[str, int] = {}
@@ -191,16 +224,44 @@ def main() -> int:
         counts["season, no tables cache"] = games
         existing = folder / "daily.db"
         if not existing.exists():
-            run([sys.executable, "-m", "nba_predictions", "--date", "2024-01-14", "--database",
-                 f"sqlite:///{existing}", "--quiet"], folder, env)
-        wall, _, result = run([sys.executable, "-m", "nba_predictions", "--date", DAY, "--database",
-                               f"sqlite:///{existing}", "--quiet", "--force"], folder, env)
+            run(
+                [
+                    sys.executable,
+                    "-m",
+                    "nba_predictions",
+                    "--date",
+                    "2024-01-14",
+                    "--database",
+                    f"sqlite:///{existing}",
+                    "--quiet",
+                ],
+                folder,
+                env,
+            )
+        wall, _, result = run(
+            [
+                sys.executable,
+                "-m",
+                "nba_predictions",
+                "--date",
+                DAY,
+                "--database",
+                f"sqlite:///{existing}",
+                "--quiet",
+                "--force",
+            ],
+            folder,
+            env,
+        )
         assert result.returncode == 0, result.stderr
         figures.setdefault("one date", []).append(wall)
         fresh = folder / "fresh.db"
         fresh.unlink(missing_ok=True)
-        wall, _, result = run([sys.executable, "-m", "nba_predictions", "--date", DAY, "--database",
-                               f"sqlite:///{fresh}", "--quiet"], folder, env)
+        wall, _, result = run(
+            [sys.executable, "-m", "nba_predictions", "--date", DAY, "--database", f"sqlite:///{fresh}", "--quiet"],
+            folder,
+            env,
+        )
         assert result.returncode == 0, result.stderr
         figures.setdefault("one date, new database", []).append(wall)
         for step, code in STEP_IMPORTS.items():
@@ -212,29 +273,45 @@ def main() -> int:
         figures.setdefault("one date: imports (-X importtime)", []).append(total)
 
     print(f"\n{'measurement':44} {'seconds':>18} {'games':>7} {'games/s':>9}")
-    for name, label in (("archive", "whole archive backfill (end to end)"), ("floor", "whole archive floor (work only)"),
-                        ("season", "one season backfill (end to end)"),
-                        ("season, no tables cache", "  the same, first run of a model (no cache)")):
+    for name, label in (
+        ("archive", "whole archive backfill (end to end)"),
+        ("floor", "whole archive floor (work only)"),
+        ("season", "one season backfill (end to end)"),
+        ("season, no tables cache", "  the same, first run of a model (no cache)"),
+    ):
         if name in figures:
             print(f"{label:44} {best(figures[name]):>18} {counts[name]:7d} {counts[name] / min(figures[name]):9.0f}")
-    for name in ("one date", "one date, new database", "python start", "one date: imports (-X importtime)",
-                 *(f"imports: {step}" for step in STEP_IMPORTS)):
+    for name in (
+        "one date",
+        "one date, new database",
+        "python start",
+        "one date: imports (-X importtime)",
+        *(f"imports: {step}" for step in STEP_IMPORTS),
+    ):
         print(f"{name:44} {best(figures[name]):>18}")
     if "archive" in figures:
         print(f"{'floor imports (not in the floor figure)':44} {best(figures['floor imports']):>18}")
         ratio = min(figures["archive"]) / min(figures["floor"])
-        print(f"\nwhole archive: {counts['archive'] / min(figures['archive']):,.0f} games/s end to end "
-              f"(goal >= 1,000); {ratio:.2f}x the floor's time (goal <= 2x); the floor "
-              f"{counts['floor'] / min(figures['floor']):,.0f} games/s")
+        print(
+            f"\nwhole archive: {counts['archive'] / min(figures['archive']):,.0f} games/s end to end "
+            f"(goal >= 1,000); {ratio:.2f}x the floor's time (goal <= 2x); the floor "
+            f"{counts['floor'] / min(figures['floor']):,.0f} games/s"
+        )
         print(f"peak memory of the whole-archive backfill: {peak / 1024:.0f} MB (goal < 400 MB)")
-    print(f"one season: {counts['season'] / min(figures['season']):,.0f} games/s end to end (goal >= 500); "
-          f"{counts['season'] / min(figures['season, no tables cache']):,.0f} games/s on a model's first run, "
-          "before its contribution tables are cached")
-    print(f"one date, full pipeline: {min(figures['one date']):.2f} s wall into an existing database "
-          f"(goal <= 1.0 s), {min(figures['one date, new database']):.2f} s into a new one")
-    print(f"one date's heaviest top-level imports (last run): "
-          f"{', '.join(f'{name} {seconds * 1000:.0f} ms' for seconds, name in heaviest)}; "
-          f"numpy/scipy/xgboost imported: {', '.join(sorted(heavy)) or 'none'}")
+    print(
+        f"one season: {counts['season'] / min(figures['season']):,.0f} games/s end to end (goal >= 500); "
+        f"{counts['season'] / min(figures['season, no tables cache']):,.0f} games/s on a model's first run, "
+        "before its contribution tables are cached"
+    )
+    print(
+        f"one date, full pipeline: {min(figures['one date']):.2f} s wall into an existing database "
+        f"(goal <= 1.0 s), {min(figures['one date, new database']):.2f} s into a new one"
+    )
+    print(
+        f"one date's heaviest top-level imports (last run): "
+        f"{', '.join(f'{name} {seconds * 1000:.0f} ms' for seconds, name in heaviest)}; "
+        f"numpy/scipy/xgboost imported: {', '.join(sorted(heavy)) or 'none'}"
+    )
     print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 

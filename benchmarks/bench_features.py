@@ -24,10 +24,10 @@ import sys
 import time
 from collections import defaultdict
 
-from nba_predictions import features as ft
-from nba_predictions.history import load_history
-from nba_predictions.schemas import CollectedGame
-from nba_predictions.season import Season
+from nba_predictions.core.season import Season
+from nba_predictions.documents.models import CollectedGame
+from nba_predictions.features import game as ft
+from nba_predictions.features.history import load_history
 from nba_predictions.sources.archive import ArchiveSource
 from nba_predictions.steps.features import build_features, season_feature_table
 
@@ -35,8 +35,12 @@ from nba_predictions.steps.features import build_features, season_feature_table
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--season", default="2023-24", help="season in the form 2023-24 (default %(default)s)")
-    parser.add_argument("--per-game-limit", type=int, default=0,
-                        help="time the one-game-at-a-time way on the first N games only (default: all)")
+    parser.add_argument(
+        "--per-game-limit",
+        type=int,
+        default=0,
+        help="time the one-game-at-a-time way on the first N games only (default: all)",
+    )
     args = parser.parse_args()
     season = Season.parse(args.season)
     source = ArchiveSource()
@@ -86,9 +90,13 @@ def main() -> int:
     print(f"{'way':32} {'games':>6} {'seconds':>9} {'games/s':>10}")
     print(f"{'vectorised season pass':32} {n:6d} {vectorised_s:9.2f} {rate['vectorised season pass']:10.0f}")
     print(f"{'build_features per date':32} {n:6d} {per_date_s:9.2f} {rate['build_features per date']:10.0f}")
-    print(f"{'one game at a time (original)':32} {m:6d} {per_game_s:9.2f} {rate['one game at a time (original)']:10.1f}")
-    print(f"speed-up of the vectorised pass: {rate['vectorised season pass'] / rate['one game at a time (original)']:.0f}x "
-          f"over one game at a time, {rate['vectorised season pass'] / rate['build_features per date']:.1f}x over per date")
+    print(
+        f"{'one game at a time (original)':32} {m:6d} {per_game_s:9.2f} {rate['one game at a time (original)']:10.1f}"
+    )
+    print(
+        f"speed-up of the vectorised pass: {rate['vectorised season pass'] / rate['one game at a time (original)']:.0f}x "
+        f"over one game at a time, {rate['vectorised season pass'] / rate['build_features per date']:.1f}x over per date"
+    )
     if mismatches:
         print(f"MISMATCH: {len(mismatches)} games differ, e.g. {mismatches[:5]}")
         return 1

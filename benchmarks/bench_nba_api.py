@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.fakeserver
 
 from nba_predictions.config import EASTERN  # noqa: E402
-from nba_predictions.history import seasons_needed  # noqa: E402
+from nba_predictions.features.history import seasons_needed  # noqa: E402
 from nba_predictions.sources.archive import ArchiveSource  # noqa: E402
 from nba_predictions.sources.cache import ResponseCache  # noqa: E402
 from nba_predictions.sources.http import HttpTransport, RetryPolicy  # noqa: E402

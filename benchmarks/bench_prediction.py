@@ -22,7 +22,7 @@ import argparse
 import logging
 import sys
 import time
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,8 +39,8 @@ def main() -> int:
     import numpy as np
     import xgboost
 
+    from nba_predictions.documents.models import ALL_FEATURES, EngineeredFeatures, FeaturedGame, GameFeatures, Metadata
     from nba_predictions.model.loader import load_model
-    from nba_predictions.schemas import ALL_FEATURES, EngineeredFeatures, FeaturedGame, GameFeatures, Metadata
     from nba_predictions.sources.archive import ArchiveSource
     from nba_predictions.steps.features import season_feature_table
     from nba_predictions.steps.prediction import predict_games
@@ -85,8 +85,10 @@ def main() -> int:
     model_single = time.perf_counter() - t0
 
     n = len(games)
-    print(f"{n:,} real games ({games[0].raw_data.date} to {games[-1].raw_data.date}), model {model.version}, "
-          f"xgboost {xgboost.__version__}")
+    print(
+        f"{n:,} real games ({games[0].raw_data.date} to {games[-1].raw_data.date}), model {model.version}, "
+        f"xgboost {xgboost.__version__}"
+    )
     print(f"{'level':<8}{'batch (one call)':>22}{'one call per game':>22}{'ratio':>10}")
     for level, b, s in (("step", step_batch, step_single), ("model", model_batch, model_single)):
         print(f"{level:<8}{n / b:>16,.0f} /s ({b:5.2f} s){n / s:>13,.0f} /s ({s:5.2f} s){s / b:>9.1f}x")

@@ -32,15 +32,21 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from nba_predictions.schemas import Predictions
+from nba_predictions.documents.models import Predictions
 from nba_predictions.steps.storage import store_predictions
 from nba_predictions.storage import queries
 from nba_predictions.storage.database import connect, open_database
 from nba_predictions.storage.engine import write_transaction
 from nba_predictions.storage.rows import detail_row, game_row, team_rows
 
-GAMEFINDER = (Path(__file__).parents[1] / "tests" / "fixtures" / "api" / "nba_api"
-              / "stats_leaguegamefinder_team_2023-24_regular_season.json.gz")
+GAMEFINDER = (
+    Path(__file__).parents[1]
+    / "tests"
+    / "fixtures"
+    / "api"
+    / "nba_api"
+    / "stats_leaguegamefinder_team_2023-24_regular_season.json.gz"
+)
 
 
 def season_document() -> Predictions:
@@ -58,35 +64,62 @@ def season_document() -> Predictions:
         away = next(r for r in pair if r is not home)
         margin = abs(home["PTS"] - away["PTS"])
         rating = round(max(0.0, min(100.0, 95 - 2.2 * margin + (n % 7))), 1)
-        predictions.append({
-            "game_id": game_id,
-            "rating": rating,
-            "classification": "good" if rating >= 80 else "mediocre" if rating >= 60 else "bad",
-            "top_features": [{"feature": "scores_diff", "contribution": round(8 - margin * 0.8, 2)}],
-            "features": {
-                "diff_ranks": n % 15, "inter_conference": n % 2, "scores_diff": margin,
-                "position_score": round((n % 11) / 5.5, 3), "competitive_seconds": float(max(0, 2880 - 40 * margin)),
-                "lead_changes": n % 17, "rivalry_score": round((n % 5) * 0.2, 2), "times_tied": n % 9,
-                "overtime_periods": 0, "clutch_seconds": float(n % 300), "largest_lead": margin + n % 10,
-                "comeback_points": n % 12, "second_half_close_seconds": float(max(0, 1440 - 25 * margin)),
-                "decided_seconds": float(0 if margin <= 3 else 30 * margin),
-                "go_ahead_seconds_left": float(n % 2880), "last_lead_change_seconds_left": float(n % 2880),
-                "last_tie_seconds_left": float(n % 2880), "winner_margin_10s_left": margin,
-                "winner_margin_30s_left": margin, "winner_margin_60s_left": margin,
+        predictions.append(
+            {
+                "game_id": game_id,
+                "rating": rating,
+                "classification": "good" if rating >= 80 else "mediocre" if rating >= 60 else "bad",
+                "top_features": [{"feature": "scores_diff", "contribution": round(8 - margin * 0.8, 2)}],
+                "features": {
+                    "diff_ranks": n % 15,
+                    "inter_conference": n % 2,
+                    "scores_diff": margin,
+                    "position_score": round((n % 11) / 5.5, 3),
+                    "competitive_seconds": float(max(0, 2880 - 40 * margin)),
+                    "lead_changes": n % 17,
+                    "rivalry_score": round((n % 5) * 0.2, 2),
+                    "times_tied": n % 9,
+                    "overtime_periods": 0,
+                    "clutch_seconds": float(n % 300),
+                    "largest_lead": margin + n % 10,
+                    "comeback_points": n % 12,
+                    "second_half_close_seconds": float(max(0, 1440 - 25 * margin)),
+                    "decided_seconds": float(0 if margin <= 3 else 30 * margin),
+                    "go_ahead_seconds_left": float(n % 2880),
+                    "last_lead_change_seconds_left": float(n % 2880),
+                    "last_tie_seconds_left": float(n % 2880),
+                    "winner_margin_10s_left": margin,
+                    "winner_margin_30s_left": margin,
+                    "winner_margin_60s_left": margin,
+                },
+                "raw_data": {
+                    "game_id": game_id,
+                    "date": home["GAME_DATE"],
+                    "home_team_id": home["TEAM_ID"],
+                    "away_team_id": away["TEAM_ID"],
+                    "home_team_abbreviation": home["TEAM_ABBREVIATION"],
+                    "away_team_abbreviation": away["TEAM_ABBREVIATION"],
+                    "season_id": home["SEASON_ID"],
+                    "home_team_score": home["PTS"],
+                    "away_team_score": away["PTS"],
+                    "lead_changes": n % 17,
+                    "times_tied": n % 9,
+                    "game_status": "Final",
+                    "attendance": None,
+                },
+            }
+        )
+    return Predictions.model_validate(
+        {
+            "metadata": {
+                "step": "prediction",
+                "timestamp": datetime.now(timezone.utc).isoformat(),
+                "model_version": "bench",
+                "total_games": len(predictions),
             },
-            "raw_data": {
-                "game_id": game_id, "date": home["GAME_DATE"], "home_team_id": home["TEAM_ID"],
-                "away_team_id": away["TEAM_ID"], "home_team_abbreviation": home["TEAM_ABBREVIATION"],
-                "away_team_abbreviation": away["TEAM_ABBREVIATION"], "season_id": home["SEASON_ID"],
-                "home_team_score": home["PTS"], "away_team_score": away["PTS"], "lead_changes": n % 17,
-                "times_tied": n % 9, "game_status": "Final", "attendance": None,
-            },
-        })
-    return Predictions.model_validate({
-        "metadata": {"step": "prediction", "timestamp": datetime.now(timezone.utc).isoformat(),
-                     "model_version": "bench", "total_games": len(predictions)},
-        "predictions": predictions,
-    })
+            "predictions": predictions,
+        }
+    )
 
 
 def single(doc: Predictions, i: int) -> Predictions:

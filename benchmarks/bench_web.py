@@ -108,8 +108,15 @@ async def _load(port: int, paths: list[str], clients: int, seconds: float, warmu
 def measure(name: str, port: int, paths: list[str], clients: int, seconds: float) -> Result:
     latencies, errors = asyncio.run(_load(port, paths, clients, seconds, warmup=min(2.0, seconds / 2)))
     ordered = sorted(latencies)
-    return Result(name, clients, len(ordered), seconds, 1000 * statistics.median(ordered),
-                  1000 * ordered[int(0.95 * (len(ordered) - 1))], errors)
+    return Result(
+        name,
+        clients,
+        len(ordered),
+        seconds,
+        1000 * statistics.median(ordered),
+        1000 * ordered[int(0.95 * (len(ordered) - 1))],
+        errors,
+    )
 
 
 def median_round(runs: list[Result]) -> Result:
@@ -146,9 +153,22 @@ def start_ours(database: Path, work: Path) -> Server:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NBA_", "DATABASE_URL", "LOG_LEVEL"))}
     port = free_port()
     # --quiet: no access log line per request (what a deployment behind a proxy's log would run).
-    service = spawn("serve", [sys.executable, str(ROOT / "main.py"), "serve", "--port", str(port), "--quiet",
-                              "--database", f"sqlite:///{database}"], work / "serve.log",
-                    ready=lambda: _answers(port), env=env)
+    service = spawn(
+        "serve",
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "serve",
+            "--port",
+            str(port),
+            "--quiet",
+            "--database",
+            f"sqlite:///{database}",
+        ],
+        work / "serve.log",
+        ready=lambda: _answers(port),
+        env=env,
+    )
     return Server("ours", port, service.process.pid, service.stop)
 
 
@@ -203,12 +223,18 @@ def main() -> None:
             database = season_database(work / "season.db")
             print(f"season database: {time.perf_counter() - started:.1f} s to store", file=sys.stderr)
         with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
-            dates = [d for (d,) in conn.execute("SELECT DISTINCT date FROM games WHERE prediction_rating IS NOT NULL "
-                                                "ORDER BY date")]
+            dates = [
+                d
+                for (d,) in conn.execute(
+                    "SELECT DISTINCT date FROM games WHERE prediction_rating IS NOT NULL ORDER BY date"
+                )
+            ]
             games = conn.execute("SELECT count(*) FROM games WHERE prediction_rating IS NOT NULL").fetchone()[0]
         paths = [f"/api/v1/predictions?date={d}" for d in dates]
-        print(f"{games} rated games on {len(dates)} dates; load: GET /api/v1/predictions?date=D over those dates, "
-              f"{args.seconds:g} s per run, {os.cpu_count()} cores shared by servers and client")
+        print(
+            f"{games} rated games on {len(dates)} dates; load: GET /api/v1/predictions?date=D over those dates, "
+            f"{args.seconds:g} s per run, {os.cpu_count()} cores shared by servers and client"
+        )
 
         servers: dict[str, Server] = {}
         try:
@@ -230,7 +256,8 @@ def main() -> None:
                 for clients in CONCURRENCY:
                     for name, server in servers.items():
                         rounds.setdefault((name, clients), []).append(
-                            measure(name, server.port, paths, clients, args.seconds))
+                            measure(name, server.port, paths, clients, args.seconds)
+                        )
                         memory[name] = max(memory.get(name, 0.0), rss_mib(server.pid))
             results = [median_round(runs) for runs in rounds.values()]
         finally:
@@ -247,8 +274,10 @@ def main() -> None:
         by = {(r.server, r.clients): r for r in results}
         for clients in CONCURRENCY:
             o, t = by["ours", clients], by["original", clients]
-            print(f"  {clients:>2} client{'s' if clients > 1 else ' '}: requests/s x{o.rate / t.rate:.2f}, "
-                  f"p50 x{o.p50_ms / t.p50_ms:.2f}, p95 x{o.p95_ms / t.p95_ms:.2f}")
+            print(
+                f"  {clients:>2} client{'s' if clients > 1 else ' '}: requests/s x{o.rate / t.rate:.2f}, "
+                f"p50 x{o.p50_ms / t.p50_ms:.2f}, p95 x{o.p95_ms / t.p95_ms:.2f}"
+            )
         print(f"  memory: x{memory['ours'] / memory['original']:.2f}")
 
 

@@ -16,7 +16,7 @@ What goes in (see ``data/README.md`` for provenance and caveats):
   order of preference: the 2025-26 LeagueGameLog CSV, the nba_comeback_dashboard results
   (1996-97 to 2025-04-25), the legacy play-by-play ``games.csv`` (the 2024-25 playoff games after
   2025-04-25).  Team abbreviations are mapped to stable team ids with
-  :mod:`nba_predictions.teams`.  Attendance comes from kaggle ``game_info`` (to 2022-23), the
+  :mod:`nba_predictions.core.teams`.  Attendance comes from kaggle ``game_info`` (to 2022-23), the
   official lead changes / times tied from kaggle ``other_stats`` where present.
 * ``timelines``: for each game with play-by-play (legacy 2013-14..2024-25, merged 2025-26 to
   2025-12-07), the score after every change of score, encoded as described in
@@ -51,10 +51,10 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from nba_predictions import teams  # noqa: E402
-from nba_predictions.domain import ScoreTimeline  # noqa: E402
-from nba_predictions.season import Season, season_type_of_game_id  # noqa: E402
-from nba_predictions.timeline import lead_changes_and_times_tied  # noqa: E402
+from nba_predictions.core import teams  # noqa: E402
+from nba_predictions.core.domain import ScoreTimeline  # noqa: E402
+from nba_predictions.core.season import Season, season_type_of_game_id  # noqa: E402
+from nba_predictions.features.timeline import lead_changes_and_times_tied  # noqa: E402
 
 logger = logging.getLogger("build_archive")
 
@@ -100,7 +100,13 @@ KNOWN_GAPS = [
 # SOURCES.md: the six legacy games whose play-by-play does not reach the final score, and the
 # 2025-26 game whose play-by-play final differs by one point from the LeagueGameLog result.
 DOCUMENTED_TRUNCATED = {
-    "0021301006", "0021500916", "0021700211", "0022100028", "0022100298", "0022301202", "0022500029",
+    "0021301006",
+    "0021500916",
+    "0021700211",
+    "0022100028",
+    "0022100298",
+    "0022301202",
+    "0022500029",
 }
 BUBBLE_FIRST_DAY = "2020-07-30"
 BUBBLE_LAST_DAY = "2020-10-11"
@@ -226,8 +232,17 @@ def load_results(raw: Path) -> pd.DataFrame:
     legacy["origin"] = "legacy_pbp"
     legacy["neutral_site"] = 0
     frames.append(legacy)
-    cols = ["game_id", "game_date", "season_type", "home_team_abbr", "away_team_abbr", "home_pts", "away_pts",
-            "neutral_site", "origin"]
+    cols = [
+        "game_id",
+        "game_date",
+        "season_type",
+        "home_team_abbr",
+        "away_team_abbr",
+        "home_pts",
+        "away_pts",
+        "neutral_site",
+        "origin",
+    ]
     df = pd.concat([f[cols] for f in frames], ignore_index=True)
     df = df.drop_duplicates("game_id", keep="first").copy()
     df["season"] = [Season.of_game_id(g).start_year for g in df["game_id"]]
@@ -322,7 +337,11 @@ def build(raw: Path, out: Path, reference_dir: Path | None) -> dict[str, object]
     for gid in results.loc[results["neutral_site"].eq(1) & results["origin"].eq("leaguegamelog"), "game_id"]:
         if gid in home_of_pbp and home_of_pbp[gid] != by_id.at[gid, "home_team_abbr"]:
             row = by_id.loc[gid].copy()
-            for a, b in (("home_team_abbr", "away_team_abbr"), ("home_pts", "away_pts"), ("home_team_id", "away_team_id")):
+            for a, b in (
+                ("home_team_abbr", "away_team_abbr"),
+                ("home_pts", "away_pts"),
+                ("home_team_id", "away_team_id"),
+            ):
                 row[a], row[b] = by_id.at[gid, b], by_id.at[gid, a]
             by_id.loc[gid] = row
             logger.info("neutral-site game %s: home/away swapped to the play-by-play's home team", gid)
@@ -345,7 +364,9 @@ def build(raw: Path, out: Path, reference_dir: Path | None) -> dict[str, object]
         if tl.final_score != final:
             mismatched.append(gid)
             status[gid] = "truncated"
-            logger.warning("game %s: play-by-play ends at %s, the result is %s: marked truncated", gid, tl.final_score, final)
+            logger.warning(
+                "game %s: play-by-play ends at %s, the result is %s: marked truncated", gid, tl.final_score, final
+            )
         else:
             status[gid] = "ok"
 
@@ -365,7 +386,12 @@ def build(raw: Path, out: Path, reference_dir: Path | None) -> dict[str, object]
         tt_ok += tt == official[gid][1]
     logger.info(
         "official lead changes matched %d/%d (%.2f%%), times tied %d/%d (%.2f%%)",
-        lc_ok, len(both), 100 * lc_ok / len(both), tt_ok, len(both), 100 * tt_ok / len(both),
+        lc_ok,
+        len(both),
+        100 * lc_ok / len(both),
+        tt_ok,
+        len(both),
+        100 * tt_ok / len(both),
     )
 
     ok_dates = sorted(by_id.at[g, "game_date"] for g, s in status.items() if s == "ok")
@@ -380,9 +406,7 @@ def build(raw: Path, out: Path, reference_dir: Path | None) -> dict[str, object]
         "games": str(len(by_id)),
         "timelines": str(len(timelines)),
         "truncated": ",".join(sorted(mismatched)),
-        "official_match": json.dumps(
-            {"games": len(both), "lead_changes": lc_ok, "times_tied": tt_ok}, sort_keys=True
-        ),
+        "official_match": json.dumps({"games": len(both), "lead_changes": lc_ok, "times_tied": tt_ok}, sort_keys=True),
     }
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -394,11 +418,25 @@ def build(raw: Path, out: Path, reference_dir: Path | None) -> dict[str, object]
     rows = []
     for gid, r in by_id.sort_index().iterrows():
         lc_tt = official.get(gid, (None, None))
-        rows.append((
-            gid, r["game_date"], int(r["season"]), r["season_type"], int(r["home_team_id"]), int(r["away_team_id"]),
-            r["home_team_abbr"], r["away_team_abbr"], int(r["home_pts"]), int(r["away_pts"]), int(r["neutral_site"]),
-            attendance.get(gid), lc_tt[0], lc_tt[1], status.get(gid, "missing"),
-        ))
+        rows.append(
+            (
+                gid,
+                r["game_date"],
+                int(r["season"]),
+                r["season_type"],
+                int(r["home_team_id"]),
+                int(r["away_team_id"]),
+                r["home_team_abbr"],
+                r["away_team_abbr"],
+                int(r["home_pts"]),
+                int(r["away_pts"]),
+                int(r["neutral_site"]),
+                attendance.get(gid),
+                lc_tt[0],
+                lc_tt[1],
+                status.get(gid, "missing"),
+            )
+        )
     con.executemany("INSERT INTO games VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
     con.executemany(
         "INSERT INTO timelines VALUES (?,?,?,?)",
@@ -428,7 +466,9 @@ def write_reference(ref: Path, by_id: pd.DataFrame, timelines: dict, official: d
         f.write(b"game_id,home_team_id,away_team_id,home_pts,away_pts,origin\n")
         for gid in sorted(timelines):
             r = by_id.loc[gid]
-            f.write(f"{gid},{r['home_team_id']},{r['away_team_id']},{r['home_pts']},{r['away_pts']},{r['origin']}\n".encode())
+            f.write(
+                f"{gid},{r['home_team_id']},{r['away_team_id']},{r['home_pts']},{r['away_pts']},{r['origin']}\n".encode()
+            )
     logger.info("wrote reference files to %s", ref)
 
 
@@ -445,9 +485,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     missing = missing_inputs(args.raw)
     if missing:
-        print(f"build_archive: {args.raw} lacks {len(missing)} of the {len(RAW_INPUTS)} raw inputs "
-              f"({', '.join(missing)}); they are not in the repository: get the public files data/README.md "
-              "lists under 'Provenance' and pass their folder: scripts/build_archive.py RAW_DIR", file=sys.stderr)
+        print(
+            f"build_archive: {args.raw} lacks {len(missing)} of the {len(RAW_INPUTS)} raw inputs "
+            f"({', '.join(missing)}); they are not in the repository: get the public files data/README.md "
+            "lists under 'Provenance' and pass their folder: scripts/build_archive.py RAW_DIR",
+            file=sys.stderr,
+        )
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     summary = build(args.raw, args.output, args.reference_dir)

@@ -80,8 +80,15 @@ def distributed_example() -> list[tuple[str, str, str]]:
 def run(command: str, venv: Path, env: dict[str, str], timeout: float = 1800) -> None:
     """``command`` through bash with ``venv`` activated, from the repository root."""
     full = {**env, "VIRTUAL_ENV": str(venv), "PATH": f"{venv / 'bin'}{os.pathsep}{env['PATH']}"}
-    result = subprocess.run(["bash", "-c", command], cwd=ROOT, env=full, timeout=timeout,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    result = subprocess.run(
+        ["bash", "-c", command],
+        cwd=ROOT,
+        env=full,
+        timeout=timeout,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     if result.returncode != 0:
         raise SystemExit(f"{venv.name}: {command!r} failed ({result.returncode}):\n{result.stdout[-4000:]}")
 
@@ -105,8 +112,9 @@ def install_line(pip_line: str, installer: str) -> str:
 
 
 def check_absent(venv: Path, step: str) -> None:
-    probe = ("import importlib.util, json; print(json.dumps([m for m in %r if importlib.util.find_spec(m)]))"
-             % (ABSENT[step],))
+    probe = "import importlib.util, json; print(json.dumps([m for m in %r if importlib.util.find_spec(m)]))" % (
+        ABSENT[step],
+    )
     out = subprocess.run([str(venv / "bin" / "python"), "-c", probe], capture_output=True, text=True, check=True)
     present = json.loads(out.stdout)
     if present:
@@ -136,14 +144,31 @@ def check(venvs: Path, env: dict[str, str], installer: str) -> None:
         run(python_line.replace("/shared/", f"{shared}/"), venv, run_env, timeout=900)
         # what that server checks before its first run: only its step's needs, all present
         run(f"python main.py --validate --step {step} --source archive --date {DAY}", venv, run_env, timeout=300)
-        say(f"{step}: venv with only requirements-{step}.txt: install {installed - started:.0f} s, "
-            f"step {time.perf_counter() - installed:.0f} s: {python_line}")
+        say(
+            f"{step}: venv with only requirements-{step}.txt: install {installed - started:.0f} s, "
+            f"step {time.perf_counter() - installed:.0f} s: {python_line}"
+        )
     whole_venv = venvs / "pipeline"
     make_venv(whole_venv, installer)
     run(f"{INSTALLER[installer]} " + " ".join(f"-r {f}" for f in PIPELINE_REQUIREMENTS), whole_venv, run_env)
     one_shot = scratch / "one-shot.json"
-    subprocess.run([str(whole_venv / "bin" / "python"), str(ROOT / "main.py"), "--date", DAY, "--until-step", "prediction",
-                    "--output", str(one_shot), "--quiet"], cwd=scratch, env=run_env, check=True, timeout=900)
+    subprocess.run(
+        [
+            str(whole_venv / "bin" / "python"),
+            str(ROOT / "main.py"),
+            "--date",
+            DAY,
+            "--until-step",
+            "prediction",
+            "--output",
+            str(one_shot),
+            "--quiet",
+        ],
+        cwd=scratch,
+        env=run_env,
+        check=True,
+        timeout=900,
+    )
     chain, whole = predictions_of(shared / "predictions.json"), predictions_of(one_shot)
     if chain != whole or len(chain) != 11:
         raise SystemExit(f"the chain's {len(chain)} predictions differ from the one-shot run's {len(whole)}")
@@ -161,8 +186,22 @@ def add_workers(venvs: Path, env: dict[str, str], installer: str) -> None:
     started = time.perf_counter()
     if wheels.exists():
         shutil.rmtree(wheels)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--disable-pip-version-check", "--no-deps",
-                    "-w", str(wheels), str(ROOT)], check=True, env=env)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "-w",
+            str(wheels),
+            str(ROOT),
+        ],
+        check=True,
+        env=env,
+    )
     wheel = next(wheels.glob("nba_predictions-*.whl"))
     say(f"package wheel: {time.perf_counter() - started:.0f} s")
     pip_env = {k: v for k, v in env.items() if k != "VIRTUAL_ENV"}
@@ -179,8 +218,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--venvs", type=Path, required=True, help="folder for the venvs (replaced)")
     parser.add_argument("--workers", action="store_true", help="then add what each Prefect worker needs")
-    parser.add_argument("--installer", choices=sorted(INSTALLER), default="pip",
-                        help="run the requirement lines with pip (default) or uv pip")
+    parser.add_argument(
+        "--installer",
+        choices=sorted(INSTALLER),
+        default="pip",
+        help="run the requirement lines with pip (default) or uv pip",
+    )
     args = parser.parse_args()
     args.venvs.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)

@@ -1,6 +1,6 @@
 """Write the JSON Schema of each pipeline document to schemas/ (generated from schemas.py).
 
-Run after changing src/nba_predictions/schemas.py:  python scripts/export_schemas.py
+Run after changing src/nba_predictions/documents/models.py:  python scripts/export_schemas.py
 tests/unit/test_schemas.py fails while the committed files are out of date.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from nba_predictions.schemas import DOCUMENT_MODELS, DOCUMENT_NAMES  # noqa: E402
+from nba_predictions.documents.models import DOCUMENT_MODELS, DOCUMENT_NAMES  # noqa: E402
 
 
 def schema_files() -> dict[str, str]:

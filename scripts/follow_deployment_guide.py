@@ -72,8 +72,12 @@ def free_port() -> int:
 
 def start_moto(log: Path) -> tuple[subprocess.Popen, str]:
     handle = open(log, "wb")  # noqa: SIM115 - the child writes it
-    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "0"], stdout=handle,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "0"],
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     handle.close()
     record(process)
     deadline = time.monotonic() + 240
@@ -116,8 +120,9 @@ def psql_url(database_url: str) -> str:
 
 
 def make_database(admin_url: str, name: str) -> str:
-    subprocess.run(["psql", psql_url(admin_url), "-v", "ON_ERROR_STOP=1", "-qc", f'CREATE DATABASE "{name}"'],
-                   check=True)
+    subprocess.run(
+        ["psql", psql_url(admin_url), "-v", "ON_ERROR_STOP=1", "-qc", f'CREATE DATABASE "{name}"'], check=True
+    )
     return admin_url.rsplit("/", 1)[0] + f"/{name}"
 
 
@@ -157,7 +162,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     admin_url = os.environ.get("DATABASE_TEST_POSTGRES_URL")
     if not admin_url:
-        raise SystemExit("set DATABASE_TEST_POSTGRES_URL (eval \"$(scripts/start_postgres.sh)\")")
+        raise SystemExit('set DATABASE_TEST_POSTGRES_URL (eval "$(scripts/start_postgres.sh)")')
     text = GUIDE.read_text(encoding="utf-8")
     parsed = blocks(text)
     settings = [body for kind, _, body in parsed if kind == "settings"]
@@ -174,8 +179,13 @@ def main() -> int:
 
         bucket = "nba-guide-documents"
         secret = "guide-secret-" + os.urandom(8).hex()
-        boto3.client("s3", endpoint_url=s3_url, region_name="us-east-1", aws_access_key_id="guide-key",
-                     aws_secret_access_key=secret).create_bucket(Bucket=bucket)
+        boto3.client(
+            "s3",
+            endpoint_url=s3_url,
+            region_name="us-east-1",
+            aws_access_key_id="guide-key",
+            aws_secret_access_key=secret,
+        ).create_bucket(Bucket=bucket)
         port = free_port()
         stand_ins = {
             "NBA_REPO": str(ROOT),
@@ -193,8 +203,10 @@ def main() -> int:
             "PREFECT_SERVER_API_PORT": str(port),
         }
         if sorted(exported_names(settings[0])) != sorted(stand_ins):
-            raise SystemExit(f"the guide's settings export {sorted(exported_names(settings[0]))}; this script "
-                             f"stands in for {sorted(stand_ins)}: keep them equal")
+            raise SystemExit(
+                f"the guide's settings export {sorted(exported_names(settings[0]))}; this script "
+                f"stands in for {sorted(stand_ins)}: keep them equal"
+            )
         script = ["set -euo pipefail", f"cd {shlex_quote(str(work))}"]
         script += [f"export {name}={shlex_quote(value)}" for name, value in stand_ins.items()]
         for number, (kind, reason, body) in enumerate(parsed, start=1):
@@ -204,24 +216,38 @@ def main() -> int:
                 continue
             if kind == "settings":
                 continue
-            script.append(f"echo \"guide: $SECONDS s: \"{shlex_quote(f'block {number}: {first[:100]}')} >&2")
+            script.append(f'echo "guide: $SECONDS s: "{shlex_quote(f"block {number}: {first[:100]}")} >&2')
             script.append(body)
         (work / "guide.sh").write_text("\n".join(script) + "\n")
         # The guide's shell is a fresh machine's: none of this script's venvs on its PATH.
         ours = {str(Path(sys.prefix)), os.environ.get("VIRTUAL_ENV") or str(Path(sys.prefix))}
-        path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep)
-                               if not any(p == f"{v}/bin" for v in ours))
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("NBA_", "DATABASE_", "PREFECT_", "AWS_", "VIRTUAL_ENV", "PYTHON"))}
+        path = os.pathsep.join(
+            p for p in os.environ["PATH"].split(os.pathsep) if not any(p == f"{v}/bin" for v in ours)
+        )
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("NBA_", "DATABASE_", "PREFECT_", "AWS_", "VIRTUAL_ENV", "PYTHON"))
+        }
         # The workers the guide starts ask for scheduled runs every second instead of every 10 s
         # (Prefect's default): the guide's three deployment runs are eight flow runs, each of which
         # waited for a worker's poll.  It changes how soon a run starts, never whether.
-        env.update(PATH=path, PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_WORKER_QUERY_SECONDS="1",
-                   AWS_CONFIG_FILE=str(work / "aws-config"), AWS_SHARED_CREDENTIALS_FILE=str(work / "aws-credentials"))
+        env.update(
+            PATH=path,
+            PREFECT_SERVER_ANALYTICS_ENABLED="false",
+            PREFECT_WORKER_QUERY_SECONDS="1",
+            AWS_CONFIG_FILE=str(work / "aws-config"),
+            AWS_SHARED_CREDENTIALS_FILE=str(work / "aws-credentials"),
+        )
         log = work / "guide.log"
         with open(log, "wb") as handle:
-            process = subprocess.Popen(["bash", str(work / "guide.sh")], env=env, stdout=handle,
-                                       stderr=subprocess.STDOUT, start_new_session=True)
+            process = subprocess.Popen(
+                ["bash", str(work / "guide.sh")],
+                env=env,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
             record(process)
             try:
                 code = process.wait(timeout=GUIDE_TIMEOUT_SECONDS)
@@ -236,9 +262,20 @@ def main() -> int:
                 say(line)
         say(f"every block ran ({time.monotonic() - started:.0f} s)")
         home = Path(stand_ins["NBA_HOME"])  # the guide's storage venv reads the database
-        shown = subprocess.run([str(home / "venv-storage" / "bin" / "python"), str(home / "main.py"), "show",
-                                "--date", "2024-01-15", "--json"], env={**env, "DATABASE_URL": stand_ins["DATABASE_URL"]},
-                               capture_output=True, text=True, check=True).stdout
+        shown = subprocess.run(
+            [
+                str(home / "venv-storage" / "bin" / "python"),
+                str(home / "main.py"),
+                "show",
+                "--date",
+                "2024-01-15",
+                "--json",
+            ],
+            env={**env, "DATABASE_URL": stand_ins["DATABASE_URL"]},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         count = len(json.loads(shown))
         if count != 11:
             raise SystemExit(f"after the guide the database holds {count} games of 2024-01-15, expected 11")

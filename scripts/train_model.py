@@ -26,9 +26,11 @@ def main() -> int:
     parser.add_argument("--docs-dir", type=Path, default=REPO / "docs")
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", stream=sys.stderr
+    )
 
-    from nba_predictions.model.train import train_main
+    from nba_predictions.model.training.train import train_main
 
     report = train_main(args.output_dir, seed=args.seed, docs_dir=args.docs_dir)
     print(report.render())

@@ -33,7 +33,7 @@ WHOLE_MODULES = ("tests/orchestration/test_prefect_e2e.py", "tests/unit/test_tra
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)  # optional: pytest runs without xdist too
-def pytest_xdist_make_scheduler(config, log):  # noqa: ANN001, ANN201 - pytest-xdist's hook
+def pytest_xdist_make_scheduler(config, log):
     if config.getvalue("dist") != "load":  # an explicit --dist keeps xdist's own scheduler
         return None
     from xdist.scheduler import LoadScopeScheduling
@@ -53,14 +53,16 @@ def pytest_xdist_make_scheduler(config, log):  # noqa: ANN001, ANN201 - pytest-x
 def run_cli(tmp_path: Path):
     """Run ``python main.py ARGS`` in ``tmp_path`` with a private database; return the result."""
 
-    def run(*args: str, env: dict[str, str] | None = None, stdin: str | None = None,
-            entry: list[str] | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, env: dict[str, str] | None = None, stdin: str | None = None, entry: list[str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         full_env = {k: v for k, v in os.environ.items() if not k.startswith(("NBA_", "DATABASE_URL", "LOG_LEVEL"))}
         full_env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'ratings.db'}"
         full_env.update(env or {})
         command = (entry or [sys.executable, str(MAIN)]) + list(args)
-        return subprocess.run(command, cwd=tmp_path, env=full_env, input=stdin, capture_output=True,
-                              text=True, timeout=300)
+        return subprocess.run(
+            command, cwd=tmp_path, env=full_env, input=stdin, capture_output=True, text=True, timeout=300
+        )
 
     return run
 
@@ -81,12 +83,16 @@ class S3Server:
         }
         self._count = 0
 
-    def client(self):  # noqa: ANN201 - a boto3 S3 client (test-only dependency)
+    def client(self):
         import boto3
 
-        return boto3.client("s3", endpoint_url=self.endpoint_url, region_name="us-east-1",
-                            aws_access_key_id=self.env["AWS_ACCESS_KEY_ID"],
-                            aws_secret_access_key=self.env["AWS_SECRET_ACCESS_KEY"])
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint_url,
+            region_name="us-east-1",
+            aws_access_key_id=self.env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=self.env["AWS_SECRET_ACCESS_KEY"],
+        )
 
     def new_bucket(self, prefix: str = "nba") -> str:
         self._count += 1

@@ -64,9 +64,15 @@ def stop_group(process: subprocess.Popen, grace_seconds: float = 30) -> None:
         process.wait(timeout=30)
 
 
-def spawn(name: str, argv: list[str], log_path: Path, ready: str | Callable[[], bool],
-          env: dict[str, str] | None = None, cwd: Path | None = None,
-          timeout: float = READY_TIMEOUT_SECONDS) -> Service:
+def spawn(
+    name: str,
+    argv: list[str],
+    log_path: Path,
+    ready: str | Callable[[], bool],
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = READY_TIMEOUT_SECONDS,
+) -> Service:
     """Start ``argv``; return once its log matches the regex ``ready`` (or raise with the log).
 
     ``ready`` may instead be a check that returns True once the server answers (for servers
@@ -74,8 +80,15 @@ def spawn(name: str, argv: list[str], log_path: Path, ready: str | Callable[[], 
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     handle = open(log_path, "wb")  # noqa: SIM115 - the child owns it; closed below in the parent
-    process = subprocess.Popen(argv, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                               env=env, cwd=cwd, start_new_session=True)
+    process = subprocess.Popen(
+        argv,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        cwd=cwd,
+        start_new_session=True,
+    )
     handle.close()
     marker = _marker(name, process.pid)
     if marker is not None:
@@ -105,8 +118,12 @@ def free_port() -> int:
 
 def start_moto(log_path: Path) -> tuple[Service, str]:
     """moto's standalone S3 server on a port of its own choosing; returns it and its URL."""
-    service = spawn("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "0"], log_path,
-                    ready=r"Running on (http://127\.0\.0\.1:\d+)")
+    service = spawn(
+        "moto",
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "0"],
+        log_path,
+        ready=r"Running on (http://127\.0\.0\.1:\d+)",
+    )
     assert service.match is not None
     return service, service.match.group(1)
 

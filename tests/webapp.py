@@ -46,8 +46,10 @@ def require(needs: str, target: Path) -> Path:
 
     source = webapp_dir(needs)
     if source is None:
-        pytest.skip(f"the original web app is not here (no {needs}; set NBA_WEBAPP_DIR to its folder): "
-                    "a user's clone does not have it")
+        pytest.skip(
+            f"the original web app is not here (no {needs}; set NBA_WEBAPP_DIR to its folder): "
+            "a user's clone does not have it"
+        )
     if needs == API_RUNTIME and shutil.which("node") is None:
         pytest.skip(NODE_MISSING)
     return unpack(source / needs, target)
@@ -67,11 +69,18 @@ class WebApi:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.base = f"{self.url}/api/v1"
-        full_env = {**os.environ, "DB_PATH": str(database), "PORT": str(self.port), "NODE_ENV": mode,
-                    "RATE_LIMIT_MAX_REQUESTS": "1000000000", "LOG_FILE": str(log.with_suffix(".api.log")),
-                    **(env or {})}
-        self.service = spawn("webapi", ["node", str(runtime / "dist" / "server.js")], log, ready=self._healthy,
-                             env=full_env, cwd=runtime)  # it logs nothing to stdout in production
+        full_env = {
+            **os.environ,
+            "DB_PATH": str(database),
+            "PORT": str(self.port),
+            "NODE_ENV": mode,
+            "RATE_LIMIT_MAX_REQUESTS": "1000000000",
+            "LOG_FILE": str(log.with_suffix(".api.log")),
+            **(env or {}),
+        }
+        self.service = spawn(
+            "webapi", ["node", str(runtime / "dist" / "server.js")], log, ready=self._healthy, env=full_env, cwd=runtime
+        )  # it logs nothing to stdout in production
 
     @property
     def pid(self) -> int:

@@ -17,11 +17,11 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from . import __version__
-from .config import LOG_LEVELS, SOURCE_CHOICES, Settings
-from .errors import PipelineError, UsageError
-from .locations import CHATTY_LOGGERS, same_location
-from .schemas import STEPS
+from nba_predictions import __version__
+from nba_predictions.config import LOG_LEVELS, SOURCE_CHOICES, Settings
+from nba_predictions.documents.locations import CHATTY_LOGGERS, same_location
+from nba_predictions.documents.models import STEPS
+from nba_predictions.errors import PipelineError, UsageError
 
 logger = logging.getLogger("nba_predictions")
 
@@ -51,7 +51,8 @@ def _date(text: str) -> date:
     days = calendar.monthrange(year, month)[1] if year >= 1 else 31
     if not 1 <= day <= days:
         raise argparse.ArgumentTypeError(
-            f"invalid date {text!r}: {calendar.month_name[month]} {year} has {days} days, so day {day} does not exist")
+            f"invalid date {text!r}: {calendar.month_name[month]} {year} has {days} days, so day {day} does not exist"
+        )
     try:
         return date(year, month, day)
     except ValueError as exc:  # year 0000
@@ -59,13 +60,18 @@ def _date(text: str) -> date:
 
 
 def _logging_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--log-level", choices=LOG_LEVELS, type=str.upper, help="log verbosity (env LOG_LEVEL; default INFO)")
+    p.add_argument(
+        "--log-level", choices=LOG_LEVELS, type=str.upper, help="log verbosity (env LOG_LEVEL; default INFO)"
+    )
     p.add_argument("--quiet", action="store_true", help="only warnings and errors on stderr")
 
 
 def _summary_flag(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--summary-json", metavar="PATH",
-                   help="also write the run summary as JSON here (a path or URL), whatever the outcome")
+    p.add_argument(
+        "--summary-json",
+        metavar="PATH",
+        help="also write the run summary as JSON here (a path or URL), whatever the outcome",
+    )
 
 
 def _write_summary(location: str | None, summary: object | None) -> None:
@@ -74,19 +80,20 @@ def _write_summary(location: str | None, summary: object | None) -> None:
         return
     import json
 
-    from .locations import LocationError, write_bytes
+    from nba_predictions.documents.locations import LocationError, write_bytes
 
     try:
         write_bytes(location, (json.dumps(summary.to_dict(), indent=2) + "\n").encode("utf-8"))  # type: ignore[attr-defined]
     except LocationError as exc:
-        raise PipelineError(f"cannot write the run summary to {location}: {exc.reason}; "
-                            "choose a writable --summary-json path") from None
+        raise PipelineError(
+            f"cannot write the run summary to {location}: {exc.reason}; choose a writable --summary-json path"
+        ) from None
 
 
 def _check_summary_location(location: str | None) -> None:
     if location is None:
         return
-    from .locations import LocationError, check_writable
+    from nba_predictions.documents.locations import LocationError, check_writable
 
     try:
         check_writable(location)
@@ -106,51 +113,81 @@ def run_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", type=_date, help="game date YYYY-MM-DD (default: yesterday, US Eastern time)")
     p.add_argument("--until-step", choices=STEPS, help="stop after this step (needs --output unless storage)")
     p.add_argument("--from-step", choices=STEPS[1:], help="start at this step (needs --input)")
-    p.add_argument("--input", help="input JSON document for --from-step: a path, a file://, s3:// or memory:// "
-                   "URL, or '-' = standard input")
-    p.add_argument("--output", help="write the last step's JSON document here: a path, a URL as for --input, "
-                   "or '-' = standard output")
+    p.add_argument(
+        "--input",
+        help="input JSON document for --from-step: a path, a file://, s3:// or memory:// URL, or '-' = standard input",
+    )
+    p.add_argument(
+        "--output",
+        help="write the last step's JSON document here: a path, a URL as for --input, or '-' = standard output",
+    )
     p.add_argument("--force", action="store_true", help="re-rate games already stored in the database")
     _summary_flag(p)
-    p.add_argument("--validate", action="store_true",
-                   help="check configuration, model, database and data source, print a report, exit 0 or 1")
-    p.add_argument("--step", choices=STEPS,
-                   help="with --validate: check only what this step needs (a machine with only its "
-                   "requirements-<step>.txt)")
-    p.add_argument("--source", choices=SOURCE_CHOICES,
-                   help="data source: archive (offline, bundled), nba_api (live), auto (archive when it "
-                   "covers the date; env NBA_SOURCE; default auto)")
-    p.add_argument("--database", metavar="URL", help="SQLAlchemy database URL (env DATABASE_URL; "
-                   "default sqlite:///data/nba_predictions.db)")
-    p.add_argument("--model", metavar="PATH", help="XGBoost model JSON (env NBA_MODEL_PATH; default: the shipped model)")
+    p.add_argument(
+        "--validate",
+        action="store_true",
+        help="check configuration, model, database and data source, print a report, exit 0 or 1",
+    )
+    p.add_argument(
+        "--step",
+        choices=STEPS,
+        help="with --validate: check only what this step needs (a machine with only its requirements-<step>.txt)",
+    )
+    p.add_argument(
+        "--source",
+        choices=SOURCE_CHOICES,
+        help="data source: archive (offline, bundled), nba_api (live), auto (archive when it "
+        "covers the date; env NBA_SOURCE; default auto)",
+    )
+    p.add_argument(
+        "--database",
+        metavar="URL",
+        help="SQLAlchemy database URL (env DATABASE_URL; default sqlite:///data/nba_predictions.db)",
+    )
+    p.add_argument(
+        "--model", metavar="PATH", help="XGBoost model JSON (env NBA_MODEL_PATH; default: the shipped model)"
+    )
     _logging_flags(p)
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
 
 
 def train_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog=f"{PROG} train", description="Train the rating model from the offline archive, "
-                "reproducibly, and write the model, its metadata and the model card's figures.")
-    p.add_argument("--output-dir", default=None,
-                   help="where to write model.json and model_meta.json (default: the package's model/files)")
+    p = _Parser(
+        prog=f"{PROG} train",
+        description="Train the rating model from the offline archive, "
+        "reproducibly, and write the model, its metadata and the model card's figures.",
+    )
+    p.add_argument(
+        "--output-dir",
+        default=None,
+        help="where to write model.json and model_meta.json (default: the package's model/files)",
+    )
     p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    p.add_argument("--docs-dir", default=None,
-                   help="also rewrite the model card (MODEL.md) and its figures here, e.g. docs")
+    p.add_argument(
+        "--docs-dir", default=None, help="also rewrite the model card (MODEL.md) and its figures here, e.g. docs"
+    )
     _logging_flags(p)
     return p
 
 
 def backfill_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog=f"{PROG} backfill", description="Rate every date from --start to --end (inclusive) as one "
-                "run: one read of the archive, one batch prediction and one transaction per chunk of games. "
-                "Games already rated are left alone unless --force, so a backfill killed part-way and rerun "
-                "does only what is missing. Dates the archive does not cover go to the live API under "
-                "--source auto and are reported as not rated under --source archive. A progress bar on a "
-                "terminal, one line per chunk otherwise, nothing with --quiet.")
+    p = _Parser(
+        prog=f"{PROG} backfill",
+        description="Rate every date from --start to --end (inclusive) as one "
+        "run: one read of the archive, one batch prediction and one transaction per chunk of games. "
+        "Games already rated are left alone unless --force, so a backfill killed part-way and rerun "
+        "does only what is missing. Dates the archive does not cover go to the live API under "
+        "--source auto and are reported as not rated under --source archive. A progress bar on a "
+        "terminal, one line per chunk otherwise, nothing with --quiet.",
+    )
     p.add_argument("--start", type=_date, help="first date YYYY-MM-DD (not with --from-step)")
     p.add_argument("--end", type=_date, help="last date YYYY-MM-DD (not with --from-step)")
-    p.add_argument("--until-step", choices=STEPS, help="stop after this step; collection, features and prediction "
-                   "write one document for the range to --output")
+    p.add_argument(
+        "--until-step",
+        choices=STEPS,
+        help="stop after this step; collection, features and prediction write one document for the range to --output",
+    )
     p.add_argument("--from-step", choices=STEPS[1:], help="go on from a range document (--input) at this step")
     p.add_argument("--input", help="the range document for --from-step: a path, a URL, or '-' = standard input")
     p.add_argument("--output", help="write the range's last document here: a path, a URL, or '-' = standard output")
@@ -159,9 +196,13 @@ def backfill_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", choices=SOURCE_CHOICES, help="data source (env NBA_SOURCE; default auto)")
     p.add_argument("--database", metavar="URL", help="SQLAlchemy database URL (env DATABASE_URL)")
     p.add_argument("--model", metavar="PATH", help="XGBoost model JSON (env NBA_MODEL_PATH)")
-    p.add_argument("--chunk-games", type=_positive, default=None, metavar="N",
-                   help="games per batch prediction and per storage transaction (default 1024): the most a "
-                   "kill can lose")
+    p.add_argument(
+        "--chunk-games",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="games per batch prediction and per storage transaction (default 1024): the most a kill can lose",
+    )
     _logging_flags(p)
     return p
 
@@ -177,13 +218,19 @@ def _positive(text: str) -> int:
 
 
 def show_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog=f"{PROG} show", description="List a date's rated games, best first: teams, rating, "
-                "class. No scores, margins or winners unless --spoilers.")
+    p = _Parser(
+        prog=f"{PROG} show",
+        description="List a date's rated games, best first: teams, rating, "
+        "class. No scores, margins or winners unless --spoilers.",
+    )
     p.add_argument("--date", type=_date, help="game date YYYY-MM-DD (default: yesterday, US Eastern time)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p.add_argument("--spoilers", action="store_true",
-                   help="SPOILERS: also print each game's features and the rating's explanation (final margin, "
-                   "largest lead, comebacks...), which reveal how the game went")
+    p.add_argument(
+        "--spoilers",
+        action="store_true",
+        help="SPOILERS: also print each game's features and the rating's explanation (final margin, "
+        "largest lead, comebacks...), which reveal how the game went",
+    )
     p.add_argument("--database", metavar="URL", help="SQLAlchemy database URL (env DATABASE_URL)")
     _logging_flags(p)
     return p
@@ -191,18 +238,29 @@ def show_parser() -> argparse.ArgumentParser:
 
 def _port(text: str) -> int:
     if not text.isdigit() or int(text) > 65535:
-        raise argparse.ArgumentTypeError(f"invalid port {text!r}: expected a number from 0 to 65535 (0 = any free port)")
+        raise argparse.ArgumentTypeError(
+            f"invalid port {text!r}: expected a number from 0 to 65535 (0 = any free port)"
+        )
     return int(text)
 
 
 def serve_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog=f"{PROG} serve", description="Serve the ratings read-only: the spoiler-free web page at /, "
-                "the original web app's JSON API at /api/v1 (its front end works unchanged) and the API docs at "
-                "/docs. Needs the web extra (pip install 'nba-predictions[web]'); CORS_ORIGINS sets the origins "
-                "the API answers cross-origin.")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 = every interface)")
-    p.add_argument("--port", type=_port, default=3001,
-                   help="port to listen on (default 3001, where the original front end calls its API; 0 = any free port)")
+    p = _Parser(
+        prog=f"{PROG} serve",
+        description="Serve the ratings read-only: the spoiler-free web page at /, "
+        "the original web app's JSON API at /api/v1 (its front end works unchanged) and the API docs at "
+        "/docs. Needs the web extra (pip install 'nba-predictions[web]'); CORS_ORIGINS sets the origins "
+        "the API answers cross-origin.",
+    )
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 = every interface)"
+    )
+    p.add_argument(
+        "--port",
+        type=_port,
+        default=3001,
+        help="port to listen on (default 3001, where the original front end calls its API; 0 = any free port)",
+    )
     p.add_argument("--database", metavar="URL", help="SQLAlchemy database URL (env DATABASE_URL), opened read-only")
     _logging_flags(p)
     return p
@@ -234,7 +292,9 @@ def _check_run_args(args: argparse.Namespace) -> tuple[str, str]:
     if args.from_step and not args.input:
         raise UsageError("--input is required when using --from-step")
     if args.input and not args.from_step:
-        raise UsageError("--input is only read with --from-step (e.g. --from-step features --input collected_games.json)")
+        raise UsageError(
+            "--input is only read with --from-step (e.g. --from-step features --input collected_games.json)"
+        )
     if args.until_step and args.until_step != "storage" and not args.output:
         raise UsageError(f"--output is required when using --until-step {args.until_step}")
     start = args.from_step or "collection"
@@ -259,14 +319,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.step and not args.validate:
         raise UsageError("--step is only read with --validate (e.g. --validate --step collection)")
     if args.validate:
-        from .validate import validate
+        from nba_predictions.runs.validate import validate
 
         report, ok = validate(settings, args.step)
         print(report)
         return EXIT_OK if ok else EXIT_FAILED
     start, end = _check_run_args(args)
     _check_summary_location(args.summary_json)
-    from .pipeline import Pipeline
+    from nba_predictions.runs.pipeline import Pipeline
 
     with Pipeline(settings, explicit_date=args.date is not None) as pipeline:
         try:
@@ -281,10 +341,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _train(args: argparse.Namespace, settings: Settings) -> int:
-    from .model.train import train_main
+    from nba_predictions.model.training.train import train_main
 
-    report = train_main(Path(args.output_dir) if args.output_dir else None, seed=args.seed,
-                        docs_dir=Path(args.docs_dir) if args.docs_dir else None)
+    report = train_main(
+        Path(args.output_dir) if args.output_dir else None,
+        seed=args.seed,
+        docs_dir=Path(args.docs_dir) if args.docs_dir else None,
+    )
     print(report.render())
     return EXIT_OK
 
@@ -299,16 +362,28 @@ def _backfill(args: argparse.Namespace, settings: Settings) -> int:
     if settings.log_level != "DEBUG":
         # The backfill reports per chunk and lists failed games in its summary; the steps' own
         # per-game lines only when debugging.
-        for name in ("nba_predictions.steps", "nba_predictions.history", "nba_predictions.sources",
-                     "nba_predictions.artifacts"):
+        for name in (
+            "nba_predictions.steps",
+            "nba_predictions.features.history",
+            "nba_predictions.sources",
+            "nba_predictions.documents.io",
+        ):
             logging.getLogger(name).setLevel(logging.ERROR)
-    from .backfill import CHUNK_GAMES, backfill, make_progress
-    from .pipeline import Pipeline
+    from nba_predictions.runs.backfill import CHUNK_GAMES, backfill, make_progress
+    from nba_predictions.runs.pipeline import Pipeline
 
     with Pipeline(settings) as pipeline:
-        summary = backfill(pipeline, args.start, args.end, end, from_step=args.from_step, input_path=args.input,
-                           output_path=args.output, progress=make_progress(quiet=settings.quiet, stream=sys.stderr),
-                           chunk_games=args.chunk_games or CHUNK_GAMES)
+        summary = backfill(
+            pipeline,
+            args.start,
+            args.end,
+            end,
+            from_step=args.from_step,
+            input_path=args.input,
+            output_path=args.output,
+            progress=make_progress(quiet=settings.quiet, stream=sys.stderr),
+            chunk_games=args.chunk_games or CHUNK_GAMES,
+        )
     _write_summary(args.summary_json, summary)
     if not settings.quiet or not summary.ok:
         print(summary.render(), file=sys.stderr)
@@ -318,7 +393,7 @@ def _backfill(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> int:
-    from .steps.storage import connect, games_for_date, render_json, render_table
+    from nba_predictions.steps.storage import connect, games_for_date, render_json, render_table
 
     db = connect(settings.database_url, create=False)
     try:
@@ -330,7 +405,7 @@ def _show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from .web.server import serve
+    from nba_predictions.web.server import serve
 
     serve(settings, args.host, args.port)
     return EXIT_OK
@@ -347,8 +422,12 @@ def _detach_stdout() -> None:
         logger.debug("standard output not detached: %s", exc)
 
 
-COMMANDS = {"train": (train_parser, _train), "show": (show_parser, _show), "backfill": (backfill_parser, _backfill),
-            "serve": (serve_parser, _serve)}
+COMMANDS = {
+    "train": (train_parser, _train),
+    "show": (show_parser, _show),
+    "backfill": (backfill_parser, _backfill),
+    "serve": (serve_parser, _serve),
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -386,6 +465,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # a bug, not bad input: keep the line, keep the trace in the log
         logger.debug("unexpected error", exc_info=True)
-        print(f"{PROG}: internal error: {type(exc).__name__}: {exc} "
-              "(rerun with --log-level DEBUG for the traceback and report it)", file=sys.stderr)
+        print(
+            f"{PROG}: internal error: {type(exc).__name__}: {exc} "
+            "(rerun with --log-level DEBUG for the traceback and report it)",
+            file=sys.stderr,
+        )
         return EXIT_FAILED

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .errors import UsageError
+from nba_predictions.errors import UsageError
 
 EASTERN = ZoneInfo("America/New_York")
 DEFAULT_DATABASE_URL = "sqlite:///data/nba_predictions.db"
@@ -24,11 +24,17 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 # name -> (default, description); the single list that .env.example and the README mirror.
 ENVIRONMENT = {
-    "DATABASE_URL": (DEFAULT_DATABASE_URL, "SQLAlchemy URL of the ratings database (sqlite:///… or postgresql+psycopg://…)"),
+    "DATABASE_URL": (
+        DEFAULT_DATABASE_URL,
+        "SQLAlchemy URL of the ratings database (sqlite:///… or postgresql+psycopg://…)",
+    ),
     "NBA_SOURCE": ("auto", "data source: auto, archive or nba_api"),
     "NBA_MODEL_PATH": ("", "XGBoost model JSON file; empty = the model shipped in the package"),
-    "NBA_MODEL_CACHE_DIR": ("data/cache/model", "on-disk cache of the tables a backfill's contributions come from, "
-                            "one file per model (rebuilt when missing); empty = none"),
+    "NBA_MODEL_CACHE_DIR": (
+        "data/cache/model",
+        "on-disk cache of the tables a backfill's contributions come from, "
+        "one file per model (rebuilt when missing); empty = none",
+    ),
     "LOG_LEVEL": ("INFO", "DEBUG, INFO, WARNING or ERROR"),
     "BACKUP_ENABLED": ("false", "back up the SQLite database before each storage run"),
     "BACKUP_DIR": ("data/backups", "where SQLite backups go"),
@@ -38,14 +44,26 @@ ENVIRONMENT = {
     "NBA_API_RETRIES": ("4", "retries of a call that timed out or got 429/5xx"),
     "NBA_API_PROXY": ("", "HTTP(S) proxy for stats.nba.com, e.g. http://host:port"),
     "NBA_API_CACHE_DIR": ("data/cache", "on-disk cache of API responses that cannot change"),
-    "NBA_API_STATS_URL": ("", "base URL of the stats API; empty = https://stats.nba.com/stats (tests point it at a local fake server)"),
+    "NBA_API_STATS_URL": (
+        "",
+        "base URL of the stats API; empty = https://stats.nba.com/stats (tests point it at a local fake server)",
+    ),
     "NBA_API_CDN_URL": ("", "base URL of the live CDN feeds; empty = https://cdn.nba.com/static/json/liveData"),
     "RATING_GOOD_THRESHOLD": ("80", "ratings at or above this are 'good'"),
     "RATING_MEDIOCRE_THRESHOLD": ("60", "ratings at or above this (and below good) are 'mediocre'"),
-    "NBA_STEP_RETRIES": ("3", "Prefect workers: how often a step that hit a retryable source error (timeout, 429, 5xx) runs again"),
-    "NBA_STEP_RETRY_DELAY": ("300", "Prefect workers: seconds before a step's first retry (each later wait is three times longer)"),
-    "CORS_ORIGINS": ("", "origins the web API answers cross-origin (comma-separated, e.g. https://fans.example.org; "
-                     "* = any); empty = any http(s)://localhost or 127.0.0.1 origin, as the original API's development mode"),
+    "NBA_STEP_RETRIES": (
+        "3",
+        "Prefect workers: how often a step that hit a retryable source error (timeout, 429, 5xx) runs again",
+    ),
+    "NBA_STEP_RETRY_DELAY": (
+        "300",
+        "Prefect workers: seconds before a step's first retry (each later wait is three times longer)",
+    ),
+    "CORS_ORIGINS": (
+        "",
+        "origins the web API answers cross-origin (comma-separated, e.g. https://fans.example.org; "
+        "* = any); empty = any http(s)://localhost or 127.0.0.1 origin, as the original API's development mode",
+    ),
 }
 
 
@@ -60,8 +78,10 @@ def _origins(name: str, text: str) -> tuple[str, ...]:
     origins = tuple(part.strip().rstrip("/") for part in text.split(",") if part.strip())
     for origin in origins:
         if origin != "*" and not re.fullmatch(r"https?://[^/?#\s:]+(:\d{1,5})?", origin):
-            raise UsageError(f"{name} entry {origin!r} is not an origin: write it as scheme://host[:port], "
-                             "e.g. http://localhost:5173")
+            raise UsageError(
+                f"{name} entry {origin!r} is not an origin: write it as scheme://host[:port], "
+                "e.g. http://localhost:5173"
+            )
     return origins
 
 
@@ -136,9 +156,7 @@ class Settings:
         good = _number("RATING_GOOD_THRESHOLD", var("RATING_GOOD_THRESHOLD"), float)
         mediocre = _number("RATING_MEDIOCRE_THRESHOLD", var("RATING_MEDIOCRE_THRESHOLD"), float)
         if not mediocre <= good <= 100:
-            raise UsageError(
-                f"rating thresholds mediocre={mediocre} good={good} must satisfy mediocre <= good <= 100"
-            )
+            raise UsageError(f"rating thresholds mediocre={mediocre} good={good} must satisfy mediocre <= good <= 100")
         timeout = _number("NBA_API_TIMEOUT", var("NBA_API_TIMEOUT"), float)
         if timeout <= 0:
             raise UsageError(f"NBA_API_TIMEOUT={timeout:g} must be more than 0 seconds")
@@ -153,7 +171,9 @@ class Settings:
         )
         backup_keep = int(_number("BACKUP_KEEP", var("BACKUP_KEEP"), int))
         if backup_keep < 1:
-            raise UsageError(f"BACKUP_KEEP={backup_keep} would keep no backup: set it to 1 or more, or BACKUP_ENABLED=false")
+            raise UsageError(
+                f"BACKUP_KEEP={backup_keep} would keep no backup: set it to 1 or more, or BACKUP_ENABLED=false"
+            )
         target = flags.get("date")
         return cls(
             target_date=target if isinstance(target, date) else yesterday_eastern(),

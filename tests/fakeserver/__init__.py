@@ -6,6 +6,6 @@ tests).  Pytest fixtures live in :mod:`tests.fakeserver.fixtures`; import them i
 or a conftest (``from tests.fakeserver.fixtures import fake_server, archive_facts``).
 """
 
-from .server import FAULT_KINDS, FakeStatsServer, Fault
+from tests.fakeserver.server import FAULT_KINDS, FakeStatsServer, Fault
 
 __all__ = ["FAULT_KINDS", "FakeStatsServer", "Fault"]

@@ -15,8 +15,7 @@ from nba_predictions.sources.base import Source
 from nba_predictions.sources.cache import ResponseCache
 from nba_predictions.sources.http import HttpTransport, RetryPolicy
 from nba_predictions.sources.nba_api import NbaApiSource
-
-from .server import FakeStatsServer
+from tests.fakeserver.server import FakeStatsServer
 
 TODAY = date(2026, 2, 22)  # the day after the last recorded 2025-26 game log entry
 RECORDED_DAY = date(2025, 11, 5)  # recorded ScoreboardV3, 11 final games

@@ -20,10 +20,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from nba_predictions.domain import GameRecord, GameResult, ScoreTimeline, game_length_seconds
+from nba_predictions.core.domain import GameRecord, GameResult, ScoreTimeline, game_length_seconds
+from nba_predictions.core.season import Season
 from nba_predictions.errors import PipelineError
-from nba_predictions.features import score_at
-from nba_predictions.season import Season
+from nba_predictions.features.game import score_at
 from nba_predictions.sources.base import Source
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "api"
@@ -32,7 +32,10 @@ _RECORDED = [
     # (endpoint, file-name pattern, key built from the match)
     ("scoreboardv3", re.compile(r"^stats_scoreboardv3_(\d{4}-\d{2}-\d{2})(?:_no_games)?\.json(?:\.gz)?$")),
     ("playbyplayv3", re.compile(r"^stats_playbyplayv3_(\d{10})\.json(?:\.gz)?$")),
-    ("leaguegamelog", re.compile(r"^stats_leaguegamelog_team_(\d{4}-\d{2})_(regular_season|playoffs|playin)\.json(?:\.gz)?$")),
+    (
+        "leaguegamelog",
+        re.compile(r"^stats_leaguegamelog_team_(\d{4}-\d{2})_(regular_season|playoffs|playin)\.json(?:\.gz)?$"),
+    ),
     ("cdn:playbyplay", re.compile(r"^live_playbyplay_(\d{10})\.json(?:\.gz)?$")),
 ]
 _SEASON_TYPE_SLUG = {"Regular Season": "regular_season", "Playoffs": "playoffs", "PlayIn": "playin"}
@@ -193,8 +196,12 @@ class Builder:
         games = [] if empty else [self._board_entry(g) for g in self._need_facts().games_on(day)]
         return {
             "meta": self._meta(f"http://nba.cloud/league/00/{day:%Y/%m/%d}/scoreboard?Format=json"),
-            "scoreboard": {"gameDate": day.isoformat(), "leagueId": "00",
-                           "leagueName": "National Basketball Association", "games": games},
+            "scoreboard": {
+                "gameDate": day.isoformat(),
+                "leagueId": "00",
+                "leagueName": "National Basketball Association",
+                "games": games,
+            },
         }
 
     def _board_entry(self, game: GameRecord) -> dict[str, Any]:
@@ -218,10 +225,17 @@ class Builder:
         ):
             team = _nulled(self._board_game[side])
             wins, losses = self._record(team_id, game)
-            team.update(teamId=team_id, teamTricode=abbr, score=score, wins=wins, losses=losses, periods=[
-                {"period": p + 1, "periodType": "REGULAR" if p < 4 else "OVERTIME", "score": scores[index]}
-                for p, scores in enumerate(by_period)
-            ])
+            team.update(
+                teamId=team_id,
+                teamTricode=abbr,
+                score=score,
+                wins=wins,
+                losses=losses,
+                periods=[
+                    {"period": p + 1, "periodType": "REGULAR" if p < 4 else "OVERTIME", "score": scores[index]}
+                    for p, scores in enumerate(by_period)
+                ],
+            )
             entry[side] = team
         return entry
 
@@ -249,7 +263,9 @@ class Builder:
         last = (0, 0)
         for period, end in enumerate(_period_ends(timeline.periods), start=1):
             length = 720 if period <= 4 else 300
-            rows.append((period, _clock(length), "0" if period == 1 else "", "0" if period == 1 else "", "period-start"))
+            rows.append(
+                (period, _clock(length), "0" if period == 1 else "", "0" if period == 1 else "", "period-start")
+            )
             while i < len(events) and events[i][0] <= end + 1e-9:
                 t, home, away = events[i]
                 _, left = _period_of(t, timeline.periods)
@@ -270,13 +286,25 @@ class Builder:
         actions = []
         for number, (period, clock, home, away, kind) in enumerate([] if empty else self._actions(timeline), start=1):
             action = _nulled(self._pbp_action)
-            action.update(actionNumber=number, actionId=number, clock=clock, period=period, scoreHome=home,
-                          scoreAway=away, actionType="period" if kind.startswith("period") else kind,
-                          subType=kind.removeprefix("period-") if kind.startswith("period") else "",
-                          description="", teamTricode="", playerName="", location="")
+            action.update(
+                actionNumber=number,
+                actionId=number,
+                clock=clock,
+                period=period,
+                scoreHome=home,
+                scoreAway=away,
+                actionType="period" if kind.startswith("period") else kind,
+                subType=kind.removeprefix("period-") if kind.startswith("period") else "",
+                description="",
+                teamTricode="",
+                playerName="",
+                location="",
+            )
             actions.append(action)
-        return {"meta": self._meta(f"http://nba.cloud/games/{game_id}/playbyplay?Format=json"),
-                "game": {"gameId": game_id, "videoAvailable": 0, "actions": actions}}
+        return {
+            "meta": self._meta(f"http://nba.cloud/games/{game_id}/playbyplay?Format=json"),
+            "game": {"gameId": game_id, "videoAvailable": 0, "actions": actions},
+        }
 
     def cdn_play_by_play(self, game_id: str, *, empty: bool = False) -> dict[str, Any] | None:
         game = self._need_facts().game(game_id)
@@ -286,15 +314,30 @@ class Builder:
         actions = []
         for number, (period, clock, home, away, kind) in enumerate([] if empty else self._actions(timeline), start=1):
             action = _nulled(self._live_action)
-            action.update(actionNumber=number, orderNumber=number * 10000, clock=clock, period=period,
-                          periodType="REGULAR" if period <= 4 else "OVERTIME", scoreHome=home, scoreAway=away,
-                          actionType="period" if kind.startswith("period") else kind.lower().replace(" ", ""),
-                          subType=kind.removeprefix("period-") if kind.startswith("period") else "",
-                          qualifiers=[], personIdsFilter=[], description="")
+            action.update(
+                actionNumber=number,
+                orderNumber=number * 10000,
+                clock=clock,
+                period=period,
+                periodType="REGULAR" if period <= 4 else "OVERTIME",
+                scoreHome=home,
+                scoreAway=away,
+                actionType="period" if kind.startswith("period") else kind.lower().replace(" ", ""),
+                subType=kind.removeprefix("period-") if kind.startswith("period") else "",
+                qualifiers=[],
+                personIdsFilter=[],
+                description="",
+            )
             actions.append(action)
-        return {"meta": {"version": 1, "code": 200, "request": f"http://nba.cloud/games/{game_id}/playbyplay?Format=json",
-                         "time": "built by tests/fakeserver"},
-                "game": {"gameId": game_id, "actions": actions}}
+        return {
+            "meta": {
+                "version": 1,
+                "code": 200,
+                "request": f"http://nba.cloud/games/{game_id}/playbyplay?Format=json",
+                "time": "built by tests/fakeserver",
+            },
+            "game": {"gameId": game_id, "actions": actions},
+        }
 
     # -- BoxScoreSummaryV3 ---------------------------------------------------------------------
 
@@ -307,30 +350,57 @@ class Builder:
         timeline = self._timeline(game)
         by_period = _period_scores(timeline) if timeline else []
         if empty:
-            return {"meta": self._meta(f"http://nba.cloud/games/{game_id}/boxscoresummary?Format=json"),
-                    "boxScoreSummary": {}}
+            return {
+                "meta": self._meta(f"http://nba.cloud/games/{game_id}/boxscoresummary?Format=json"),
+                "boxScoreSummary": {},
+            }
 
         def team(team_id: int, abbr: str, score: int, index: int) -> dict[str, Any]:
-            return {"teamId": team_id, "teamCity": None, "teamName": None, "teamTricode": abbr, "teamSlug": None,
-                    "teamWins": None, "teamLosses": None, "score": score,
-                    "periods": [{"period": p + 1, "periodType": "REGULAR" if p < 4 else "OVERTIME",
-                                 "score": s[index]} for p, s in enumerate(by_period)],
-                    "players": [], "inactives": []}
+            return {
+                "teamId": team_id,
+                "teamCity": None,
+                "teamName": None,
+                "teamTricode": abbr,
+                "teamSlug": None,
+                "teamWins": None,
+                "teamLosses": None,
+                "score": score,
+                "periods": [
+                    {"period": p + 1, "periodType": "REGULAR" if p < 4 else "OVERTIME", "score": s[index]}
+                    for p, s in enumerate(by_period)
+                ],
+                "players": [],
+                "inactives": [],
+            }
 
         def chart(team_id: int, abbr: str, score: int) -> dict[str, Any]:
-            return {"teamId": team_id, "teamCity": None, "teamName": None, "teamTricode": abbr,
-                    "statistics": {"points": score, "leadChanges": game.lead_changes, "timesTied": game.times_tied}}
+            return {
+                "teamId": team_id,
+                "teamCity": None,
+                "teamName": None,
+                "teamTricode": abbr,
+                "statistics": {"points": score, "leadChanges": game.lead_changes, "timesTied": game.times_tied},
+            }
 
         periods = timeline.periods if timeline else 4
         return {
             "meta": self._meta(f"http://nba.cloud/games/{game_id}/boxscoresummary?Format=json"),
             "boxScoreSummary": {
-                "gameId": game_id, "gameCode": f"{game.date:%Y%m%d}/{game.away_team_abbreviation}{game.home_team_abbreviation}",
-                "gameStatus": 3, "gameStatusText": "Final", "period": periods, "gameClock": "",
-                "gameTimeUTC": None, "gameEt": f"{game.date.isoformat()}T00:00:00Z",
-                "awayTeamId": game.away_team_id, "homeTeamId": game.home_team_id,
-                "duration": None, "attendance": game.attendance, "sellout": None,
-                "arena": {}, "officials": [],
+                "gameId": game_id,
+                "gameCode": f"{game.date:%Y%m%d}/{game.away_team_abbreviation}{game.home_team_abbreviation}",
+                "gameStatus": 3,
+                "gameStatusText": "Final",
+                "period": periods,
+                "gameClock": "",
+                "gameTimeUTC": None,
+                "gameEt": f"{game.date.isoformat()}T00:00:00Z",
+                "awayTeamId": game.away_team_id,
+                "homeTeamId": game.home_team_id,
+                "duration": None,
+                "attendance": game.attendance,
+                "sellout": None,
+                "arena": {},
+                "officials": [],
                 "homeTeam": team(game.home_team_id, game.home_team_abbreviation, game.home_team_score, 0),
                 "awayTeam": team(game.away_team_id, game.away_team_abbreviation, game.away_team_score, 1),
                 "lastFiveMeetings": {"meetings": []},
@@ -343,8 +413,9 @@ class Builder:
 
     # -- LeagueGameLog -------------------------------------------------------------------------
 
-    def game_log(self, season: Season, season_type: str, *, empty: bool = False,
-                 before: date | None = None) -> dict[str, Any] | None:
+    def game_log(
+        self, season: Season, season_type: str, *, empty: bool = False, before: date | None = None
+    ) -> dict[str, Any] | None:
         digit = _LOG_TYPE_DIGIT.get(season_type)
         if digit is None:
             return None
@@ -363,21 +434,37 @@ class Builder:
                     (result.away_team_id, away_abbr, home_abbr, result.away_score, result.home_score, False),
                 ):
                     row: dict[str, Any] = dict.fromkeys(headers)
-                    row.update(SEASON_ID=f"{digit}{season.start_year}", TEAM_ID=team_id, TEAM_ABBREVIATION=abbr,
-                               GAME_ID=result.game_id, GAME_DATE=result.date.isoformat(),
-                               MATCHUP=f"{abbr} vs. {opponent}" if at_home else f"{abbr} @ {opponent}",
-                               WL="W" if pts > opp_pts else "L", PTS=pts, PLUS_MINUS=pts - opp_pts)
+                    row.update(
+                        SEASON_ID=f"{digit}{season.start_year}",
+                        TEAM_ID=team_id,
+                        TEAM_ABBREVIATION=abbr,
+                        GAME_ID=result.game_id,
+                        GAME_DATE=result.date.isoformat(),
+                        MATCHUP=f"{abbr} vs. {opponent}" if at_home else f"{abbr} @ {opponent}",
+                        WL="W" if pts > opp_pts else "L",
+                        PTS=pts,
+                        PLUS_MINUS=pts - opp_pts,
+                    )
                     rows.append([row[h] for h in headers])
         return {
             "resource": "leaguegamelog",
-            "parameters": {"LeagueID": "00", "Season": str(season), "SeasonType": season_type, "PlayerOrTeam": "T",
-                           "Counter": 0, "Sorter": "DATE", "Direction": "ASC", "DateFrom": None, "DateTo": None},
+            "parameters": {
+                "LeagueID": "00",
+                "Season": str(season),
+                "SeasonType": season_type,
+                "PlayerOrTeam": "T",
+                "Counter": 0,
+                "Sorter": "DATE",
+                "Direction": "ASC",
+                "DateFrom": None,
+                "DateTo": None,
+            },
             "resultSets": [{"name": "LeagueGameLog", "headers": headers, "rowSet": rows}],
         }
 
     def _abbreviations(self, season: Season) -> dict[int, str]:
         """Team id -> abbreviation in ``season``, from the package's team table."""
-        from nba_predictions import teams
+        from nba_predictions.core import teams
 
         ids = {r.home_team_id for r in self._need_facts().season(season)}
         ids |= {r.away_team_id for r in self._need_facts().season(season)}

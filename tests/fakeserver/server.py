@@ -39,10 +39,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from nba_predictions.season import Season
+from nba_predictions.core.season import Season
 from nba_predictions.sources.base import Source
-
-from .payloads import FIXTURES, Builder, Facts, empty_like, load_json, recorded_index, recorded_key
+from tests.fakeserver.payloads import FIXTURES, Builder, Facts, empty_like, load_json, recorded_index, recorded_key
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +76,14 @@ class Fault:
 class FakeStatsServer:
     """``with FakeStatsServer(facts_source) as server: ... server.stats_url ...``"""
 
-    def __init__(self, facts: Source | None = None, *, fixtures: Path = FIXTURES,
-                 replay_recorded: bool = True, today: date | None = None) -> None:
+    def __init__(
+        self,
+        facts: Source | None = None,
+        *,
+        fixtures: Path = FIXTURES,
+        replay_recorded: bool = True,
+        today: date | None = None,
+    ) -> None:
         """``today``: the server's clock -- built game logs then hold only games played before it,
         as the real log would on that day (recorded responses are replayed as they are)."""
         self.builder = Builder(Facts(facts) if facts is not None else None, fixtures)
@@ -102,16 +107,17 @@ class FakeStatsServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 server._handle(self)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 logger.debug("fake stats server: " + format, *args)
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-stats-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-stats-server", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -145,8 +151,17 @@ class FakeStatsServer:
 
     # -- test controls -------------------------------------------------------------------------
 
-    def inject(self, endpoint: str, kind: str, *, times: int | None = 1, seconds: float = 0.0,
-               retry_after: str | None = None, payload: Any = None, **match: str) -> Fault:
+    def inject(
+        self,
+        endpoint: str,
+        kind: str,
+        *,
+        times: int | None = 1,
+        seconds: float = 0.0,
+        retry_after: str | None = None,
+        payload: Any = None,
+        **match: str,
+    ) -> Fault:
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault {kind!r}: use one of {', '.join(FAULT_KINDS)}")
         if (kind == "replace") != (payload is not None):
@@ -191,9 +206,9 @@ class FakeStatsServer:
         params = dict(parse_qsl(parts.query, keep_blank_values=True))
         if parts.path.startswith(CDN_PREFIX) and parts.path.endswith(".json"):
             endpoint = "cdn:playbyplay"
-            params = {"gameId": parts.path[len(CDN_PREFIX):-len(".json")]}
+            params = {"gameId": parts.path[len(CDN_PREFIX) : -len(".json")]}
         elif parts.path.startswith("/stats/"):
-            endpoint = parts.path[len("/stats/"):].lower()
+            endpoint = parts.path[len("/stats/") :].lower()
         else:
             endpoint = parts.path
         with self._lock:
@@ -254,8 +269,9 @@ class FakeStatsServer:
         if endpoint == "boxscoresummaryv3":
             return self.builder.summary(params["GameID"], empty=empty)
         if endpoint == "leaguegamelog":
-            return self.builder.game_log(Season.parse(params["Season"]), params["SeasonType"], empty=empty,
-                                         before=self.today)
+            return self.builder.game_log(
+                Season.parse(params["Season"]), params["SeasonType"], empty=empty, before=self.today
+            )
         if endpoint == "cdn:playbyplay":
             return self.builder.cdn_play_by_play(params["gameId"], empty=empty)
         return None
@@ -275,8 +291,9 @@ class FakeStatsServer:
                     break
         request.close_connection = True
 
-    def _send(self, request: BaseHTTPRequestHandler, status: int, body: str,
-              headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self, request: BaseHTTPRequestHandler, status: int, body: str, headers: dict[str, str] | None = None
+    ) -> None:
         data = body.encode("utf-8")
         try:
             request.send_response(status)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from nba_predictions.config import Settings
-from nba_predictions.pipeline import Pipeline
+from nba_predictions.runs.pipeline import Pipeline
 from tests.conftest import MAIN
 
 TIMES = ("created_at", "updated_at", "predicted_at")  # when a run wrote a row: differs between runs
@@ -26,8 +26,10 @@ def table(path: Path, name: str) -> list[dict]:
     with sqlite3.connect(path) as con:
         con.row_factory = sqlite3.Row
         key = "game_id" if name == "game_details" else "id"
-        return [{k: row[k] for k in row.keys() if k not in TIMES}
-                for row in con.execute(f"SELECT * FROM {name} ORDER BY {key}")]
+        return [
+            {k: row[k] for k in row.keys() if k not in TIMES}
+            for row in con.execute(f"SELECT * FROM {name} ORDER BY {key}")
+        ]
 
 
 def same_ratings(a: Path, b: Path) -> None:
@@ -53,17 +55,31 @@ def summary_of(path: Path) -> dict:
     return json.loads(path.read_text())
 
 
-@pytest.mark.parametrize("first, last", [
-    # the season's start (teams without a game yet take last season's rank), overtime games, a game
-    # whose play-by-play is truncated (2023-12-04); about 300 games: the per-tree tables' path
-    (date(2023, 10, 24), date(2023, 12, 5)),
-    # the end of the regular season, the play-in (no play-by-play in the archive), the playoffs
-    (date(2024, 4, 12), date(2024, 4, 21)),
-])
+@pytest.mark.parametrize(
+    "first, last",
+    [
+        # the season's start (teams without a game yet take last season's rank), overtime games, a game
+        # whose play-by-play is truncated (2023-12-04); about 300 games: the per-tree tables' path
+        (date(2023, 10, 24), date(2023, 12, 5)),
+        # the end of the regular season, the play-in (no play-by-play in the archive), the playoffs
+        (date(2024, 4, 12), date(2024, 4, 21)),
+    ],
+)
 def test_a_backfill_equals_running_the_dates_one_by_one(run_cli, tmp_path, first, last):
     failed = one_by_one(tmp_path / "one_by_one.db", first, last)
-    result = run_cli("backfill", "--start", str(first), "--end", str(last), "--source", "archive",
-                     "--chunk-games", "50", "--summary-json", "summary.json")
+    result = run_cli(
+        "backfill",
+        "--start",
+        str(first),
+        "--end",
+        str(last),
+        "--source",
+        "archive",
+        "--chunk-games",
+        "50",
+        "--summary-json",
+        "summary.json",
+    )
     assert result.returncode == (1 if failed else 0), result.stderr
     same_ratings(tmp_path / "one_by_one.db", tmp_path / "ratings.db")
     summary = summary_of(tmp_path / "summary.json")
@@ -110,8 +126,14 @@ def test_killed_inside_a_transaction_and_rerun_ends_as_an_uninterrupted_backfill
     uninterrupted = run_cli(*backfill_args(), env={"DATABASE_URL": f"sqlite:///{tmp_path / 'whole.db'}"})
     assert uninterrupted.returncode == 0, uninterrupted.stderr
 
-    killed = subprocess.run([sys.executable, "-c", KILL_IN_THIRD_TRANSACTION, *backfill_args()], cwd=tmp_path,
-                            env=env_for(tmp_path / "ratings.db"), capture_output=True, text=True, timeout=300)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_IN_THIRD_TRANSACTION, *backfill_args()],
+        cwd=tmp_path,
+        env=env_for(tmp_path / "ratings.db"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert len(table(tmp_path / "ratings.db", "games")) == 32  # two chunks committed, the third rolled back
     assert table(tmp_path / "ratings.db", "pipeline_runs") == []  # a killed run records nothing
@@ -129,8 +151,13 @@ def test_killed_by_a_signal_after_its_first_stored_chunk_and_rerun_ends_the_same
     uninterrupted = run_cli(*backfill_args(), env={"DATABASE_URL": f"sqlite:///{tmp_path / 'whole.db'}"})
     assert uninterrupted.returncode == 0, uninterrupted.stderr
     # stderr is a pipe: one log line per chunk; the kill follows the first storage line
-    process = subprocess.Popen([sys.executable, str(MAIN), *backfill_args("--chunk-games", "4")], cwd=tmp_path,
-                               env=env_for(tmp_path / "ratings.db"), stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, str(MAIN), *backfill_args("--chunk-games", "4")],
+        cwd=tmp_path,
+        env=env_for(tmp_path / "ratings.db"),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         for line in process.stderr:
             if "backfill storage: " in line:
@@ -153,22 +180,36 @@ def test_killed_by_a_signal_after_its_first_stored_chunk_and_rerun_ends_the_same
 
 
 def test_under_source_archive_the_gap_and_the_dates_after_the_end_are_reported_not_rated(run_cli, tmp_path):
-    result = run_cli("backfill", "--start", "2025-06-04", "--end", "2025-07-02", "--source", "archive",
-                     "--summary-json", "gap.json")
+    result = run_cli(
+        "backfill", "--start", "2025-06-04", "--end", "2025-07-02", "--source", "archive", "--summary-json", "gap.json"
+    )
     assert result.returncode == 0, result.stderr
-    assert ("2025-06-06 to 2025-06-30 (25 dates) not rated: the date falls in a known gap of the offline archive "
-            "(2025 Finals games 2-7 (0042400402-0042400407) are missing from the archive's inputs); --source auto "
-            "or nba_api asks the live API for it") in result.stderr
+    assert (
+        "2025-06-06 to 2025-06-30 (25 dates) not rated: the date falls in a known gap of the offline archive "
+        "(2025 Finals games 2-7 (0042400402-0042400407) are missing from the archive's inputs); --source auto "
+        "or nba_api asks the live API for it"
+    ) in result.stderr
     gap = summary_of(tmp_path / "gap.json")
     assert (gap["status"], gap["dates"]["skipped"], gap["saved"]) == ("ok", 25, 1)  # 2025-06-05, Finals game 1
     assert [d["date"] for d in gap["skipped_dates"]] == [str(date(2025, 6, 6) + timedelta(days=i)) for i in range(25)]
 
-    after = run_cli("backfill", "--start", "2025-12-05", "--end", "2025-12-10", "--source", "archive",
-                    "--summary-json", "after.json")
+    after = run_cli(
+        "backfill",
+        "--start",
+        "2025-12-05",
+        "--end",
+        "2025-12-10",
+        "--source",
+        "archive",
+        "--summary-json",
+        "after.json",
+    )
     assert after.returncode == 0, after.stderr
     summary = summary_of(tmp_path / "after.json")
     assert [d["date"] for d in summary["skipped_dates"]] == ["2025-12-08", "2025-12-09", "2025-12-10"]
-    assert "is outside the offline archive, which covers 2013-10-29 to 2025-12-07" in summary["skipped_dates"][0]["reason"]
+    assert (
+        "is outside the offline archive, which covers 2013-10-29 to 2025-12-07" in summary["skipped_dates"][0]["reason"]
+    )
     assert summary["saved"] == sum(r["saved"] for r in summary["runs"]) > 0
 
 
@@ -177,9 +218,21 @@ def test_under_source_auto_the_live_api_serves_the_gap(run_cli, tmp_path):
     from tests.fakeserver.server import FakeStatsServer
 
     with FakeStatsServer(ArchiveSource()) as server:
-        result = run_cli("backfill", "--start", "2025-06-04", "--end", "2025-06-08", "--summary-json", "auto.json",
-                         env={"NBA_API_STATS_URL": server.stats_url, "NBA_API_CDN_URL": server.cdn_url,
-                              "NBA_API_MIN_INTERVAL": "0", "NBA_API_CACHE_DIR": str(tmp_path / "cache")})
+        result = run_cli(
+            "backfill",
+            "--start",
+            "2025-06-04",
+            "--end",
+            "2025-06-08",
+            "--summary-json",
+            "auto.json",
+            env={
+                "NBA_API_STATS_URL": server.stats_url,
+                "NBA_API_CDN_URL": server.cdn_url,
+                "NBA_API_MIN_INTERVAL": "0",
+                "NBA_API_CACHE_DIR": str(tmp_path / "cache"),
+            },
+        )
         asked = sorted(p["GameDate"] for endpoint, p in server.log if endpoint == "scoreboardv3")
     assert result.returncode == 0, result.stderr
     assert asked == ["2025-06-06", "2025-06-07", "2025-06-08"]  # only the gap's dates, each once
@@ -189,9 +242,21 @@ def test_under_source_auto_the_live_api_serves_the_gap(run_cli, tmp_path):
 
 
 def test_an_unreachable_live_api_fails_its_dates_and_the_backfill_goes_on(run_cli, tmp_path):
-    result = run_cli("backfill", "--start", "2025-06-04", "--end", "2025-07-01", "--summary-json", "down.json",
-                     env={"NBA_API_STATS_URL": "http://127.0.0.1:9/stats", "NBA_API_RETRIES": "0",
-                          "NBA_API_MIN_INTERVAL": "0", "NBA_API_CACHE_DIR": str(tmp_path / "cache")})
+    result = run_cli(
+        "backfill",
+        "--start",
+        "2025-06-04",
+        "--end",
+        "2025-07-01",
+        "--summary-json",
+        "down.json",
+        env={
+            "NBA_API_STATS_URL": "http://127.0.0.1:9/stats",
+            "NBA_API_RETRIES": "0",
+            "NBA_API_MIN_INTERVAL": "0",
+            "NBA_API_CACHE_DIR": str(tmp_path / "cache"),
+        },
+    )
     assert result.returncode == 1
     summary = summary_of(tmp_path / "down.json")
     assert summary["saved"] == 1 and len(summary["failed_dates"]) == 25  # the gap; 2025-06-05 and July rated
@@ -211,9 +276,14 @@ def test_a_terminal_gets_a_progress_bar(tmp_path):
 
     controller, terminal = pty.openpty()
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 160, 0, 0))  # a 160 x 30 terminal
-    process = subprocess.Popen([sys.executable, str(MAIN), *backfill_args()], cwd=tmp_path,
-                               env=env_for(tmp_path / "ratings.db"), stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL, stderr=terminal)
+    process = subprocess.Popen(
+        [sys.executable, str(MAIN), *backfill_args()],
+        cwd=tmp_path,
+        env=env_for(tmp_path / "ratings.db"),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=terminal,
+    )
     os.close(terminal)
     drawn = b""
     while True:
@@ -256,16 +326,24 @@ def test_step_based_backfills_through_range_documents_store_what_one_run_stores(
     features = json.loads((tmp_path / "features.json").read_text())
     assert (features["metadata"]["first_date"], features["metadata"]["last_date"]) == ("2024-01-14", "2024-01-17")
     assert features["metadata"]["target_date"] is None and features["metadata"]["total_games"] == 28
-    two = run_cli("backfill", "--from-step", "prediction", "--input", "features.json",
-                  env={"DATABASE_URL": f"sqlite:///{tmp_path / 'two.db'}"})
+    two = run_cli(
+        "backfill",
+        "--from-step",
+        "prediction",
+        "--input",
+        "features.json",
+        env={"DATABASE_URL": f"sqlite:///{tmp_path / 'two.db'}"},
+    )
     assert two.returncode == 0, two.stderr
     same_ratings(tmp_path / "whole.db", tmp_path / "two.db")
 
     # four machines, one document each way
-    for args in (["--until-step", "collection", "--output", "collected.json", *days],
-                 ["--from-step", "features", "--input", "collected.json", "--output", "features4.json"],
-                 ["--from-step", "prediction", "--input", "features4.json", "--output", "predictions.json"],
-                 ["--from-step", "storage", "--input", "predictions.json"]):
+    for args in (
+        ["--until-step", "collection", "--output", "collected.json", *days],
+        ["--from-step", "features", "--input", "collected.json", "--output", "features4.json"],
+        ["--from-step", "prediction", "--input", "features4.json", "--output", "predictions.json"],
+        ["--from-step", "storage", "--input", "predictions.json"],
+    ):
         step = run_cli("backfill", *args, env={"DATABASE_URL": f"sqlite:///{tmp_path / 'four.db'}"})
         assert step.returncode == 0, step.stderr
     same_ratings(tmp_path / "whole.db", tmp_path / "four.db")
@@ -278,8 +356,20 @@ def test_step_based_backfills_through_range_documents_store_what_one_run_stores(
 
 
 def test_a_range_document_goes_through_the_input_rules_game_by_game(run_cli, tmp_path):
-    assert run_cli("backfill", "--start", "2024-01-14", "--end", "2024-01-17", "--until-step", "features",
-                   "--output", "features.json").returncode == 0
+    assert (
+        run_cli(
+            "backfill",
+            "--start",
+            "2024-01-14",
+            "--end",
+            "2024-01-17",
+            "--until-step",
+            "features",
+            "--output",
+            "features.json",
+        ).returncode
+        == 0
+    )
     doc = json.loads((tmp_path / "features.json").read_text())
     outside, unknown = doc["games"][0], doc["games"][1]
     outside["raw_data"]["date"] = "2024-01-20"  # a hand-edited document: a game outside its range
@@ -290,12 +380,16 @@ def test_a_range_document_goes_through_the_input_rules_game_by_game(run_cli, tmp
     summary = summary_of(tmp_path / "s.json")
     refused = {g["game_id"]: (g["step"], g["reason"]) for g in summary["failed"]}
     assert refused.keys() == {outside["game_id"], unknown["game_id"]}
-    assert refused[outside["game_id"]] == ("prediction", f"game {outside['game_id']}: date 2024-01-20 is outside the "
-                                           "document's range, first_date 2024-01-14 to last_date 2024-01-17")
+    assert refused[outside["game_id"]] == (
+        "prediction",
+        f"game {outside['game_id']}: date 2024-01-20 is outside the "
+        "document's range, first_date 2024-01-14 to last_date 2024-01-17",
+    )
     step, reason = refused[unknown["game_id"]]
     assert step == "prediction" and reason.startswith(
         f"game {unknown['game_id']}: home_team_abbreviation 'XXX' is not the abbreviation of team "
-        f"{unknown['raw_data']['home_team_id']} in 2023-24")
+        f"{unknown['raw_data']['home_team_id']} in 2023-24"
+    )
     assert summary["saved"] == 26 and len(table(tmp_path / "ratings.db", "games")) == 26
 
 

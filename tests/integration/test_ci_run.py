@@ -32,8 +32,12 @@ def pg_dir(tmp_path: Path):
     # Under /tmp, not tmp_path: the postgres user must be able to reach it (pytest's folders are 0700).
     path = Path("/tmp") / f"nba-ci-test-{uuid.uuid4().hex[:12]}"
     yield path
-    subprocess.run(["bash", str(START_POSTGRES), "stop"], env={**os.environ, "PGTEST_DIR": str(path)},
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        ["bash", str(START_POSTGRES), "stop"],
+        env={**os.environ, "PGTEST_DIR": str(path)},
+        capture_output=True,
+        timeout=120,
+    )
     assert not path.exists()
 
 
@@ -66,8 +70,13 @@ def test_ci_run_leaves_a_server_it_did_not_start_running(tmp_path: Path, pg_dir:
     started = subprocess.run(["bash", str(START_POSTGRES)], env=env, capture_output=True, text=True, timeout=300)
     assert started.returncode == 0, started.stderr
     assert _running(pg_dir)
-    result = subprocess.run(["bash", str(CI_RUN)], env=_failing_python(tmp_path) | {"PGTEST_DIR": str(pg_dir)},
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        ["bash", str(CI_RUN)],
+        env=_failing_python(tmp_path) | {"PGTEST_DIR": str(pg_dir)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 3, result.stderr
     assert "already runs" in result.stderr
     assert _running(pg_dir)  # someone else's server: used, not stopped (the fixture stops it)

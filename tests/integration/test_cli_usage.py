@@ -18,24 +18,43 @@ def _one_line(stderr: str) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--from-step", "features"], "--input is required when using --from-step"),
-    (["--date", "2024-01-15", "--until-step", "features"], "--output is required when using --until-step features"),
-    (["--date", "2024-01-15", "--until-step", "collection"], "--output is required when using --until-step collection"),
-    (["--from-step", "storage", "--until-step", "features", "--input", "p.json", "--output", "f.json"],
-     "--from-step storage comes after --until-step features: nothing to run"),
-    (["--date", "2024-13-01"], "argument --date: invalid date '2024-13-01': there is no month 13 (months are 01 to 12)"),
-    (["--date", "2024-02-30"], "argument --date: invalid date '2024-02-30': February 2024 has 29 days, so day 30 does not exist"),
-    (["--date", "2023-02-29"], "argument --date: invalid date '2023-02-29': February 2023 has 28 days, so day 29 does not exist"),
-    (["--date", "15/01/2024"], "argument --date: invalid date '15/01/2024': expected YYYY-MM-DD, e.g. 2024-01-15"),
-    (["--date", "20240115"], "argument --date: invalid date '20240115': expected YYYY-MM-DD, e.g. 2024-01-15"),
-    (["--until-step", "everything", "--output", "x.json"], "argument --until-step: invalid choice: 'everything'"),
-    (["--from-step", "collection", "--input", "x.json"], "argument --from-step: invalid choice: 'collection'"),
-    (["--input", "x.json"], "--input is only read with --from-step"),
-    (["--from-step", "features", "--input", "same.json", "--output", "same.json"],
-     "--input and --output are the same file"),
-    (["--bogus"], "unrecognized arguments: --bogus"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--from-step", "features"], "--input is required when using --from-step"),
+        (["--date", "2024-01-15", "--until-step", "features"], "--output is required when using --until-step features"),
+        (
+            ["--date", "2024-01-15", "--until-step", "collection"],
+            "--output is required when using --until-step collection",
+        ),
+        (
+            ["--from-step", "storage", "--until-step", "features", "--input", "p.json", "--output", "f.json"],
+            "--from-step storage comes after --until-step features: nothing to run",
+        ),
+        (
+            ["--date", "2024-13-01"],
+            "argument --date: invalid date '2024-13-01': there is no month 13 (months are 01 to 12)",
+        ),
+        (
+            ["--date", "2024-02-30"],
+            "argument --date: invalid date '2024-02-30': February 2024 has 29 days, so day 30 does not exist",
+        ),
+        (
+            ["--date", "2023-02-29"],
+            "argument --date: invalid date '2023-02-29': February 2023 has 28 days, so day 29 does not exist",
+        ),
+        (["--date", "15/01/2024"], "argument --date: invalid date '15/01/2024': expected YYYY-MM-DD, e.g. 2024-01-15"),
+        (["--date", "20240115"], "argument --date: invalid date '20240115': expected YYYY-MM-DD, e.g. 2024-01-15"),
+        (["--until-step", "everything", "--output", "x.json"], "argument --until-step: invalid choice: 'everything'"),
+        (["--from-step", "collection", "--input", "x.json"], "argument --from-step: invalid choice: 'collection'"),
+        (["--input", "x.json"], "--input is only read with --from-step"),
+        (
+            ["--from-step", "features", "--input", "same.json", "--output", "same.json"],
+            "--input and --output are the same file",
+        ),
+        (["--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
 def test_usage_errors_exit_2_with_one_line(run_cli, args, message):
     result = run_cli(*args)
     assert result.returncode == 2
@@ -46,8 +65,9 @@ def test_usage_errors_exit_2_with_one_line(run_cli, args, message):
 
 
 def test_bad_environment_value_is_a_usage_error(run_cli):
-    result = run_cli("--date", "2024-01-15", "--until-step", "collection", "--output", "c.json",
-                     env={"NBA_SOURCE": "carrier-pigeon"})
+    result = run_cli(
+        "--date", "2024-01-15", "--until-step", "collection", "--output", "c.json", env={"NBA_SOURCE": "carrier-pigeon"}
+    )
     assert result.returncode == 2
     assert "NBA_SOURCE='carrier-pigeon' is not a source: use one of auto, archive, nba_api" in result.stderr
 
@@ -59,13 +79,29 @@ def _write(tmp: Path, name: str, text: str) -> Path:
 
 
 COLLECTED = {
-    "metadata": {"step": "collection", "timestamp": "2024-01-16T10:30:00Z", "target_date": "2024-01-15",
-                 "total_games": 1},
-    "games": [{
-        "game_id": "0022300559", "date": "2024-01-15", "home_team_id": 1610612737, "away_team_id": 1610612748,
-        "home_team_abbreviation": "ATL", "away_team_abbreviation": "MIA", "season_id": "22023",
-        "home_team_score": 109, "away_team_score": 108, "lead_changes": 12, "times_tied": 9,
-        "game_status": "Final", "attendance": None}],
+    "metadata": {
+        "step": "collection",
+        "timestamp": "2024-01-16T10:30:00Z",
+        "target_date": "2024-01-15",
+        "total_games": 1,
+    },
+    "games": [
+        {
+            "game_id": "0022300559",
+            "date": "2024-01-15",
+            "home_team_id": 1610612737,
+            "away_team_id": 1610612748,
+            "home_team_abbreviation": "ATL",
+            "away_team_abbreviation": "MIA",
+            "season_id": "22023",
+            "home_team_score": 109,
+            "away_team_score": 108,
+            "lead_changes": 12,
+            "times_tied": 9,
+            "game_status": "Final",
+            "attendance": None,
+        }
+    ],
 }
 
 
@@ -85,17 +121,26 @@ def test_wrong_document_for_the_step_is_refused(run_cli, tmp_path):
     assert not (tmp_path / "ratings.db").exists()
 
 
-@pytest.mark.parametrize("text, expected", [
-    (json.dumps(COLLECTED, indent=2)[:200], "collected_games.json is not valid JSON (the file looks truncated)"),
-    ("this is not json", "collected_games.json is not valid JSON: Expecting value at line 1 column 1"),
-    ("[1, 2, 3]", "collected_games.json: field metadata: missing; expected a collected_games.json document"),
-    (json.dumps({**COLLECTED, "games": [{**COLLECTED["games"][0], "home_team_score": "lots"}]}),
-     "collected_games.json: field games[0].home_team_score: Input should be a valid integer"),
-    (json.dumps({**COLLECTED, "games": [{k: v for k, v in COLLECTED["games"][0].items() if k != "date"}]}),
-     "collected_games.json: field games[0].date: Field required"),
-    (json.dumps({**COLLECTED, "games": [{**COLLECTED["games"][0], "game_id": 22300559}]}),
-     "collected_games.json: field games[0].game_id: Input should be a valid string"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (json.dumps(COLLECTED, indent=2)[:200], "collected_games.json is not valid JSON (the file looks truncated)"),
+        ("this is not json", "collected_games.json is not valid JSON: Expecting value at line 1 column 1"),
+        ("[1, 2, 3]", "collected_games.json: field metadata: missing; expected a collected_games.json document"),
+        (
+            json.dumps({**COLLECTED, "games": [{**COLLECTED["games"][0], "home_team_score": "lots"}]}),
+            "collected_games.json: field games[0].home_team_score: Input should be a valid integer",
+        ),
+        (
+            json.dumps({**COLLECTED, "games": [{k: v for k, v in COLLECTED["games"][0].items() if k != "date"}]}),
+            "collected_games.json: field games[0].date: Field required",
+        ),
+        (
+            json.dumps({**COLLECTED, "games": [{**COLLECTED["games"][0], "game_id": 22300559}]}),
+            "collected_games.json: field games[0].game_id: Input should be a valid string",
+        ),
+    ],
+)
 def test_bad_input_file_exit_1_one_line_no_output(run_cli, tmp_path, text, expected):
     _write(tmp_path, "collected_games.json", text)
     result = run_cli("--from-step", "features", "--input", "collected_games.json", "--output", "features.json")
@@ -118,8 +163,9 @@ def test_missing_input_file(run_cli, tmp_path):
 
 def test_date_that_contradicts_the_input_is_a_usage_error(run_cli, tmp_path):
     _write(tmp_path, "collected_games.json", json.dumps(COLLECTED))
-    result = run_cli("--date", "2024-01-16", "--from-step", "features", "--input", "collected_games.json",
-                     "--output", "f.json")
+    result = run_cli(
+        "--date", "2024-01-16", "--from-step", "features", "--input", "collected_games.json", "--output", "f.json"
+    )
     assert result.returncode == 2
     assert "--date 2024-01-16 does not match collected_games.json's target_date 2024-01-15" in result.stderr
     assert not (tmp_path / "f.json").exists()
@@ -128,8 +174,20 @@ def test_date_that_contradicts_the_input_is_a_usage_error(run_cli, tmp_path):
 def test_help_lists_every_flag(run_cli):
     result = run_cli("--help")
     assert result.returncode == 0
-    for flag in ["--date", "--until-step", "--from-step", "--input", "--output", "--force", "--validate",
-                 "--source", "--database", "--model", "--log-level", "--quiet"]:
+    for flag in [
+        "--date",
+        "--until-step",
+        "--from-step",
+        "--input",
+        "--output",
+        "--force",
+        "--validate",
+        "--source",
+        "--database",
+        "--model",
+        "--log-level",
+        "--quiet",
+    ]:
         assert flag in result.stdout
 
 
@@ -165,11 +223,24 @@ def test_a_game_with_one_team_twice_is_refused_on_read(run_cli, tmp_path):
 
 
 def test_spec_format_features_document_names_the_fix(run_cli, tmp_path):
-    seven = {"diff_ranks": 3, "inter_conference": 1, "scores_diff": 7, "position_score": 1.533333,
-             "competitive_seconds": 1847.5, "lead_changes": 8, "rivalry_score": 0.42}
-    doc = {"metadata": {"step": "features", "timestamp": "2024-01-15T10:45:00Z",
-                        "input_source": "collected_games.json", "total_games": 1},
-           "games": [{"game_id": "0022300559", "raw_data": COLLECTED["games"][0], "features": seven}]}
+    seven = {
+        "diff_ranks": 3,
+        "inter_conference": 1,
+        "scores_diff": 7,
+        "position_score": 1.533333,
+        "competitive_seconds": 1847.5,
+        "lead_changes": 8,
+        "rivalry_score": 0.42,
+    }
+    doc = {
+        "metadata": {
+            "step": "features",
+            "timestamp": "2024-01-15T10:45:00Z",
+            "input_source": "collected_games.json",
+            "total_games": 1,
+        },
+        "games": [{"game_id": "0022300559", "raw_data": COLLECTED["games"][0], "features": seven}],
+    }
     _write(tmp_path, "engineered_features.json", json.dumps(doc))
     result = run_cli("--from-step", "prediction", "--input", "engineered_features.json", "--output", "p.json")
     assert result.returncode == 1

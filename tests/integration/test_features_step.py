@@ -12,13 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nba_predictions import features as ft
-from nba_predictions import timeline as tl
-from nba_predictions.domain import GameContext, GameRecord, HeadToHead, ScoreTimeline, game_length_seconds
-from nba_predictions.history import load_history
-from nba_predictions.schemas import ALL_FEATURES, CollectedGame
+from nba_predictions.core.domain import GameContext, GameRecord, HeadToHead, ScoreTimeline, game_length_seconds
+from nba_predictions.documents.models import ALL_FEATURES, CollectedGame
+from nba_predictions.features import game as ft
+from nba_predictions.features import timeline as tl
+from nba_predictions.features.columns import timeline_feature_arrays
+from nba_predictions.features.history import load_history
 from nba_predictions.sources.archive import ArchiveSource
-from nba_predictions.steps.feature_columns import timeline_feature_arrays
 from nba_predictions.steps.features import build_features, season_feature_table
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "timelines"
@@ -32,15 +32,21 @@ def fixture(game_id: str) -> tuple[GameRecord, ScoreTimeline]:
 
 def some_context(rank: int) -> GameContext:
     return GameContext(
-        home_conference="West", away_conference="East", home_conference_rank=rank, away_conference_rank=16 - rank,
+        home_conference="West",
+        away_conference="East",
+        home_conference_rank=rank,
+        away_conference_rank=16 - rank,
         head_to_head=HeadToHead(playoff_games=0, regular_season_games=2, close_regular_season_games=1),
     )
 
 
 def collected(game_id: str, rank: int = 3, with_timeline: bool = True, with_context: bool = True) -> CollectedGame:
     record, timeline = fixture(game_id)
-    return CollectedGame(**record.model_dump(), score_timeline=timeline if with_timeline else None,
-                         context=some_context(rank) if with_context else None)
+    return CollectedGame(
+        **record.model_dump(),
+        score_timeline=timeline if with_timeline else None,
+        context=some_context(rank) if with_context else None,
+    )
 
 
 # --- Documents that carry the extras: no source needed ----------------------------------------
@@ -62,8 +68,11 @@ def test_build_features_from_extras_without_source(caplog: pytest.LogCaptureFixt
 
 def test_a_bad_game_is_skipped_with_its_reason_and_the_others_go_on() -> None:
     record, timeline = fixture("0022300001")
-    truncated = CollectedGame(**record.model_dump(), context=some_context(2),
-                              score_timeline=ScoreTimeline(periods=4, events=[e for e in timeline.events if e[0] <= 2160]))
+    truncated = CollectedGame(
+        **record.model_dump(),
+        context=some_context(2),
+        score_timeline=ScoreTimeline(periods=4, events=[e for e in timeline.events if e[0] <= 2160]),
+    )
     games = [collected("0022200552"), truncated, collected("0022300061", with_context=False), collected("0042300155")]
     featured, skipped = build_features(games, None)
     assert [f.game_id for f in featured] == ["0022200552", "0042300155"]
@@ -81,8 +90,10 @@ def timelines(draw: st.DrawFn) -> ScoreTimeline:
     length = game_length_seconds(periods)
     # Any moment, and often the boundaries the features look at (the last 10, 30 or 60 seconds, the end
     # of regulation, the buzzer), several events at one second included.
-    moments = st.one_of(st.floats(0, length, allow_nan=False),
-                        st.sampled_from([0.0, 2880.0, length - 60.0, length - 30.0, length - 10.0, float(length)]))
+    moments = st.one_of(
+        st.floats(0, length, allow_nan=False),
+        st.sampled_from([0.0, 2880.0, length - 60.0, length - 30.0, length - 10.0, float(length)]),
+    )
     times = sorted(draw(st.lists(moments, max_size=40)))
     home = away = 0
     events = []
@@ -96,7 +107,7 @@ def timelines(draw: st.DrawFn) -> ScoreTimeline:
 
 
 def pure(t: ScoreTimeline) -> dict[str, float]:
-    """Every timeline feature from the per-game functions of :mod:`nba_predictions.timeline` (the path of
+    """Every timeline feature from the per-game functions of :mod:`nba_predictions.features.timeline` (the path of
     the per-date step, for archive and live games alike)."""
     return ft.timeline_features(t)
 
@@ -125,10 +136,17 @@ def test_vectorised_timeline_features_of_real_games() -> None:
     assert arrays["winner_margin_10s_left"].tolist() == [11, 3, 12, 0]
     assert arrays["winner_margin_30s_left"].tolist() == [11, 1, 14, 2]
     assert arrays["winner_margin_60s_left"].tolist() == [8, 1, 14, 2]
-    assert set(arrays) == set(ALL_FEATURES) - {"diff_ranks", "inter_conference", "scores_diff", "position_score", "rivalry_score"}
+    assert set(arrays) == set(ALL_FEATURES) - {
+        "diff_ranks",
+        "inter_conference",
+        "scores_diff",
+        "position_score",
+        "rivalry_score",
+    }
 
 
 # --- Through the packaged archive: real contexts, computed by hand -----------------------------
+
 
 @pytest.fixture(scope="module")
 def archive() -> ArchiveSource:
@@ -205,11 +223,11 @@ def test_spec_format_document_equals_one_with_extras(archive: ArchiveSource) -> 
 
 
 def test_spec_format_document_loads_history_once(archive: ArchiveSource, monkeypatch: pytest.MonkeyPatch) -> None:
-    import nba_predictions.history as history
+    from nba_predictions.features import history
 
     calls = []
 
-    def counting(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def counting(*args, **kwargs):
         calls.append(args[1:])
         return load_history(*args, **kwargs)
 
@@ -257,7 +275,7 @@ def test_season_table_decodes_each_timeline_once(monkeypatch: pytest.MonkeyPatch
     decodes: list[bytes] = []
     real_decode = archive_module.decode_events
 
-    def counting_decode(blob: bytes):  # noqa: ANN202
+    def counting_decode(blob: bytes):
         decodes.append(blob)
         return real_decode(blob)
 

@@ -67,18 +67,26 @@ def _game(doc: dict, index: int) -> dict:
 def _set(index: int, **fields: object):
     def change(doc: dict) -> None:
         _game(doc, index).update(fields)
+
     return change
 
 
-@pytest.mark.parametrize("fields, reason", [
-    ({"home_team_id": UNKNOWN_TEAM},
-     f"home_team_id: unknown team id {UNKNOWN_TEAM}: NBA team ids run from 1610612737 to 1610612766"),
-    ({"date": "1990-01-01"}, "date 1990-01-01 is not in the 2023-24 season that game_id"),
-    ({"game_status": "In Progress"}, "game_status 'In Progress' is not final: only completed games are rated"),
-    ({"game_id": "0028900001", "season_id": "22089", "date": "2089-12-25"},
-     "date 2089-12-25 is in the future (today is "),
-    ({"away_team_abbreviation": "LAL"}, "away_team_abbreviation 'LAL' is not the abbreviation of team"),
-])
+@pytest.mark.parametrize(
+    "fields, reason",
+    [
+        (
+            {"home_team_id": UNKNOWN_TEAM},
+            f"home_team_id: unknown team id {UNKNOWN_TEAM}: NBA team ids run from 1610612737 to 1610612766",
+        ),
+        ({"date": "1990-01-01"}, "date 1990-01-01 is not in the 2023-24 season that game_id"),
+        ({"game_status": "In Progress"}, "game_status 'In Progress' is not final: only completed games are rated"),
+        (
+            {"game_id": "0028900001", "season_id": "22089", "date": "2089-12-25"},
+            "date 2089-12-25 is in the future (today is ",
+        ),
+        ({"away_team_abbreviation": "LAL"}, "away_team_abbreviation 'LAL' is not the abbreviation of team"),
+    ],
+)
 def test_a_game_breaking_a_rule_is_refused_and_the_others_go_on(run, tmp_path, fields, reason):
     original = json.loads(SPEC_COLLECTED.read_text())
     bad_id = fields.get("game_id", _game(original, 3)["game_id"])
@@ -158,8 +166,21 @@ def test_features_that_contradict_their_game_refuse_the_game_at_prediction(run, 
 @pytest.fixture(scope="module")
 def features_document(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("features")
-    code = cli.main(["--date", "2024-01-15", "--until-step", "features", "--output", str(folder / "f.json"),
-                     "--database", f"sqlite:///{folder / 'unused.db'}", "--source", "archive", "--quiet"])
+    code = cli.main(
+        [
+            "--date",
+            "2024-01-15",
+            "--until-step",
+            "features",
+            "--output",
+            str(folder / "f.json"),
+            "--database",
+            f"sqlite:///{folder / 'unused.db'}",
+            "--source",
+            "archive",
+            "--quiet",
+        ]
+    )
     assert code == 0
     return folder / "f.json"
 
@@ -174,8 +195,10 @@ def test_a_non_finite_feature_is_one_line_naming_file_and_field(run, tmp_path, f
     assert before != value
     code, out, err = run("--from-step", "prediction", "--input", "f.json", "--output", "p.json")
     assert code == 1
-    assert _error_line(err) == (f"nba-predictions: error: f.json: field games[2].features.competitive_seconds: "
-                                f"Input should be a finite number (got {shown})")
+    assert _error_line(err) == (
+        f"nba-predictions: error: f.json: field games[2].features.competitive_seconds: "
+        f"Input should be a finite number (got {shown})"
+    )
     assert "Traceback" not in err and out == ""
     assert not (tmp_path / "p.json").exists()
 
@@ -201,18 +224,24 @@ def test_the_same_game_twice_refuses_the_document(run, tmp_path):
     first = json.loads(SPEC_COLLECTED.read_text())["games"][0]["game_id"]
     code, _out, err = run("--from-step", "features", "--input", "c.json", "--output", "f.json")
     assert code == 1
-    assert _error_line(err) == (f"nba-predictions: error: c.json: games[11].game_id: game {first} is listed twice "
-                                "(also games[0]); which of the two is right cannot be known")
+    assert _error_line(err) == (
+        f"nba-predictions: error: c.json: games[11].game_id: game {first} is listed twice "
+        "(also games[0]); which of the two is right cannot be known"
+    )
     assert not (tmp_path / "f.json").exists()
 
 
 def test_a_key_given_twice_refuses_the_document(run, tmp_path):
-    text = SPEC_COLLECTED.read_text().replace('"home_team_score": 124,', '"home_team_score": 124, "home_team_score": 99,', 1)
+    text = SPEC_COLLECTED.read_text().replace(
+        '"home_team_score": 124,', '"home_team_score": 124, "home_team_score": 99,', 1
+    )
     assert '"home_team_score": 99' in text
     (tmp_path / "c.json").write_text(text)
     code, _out, err = run("--from-step", "features", "--input", "c.json", "--output", "f.json")
     assert code == 1
-    assert _error_line(err).startswith("nba-predictions: error: c.json: field home_team_score: the same key appears twice")
+    assert _error_line(err).startswith(
+        "nba-predictions: error: c.json: field home_team_score: the same key appears twice"
+    )
     assert not (tmp_path / "f.json").exists()
 
 
@@ -221,5 +250,6 @@ def test_a_target_date_in_the_future_refuses_the_document(run, tmp_path):
     code, _out, err = run("--from-step", "features", "--input", "c.json", "--output", "f.json")
     assert code == 1
     assert _error_line(err).startswith(
-        "nba-predictions: error: c.json: field metadata.target_date: 2089-12-25 is in the future (today is ")
+        "nba-predictions: error: c.json: field metadata.target_date: 2089-12-25 is in the future (today is "
+    )
     assert not (tmp_path / "f.json").exists()

@@ -18,13 +18,12 @@ from typing import Any
 
 import pytest
 
+from nba_predictions.core.season import Season
 from nba_predictions.errors import FatalSourceError
-from nba_predictions.season import Season
 from nba_predictions.sources.base import Source
 from nba_predictions.sources.nba_api.game_log import game_log_request
 from tests.fakeserver import FakeStatsServer
-from tests.fakeserver.fixtures import BUILT_DAY, TODAY, make_source
-from tests.fakeserver.fixtures import archive_facts, fake_server  # noqa: F401 (pytest fixtures)
+from tests.fakeserver.fixtures import BUILT_DAY, TODAY, archive_facts, fake_server, make_source  # noqa: F401 (pytest fixtures)
 
 BUILT_MORNING = date(2024, 1, 16)  # the morning after BUILT_DAY, when 2023-24 was the current season
 
@@ -34,8 +33,9 @@ def archive(archive_facts: Source) -> Source:  # noqa: F811
     return archive_facts
 
 
-def _log_with(server: FakeStatsServer, season: Season, season_type: str,
-              keep: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+def _log_with(
+    server: FakeStatsServer, season: Season, season_type: str, keep: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any]:
     """The log the server answers for ``season``/``season_type``, keeping only the team rows ``keep`` accepts."""
     payload = server.response("leaguegamelog", Season=str(season), SeasonType=season_type)
     table = payload["resultSets"][0]
@@ -66,19 +66,29 @@ def test_an_empty_past_season_log_is_an_error_and_never_cached(fake_server, arch
     assert list(make_source(fake_server, tmp_path).season_results(season)) == list(archive.season_results(season))
 
 
-@pytest.mark.parametrize("cut, expected", [
-    ("one game", "LeagueGameLog 2023-24 Regular Season lists 1229 games, but the season had 1230"),
-    ("one team row", "LeagueGameLog game 0022300500 has 1 team row(s) instead of one per team"),
-    ("playoffs", "LeagueGameLog 2023-24 Playoffs lists 81 games, but the season had 82"),
-])
+@pytest.mark.parametrize(
+    "cut, expected",
+    [
+        ("one game", "LeagueGameLog 2023-24 Regular Season lists 1229 games, but the season had 1230"),
+        ("one team row", "LeagueGameLog game 0022300500 has 1 team row(s) instead of one per team"),
+        ("playoffs", "LeagueGameLog 2023-24 Playoffs lists 81 games, but the season had 82"),
+    ],
+)
 def test_a_past_season_log_short_of_its_games_is_an_error(fake_server, tmp_path, cut, expected):  # noqa: F811
     season_type = "Playoffs" if cut == "playoffs" else "Regular Season"
-    payload = _log_with(fake_server, Season(2023), season_type, {
-        "one game": lambda row: row["GAME_ID"] != "0022300500",
-        "one team row": lambda row: not (row["GAME_ID"] == "0022300500" and "@" in row["MATCHUP"]),
-        "playoffs": lambda row: row["GAME_ID"] != "0042300401",
-    }[cut])
-    fake_server.inject("leaguegamelog", "replace", times=None, payload=payload, Season="2023-24", SeasonType=season_type)
+    payload = _log_with(
+        fake_server,
+        Season(2023),
+        season_type,
+        {
+            "one game": lambda row: row["GAME_ID"] != "0022300500",
+            "one team row": lambda row: not (row["GAME_ID"] == "0022300500" and "@" in row["MATCHUP"]),
+            "playoffs": lambda row: row["GAME_ID"] != "0042300401",
+        }[cut],
+    )
+    fake_server.inject(
+        "leaguegamelog", "replace", times=None, payload=payload, Season="2023-24", SeasonType=season_type
+    )
     source = make_source(fake_server, tmp_path)
     with pytest.raises(FatalSourceError, match="the answer is incomplete") as caught:
         source.season_results(Season(2023))
@@ -98,8 +108,9 @@ def test_a_current_season_log_cut_short_is_an_error(fake_server, tmp_path):  # n
     payload = _log_with(fake_server, Season(2025), "Regular Season", lambda row: row["GAME_DATE"] < "2026-01-20")
     fake_server.inject("leaguegamelog", "replace", times=None, payload=payload, Season="2025-26")
     source = make_source(fake_server, tmp_path)
-    with pytest.raises(FatalSourceError,
-                       match="LeagueGameLog 2025-26 Regular Season ends on 2026-01-19, 34 days before 2026-02-22"):
+    with pytest.raises(
+        FatalSourceError, match="LeagueGameLog 2025-26 Regular Season ends on 2026-01-19, 34 days before 2026-02-22"
+    ):
         source.season_results(Season(2025))
     assert not _log_cached(source, Season(2025))
 
@@ -109,9 +120,14 @@ def test_a_current_season_log_missing_a_game_disagrees_with_the_scoreboard(fake_
     scoreboard catch it: an error, and the log (cached for the day) is dropped again."""
     fake_server.today = BUILT_MORNING
     home = archive.completed_games(BUILT_DAY)[0].home_team_id
-    dropped = max((r for r in archive.season_results(Season(2023))
-                   if r.date < BUILT_DAY and r.season_type == "Regular Season" and home in (r.home_team_id, r.away_team_id)),
-                  key=lambda r: r.date)
+    dropped = max(
+        (
+            r
+            for r in archive.season_results(Season(2023))
+            if r.date < BUILT_DAY and r.season_type == "Regular Season" and home in (r.home_team_id, r.away_team_id)
+        ),
+        key=lambda r: r.date,
+    )
     payload = _log_with(fake_server, Season(2023), "Regular Season", lambda row: row["GAME_ID"] != dropped.game_id)
     fake_server.inject("leaguegamelog", "replace", times=None, payload=payload, Season="2023-24")
     source = make_source(fake_server, tmp_path, today=BUILT_MORNING)
@@ -145,8 +161,9 @@ def test_empty_scoreboard_loses_no_game_and_is_not_kept(fake_server, archive, tm
     games, skipped, found = collect_games(make_source(fake_server, tmp_path), BUILT_DAY)
     assert (found, games) == (11, [])
     assert [(s.game_id, s.step) for s in skipped] == [(g.game_id, "collection") for g in expected]
-    assert all("LeagueGameLog lists it as played on 2024-01-15 but ScoreboardV3 does not list it" in s.reason
-               for s in skipped)
+    assert all(
+        "LeagueGameLog lists it as played on 2024-01-15 but ScoreboardV3 does not list it" in s.reason for s in skipped
+    )
     assert make_source(fake_server, tmp_path).completed_games(BUILT_DAY) == expected  # asked again, healthy
 
 
@@ -155,8 +172,13 @@ def test_a_scoreboard_missing_one_game_reports_it(fake_server, archive, tmp_path
 
     expected = archive.completed_games(BUILT_DAY)
     lost = expected[6]
-    fake_server.inject("scoreboardv3", "replace", payload=_scoreboard_with(
-        fake_server, BUILT_DAY, lambda games: games.remove(next(g for g in games if g["gameId"] == lost.game_id))))
+    fake_server.inject(
+        "scoreboardv3",
+        "replace",
+        payload=_scoreboard_with(
+            fake_server, BUILT_DAY, lambda games: games.remove(next(g for g in games if g["gameId"] == lost.game_id))
+        ),
+    )
     games, skipped, found = collect_games(make_source(fake_server, tmp_path), BUILT_DAY)
     assert found == 11 and len(games) == 10
     assert [s.game_id for s in skipped] == [lost.game_id]
@@ -196,8 +218,12 @@ def test_a_scoreboard_game_with_an_unknown_team_is_refused_and_reported(fake_ser
 
 
 def _live_env(server: FakeStatsServer, cache: Path) -> dict[str, str]:
-    return {"NBA_API_STATS_URL": server.stats_url, "NBA_API_CDN_URL": server.cdn_url,
-            "NBA_API_MIN_INTERVAL": "0", "NBA_API_CACHE_DIR": str(cache)}
+    return {
+        "NBA_API_STATS_URL": server.stats_url,
+        "NBA_API_CDN_URL": server.cdn_url,
+        "NBA_API_MIN_INTERVAL": "0",
+        "NBA_API_CACHE_DIR": str(cache),
+    }
 
 
 def test_empty_game_logs_rate_nothing_and_a_forced_rerun_rates_right(fake_server, run_cli, tmp_path):  # noqa: F811
@@ -210,7 +236,10 @@ def test_empty_game_logs_rate_nothing_and_a_forced_rerun_rates_right(fake_server
     errors = [line for line in failed.stderr.splitlines() if line.startswith("nba-predictions: error:")]
     assert len(errors) == 1 and "LeagueGameLog 2023-24 Regular Season lists 0 games" in errors[0], failed.stderr
     assert not list((tmp_path / "cache").rglob("leaguegamelog/*")), "an incomplete log was cached"
-    assert not (tmp_path / "ratings.db").exists() or run_cli("show", "--date", str(BUILT_DAY), "--json").stdout in ("", "[]\n")
+    assert not (tmp_path / "ratings.db").exists() or run_cli("show", "--date", str(BUILT_DAY), "--json").stdout in (
+        "",
+        "[]\n",
+    )
 
     fake_server.clear_faults()
     rerun = run_cli("--date", str(BUILT_DAY), "--source", "nba_api", "--force", env=env)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from nba_predictions.config import EASTERN, ApiSettings
+from nba_predictions.core.season import Season
 from nba_predictions.errors import (
     DateNotCoveredError,
     FatalSourceError,
@@ -22,13 +23,11 @@ from nba_predictions.errors import (
     RetryableSourceError,
     SourceError,
 )
-from nba_predictions.season import Season
 from nba_predictions.sources.base import Source
 from nba_predictions.sources.http import HttpTransport, RetryPolicy
 from nba_predictions.sources.nba_api import NbaApiSource
 from tests.fakeserver import FakeStatsServer
-from tests.fakeserver.fixtures import BUILT_DAY, RECORDED_DAY, TODAY, make_source
-from tests.fakeserver.fixtures import archive_facts, fake_server  # noqa: F401 (pytest fixtures)
+from tests.fakeserver.fixtures import BUILT_DAY, RECORDED_DAY, TODAY, archive_facts, fake_server, make_source  # noqa: F401 (pytest fixtures)
 
 
 @pytest.fixture
@@ -103,8 +102,9 @@ def test_current_season_log_is_refreshed_once_a_day(fake_server, tmp_path):  # n
     assert dict(fake_server.counts) == {"leaguegamelog": 1}  # no play-in/playoff request yet
     make_source(fake_server, tmp_path, now=morning.replace(hour=20)).season_results(Season(2025))
     assert fake_server.counts["leaguegamelog"] == 1  # same day: from disk
-    make_source(fake_server, tmp_path, now=datetime(2026, 2, 23, 8, tzinfo=EASTERN),
-                today=date(2026, 2, 23)).season_results(Season(2025))
+    make_source(
+        fake_server, tmp_path, now=datetime(2026, 2, 23, 8, tzinfo=EASTERN), today=date(2026, 2, 23)
+    ).season_results(Season(2025))
     assert fake_server.counts["leaguegamelog"] == 2  # next day: fetched again
 
 
@@ -119,7 +119,9 @@ def _daily_run(server: FakeStatsServer, cache_dir: Path, day: date, today: date 
     today = today or day + timedelta(days=1)
     server.today = today  # the game logs as they were that morning
     server.reset_counts()
-    source = make_source(server, cache_dir, today=today, now=datetime(today.year, today.month, today.day, 6, tzinfo=EASTERN))
+    source = make_source(
+        server, cache_dir, today=today, now=datetime(today.year, today.month, today.day, 6, tzinfo=EASTERN)
+    )
     games, skipped, found = collect_games(source, day)
     assert not skipped and len(games) == found
     return found, dict(server.counts)
@@ -163,8 +165,11 @@ def _eastern_morning(day: date) -> datetime:
 
 
 def _postseason_logs(server: FakeStatsServer) -> list[str]:
-    return sorted(p["SeasonType"] for e, p in server.log
-                  if e == "leaguegamelog" and p["Season"] == str(SHORT_SEASON) and p["SeasonType"] != "Regular Season")
+    return sorted(
+        p["SeasonType"]
+        for e, p in server.log
+        if e == "leaguegamelog" and p["Season"] == str(SHORT_SEASON) and p["SeasonType"] != "Regular Season"
+    )
 
 
 def test_shortened_season_playoff_day_has_playoff_history(fake_server, archive, tmp_path):  # noqa: F811
@@ -319,7 +324,11 @@ def test_game_without_play_by_play_or_summary_is_listed_and_its_timeline_raises(
     assert [g.game_id for g in games] == [g.game_id for g in expected]
     listed = next(g for g in games if g.game_id == broken.game_id)
     assert (listed.home_team_id, listed.away_team_id, listed.home_team_score, listed.away_team_score) == (
-        broken.home_team_id, broken.away_team_id, broken.home_team_score, broken.away_team_score)
+        broken.home_team_id,
+        broken.away_team_id,
+        broken.home_team_score,
+        broken.away_team_score,
+    )
     with pytest.raises(GameDataError) as caught:
         source.score_timeline(listed)
     message = str(caught.value)
@@ -418,9 +427,13 @@ def test_name_resolution_that_hangs_fails_within_the_bound(fake_server):  # noqa
         release.wait(10)
         return socket.getaddrinfo(host, port)
 
-    transport = HttpTransport(timeout_seconds=0.5, connect_timeout_seconds=0.3, min_interval_seconds=0,
-                              retry=RetryPolicy(retries=1, backoff_base_seconds=0.05, backoff_cap_seconds=0.05),
-                              resolve=hanging_resolver)
+    transport = HttpTransport(
+        timeout_seconds=0.5,
+        connect_timeout_seconds=0.3,
+        min_interval_seconds=0,
+        retry=RetryPolicy(retries=1, backoff_base_seconds=0.05, backoff_cap_seconds=0.05),
+        resolve=hanging_resolver,
+    )
     url = fake_server.stats_url.replace("127.0.0.1", "localhost")
     started = time.monotonic()
     try:
@@ -440,8 +453,10 @@ def test_unknown_host_is_fatal_at_once(fake_server):  # noqa: F811
 
     transport = HttpTransport(timeout_seconds=1, min_interval_seconds=0, resolve=refusing_resolver)
     with pytest.raises(FatalSourceError, match="cannot connect to .*failed to resolve localhost"):
-        transport.get_json(f"{fake_server.stats_url.replace('127.0.0.1', 'localhost')}/scoreboardv3",
-                           {"GameDate": "2025-07-15", "LeagueID": "00"})
+        transport.get_json(
+            f"{fake_server.stats_url.replace('127.0.0.1', 'localhost')}/scoreboardv3",
+            {"GameDate": "2025-07-15", "LeagueID": "00"},
+        )
     assert transport.calls == 1
 
 
@@ -471,8 +486,14 @@ def test_probe_of_a_silent_api_fails_within_its_bound(fake_server, tmp_path):  #
 @pytest.mark.parametrize("reachable", [True, False])
 def test_validate_contacts_the_live_api(fake_server, run_cli, reachable):  # noqa: F811
     url = fake_server.stats_url if reachable else "http://127.0.0.1:9/stats"
-    result = run_cli("--validate", "--date", str(BUILT_DAY), "--source", "nba_api",
-                     env={"NBA_API_STATS_URL": url, "NBA_API_RETRIES": "3", "NBA_API_MIN_INTERVAL": "0"})
+    result = run_cli(
+        "--validate",
+        "--date",
+        str(BUILT_DAY),
+        "--source",
+        "nba_api",
+        env={"NBA_API_STATS_URL": url, "NBA_API_RETRIES": "3", "NBA_API_MIN_INTERVAL": "0"},
+    )
     line = next(l for l in result.stdout.splitlines() if "data source" in l)
     if reachable:
         assert line.startswith(f"  [ok]   data source: live NBA API at {url} answered ScoreboardV3"), result.stdout
@@ -488,8 +509,12 @@ def test_required_headers_are_sent(fake_server, tmp_path):  # noqa: F811
     with pytest.raises(FatalSourceError, match="HTTP 403"):
         bare.get_json(f"{fake_server.stats_url}/scoreboardv3", {"GameDate": "2024-01-15", "LeagueID": "00"})
     ok = HttpTransport(timeout_seconds=1, min_interval_seconds=0)
-    assert ok.get_json(f"{fake_server.stats_url}/scoreboardv3", {"GameDate": "2025-07-15", "LeagueID": "00"})[
-        "scoreboard"]["games"] == []
+    assert (
+        ok.get_json(f"{fake_server.stats_url}/scoreboardv3", {"GameDate": "2025-07-15", "LeagueID": "00"})[
+            "scoreboard"
+        ]["games"]
+        == []
+    )
 
 
 def test_minimum_interval_between_calls(fake_server, tmp_path):  # noqa: F811
@@ -518,8 +543,14 @@ def test_the_interval_runs_from_when_the_previous_request_ended(fake_server):  #
         now[0] += 0.5
         return socket.getaddrinfo(host, port)
 
-    transport = HttpTransport(timeout_seconds=30, min_interval_seconds=0.6, retry=RetryPolicy(retries=0),
-                              sleep=sleep, clock=lambda: now[0], resolve=slow_resolver)
+    transport = HttpTransport(
+        timeout_seconds=30,
+        min_interval_seconds=0.6,
+        retry=RetryPolicy(retries=0),
+        sleep=sleep,
+        clock=lambda: now[0],
+        resolve=slow_resolver,
+    )
     for _ in range(3):
         transport.get_json(f"{fake_server.stats_url}/scoreboardv3", {"GameDate": "2025-07-15", "LeagueID": "00"})
     assert slept == [0.6, 0.6]  # the fake clock moves only by the lookup and the waits

@@ -7,13 +7,12 @@ from __future__ import annotations
 import json
 import socket
 import threading
-from pathlib import Path
 
 import pytest
 
-from nba_predictions import artifacts
+from nba_predictions.documents import io as artifacts
+from nba_predictions.documents.models import CollectedGames
 from nba_predictions.errors import ArtifactError
-from nba_predictions.schemas import CollectedGames
 
 DAY = "2024-01-15"
 
@@ -44,33 +43,37 @@ def test_the_spec_chain_through_s3_equals_the_local_run(run_cli, s3_server, tmp_
     remote = json.loads(s3_server.get(bucket, f"{DAY}/predictions.json"))
     here = json.loads((tmp_path / "local.json").read_text())
     assert remote["metadata"]["input_source"] == "features.json"
-    assert [(p["game_id"], p["features"], p["rating"]) for p in remote["predictions"]] == \
-           [(p["game_id"], p["features"], p["rating"]) for p in here["predictions"]]
+    assert [(p["game_id"], p["features"], p["rating"]) for p in remote["predictions"]] == [
+        (p["game_id"], p["features"], p["rating"]) for p in here["predictions"]
+    ]
 
 
 def test_a_missing_object_names_the_command_that_makes_it(run_cli, s3_server):
     bucket = s3_server.new_bucket()
-    result = run_cli("--from-step", "prediction", "--input", f"s3://{bucket}/nope.json", "--output", "p.json",
-                     env=s3_server.env)
+    result = run_cli(
+        "--from-step", "prediction", "--input", f"s3://{bucket}/nope.json", "--output", "p.json", env=s3_server.env
+    )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == (
         f"nba-predictions: error: s3://{bucket}/nope.json does not exist; make an engineered_features.json with: "
-        "python main.py --from-step features --input collected_games.json --output engineered_features.json")
+        "python main.py --from-step features --input collected_games.json --output engineered_features.json"
+    )
 
 
 def test_a_missing_bucket_fails_before_any_work(run_cli, s3_server):
-    result = run_cli("--date", DAY, "--until-step", "collection", "--output", "s3://no-such-bucket-here/c.json",
-                     env=s3_server.env)
+    result = run_cli(
+        "--date", DAY, "--until-step", "collection", "--output", "s3://no-such-bucket-here/c.json", env=s3_server.env
+    )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "nba-predictions: error: cannot write s3://no-such-bucket-here/c.json: bucket 'no-such-bucket-here' does "
-        "not exist (or these credentials cannot see it); choose a writable --output path or URL"]
+        "not exist (or these credentials cannot see it); choose a writable --output path or URL"
+    ]
 
 
 def test_a_folder_url_is_refused(run_cli, s3_server):
     bucket = s3_server.new_bucket()
-    result = run_cli("--date", DAY, "--until-step", "collection", "--output", f"s3://{bucket}/docs/",
-                     env=s3_server.env)
+    result = run_cli("--date", DAY, "--until-step", "collection", "--output", f"s3://{bucket}/docs/", env=s3_server.env)
     assert result.returncode == 1
     assert "the URL names a folder; end it with a file name, e.g. predictions.json" in result.stderr
     assert s3_server.keys(bucket) == []
@@ -83,14 +86,29 @@ def test_wrong_credentials_are_one_line_and_never_shown(run_cli, s3_server):
     secret = "wrong-secret-" + "x" * 24
     token = "session-token-" + "y" * 24
     with _Proxy(s3_server.endpoint_url, refuse=True) as proxy:
-        env = {**s3_server.env, "AWS_ENDPOINT_URL": proxy.url, "AWS_SECRET_ACCESS_KEY": secret,
-               "AWS_SESSION_TOKEN": token}
-        result = run_cli("--date", DAY, "--until-step", "collection", "--output", f"s3://{bucket}/c.json",
-                         "--log-level", "DEBUG", env=env)
+        env = {
+            **s3_server.env,
+            "AWS_ENDPOINT_URL": proxy.url,
+            "AWS_SECRET_ACCESS_KEY": secret,
+            "AWS_SESSION_TOKEN": token,
+        }
+        result = run_cli(
+            "--date",
+            DAY,
+            "--until-step",
+            "collection",
+            "--output",
+            f"s3://{bucket}/c.json",
+            "--log-level",
+            "DEBUG",
+            env=env,
+        )
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith(f"nba-predictions: error: cannot write s3://{bucket}/c.json: access denied; "
-                           "check the credentials in the environment"), last
+    assert last.startswith(
+        f"nba-predictions: error: cannot write s3://{bucket}/c.json: access denied; "
+        "check the credentials in the environment"
+    ), last
     assert secret not in result.stderr and token not in result.stderr
     assert s3_server.env["AWS_ACCESS_KEY_ID"] not in result.stderr
 
@@ -98,8 +116,17 @@ def test_wrong_credentials_are_one_line_and_never_shown(run_cli, s3_server):
 def test_debug_logs_of_a_successful_run_carry_no_credentials(run_cli, s3_server):
     bucket = s3_server.new_bucket()
     token = "session-token-" + "z" * 24
-    result = run_cli("--date", DAY, "--until-step", "collection", "--output", f"s3://{bucket}/c.json",
-                     "--log-level", "DEBUG", env={**s3_server.env, "AWS_SESSION_TOKEN": token})
+    result = run_cli(
+        "--date",
+        DAY,
+        "--until-step",
+        "collection",
+        "--output",
+        f"s3://{bucket}/c.json",
+        "--log-level",
+        "DEBUG",
+        env={**s3_server.env, "AWS_SESSION_TOKEN": token},
+    )
     assert result.returncode == 0, result.stderr
     assert f"wrote s3://{bucket}/c.json" in result.stderr
     for value in (token, s3_server.env["AWS_SECRET_ACCESS_KEY"], s3_server.env["AWS_ACCESS_KEY_ID"]):
@@ -159,7 +186,8 @@ def test_an_unsupported_scheme_is_a_one_line_error(run_cli):
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "nba-predictions: error: cannot write gopher://host/c.json: unsupported URL scheme gopher://; use a local "
-        "path, file://, memory://, s3://, s3a://; choose a writable --output path or URL"]
+        "path, file://, memory://, s3://, s3a://; choose a writable --output path or URL"
+    ]
 
 
 def test_same_url_for_input_and_output_is_a_usage_error(run_cli):
@@ -172,9 +200,11 @@ def test_plain_paths_never_import_fsspec_or_s3fs(tmp_path):
     import subprocess
     import sys
 
-    probe = ("import sys\nfrom nba_predictions.cli import main\n"
-             f"rc = main(['--date', '{DAY}', '--until-step', 'collection', '--output', 'c.json', '--quiet'])\n"
-             "print(rc, sorted({m.split('.')[0] for m in sys.modules} & {'fsspec', 's3fs', 'botocore', 'aiobotocore'}))")
+    probe = (
+        "import sys\nfrom nba_predictions.cli import main\n"
+        f"rc = main(['--date', '{DAY}', '--until-step', 'collection', '--output', 'c.json', '--quiet'])\n"
+        "print(rc, sorted({m.split('.')[0] for m in sys.modules} & {'fsspec', 's3fs', 'botocore', 'aiobotocore'}))"
+    )
     result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert result.stdout.strip().splitlines()[-1] == "0 []", result.stderr
 
@@ -221,18 +251,25 @@ class _Proxy:
             header, _, body = head.partition(b"\r\n\r\n")
             request_line = header.split(b"\r\n", 1)[0].decode()
             if self.refuse:
-                payload = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
-                           b"<Message>Access Denied</Message></Error>")
-                client.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Type: application/xml\r\nContent-Length: "
-                               + str(len(payload)).encode() + b"\r\nConnection: close\r\n\r\n" + payload)
+                payload = (
+                    b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
+                    b"<Message>Access Denied</Message></Error>"
+                )
+                client.sendall(
+                    b"HTTP/1.1 403 Forbidden\r\nContent-Type: application/xml\r\nContent-Length: "
+                    + str(len(payload)).encode()
+                    + b"\r\nConnection: close\r\n\r\n"
+                    + payload
+                )
                 return
             upstream = socket.create_connection(self.upstream, timeout=60)
             method, path = request_line.split(" ")[:2]
             is_object_put = method == "PUT" and path.split("?")[0].strip("/").count("/") >= 1
             if self.cut_puts and is_object_put:
                 lines = header.split(b"\r\n")
-                length = next((int(line.split(b":", 1)[1]) for line in lines
-                               if line.lower().startswith(b"content-length:")), 0)
+                length = next(
+                    (int(line.split(b":", 1)[1]) for line in lines if line.lower().startswith(b"content-length:")), 0
+                )
                 if any(line.lower().startswith(b"expect: 100-continue") for line in lines):
                     client.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")  # let the client send its body
                     header = b"\r\n".join(l for l in lines if not l.lower().startswith(b"expect:"))

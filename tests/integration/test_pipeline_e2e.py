@@ -27,16 +27,19 @@ def chain(tmp_path_factory) -> dict[str, Path | subprocess.CompletedProcess]:
     def run(cwd: Path, *args: str) -> subprocess.CompletedProcess:
         cwd.mkdir(exist_ok=True)
         e = {**env, "DATABASE_URL": f"sqlite:///{cwd / 'ratings.db'}"}
-        return subprocess.run([sys.executable, main, *args], cwd=cwd, env=e, capture_output=True, text=True,
-                              timeout=600)
+        return subprocess.run(
+            [sys.executable, main, *args], cwd=cwd, env=e, capture_output=True, text=True, timeout=600
+        )
 
     steps = root / "steps"
     results = {
         "collect": run(steps, "--date", DAY, "--until-step", "collection", "--output", "collected_games.json"),
-        "features": run(steps, "--from-step", "features", "--input", "collected_games.json",
-                        "--output", "engineered_features.json"),
-        "predict": run(steps, "--from-step", "prediction", "--input", "engineered_features.json",
-                       "--output", "predictions.json"),
+        "features": run(
+            steps, "--from-step", "features", "--input", "collected_games.json", "--output", "engineered_features.json"
+        ),
+        "predict": run(
+            steps, "--from-step", "prediction", "--input", "engineered_features.json", "--output", "predictions.json"
+        ),
         "store": run(steps, "--from-step", "storage", "--input", "predictions.json"),
         "full": run(root / "full", "--date", DAY, "--output", "predictions.json"),
     }
@@ -54,7 +57,12 @@ def test_each_step_succeeds_and_reports(chain):
 def test_collection_lists_the_eleven_games(chain):
     doc = _load(chain["steps"] / "collected_games.json")
     meta = doc["metadata"]
-    assert (meta["step"], meta["target_date"], meta["total_games"], meta["source"]) == ("collection", DAY, 11, "archive")
+    assert (meta["step"], meta["target_date"], meta["total_games"], meta["source"]) == (
+        "collection",
+        DAY,
+        11,
+        "archive",
+    )
     assert meta["schema_version"] == "1.0"
     assert len(doc["games"]) == 11
     for game in doc["games"]:
@@ -69,8 +77,15 @@ def test_features_and_predictions_follow_the_spec(chain):
     assert features["metadata"]["input_source"] == "collected_games.json"
     game = features["games"][0]
     assert set(game) == {"game_id", "raw_data", "features"}
-    assert {"diff_ranks", "inter_conference", "scores_diff", "position_score", "competitive_seconds",
-            "lead_changes", "rivalry_score"} <= set(game["features"])
+    assert {
+        "diff_ranks",
+        "inter_conference",
+        "scores_diff",
+        "position_score",
+        "competitive_seconds",
+        "lead_changes",
+        "rivalry_score",
+    } <= set(game["features"])
     assert "score_timeline" not in game["raw_data"]
     predictions = _load(chain["steps"] / "predictions.json")
     assert predictions["metadata"]["model_version"]
@@ -83,16 +98,27 @@ def test_features_and_predictions_follow_the_spec(chain):
 def test_step_by_step_reproduces_the_full_run(chain):
     steps = _load(chain["steps"] / "predictions.json")["predictions"]
     full = _load(chain["full_dir"] / "predictions.json")["predictions"]
-    assert [(p["game_id"], p["raw_data"], p["features"], p["rating"]) for p in steps] == \
-           [(p["game_id"], p["raw_data"], p["features"], p["rating"]) for p in full]
+    assert [(p["game_id"], p["raw_data"], p["features"], p["rating"]) for p in steps] == [
+        (p["game_id"], p["raw_data"], p["features"], p["rating"]) for p in full
+    ]
 
 
 def test_storage_saved_all_and_a_rerun_skips(chain, run_cli):
     assert "saved 11, skipped 0, failed 0" in chain["store"].stderr
-    again = subprocess.run([sys.executable, str(Path(__file__).resolve().parents[2] / "main.py"),
-                            "--from-step", "storage", "--input", "predictions.json"],
-                           cwd=chain["steps"], capture_output=True, text=True,
-                           env={**os.environ, "DATABASE_URL": f"sqlite:///{chain['steps'] / 'ratings.db'}"})
+    again = subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).resolve().parents[2] / "main.py"),
+            "--from-step",
+            "storage",
+            "--input",
+            "predictions.json",
+        ],
+        cwd=chain["steps"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{chain['steps'] / 'ratings.db'}"},
+    )
     assert again.returncode == 0, again.stderr
     assert "saved 0, skipped 11, failed 0" in again.stderr
 
@@ -108,9 +134,11 @@ def test_output_dash_writes_json_to_stdout_and_logs_to_stderr(run_cli):
 def test_three_entry_points_behave_identically(run_cli):
     bin_dir = Path(sys.executable).parent
     outputs = []
-    for entry in ([sys.executable, str(Path(__file__).resolve().parents[2] / "main.py")],
-                  [sys.executable, "-m", "nba_predictions"],
-                  [str(bin_dir / "nba-predictions")]):
+    for entry in (
+        [sys.executable, str(Path(__file__).resolve().parents[2] / "main.py")],
+        [sys.executable, "-m", "nba_predictions"],
+        [str(bin_dir / "nba-predictions")],
+    ):
         result = run_cli("--date", DAY, "--until-step", "collection", "--output", "-", "--quiet", entry=entry)
         assert result.returncode == 0, result.stderr
         doc = json.loads(result.stdout)
@@ -144,8 +172,9 @@ def test_collection_and_features_import_neither_xgboost_nor_sqlalchemy(tmp_path,
 
 def test_prediction_step_imports_no_database_or_network_stack(tmp_path, chain):
     features = str(chain["steps"] / "engineered_features.json")
-    rc, modules = _modules_loaded_by(["--from-step", "prediction", "--input", features, "--output", "p.json",
-                                      "--quiet"], tmp_path)
+    rc, modules = _modules_loaded_by(
+        ["--from-step", "prediction", "--input", features, "--output", "p.json", "--quiet"], tmp_path
+    )
     assert rc == 0
     assert not modules & {"sqlalchemy", "nba_api", "requests"}
 
@@ -188,9 +217,22 @@ def test_live_source_through_the_fake_server_matches_the_archive(run_cli, tmp_pa
     archive = run_cli("--date", DAY, "--source", "archive", "--until-step", "features", "--output", "archive.json")
     assert archive.returncode == 0, archive.stderr
     with FakeStatsServer(ArchiveSource()) as server:
-        live = run_cli("--date", DAY, "--source", "nba_api", "--until-step", "features", "--output", "live.json",
-                       env={"NBA_API_STATS_URL": server.stats_url, "NBA_API_CDN_URL": server.cdn_url,
-                            "NBA_API_MIN_INTERVAL": "0", "NBA_API_CACHE_DIR": str(tmp_path / "cache")})
+        live = run_cli(
+            "--date",
+            DAY,
+            "--source",
+            "nba_api",
+            "--until-step",
+            "features",
+            "--output",
+            "live.json",
+            env={
+                "NBA_API_STATS_URL": server.stats_url,
+                "NBA_API_CDN_URL": server.cdn_url,
+                "NBA_API_MIN_INTERVAL": "0",
+                "NBA_API_CACHE_DIR": str(tmp_path / "cache"),
+            },
+        )
     assert live.returncode == 0, live.stderr
     a, b = _load(tmp_path / "archive.json"), _load(tmp_path / "live.json")
     assert b["metadata"]["source"] == "nba_api"
@@ -199,9 +241,17 @@ def test_live_source_through_the_fake_server_matches_the_archive(run_cli, tmp_pa
 
 
 def test_unreachable_live_api_fails_fast_with_a_hint(run_cli):
-    result = run_cli("--date", DAY, "--source", "nba_api", "--until-step", "collection", "--output", "c.json",
-                     env={"NBA_API_STATS_URL": "http://127.0.0.1:9/stats", "NBA_API_RETRIES": "1",
-                          "NBA_API_MIN_INTERVAL": "0"})
+    result = run_cli(
+        "--date",
+        DAY,
+        "--source",
+        "nba_api",
+        "--until-step",
+        "collection",
+        "--output",
+        "c.json",
+        env={"NBA_API_STATS_URL": "http://127.0.0.1:9/stats", "NBA_API_RETRIES": "1", "NBA_API_MIN_INTERVAL": "0"},
+    )
     assert result.returncode == 1
     errors = [l for l in result.stderr.splitlines() if l.startswith("nba-predictions: error:")]
     assert len(errors) == 1 and "--source archive" in errors[0]
@@ -222,6 +272,7 @@ def test_backfill_rates_a_range_then_skips_it_on_rerun(run_cli):
     assert shown.returncode == 0, shown.stderr
     ratings = [g["rating"] for g in json.loads(shown.stdout)]
     assert len(ratings) == 11 and ratings == sorted(ratings, reverse=True)
+
     def keys(value):
         if isinstance(value, dict):
             return set(value) | set().union(*map(keys, value.values()))
@@ -233,16 +284,25 @@ def test_backfill_rates_a_range_then_skips_it_on_rerun(run_cli):
     assert not keys(json.loads(shown.stdout)) & spoilers
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--start", "2024-01-16", "--end", "2024-01-14"], "--end 2024-01-14 is before --start 2024-01-16"),
-    (["--start", "2024-01-14"], "backfill needs --start and --end (or --from-step with --input)"),
-    (["--from-step", "storage", "--input", "p.json", "--start", "2024-01-14"],
-     "--start and --end come from the input document with --from-step: drop them"),
-    (["--start", "2024-01-14", "--end", "2024-01-16", "--until-step", "features"],
-     "--output is required when using --until-step features"),
-    (["--start", "2024-01-14", "--end", "2024-01-16", "--chunk-games", "0"],
-     "argument --chunk-games: invalid count '0': expected a whole number of 1 or more"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--start", "2024-01-16", "--end", "2024-01-14"], "--end 2024-01-14 is before --start 2024-01-16"),
+        (["--start", "2024-01-14"], "backfill needs --start and --end (or --from-step with --input)"),
+        (
+            ["--from-step", "storage", "--input", "p.json", "--start", "2024-01-14"],
+            "--start and --end come from the input document with --from-step: drop them",
+        ),
+        (
+            ["--start", "2024-01-14", "--end", "2024-01-16", "--until-step", "features"],
+            "--output is required when using --until-step features",
+        ),
+        (
+            ["--start", "2024-01-14", "--end", "2024-01-16", "--chunk-games", "0"],
+            "argument --chunk-games: invalid count '0': expected a whole number of 1 or more",
+        ),
+    ],
+)
 def test_backfill_usage_errors(run_cli, args, message):
     result = run_cli("backfill", *args)
     assert result.returncode == 2
@@ -328,8 +388,15 @@ def _with_closed_stdout(args: list[str], cwd: Path, env: dict[str, str]) -> subp
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        return subprocess.run([sys.executable, str(Path(__file__).resolve().parents[2] / "main.py"), *args],
-                              cwd=cwd, env=env, stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, str(Path(__file__).resolve().parents[2] / "main.py"), *args],
+            cwd=cwd,
+            env=env,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=300,
+        )
     finally:
         os.close(write_end)
 
@@ -345,8 +412,11 @@ def test_show_into_a_closed_pipe_is_a_quiet_exit(chain):
 
 def test_a_document_into_a_closed_pipe_is_one_error_line(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NBA_", "DATABASE_URL", "LOG_LEVEL"))}
-    result = _with_closed_stdout(["--date", DAY, "--until-step", "collection", "--output", "-", "--quiet"], tmp_path, env)
+    result = _with_closed_stdout(
+        ["--date", DAY, "--until-step", "collection", "--output", "-", "--quiet"], tmp_path, env
+    )
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         "nba-predictions: error: cannot write the document to standard output: Broken pipe; "
-        "its reader closed it before the end"]
+        "its reader closed it before the end"
+    ]

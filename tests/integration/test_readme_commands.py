@@ -61,7 +61,9 @@ def test_readme_commands_work_as_written(tmp_path):
             continue
         if "jq" in command and shutil.which("jq") is None:
             pytest.skip("jq is not installed (apt-get install jq); the other README commands passed")
-        shell = command.replace("python main.py", f"{sys.executable} {ROOT / 'main.py'}").replace("/shared/", f"{shared}/")
+        shell = command.replace("python main.py", f"{sys.executable} {ROOT / 'main.py'}").replace(
+            "/shared/", f"{shared}/"
+        )
         result = subprocess.run(shell, shell=True, cwd=work, env=env, capture_output=True, text=True, timeout=600)
         assert result.returncode == 0, f"{heading}: {command!r} failed: {result.stderr[-2000:]}"
         if "jq" in command:

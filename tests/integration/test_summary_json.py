@@ -11,21 +11,51 @@ def test_a_full_run_writes_its_summary(run_cli, tmp_path):
     result = run_cli("--date", DAY, "--summary-json", "logs/summary.json")
     assert result.returncode == 0, result.stderr
     summary = json.loads((tmp_path / "logs" / "summary.json").read_text())
-    assert {k: summary[k] for k in ("status", "ok", "exit_code", "target_date", "source", "steps", "found",
-                                    "processed", "saved", "skipped", "failed", "errors")} == {
-        "status": "ok", "ok": True, "exit_code": 0, "target_date": DAY, "source": "archive",
-        "steps": ["collection", "features", "prediction", "storage"], "found": 11, "processed": 11, "saved": 11,
-        "skipped": 0, "failed": [], "errors": []}
+    assert {
+        k: summary[k]
+        for k in (
+            "status",
+            "ok",
+            "exit_code",
+            "target_date",
+            "source",
+            "steps",
+            "found",
+            "processed",
+            "saved",
+            "skipped",
+            "failed",
+            "errors",
+        )
+    } == {
+        "status": "ok",
+        "ok": True,
+        "exit_code": 0,
+        "target_date": DAY,
+        "source": "archive",
+        "steps": ["collection", "features", "prediction", "storage"],
+        "found": 11,
+        "processed": 11,
+        "saved": 11,
+        "skipped": 0,
+        "failed": [],
+        "errors": [],
+    }
     assert summary["summary_version"] == "1.0" and summary["duration_seconds"] > 0
 
 
 def test_a_failed_run_writes_its_error_and_exit_code(run_cli, tmp_path):
-    result = run_cli("--from-step", "prediction", "--input", "missing.json", "--output", "p.json",
-                     "--summary-json", "summary.json")
+    result = run_cli(
+        "--from-step", "prediction", "--input", "missing.json", "--output", "p.json", "--summary-json", "summary.json"
+    )
     assert result.returncode == 1
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert (summary["status"], summary["ok"], summary["exit_code"], summary["steps"]) == \
-           ("failed", False, 1, ["prediction"])
+    assert (summary["status"], summary["ok"], summary["exit_code"], summary["steps"]) == (
+        "failed",
+        False,
+        1,
+        ["prediction"],
+    )
     assert summary["errors"] == [result.stderr.strip().splitlines()[-1].removeprefix("nba-predictions: error: ")]
 
 

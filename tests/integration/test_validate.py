@@ -34,8 +34,16 @@ def _without(*modules: str) -> list[str]:
 
 
 def test_validate_step_collection_on_a_collection_machine_passes(run_cli):
-    result = run_cli("--validate", "--step", "collection", "--source", "archive", "--date", DAY,
-                     entry=_without(*NOT_ON_A_COLLECTION_MACHINE))
+    result = run_cli(
+        "--validate",
+        "--step",
+        "collection",
+        "--source",
+        "archive",
+        "--date",
+        DAY,
+        entry=_without(*NOT_ON_A_COLLECTION_MACHINE),
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "nba-predictions --validate --step collection (configuration, data source)"
@@ -47,17 +55,22 @@ def test_validate_on_a_collection_machine_names_the_missing_requirements(run_cli
     result = run_cli("--validate", "--source", "archive", "--date", DAY, entry=_without(*NOT_ON_A_COLLECTION_MACHINE))
     assert result.returncode == 1
     database = next(line for line in result.stdout.splitlines() if "database" in line)
-    assert database == ("  [FAIL] database: No module named 'sqlalchemy' (the storage step needs it: "
-                        "pip install -r requirements-storage.txt; on a machine that runs another step, "
-                        "validate only that one: --validate --step STEP)")
+    assert database == (
+        "  [FAIL] database: No module named 'sqlalchemy' (the storage step needs it: "
+        "pip install -r requirements-storage.txt; on a machine that runs another step, "
+        "validate only that one: --validate --step STEP)"
+    )
     assert "[ok]   data source" in result.stdout
 
 
-@pytest.mark.parametrize("step, checks", [
-    ("features", ["configuration", "data source"]),
-    ("prediction", ["configuration", "model"]),
-    ("storage", ["configuration", "database"]),
-])
+@pytest.mark.parametrize(
+    "step, checks",
+    [
+        ("features", ["configuration", "data source"]),
+        ("prediction", ["configuration", "model"]),
+        ("storage", ["configuration", "database"]),
+    ],
+)
 def test_validate_step_runs_only_that_steps_checks(run_cli, step, checks):
     result = run_cli("--validate", "--step", step, "--source", "archive", "--date", DAY)
     assert result.returncode == 0, result.stdout
@@ -73,5 +86,6 @@ def test_validate_step_storage_without_the_storage_packages_fails_with_the_file_
 def test_step_without_validate_is_a_usage_error(run_cli):
     result = run_cli("--step", "collection")
     assert result.returncode == 2
-    assert result.stderr.strip() == ("nba-predictions: usage error: --step is only read with --validate "
-                                     "(e.g. --validate --step collection)")
+    assert result.stderr.strip() == (
+        "nba-predictions: usage error: --step is only read with --validate (e.g. --validate --step collection)"
+    )

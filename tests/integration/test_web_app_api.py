@@ -49,7 +49,9 @@ def check_listing(api: WebApi, predictions: dict) -> None:
         assert game["date"] == DAY
         assert game["prediction"]["rating"] == pytest.approx(ratings[game["id"]])
         rating = game["prediction"]["rating"]
-        assert game["prediction"]["classification"] == ("good" if rating >= 80 else "mediocre" if rating >= 60 else "bad")
+        assert game["prediction"]["classification"] == (
+            "good" if rating >= 80 else "mediocre" if rating >= 60 else "bad"
+        )
         for side in ("home_team", "away_team"):
             team = game[side]
             assert set(team) == {"id", "abbreviation", "name", "conference"}
@@ -58,7 +60,9 @@ def check_listing(api: WebApi, predictions: dict) -> None:
 
     one = api.get("/predictions/0022300565")["data"]["game"]
     assert (one["home_team"]["abbreviation"], one["away_team"]["abbreviation"]) == ("LAL", "OKC")
-    assert one["home_team"]["id"] == "1610612747" and one["prediction"]["rating"] == pytest.approx(ratings["0022300565"])
+    assert one["home_team"]["id"] == "1610612747" and one["prediction"]["rating"] == pytest.approx(
+        ratings["0022300565"]
+    )
 
     lakers = api.get(f"/predictions?date={DAY}&team=LAL")["data"]
     assert [g["id"] for g in lakers["data"]] == ["0022300565"] and lakers["pagination"]["total"] == 1
@@ -83,7 +87,9 @@ def test_the_web_api_serves_the_database_our_pipeline_wrote(run_cli, web_api, tm
     assert "ours at schema 0002, 30 teams, 11 games stored (11 rated)" in validate.stdout
 
 
-def test_the_web_api_created_the_database_first_and_our_pipeline_wrote_into_it(run_cli, web_api, tmp_path: Path) -> None:
+def test_the_web_api_created_the_database_first_and_our_pipeline_wrote_into_it(
+    run_cli, web_api, tmp_path: Path
+) -> None:
     database = tmp_path / "web" / "ratings.db"
     url = f"sqlite:///{database}"
     api = web_api(database, mode="development")  # its set-up: schema.sql and its sample rows

@@ -42,8 +42,10 @@ def _venvs() -> Path:
     folder = os.environ.get("NBA_WORKER_VENVS")
     if folder and all((Path(folder) / name / "bin" / "prefect").exists() for name in (*STEPS, "pipeline")):
         return Path(folder)
-    message = ("needs the worker venvs: python scripts/check_step_envs.py --venvs DIR --workers, "
-               "then NBA_WORKER_VENVS=DIR (.ci/run does both)")
+    message = (
+        "needs the worker venvs: python scripts/check_step_envs.py --venvs DIR --workers, "
+        "then NBA_WORKER_VENVS=DIR (.ci/run does both)"
+    )
     service_missing("the Prefect end-to-end tests", message)
 
 
@@ -62,16 +64,24 @@ def _wait_http(url: str, timeout: float = 300) -> None:
 
 
 class Stack:
-    def __init__(self, home: Path, api_url: str, documents: str, bucket: str, database: Path,
-                 venvs: Path, s3, stats) -> None:
+    def __init__(
+        self, home: Path, api_url: str, documents: str, bucket: str, database: Path, venvs: Path, s3, stats
+    ) -> None:
         self.home, self.api_url, self.documents, self.bucket = home, api_url, documents, bucket
         self.database, self.venvs, self.s3, self.stats = database, venvs, s3, stats
-        self.env = {k: v for k, v in os.environ.items()
-                    if not k.startswith(("NBA_", "DATABASE_URL", "LOG_LEVEL", "PREFECT_", "AWS_"))}
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("NBA_", "DATABASE_URL", "LOG_LEVEL", "PREFECT_", "AWS_"))
+        }
         self.env.update(s3.env)
-        self.env.update(PREFECT_HOME=str(home / "prefect-home"), PREFECT_API_URL=api_url,
-                        PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_CLI_WRAP_LINES="false",
-                        COLUMNS="250")
+        self.env.update(
+            PREFECT_HOME=str(home / "prefect-home"),
+            PREFECT_API_URL=api_url,
+            PREFECT_SERVER_ANALYTICS_ENABLED="false",
+            PREFECT_CLI_WRAP_LINES="false",
+            COLUMNS="250",
+        )
 
     def prefect(self, *args: str, timeout: float = WATCH_TIMEOUT + 120) -> subprocess.CompletedProcess:
         """The `prefect` command of the test's environment (the operator's machine)."""
@@ -85,7 +95,7 @@ class Stack:
         return self.prefect(*args)
 
     @contextlib.contextmanager
-    def client(self):  # noqa: ANN201
+    def client(self):
         """A client of the stack's server that also reads the workers' stored results."""
         from prefect.client.orchestration import get_client
         from prefect.settings import PREFECT_API_URL, PREFECT_LOCAL_STORAGE_PATH, temporary_settings
@@ -100,23 +110,28 @@ class Stack:
 
         flow_name, name = deployment.split("/")
         with self.client() as client:
-            ids = [d.id for d in client.read_deployments(deployment_filter=DeploymentFilter(
-                name=DeploymentFilterName(any_=[name]))) if client.read_flow(d.flow_id).name == flow_name]
+            ids = [
+                d.id
+                for d in client.read_deployments(
+                    deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[name]))
+                )
+                if client.read_flow(d.flow_id).name == flow_name
+            ]
             from prefect.client.schemas.filters import DeploymentFilterId
 
             return client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=ids)))
 
-    def last_run(self, deployment: str):  # noqa: ANN201
+    def last_run(self, deployment: str):
         return max(self.flow_runs(deployment), key=lambda r: r.created)
 
-    def logs(self, flow_run_id) -> str:  # noqa: ANN001
+    def logs(self, flow_run_id) -> str:
         from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 
         with self.client() as client:
             logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])))
         return "\n".join(log.message for log in logs)
 
-    def result(self, flow_run) -> dict:  # noqa: ANN001
+    def result(self, flow_run) -> dict:
         with self.client() as client:
             state = client.read_flow_run(flow_run.id).state
             return state.result(raise_on_failure=False)
@@ -124,8 +139,13 @@ class Stack:
     def stored(self, day: str) -> list[dict]:
         """The games stored for ``day``, read through the CLI (`show --json`)."""
         env = {**self.env, "DATABASE_URL": f"sqlite:///{self.database}"}
-        result = subprocess.run([sys.executable, str(ROOT / "main.py"), "show", "--date", day, "--json"],
-                                env=env, capture_output=True, text=True, timeout=300)
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "main.py"), "show", "--date", day, "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert result.returncode == 0, result.stderr
         return json.loads(result.stdout)
 
@@ -147,31 +167,71 @@ def stack(tmp_path_factory, s3_server):
         port = free_port()
         api_url = f"http://127.0.0.1:{port}/api"
         stack = Stack(home, api_url, f"s3://{bucket}/nba", bucket, database, venvs, s3_server, stats)
-        services.append(spawn("prefect-server", [str(Path(sys.executable).parent / "prefect"), "server", "start",
-                                                 "--host", "127.0.0.1", "--port", str(port), "--no-ui"],
-                              home / "server.log", ready=r"Uvicorn running|Application startup complete|"
-                              r"dashboard|Prefect server", env=stack.env))
+        services.append(
+            spawn(
+                "prefect-server",
+                [
+                    str(Path(sys.executable).parent / "prefect"),
+                    "server",
+                    "start",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--no-ui",
+                ],
+                home / "server.log",
+                ready=r"Uvicorn running|Application startup complete|"
+                r"dashboard|Prefect server",
+                env=stack.env,
+            )
+        )
         _wait_http(f"{api_url}/health")
-        deployed = subprocess.run([sys.executable, "-m", "nba_predictions.orchestration", "deploy",
-                                   "--documents", stack.documents], env=stack.env, capture_output=True, text=True,
-                                  timeout=600)
+        deployed = subprocess.run(
+            [sys.executable, "-m", "nba_predictions.orchestration", "deploy", "--documents", stack.documents],
+            env=stack.env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert deployed.returncode == 0, deployed.stderr
         # The workers ask the server for scheduled runs every second instead of Prefect's default 10 s
         # (PREFECT_WORKER_QUERY_SECONDS): each flow run here waits for a worker's poll, and the
         # module's four deployment runs (13 flow runs) spent minutes waiting for them.  A shorter interval
         # changes only how soon a run is picked up, never whether.
-        worker_env = {**stack.env, "PREFECT_WORKER_QUERY_SECONDS": "1",
-                      "NBA_STEP_RETRIES": "2", "NBA_STEP_RETRY_DELAY": "1",
-                      "NBA_API_STATS_URL": stats.stats_url, "NBA_API_CDN_URL": stats.cdn_url,
-                      "NBA_API_RETRIES": "0", "NBA_API_MIN_INTERVAL": "0"}
+        worker_env = {
+            **stack.env,
+            "PREFECT_WORKER_QUERY_SECONDS": "1",
+            "NBA_STEP_RETRIES": "2",
+            "NBA_STEP_RETRY_DELAY": "1",
+            "NBA_API_STATS_URL": stats.stats_url,
+            "NBA_API_CDN_URL": stats.cdn_url,
+            "NBA_API_RETRIES": "0",
+            "NBA_API_MIN_INTERVAL": "0",
+        }
         for pool in POOLS:
             name = pool.name.removeprefix("nba-")
             env = {**worker_env, "NBA_API_CACHE_DIR": str(home / f"cache-{name}")}
             if name in ("storage", "pipeline"):
                 env["DATABASE_URL"] = f"sqlite:///{database}"
-            services.append(spawn(f"prefect-worker-{name}", [str(venvs / name / "bin" / "prefect"), "worker", "start",
-                                                             "--pool", pool.name, "--type", "process"],
-                                  home / f"worker-{name}.log", ready=r"Worker '.*' started", env=env, cwd=home))
+            services.append(
+                spawn(
+                    f"prefect-worker-{name}",
+                    [
+                        str(venvs / name / "bin" / "prefect"),
+                        "worker",
+                        "start",
+                        "--pool",
+                        pool.name,
+                        "--type",
+                        "process",
+                    ],
+                    home / f"worker-{name}.log",
+                    ready=r"Worker '.*' started",
+                    env=env,
+                    cwd=home,
+                )
+            )
         print(f"\nprefect stack ready in {time.monotonic() - started:.0f} s", file=sys.stderr)
         yield stack
     finally:
@@ -185,11 +245,19 @@ def test_pools_and_the_daily_schedule(stack):
         pools = {p.name: p for p in client.read_work_pools()}
         daily = client.read_deployment_by_name("nba-rate-date/daily")
     assert {p.name: pools[p.name].concurrency_limit for p in POOLS} == {
-        "nba-collection": 1, "nba-features": None, "nba-prediction": None, "nba-storage": None, "nba-pipeline": None}
+        "nba-collection": 1,
+        "nba-features": None,
+        "nba-prediction": None,
+        "nba-storage": None,
+        "nba-pipeline": None,
+    }
     assert all(pools[p.name].type == "process" for p in POOLS)
     [schedule] = daily.schedules
-    assert (schedule.schedule.cron, schedule.schedule.timezone, schedule.active) == \
-           ("0 6 * * *", "America/New_York", True)
+    assert (schedule.schedule.cron, schedule.schedule.timezone, schedule.active) == (
+        "0 6 * * *",
+        "America/New_York",
+        True,
+    )
     assert daily.parameters == {"documents": stack.documents}
     assert daily.work_pool_name == "nba-pipeline"
 
@@ -205,8 +273,14 @@ def test_a_daily_run_rates_the_date_with_each_step_on_its_own_worker(stack):
     parent = stack.last_run("nba-rate-date/daily")
     summary = stack.result(parent)
     assert {k: summary[k] for k in ("status", "target_date", "source", "steps", "found", "saved", "failed")} == {
-        "status": "ok", "target_date": "2024-01-15", "source": "nba_api", "steps": list(STEPS), "found": 11,
-        "saved": 11, "failed": []}
+        "status": "ok",
+        "target_date": "2024-01-15",
+        "source": "nba_api",
+        "steps": list(STEPS),
+        "found": 11,
+        "saved": 11,
+        "failed": [],
+    }
     pids = set()
     for step in STEPS:
         [child] = stack.flow_runs(f"nba-{step}/step")
@@ -224,7 +298,8 @@ def test_a_daily_run_rates_the_date_with_each_step_on_its_own_worker(stack):
     assert stack.stats.requests_for("scoreboardv3", GameDate="2024-01-15") == 2
     assert stack.s3.keys(stack.bucket) == sorted(
         [f"nba/2024-01-15/{name}" for name in ("collected_games.json", "engineered_features.json", "predictions.json")]
-        + [f"nba/2024-01-15/summaries/{step}.json" for step in STEPS])
+        + [f"nba/2024-01-15/summaries/{step}.json" for step in STEPS]
+    )
     stored = stack.stored("2024-01-15")
     predictions = json.loads(stack.s3.get(stack.bucket, "nba/2024-01-15/predictions.json"))["predictions"]
     assert sorted(g["game_id"] for g in stored) == sorted(p["game_id"] for p in predictions)

@@ -23,8 +23,9 @@ def test_layout_names_one_folder_per_date():
 def test_the_four_steps_chain_through_the_documents_root(tmp_path):
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'ratings.db'}"}
     root = str(tmp_path / "docs")
-    summaries = [runner.run_step(step, DAY, root, env=env)
-                 for step in ("collection", "features", "prediction", "storage")]
+    summaries = [
+        runner.run_step(step, DAY, root, env=env) for step in ("collection", "features", "prediction", "storage")
+    ]
     assert [s["steps"] for s in summaries] == [["collection"], ["features"], ["prediction"], ["storage"]]
     assert summaries[-1]["saved"] == 11
     written = runner.read_summary(layout.summary_url(root, DAY, "storage"))
@@ -58,7 +59,8 @@ def test_retry_policy_from_the_environment():
 
 def test_combine_keeps_failures_and_errors():
     base = {"steps": ["x"], "duration_seconds": 1.0, "started_at": "t0", "errors": [], "failed": []}
-    whole = runner.combine([base, {**base, "steps": ["y"], "started_at": "t1",
-                                   "failed": [{"game_id": "1", "step": "y", "reason": "r"}]}])
+    whole = runner.combine(
+        [base, {**base, "steps": ["y"], "started_at": "t1", "failed": [{"game_id": "1", "step": "y", "reason": "r"}]}]
+    )
     assert (whole["status"], whole["ok"], whole["exit_code"], whole["duration_seconds"]) == ("partial", False, 1, 2.0)
     assert json.dumps(whole)

@@ -28,8 +28,16 @@ DATE = "2024-01-15"
 SEASON = ("2023-10-24", "2024-06-17")
 
 # Keys whose values depend on the clock or on where the files were written.
-VOLATILE_KEYS = {"timestamp", "input_source", "created_at", "updated_at", "predicted_at", "started_at",
-                 "finished_at", "duration_seconds"}
+VOLATILE_KEYS = {
+    "timestamp",
+    "input_source",
+    "created_at",
+    "updated_at",
+    "predicted_at",
+    "started_at",
+    "finished_at",
+    "duration_seconds",
+}
 
 
 def _scrub(value: Any) -> Any:
@@ -41,12 +49,17 @@ def _scrub(value: Any) -> Any:
 
 
 def _run(args: list[str], cwd: Path, exit_code: int = 0) -> None:
-    env = {**os.environ, "NBA_SOURCE": "archive", "LOG_LEVEL": "WARNING",
-           "NBA_MODEL_CACHE_DIR": str(cwd / "model-cache")}
+    env = {
+        **os.environ,
+        "NBA_SOURCE": "archive",
+        "LOG_LEVEL": "WARNING",
+        "NBA_MODEL_CACHE_DIR": str(cwd / "model-cache"),
+    }
     for name in ("DATABASE_URL", "NBA_MODEL_PATH"):
         env.pop(name, None)
-    done = subprocess.run([sys.executable, str(ROOT / "main.py"), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
     if done.returncode != exit_code:
         raise AssertionError(f"main.py {' '.join(args)} exited {done.returncode}:\n{done.stderr[-3000:]}")
 
@@ -62,7 +75,7 @@ def _database(path: Path) -> dict[str, list[dict[str, Any]]]:
         out = {}
         for table in ("teams", "games", "game_details", "pipeline_runs"):
             rows = []
-            for row in con.execute(f"SELECT * FROM {table}"):  # noqa: S608 - fixed table names
+            for row in con.execute(f"SELECT * FROM {table}"):
                 item = dict(row)
                 item.pop("id", None) if table == "pipeline_runs" else None
                 for key in ("features", "explanation", "steps", "errors"):
@@ -83,8 +96,19 @@ def produce(work: Path) -> dict[str, Any]:
     _run(["--date", DATE, "--until-step", "collection", "--output", "collected.json"], work)
     _run(["--from-step", "features", "--input", "collected.json", "--output", "features.json"], work)
     _run(["--from-step", "prediction", "--input", "features.json", "--output", "predictions.json"], work)
-    _run(["--date", DATE, "--database", "sqlite:///day.db", "--output", "full_predictions.json",
-          "--summary-json", "summary.json"], work)
+    _run(
+        [
+            "--date",
+            DATE,
+            "--database",
+            "sqlite:///day.db",
+            "--output",
+            "full_predictions.json",
+            "--summary-json",
+            "summary.json",
+        ],
+        work,
+    )
     for name in ("collected", "features", "predictions", "full_predictions", "summary"):
         day[name] = _document(work / f"{name}.json")
     day["database"] = _database(work / "day.db")
@@ -92,12 +116,56 @@ def produce(work: Path) -> dict[str, Any]:
     season = {}
     start, end = SEASON
     # Seven games of the range cannot be rated from the archive (named in the summaries): exit 1.
-    _run(["backfill", "--start", start, "--end", end, "--until-step", "features", "--output",
-          "season_features.json", "--quiet", "--summary-json", "summary_features.json"], work, 1)
-    _run(["backfill", "--from-step", "prediction", "--input", "season_features.json", "--output",
-          "season_predictions.json", "--quiet", "--summary-json", "summary_prediction.json"], work, 1)
-    _run(["backfill", "--start", start, "--end", end, "--database", "sqlite:///season.db", "--quiet",
-          "--summary-json", "summary_full.json"], work, 1)
+    _run(
+        [
+            "backfill",
+            "--start",
+            start,
+            "--end",
+            end,
+            "--until-step",
+            "features",
+            "--output",
+            "season_features.json",
+            "--quiet",
+            "--summary-json",
+            "summary_features.json",
+        ],
+        work,
+        1,
+    )
+    _run(
+        [
+            "backfill",
+            "--from-step",
+            "prediction",
+            "--input",
+            "season_features.json",
+            "--output",
+            "season_predictions.json",
+            "--quiet",
+            "--summary-json",
+            "summary_prediction.json",
+        ],
+        work,
+        1,
+    )
+    _run(
+        [
+            "backfill",
+            "--start",
+            start,
+            "--end",
+            end,
+            "--database",
+            "sqlite:///season.db",
+            "--quiet",
+            "--summary-json",
+            "summary_full.json",
+        ],
+        work,
+        1,
+    )
     for name in ("summary_features", "summary_prediction", "summary_full"):
         season[name] = _document(work / f"{name}.json")
     season["features"] = _document(work / "season_features.json")

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from nba_predictions.domain import GameRecord, ScoreTimeline
+from nba_predictions.core.domain import GameRecord, ScoreTimeline
+from nba_predictions.core.season import Season
 from nba_predictions.errors import DateNotCoveredError, GameDataError
-from nba_predictions.season import Season
 from nba_predictions.sources.archive import ArchiveSource
 from nba_predictions.sources.base import Source
 
@@ -48,7 +48,9 @@ def box_score_summaries() -> list[dict[str, list[dict]]]:
     out = []
     for path in sorted(FIXTURES.glob("api/*/stats_boxscoresummaryv2_*.json")):
         payload = json.loads(path.read_text())
-        out.append({rs["name"]: [dict(zip(rs["headers"], row)) for row in rs["rowSet"]] for rs in payload["resultSets"]})
+        out.append(
+            {rs["name"]: [dict(zip(rs["headers"], row)) for row in rs["rowSet"]] for rs in payload["resultSets"]}
+        )
     assert len(out) == 5
     return out
 
@@ -65,7 +67,7 @@ def test_implements_the_source_protocol_and_opens_lazily() -> None:
 
 def test_import_does_no_work_and_needs_no_numpy() -> None:
     code = (
-        "import sys, nba_predictions.sources.archive, nba_predictions.history, nba_predictions.teams;"
+        "import sys, nba_predictions.sources.archive, nba_predictions.features.history, nba_predictions.core.teams;"
         "assert 'numpy' not in sys.modules and 'pandas' not in sys.modules, 'heavy import'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -179,7 +181,7 @@ def states_at_period_end(tl: ScoreTimeline, period: int) -> set[tuple[int, int]]
 
 
 def test_lead_changes_and_times_tied_match_official_values(source: ArchiveSource) -> None:
-    from nba_predictions.timeline import lead_changes_and_times_tied
+    from nba_predictions.features.timeline import lead_changes_and_times_tied
 
     rows = read_reference("official_lead_changes.csv.gz")
     assert len(rows) > 10_000
@@ -205,8 +207,7 @@ def test_final_scores_match_independent_results_except_truncated(source: Archive
     wrong = [
         r["game_id"]
         for r in rows
-        if r["game_id"] in timelines
-        and timelines[r["game_id"]].final_score != (int(r["home_pts"]), int(r["away_pts"]))
+        if r["game_id"] in timelines and timelines[r["game_id"]].final_score != (int(r["home_pts"]), int(r["away_pts"]))
     ]
     assert wrong == []
 
@@ -309,9 +310,19 @@ def spec_example_record() -> GameRecord:
     """The game of the spec's example ``collected_games.json``: a made-up LAL-BOS game whose id is
     a real game of another date (CHI vs ORL, 2024-10-30)."""
     return GameRecord(
-        game_id="0022400123", date=date(2024, 1, 15), home_team_id=1610612747, away_team_id=1610612738,
-        home_team_abbreviation="LAL", away_team_abbreviation="BOS", season_id="22024", home_team_score=115,
-        away_team_score=108, lead_changes=8, times_tied=4, game_status="Final", attendance=18997,
+        game_id="0022400123",
+        date=date(2024, 1, 15),
+        home_team_id=1610612747,
+        away_team_id=1610612738,
+        home_team_abbreviation="LAL",
+        away_team_abbreviation="BOS",
+        season_id="22024",
+        home_team_score=115,
+        away_team_score=108,
+        lead_changes=8,
+        times_tied=4,
+        game_status="Final",
+        attendance=18997,
     )
 
 
@@ -329,8 +340,9 @@ def test_score_timeline_of_a_record_checks_the_archive_game_has_its_date_and_tea
     # The same check when the game is answered from the date just listed, and for swapped teams.
     swapped = real.model_copy(update={"home_team_id": real.away_team_id, "away_team_id": real.home_team_id})
     with pytest.raises(GameDataError, match="not ORL vs CHI on 2024-10-30"):
-        source.score_timeline(swapped.model_copy(update={
-            "home_team_abbreviation": "ORL", "away_team_abbreviation": "CHI"}))
+        source.score_timeline(
+            swapped.model_copy(update={"home_team_abbreviation": "ORL", "away_team_abbreviation": "CHI"})
+        )
     fresh = ArchiveSource()  # nothing listed yet: the check runs on the one-game query too
     with pytest.raises(GameDataError, match="on 2024-10-30, not CHI vs ORL on 2024-10-31"):
         fresh.score_timeline(real.model_copy(update={"date": date(2024, 10, 31)}))
@@ -345,11 +357,11 @@ def test_a_date_costs_one_query_and_one_timeline_decode_per_game(monkeypatch: py
     decodes: list[bytes] = []
     real_query, real_decode = source._query, archive_module.decode_events
 
-    def counting_query(sql: str, params=()):  # noqa: ANN001, ANN202
+    def counting_query(sql: str, params=()):
         queries.append(sql)
         return real_query(sql, params)
 
-    def counting_decode(blob: bytes):  # noqa: ANN202
+    def counting_decode(blob: bytes):
         decodes.append(blob)
         return real_decode(blob)
 

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from nba_predictions import artifacts
+from nba_predictions.documents import io as artifacts
+from nba_predictions.documents.models import CollectedGames
 from nba_predictions.errors import ArtifactError
-from nba_predictions.schemas import CollectedGames
-
-from .test_schemas import _collected
+from tests.unit.test_schemas import _collected
 
 
 def _doc() -> CollectedGames:

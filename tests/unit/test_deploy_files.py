@@ -9,7 +9,7 @@ import configparser
 import re
 from pathlib import Path
 
-from nba_predictions.schemas import STEPS
+from nba_predictions.documents.models import STEPS
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"

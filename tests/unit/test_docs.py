@@ -15,12 +15,16 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def _flags(parser) -> list[str]:
-    return [opt for action in parser._actions for opt in action.option_strings
-            if opt.startswith("--") and opt not in ("--help", "--version")]
+    return [
+        opt
+        for action in parser._actions
+        for opt in action.option_strings
+        if opt.startswith("--") and opt not in ("--help", "--version")
+    ]
 
 
 def test_every_run_flag_is_in_the_readme_flag_reference():
-    table = README[README.index("## Flag reference"):]
+    table = README[README.index("## Flag reference") :]
     for flag in _flags(cli.run_parser()):
         assert f"`{flag}" in table, f"{flag} is missing from the README's flag reference"
 
@@ -48,7 +52,7 @@ def test_every_environment_variable_is_in_env_example_with_its_default():
 
 def test_ci_runs_the_readme_test_command_verbatim():
     """The README's second set-up line (the test command) is a whole line of .ci/run, as written."""
-    screen = README[README.index("## Quick start"):]
+    screen = README[README.index("## Quick start") :]
     setup = re.search(r"```bash\n(.*?)```", screen, re.S).group(1).strip().splitlines()
     test_command = setup[1]
     assert "python -m pytest" in test_command

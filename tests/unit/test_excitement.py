@@ -8,16 +8,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nba_predictions.domain import ScoreTimeline
-from nba_predictions.model import excitement as ex
-from nba_predictions.model import winprob as wp
+from nba_predictions.core.domain import ScoreTimeline
+from nba_predictions.model.label import excitement as ex
+from nba_predictions.model.label import winprob as wp
 from nba_predictions.model.loader import load_model
 
 TIMELINES = Path(__file__).resolve().parents[1] / "fixtures" / "timelines"
 MODEL = wp.WinProbModel(home_court=3.0, sigma=18.0)
 SCORE = ex.LabelDefinition(MODEL)  # the score path, as the first shipped label
-POSSESSION = ex.LabelDefinition(wp.WinProbModel(home_court=3.0, sigma=18.0, possession_value=0.5), possession_seconds=20.0,
-                                at_neutral_site=True)
+POSSESSION = ex.LabelDefinition(
+    wp.WinProbModel(home_court=3.0, sigma=18.0, possession_value=0.5), possession_seconds=20.0, at_neutral_site=True
+)
 
 
 def fixture(game_id: str) -> ScoreTimeline:
@@ -158,6 +159,8 @@ def test_the_pace_adjustment_by_hand():
     paced = ex.LabelDefinition(POSSESSION.win_probability, 20.0, True, pace_exponent=0.5, reference_changes=180.0)
     changes = ex.changes_per_48([tl], 20.0)[0]
     assert 100 < changes < 300
-    assert ex.excitement_index(tl, paced) == pytest.approx(ex.excitement_index(tl, POSSESSION) * (180.0 / changes) ** 0.5, rel=1e-12)
+    assert ex.excitement_index(tl, paced) == pytest.approx(
+        ex.excitement_index(tl, POSSESSION) * (180.0 / changes) ** 0.5, rel=1e-12
+    )
     with pytest.raises(ValueError, match="pace-adjusted"):
         ex.LabelDefinition(MODEL, None, pace_exponent=0.5, reference_changes=180.0)

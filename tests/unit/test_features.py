@@ -2,7 +2,7 @@
 
 Timelines and records come from ``tests/fixtures/timelines`` (real games, see the README there).  The
 contexts below are written out by hand from the real standings and results (listed in the comments);
-the integration tests check that :mod:`nba_predictions.history` produces the same contexts from the
+the integration tests check that :mod:`nba_predictions.features.history` produces the same contexts from the
 archive.
 """
 
@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nba_predictions import features as ft
-from nba_predictions.domain import GameContext, GameRecord, HeadToHead, ScoreTimeline, game_length_seconds
+from nba_predictions.core.domain import GameContext, GameRecord, HeadToHead, ScoreTimeline, game_length_seconds
+from nba_predictions.documents.models import ALL_FEATURES, GameFeatures
 from nba_predictions.errors import GameDataError
-from nba_predictions.schemas import ALL_FEATURES, GameFeatures
+from nba_predictions.features import game as ft
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "timelines"
 
@@ -28,11 +28,14 @@ def load(game_id: str) -> tuple[GameRecord, ScoreTimeline]:
     return GameRecord.model_validate(doc["record"]), ScoreTimeline.model_validate(doc["timeline"])
 
 
-def context(home_conf: str, away_conf: str, home_rank: int, away_rank: int,
-            playoff: int = 0, regular: int = 0, close: int = 0) -> GameContext:
+def context(
+    home_conf: str, away_conf: str, home_rank: int, away_rank: int, playoff: int = 0, regular: int = 0, close: int = 0
+) -> GameContext:
     return GameContext(
-        home_conference=home_conf, away_conference=away_conf,
-        home_conference_rank=home_rank, away_conference_rank=away_rank,
+        home_conference=home_conf,
+        away_conference=away_conf,
+        home_conference_rank=home_rank,
+        away_conference_rank=away_rank,
         head_to_head=HeadToHead(playoff_games=playoff, regular_season_games=regular, close_regular_season_games=close),
     )
 
@@ -213,28 +216,54 @@ def games(draw: st.DrawFn) -> tuple[GameRecord, ScoreTimeline, GameContext]:
         events.append((float(game_length_seconds(periods) - 1), home, away))
     timeline = ScoreTimeline(periods=periods, events=events)
     record = GameRecord(
-        game_id="0022300001", date="2023-11-03", home_team_id=1, away_team_id=2,
-        home_team_abbreviation="AAA", away_team_abbreviation="BBB", season_id="22023",
-        home_team_score=home, away_team_score=away, lead_changes=0, times_tied=0, game_status="Final",
+        game_id="0022300001",
+        date="2023-11-03",
+        home_team_id=1,
+        away_team_id=2,
+        home_team_abbreviation="AAA",
+        away_team_abbreviation="BBB",
+        season_id="22023",
+        home_team_score=home,
+        away_team_score=away,
+        lead_changes=0,
+        times_tied=0,
+        game_status="Final",
     )
     regular = draw(st.integers(0, 20))
-    ctx = context(draw(st.sampled_from(["East", "West"])), draw(st.sampled_from(["East", "West"])),
-                  draw(st.integers(1, 15)), draw(st.integers(1, 15)),
-                  playoff=draw(st.integers(0, 30)), regular=regular, close=draw(st.integers(0, regular)))
+    ctx = context(
+        draw(st.sampled_from(["East", "West"])),
+        draw(st.sampled_from(["East", "West"])),
+        draw(st.integers(1, 15)),
+        draw(st.integers(1, 15)),
+        playoff=draw(st.integers(0, 30)),
+        regular=regular,
+        close=draw(st.integers(0, regular)),
+    )
     return record, timeline, ctx
 
 
-def swap(record: GameRecord, timeline: ScoreTimeline, ctx: GameContext) -> tuple[GameRecord, ScoreTimeline, GameContext]:
-    r = record.model_copy(update={
-        "home_team_id": record.away_team_id, "away_team_id": record.home_team_id,
-        "home_team_abbreviation": record.away_team_abbreviation, "away_team_abbreviation": record.home_team_abbreviation,
-        "home_team_score": record.away_team_score, "away_team_score": record.home_team_score,
-    })
+def swap(
+    record: GameRecord, timeline: ScoreTimeline, ctx: GameContext
+) -> tuple[GameRecord, ScoreTimeline, GameContext]:
+    r = record.model_copy(
+        update={
+            "home_team_id": record.away_team_id,
+            "away_team_id": record.home_team_id,
+            "home_team_abbreviation": record.away_team_abbreviation,
+            "away_team_abbreviation": record.home_team_abbreviation,
+            "home_team_score": record.away_team_score,
+            "away_team_score": record.home_team_score,
+        }
+    )
     t = ScoreTimeline(periods=timeline.periods, events=[(s, a, h) for s, h, a in timeline.events])
-    c = ctx.model_copy(update={
-        "home_conference": ctx.away_conference, "away_conference": ctx.home_conference,
-        "home_conference_rank": ctx.away_conference_rank, "away_conference_rank": ctx.home_conference_rank,
-    })
+    c = ctx.model_copy(
+        update={
+            "home_conference": ctx.away_conference,
+            "away_conference": ctx.home_conference,
+            "home_conference_rank": ctx.away_conference_rank,
+            "away_conference_rank": ctx.home_conference_rank,
+        }
+    )
     return r, t, c
 
 
@@ -249,8 +278,10 @@ def test_features_valid_and_symmetric(game: tuple[GameRecord, ScoreTimeline, Gam
 
 
 @given(games(), st.integers(1, 5))
-def test_a_truncated_timeline_is_skipped_with_a_reason(game: tuple[GameRecord, ScoreTimeline, GameContext], cut: int) -> None:
-    from nba_predictions.schemas import CollectedGame
+def test_a_truncated_timeline_is_skipped_with_a_reason(
+    game: tuple[GameRecord, ScoreTimeline, GameContext], cut: int
+) -> None:
+    from nba_predictions.documents.models import CollectedGame
     from nba_predictions.steps.features import build_features
 
     record, timeline, ctx = game
@@ -269,6 +300,8 @@ def test_features_modules_do_not_import_numpy() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, nba_predictions.features, nba_predictions.timeline, nba_predictions.steps.features; "
-            "sys.exit('numpy' in sys.modules)")
+    code = (
+        "import sys, nba_predictions.features.game, nba_predictions.features.timeline, nba_predictions.steps.features; "
+        "sys.exit('numpy' in sys.modules)"
+    )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

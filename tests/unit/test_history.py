@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from nba_predictions import teams
-from nba_predictions.domain import GameResult
+from nba_predictions.core import teams
+from nba_predictions.core.domain import GameResult
+from nba_predictions.core.season import Season
 from nba_predictions.errors import DateNotCoveredError
-from nba_predictions.history import History, load_history, seasons_needed, years_before
-from nba_predictions.season import Season
+from nba_predictions.features.history import History, load_history, seasons_needed, years_before
 from nba_predictions.sources.archive import ArchiveSource
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -55,7 +55,11 @@ def test_standings_use_only_games_strictly_before_the_day(source: ArchiveSource,
     # And the counts equal a brute-force recount.
     results = [r for r in source.season_results(Season(2023)) if r.season_type == "Regular Season" and r.date < day]
     for team_id, (w, l) in before.items():
-        wins = sum((r.home_score > r.away_score) == (r.home_team_id == team_id) for r in results if team_id in (r.home_team_id, r.away_team_id))
+        wins = sum(
+            (r.home_score > r.away_score) == (r.home_team_id == team_id)
+            for r in results
+            if team_id in (r.home_team_id, r.away_team_id)
+        )
         games = sum(team_id in (r.home_team_id, r.away_team_id) for r in results)
         assert (w, l) == (wins, games - wins)
 
@@ -81,17 +85,24 @@ def test_team_without_games_takes_previous_final_rank(history: History) -> None:
 def test_ranking_tie_break_is_win_pct_then_wins_then_team_id() -> None:
     def result(n: int, day: int, home: int, away: int, home_wins: bool) -> GameResult:
         return GameResult(
-            game_id=f"00223{n:05d}", date=date(2023, 11, day), season_type="Regular Season",
-            home_team_id=home, away_team_id=away, home_score=100 if home_wins else 90, away_score=90 if home_wins else 100,
+            game_id=f"00223{n:05d}",
+            date=date(2023, 11, day),
+            season_type="Regular Season",
+            home_team_id=home,
+            away_team_id=away,
+            home_score=100 if home_wins else 90,
+            away_score=90 if home_wins else 100,
         )
 
     bos, nyk, mia, atl = 1610612738, 1610612752, 1610612748, 1610612737
-    h = History([
-        result(1, 1, nyk, bos, True),   # NYK 1-0, BOS 0-1
-        result(2, 2, bos, mia, True),   # BOS 1-1, MIA 0-1
-        result(3, 3, atl, nyk, True),   # ATL 1-0, NYK 1-1
-        result(4, 4, mia, atl, True),   # MIA 1-1, ATL 1-1
-    ])
+    h = History(
+        [
+            result(1, 1, nyk, bos, True),  # NYK 1-0, BOS 0-1
+            result(2, 2, bos, mia, True),  # BOS 1-1, MIA 0-1
+            result(3, 3, atl, nyk, True),  # ATL 1-0, NYK 1-1
+            result(4, 4, mia, atl, True),  # MIA 1-1, ATL 1-1
+        ]
+    )
     rows = [r for r in h.standings(date(2023, 11, 5)) if r.team_id in (bos, nyk, mia, atl)]
     # All four are 1-1: ordered by team id.
     assert [r.team_id for r in rows] == [atl, bos, mia, nyk]
@@ -132,11 +143,16 @@ def test_head_to_head_matches_brute_force(source: ArchiveSource, history: Histor
 def test_head_to_head_excludes_the_day_itself_and_play_in(source: ArchiveSource, history: History) -> None:
     day = date(2023, 5, 29)
     bos, mia = 1610612738, 1610612748
-    assert history.head_to_head(bos, mia, day + timedelta(days=1)).playoff_games == history.head_to_head(bos, mia, day).playoff_games + 1
+    assert (
+        history.head_to_head(bos, mia, day + timedelta(days=1)).playoff_games
+        == history.head_to_head(bos, mia, day).playoff_games + 1
+    )
     play_in = [r for r in source.season_results(Season(2022)) if r.season_type == "Play-In"]
     g = play_in[0]
     after = g.date + timedelta(days=1)
-    assert history.head_to_head(g.home_team_id, g.away_team_id, after) == history.head_to_head(g.home_team_id, g.away_team_id, g.date)
+    assert history.head_to_head(g.home_team_id, g.away_team_id, after) == history.head_to_head(
+        g.home_team_id, g.away_team_id, g.date
+    )
 
 
 def test_context_of_a_game(source: ArchiveSource, history: History) -> None:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from nba_predictions.model.card import goal_table, metrics_table
-from nba_predictions.model.train import goal_lines
 from nba_predictions.model.loader import ModelMetadata, default_model_path, meta_path_for
+from nba_predictions.model.training.card import goal_table, metrics_table
+from nba_predictions.model.training.train import goal_lines
 
 CARD = Path(__file__).resolve().parents[2] / "docs" / "MODEL.md"
 
@@ -29,7 +29,9 @@ def card_lines() -> list[str]:
     return CARD.read_text(encoding="utf-8").splitlines()
 
 
-def test_card_metrics_and_goals_render_from_the_committed_metadata(metadata: ModelMetadata, card_lines: list[str]) -> None:
+def test_card_metrics_and_goals_render_from_the_committed_metadata(
+    metadata: ModelMetadata, card_lines: list[str]
+) -> None:
     for table in (goal_table(metadata), metrics_table(metadata)):
         start = card_lines.index(table[0])
         assert card_lines[start : start + len(table)] == table
@@ -38,8 +40,11 @@ def test_card_metrics_and_goals_render_from_the_committed_metadata(metadata: Mod
 
 def test_card_states_each_held_out_seasons_spearman_and_mae(metadata: ModelMetadata, card_lines: list[str]) -> None:
     row = re.compile(r"^\| (\d{4}-\d{2}) \| ([\d,]+) \| \*\*([\d.]+)\*\* \| \*\*([\d.]+)\*\* \|")
-    stated = {m.group(1): (int(m.group(2).replace(",", "")), float(m.group(3)), float(m.group(4)))
-              for m in map(row.match, card_lines) if m}
+    stated = {
+        m.group(1): (int(m.group(2).replace(",", "")), float(m.group(3)), float(m.group(4)))
+        for m in map(row.match, card_lines)
+        if m
+    }
     assert set(stated) == set(metadata.test_seasons) == {s.season for s in metadata.metrics}
     for s in metadata.metrics:
         games, spearman, mae = stated[s.season]
@@ -54,7 +59,10 @@ def test_every_goal_is_stated_with_its_figure_before_and_after(metadata: ModelMe
     text = "\n".join(card_lines)
     for after, before in zip(goals["after"], goals["before"]):
         assert after["goal"] == before["goal"]
-        assert f"| {after['goal']} | {'**met**' if after['met'] else '**not met**'} | {after['figure']} | {before['figure']} |" in text
+        assert (
+            f"| {after['goal']} | {'**met**' if after['met'] else '**not met**'} | {after['figure']} | {before['figure']} |"
+            in text
+        )
     # The training run prints the same lines (train.TrainReport.render).
     assert all(line.startswith(("[met] ", "[NOT MET] ")) for line in goal_lines(metadata))
 

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 import xgboost
 
+from nba_predictions.documents.models import ALL_FEATURES
 from nba_predictions.model import native
 from nba_predictions.model.contributions import TreeContributions
 from nba_predictions.model.loader import TREE_BY_TREE_ROWS, load_model
-from nba_predictions.schemas import ALL_FEATURES
 from nba_predictions.sources.archive import ArchiveSource
 from nba_predictions.steps.features import season_feature_table
 from nba_predictions.steps.prediction import rate_matrix
@@ -34,7 +34,9 @@ def games() -> np.ndarray:
 
 def package(native_model, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     dmatrix = xgboost.DMatrix(rows, feature_names=list(ALL_FEATURES))
-    return native_model.booster.predict(dmatrix), native_model.booster.predict(dmatrix, pred_contribs=True)[:, : len(ALL_FEATURES)]
+    return native_model.booster.predict(dmatrix), native_model.booster.predict(dmatrix, pred_contribs=True)[
+        :, : len(ALL_FEATURES)
+    ]
 
 
 def test_small_batches_through_the_library_equal_the_package(native_model, games):
@@ -50,7 +52,7 @@ def test_tabulated_contributions_equal_xgboosts_pred_contribs_bit_for_bit(native
     expected_values, expected_contributions = package(native_model, games)
     values, contributions = [], []
     for lo in range(0, len(games), 1000):  # as a backfill's chunks
-        v, c = native_model.predict(games[lo:lo + 1000], ALL_FEATURES)
+        v, c = native_model.predict(games[lo : lo + 1000], ALL_FEATURES)
         values += v
         contributions += c
     assert values == expected_values.tolist()

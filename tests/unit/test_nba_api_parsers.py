@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from nba_predictions.config import EASTERN
+from nba_predictions.core.season import Season
 from nba_predictions.errors import FatalSourceError, GameDataError
-from nba_predictions.season import Season
+from nba_predictions.features.timeline import lead_changes_and_times_tied
 from nba_predictions.sources.cache import Keep, ResponseCache
 from nba_predictions.sources.http import RetryPolicy
 from nba_predictions.sources.nba_api.box_score_summary import parse_box_score_summary
@@ -25,7 +26,6 @@ from nba_predictions.sources.nba_api.cdn_play_by_play import parse_cdn_play_by_p
 from nba_predictions.sources.nba_api.game_log import parse_game_log
 from nba_predictions.sources.nba_api.play_by_play import parse_play_by_play, timeline_from_actions
 from nba_predictions.sources.nba_api.scoreboard import parse_scoreboard
-from nba_predictions.timeline import lead_changes_and_times_tied
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "api"
 
@@ -61,7 +61,11 @@ def test_scoreboard_2025_11_05():
     assert [g.game_id for g in games] == [f"00225001{n}" for n in range(71, 82)]
     sac = games[-1]
     assert (sac.home_team_abbreviation, sac.away_team_abbreviation, sac.home_team_score, sac.away_team_score) == (
-        "SAC", "GSW", 121, 116)
+        "SAC",
+        "GSW",
+        121,
+        116,
+    )
     assert (sac.home_team_id, sac.away_team_id) == (1610612758, 1610612744)
 
 
@@ -69,7 +73,8 @@ def test_scoreboard_agrees_with_the_archive(archive):
     games = parse_scoreboard(load("nba_api/stats_scoreboardv3_2025-11-05.json"))
     expected = archive.completed_games(date(2025, 11, 5))
     assert [(g.game_id, g.home_team_id, g.away_team_id, g.home_team_score, g.away_team_score) for g in games] == [
-        (g.game_id, g.home_team_id, g.away_team_id, g.home_team_score, g.away_team_score) for g in expected]
+        (g.game_id, g.home_team_id, g.away_team_id, g.home_team_score, g.away_team_score) for g in expected
+    ]
 
 
 def test_scoreboard_without_games():
@@ -186,9 +191,19 @@ def test_game_log_2025_26_matches_the_derived_results_table():
     by_id = {r.game_id: r for r in results}
     for row in table:
         result = by_id[row["game_id"]]
-        assert (result.date.isoformat(), result.home_team_id, result.away_team_id, result.home_score,
-                result.away_score) == (row["game_date"], int(row["home_team_id"]), int(row["away_team_id"]),
-                                       int(row["home_pts"]), int(row["away_pts"]))
+        assert (
+            result.date.isoformat(),
+            result.home_team_id,
+            result.away_team_id,
+            result.home_score,
+            result.away_score,
+        ) == (
+            row["game_date"],
+            int(row["home_team_id"]),
+            int(row["away_team_id"]),
+            int(row["home_pts"]),
+            int(row["away_pts"]),
+        )
     assert {r.season_type for r in results} == {"Regular Season"}
 
 
@@ -208,14 +223,22 @@ def test_game_log_missing_points_fails_loudly():
 
 def test_box_score_summary_v3_shape():
     """A BoxScoreSummaryV3 document in the layout nba_api 1.12 parses (no recorded V3 exists)."""
-    payload = {"meta": {}, "boxScoreSummary": {
-        "gameId": "0022200552", "gameStatus": 3, "attendance": 19432, "homeTeamId": 1610612739, "awayTeamId": 1610612741,
-        "homeTeam": {"teamId": 1610612739, "teamTricode": "CLE", "score": 145, "periods": []},
-        "awayTeam": {"teamId": 1610612741, "teamTricode": "CHI", "score": 134, "periods": []},
-        "postgameCharts": {
-            "homeTeam": {"teamId": 1610612739, "statistics": {"leadChanges": 1, "timesTied": 3}},
-            "awayTeam": {"teamId": 1610612741, "statistics": {"leadChanges": 1, "timesTied": 3}},
-        }}}
+    payload = {
+        "meta": {},
+        "boxScoreSummary": {
+            "gameId": "0022200552",
+            "gameStatus": 3,
+            "attendance": 19432,
+            "homeTeamId": 1610612739,
+            "awayTeamId": 1610612741,
+            "homeTeam": {"teamId": 1610612739, "teamTricode": "CLE", "score": 145, "periods": []},
+            "awayTeam": {"teamId": 1610612741, "teamTricode": "CHI", "score": 134, "periods": []},
+            "postgameCharts": {
+                "homeTeam": {"teamId": 1610612739, "statistics": {"leadChanges": 1, "timesTied": 3}},
+                "awayTeam": {"teamId": 1610612741, "statistics": {"leadChanges": 1, "timesTied": 3}},
+            },
+        },
+    }
     summary = parse_box_score_summary(payload, "0022200552")
     assert (summary.lead_changes, summary.times_tied, summary.attendance) == (1, 3, 19432)
     assert (summary.home_team_score, summary.away_team_score) == (145, 134)

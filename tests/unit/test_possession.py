@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nba_predictions.domain import ScoreTimeline
-from nba_predictions.model import possession as ps
+from nba_predictions.core.domain import ScoreTimeline
+from nba_predictions.model.label import possession as ps
 
 
 @pytest.mark.parametrize(
@@ -35,18 +35,31 @@ def test_path_by_hand() -> None:
     rows = list(zip(path.time.tolist(), path.margin.tolist(), path.ball.tolist()))
     assert rows == [
         (0.0, 0.0, 1.0),  # tip-off: with the team that scores first
-        (30.0, 0.0, 1.0), (30.0, 2.0, -1.0),  # home scores, the away side gets the ball
+        (30.0, 0.0, 1.0),
+        (30.0, 2.0, -1.0),  # home scores, the away side gets the ball
         # 30 -> 90 s: 60 / 20 - 1 = 2 changes (even: the away side scores next), at 50 s and 70 s
-        (50.0, 2.0, -1.0), (50.0, 2.0, 1.0), (70.0, 2.0, 1.0), (70.0, 2.0, -1.0),
-        (90.0, 2.0, -1.0), (90.0, -1.0, 1.0),  # away scores, the home side gets the ball
+        (50.0, 2.0, -1.0),
+        (50.0, 2.0, 1.0),
+        (70.0, 2.0, 1.0),
+        (70.0, 2.0, -1.0),
+        (90.0, 2.0, -1.0),
+        (90.0, -1.0, 1.0),  # away scores, the home side gets the ball
         # 90 -> 120 s: 30 / 20 - 1 = 0.5 rounds to 0, even, and the home side scores next: no change
-        (120.0, -1.0, 1.0), (120.0, 1.0, 1.0),  # the basket: the trip goes on (same second)
-        (120.0, 1.0, 1.0), (120.0, 2.0, -1.0),  # the free throw (before, after) ends it
+        (120.0, -1.0, 1.0),
+        (120.0, 1.0, 1.0),  # the basket: the trip goes on (same second)
+        (120.0, 1.0, 1.0),
+        (120.0, 2.0, -1.0),  # the free throw (before, after) ends it
         (2880.0, 2.0, 0.0),  # the final buzzer: nobody on the ball
     ]
     assert path.owner.tolist() == [0] * len(rows)
     # Who has the ball at a moment: the last row at or before it.
-    assert ps.ball_at(path, np.zeros(5, dtype=int), np.array([0.0, 40.0, 60.0, 100.0, 500.0])).tolist() == [1, -1, 1, 1, -1]
+    assert ps.ball_at(path, np.zeros(5, dtype=int), np.array([0.0, 40.0, 60.0, 100.0, 500.0])).tolist() == [
+        1,
+        -1,
+        1,
+        1,
+        -1,
+    ]
 
 
 def test_paths_of_many_games_stay_apart() -> None:

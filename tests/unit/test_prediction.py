@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 import xgboost
 
+from nba_predictions.documents.models import ALL_FEATURES, EngineeredFeatures, FeaturedGame, GameFeatures, Metadata
 from nba_predictions.errors import ModelError, UsageError
 from nba_predictions.model.loader import LoadedModel, default_model_path, load_model, meta_path_for
-from nba_predictions.model.train import metadata_bytes
-from nba_predictions.schemas import ALL_FEATURES, EngineeredFeatures, FeaturedGame, GameFeatures, Metadata
+from nba_predictions.model.training.train import metadata_bytes
 from nba_predictions.sources.archive import ArchiveSource
 from nba_predictions.steps.features import season_feature_table
 from nba_predictions.steps.prediction import classify, predict_games
@@ -24,7 +24,9 @@ def features_doc(first: date, last: date) -> EngineeredFeatures:
     """A features document of every archive game from ``first`` to ``last`` (real games, real features)."""
     table = season_feature_table(ArchiveSource(), first, last)
     games = [
-        FeaturedGame(game_id=record.game_id, raw_data=record, features=GameFeatures(**dict(zip(ALL_FEATURES, row.tolist()))))
+        FeaturedGame(
+            game_id=record.game_id, raw_data=record, features=GameFeatures(**dict(zip(ALL_FEATURES, row.tolist())))
+        )
         for record, row in zip(table.records, table.matrix)
     ]
     meta = Metadata(step="features", timestamp=datetime(2024, 1, 16, tzinfo=timezone.utc), total_games=len(games))
@@ -48,7 +50,11 @@ def write_model(folder: Path, booster: xgboost.Booster, feature_names: list[str]
     data = bytes(booster.save_raw(raw_format="json"))
     path.write_bytes(data)
     meta = shipped.metadata.model_copy(
-        update={"model_sha256": hashlib.sha256(data).hexdigest(), "feature_names": feature_names, "model_version": "test"}
+        update={
+            "model_sha256": hashlib.sha256(data).hexdigest(),
+            "feature_names": feature_names,
+            "model_version": "test",
+        }
     )
     meta_path_for(path).write_bytes(metadata_bytes(meta))
     return path
@@ -56,7 +62,9 @@ def write_model(folder: Path, booster: xgboost.Booster, feature_names: list[str]
 
 def tiny_booster(names: list[str], labels: np.ndarray, x: np.ndarray) -> xgboost.Booster:
     dtrain = xgboost.DMatrix(x, label=labels, feature_names=names)
-    return xgboost.train({"max_depth": 2, "eta": 1.0, "nthread": 1, "seed": 0, "base_score": float(labels.mean())}, dtrain, 5)
+    return xgboost.train(
+        {"max_depth": 2, "eta": 1.0, "nthread": 1, "seed": 0, "base_score": float(labels.mean())}, dtrain, 5
+    )
 
 
 def test_shipped_model_rates_real_games_in_one_batch(doc, shipped):
@@ -65,9 +73,12 @@ def test_shipped_model_rates_real_games_in_one_batch(doc, shipped):
     assert len(doc.games) >= 20
     predictions = predict_games(doc, shipped, 80.0, 60.0)
     assert [p.game_id for p in predictions] == [g.game_id for g in doc.games]
-    raw = shipped.booster.predict(xgboost.DMatrix(np.array([g.features.vector() for g in doc.games]), feature_names=list(ALL_FEATURES)))
+    raw = shipped.booster.predict(
+        xgboost.DMatrix(np.array([g.features.vector() for g in doc.games]), feature_names=list(ALL_FEATURES))
+    )
     contribs = shipped.booster.predict(
-        xgboost.DMatrix(np.array([g.features.vector() for g in doc.games]), feature_names=list(ALL_FEATURES)), pred_contribs=True
+        xgboost.DMatrix(np.array([g.features.vector() for g in doc.games]), feature_names=list(ALL_FEATURES)),
+        pred_contribs=True,
     )
     assert np.allclose(contribs.sum(axis=1), raw, atol=1e-3), "contributions + bias add up to the prediction"
     for p, r, c in zip(predictions, raw, contribs):
@@ -119,8 +130,15 @@ def test_ratings_are_clamped_to_0_100(tmp_path, doc, shipped):
 
 @pytest.mark.parametrize(
     "rating, good, mediocre, expected",
-    [(80.0, 80, 60, "good"), (79.99, 80, 60, "mediocre"), (60.0, 80, 60, "mediocre"), (59.99, 80, 60, "bad"),
-     (55.0, 50, 40, "good"), (0.0, 0, 0, "good"), (100.0, 100, 100, "good")],
+    [
+        (80.0, 80, 60, "good"),
+        (79.99, 80, 60, "mediocre"),
+        (60.0, 80, 60, "mediocre"),
+        (59.99, 80, 60, "bad"),
+        (55.0, 50, 40, "good"),
+        (0.0, 0, 0, "good"),
+        (100.0, 100, 100, "good"),
+    ],
 )
 def test_classify(rating, good, mediocre, expected):
     assert classify(rating, good, mediocre) == expected
@@ -244,12 +262,22 @@ def test_importing_the_step_and_loader_pulls_in_neither_numpy_nor_xgboost():
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from nba_predictions.domain import GameRecord  # noqa: E402
+from nba_predictions.core.domain import GameRecord  # noqa: E402
 
 _RECORD = GameRecord(
-    game_id="0022300000", date=date(2024, 1, 15), home_team_id=1610612747, away_team_id=1610612738,
-    home_team_abbreviation="LAL", away_team_abbreviation="BOS", season_id="22023", home_team_score=115,
-    away_team_score=108, lead_changes=8, times_tied=4, game_status="Final", attendance=None,
+    game_id="0022300000",
+    date=date(2024, 1, 15),
+    home_team_id=1610612747,
+    away_team_id=1610612738,
+    home_team_abbreviation="LAL",
+    away_team_abbreviation="BOS",
+    season_id="22023",
+    home_team_score=115,
+    away_team_score=108,
+    lead_changes=8,
+    times_tied=4,
+    game_status="Final",
+    attendance=None,
 )
 
 _features = st.builds(
@@ -281,8 +309,12 @@ _features = st.builds(
 @given(features=st.lists(_features, min_size=1, max_size=30), good=st.floats(0, 100), gap=st.floats(0, 100))
 def test_any_valid_features_get_a_rating_in_range_and_a_consistent_class(shipped, features, good, gap):
     mediocre = max(0.0, good - gap)
-    games = [FeaturedGame(game_id=f"00223{i:05d}", raw_data=_RECORD.model_copy(update={"game_id": f"00223{i:05d}"}), features=f)
-             for i, f in enumerate(features)]
+    games = [
+        FeaturedGame(
+            game_id=f"00223{i:05d}", raw_data=_RECORD.model_copy(update={"game_id": f"00223{i:05d}"}), features=f
+        )
+        for i, f in enumerate(features)
+    ]
     meta = Metadata(step="features", timestamp=datetime(2024, 1, 16, tzinfo=timezone.utc), total_games=len(games))
     for p in predict_games(EngineeredFeatures(metadata=meta, games=games), shipped, good, mediocre):
         assert 0.0 <= p.rating <= 100.0 and p.rating == round(p.rating, 2)

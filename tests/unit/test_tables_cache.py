@@ -12,10 +12,10 @@ import pytest
 import xgboost
 
 from nba_predictions.config import Settings
+from nba_predictions.documents.models import ALL_FEATURES
 from nba_predictions.model.contributions import TreeContributions
 from nba_predictions.model.loader import load_model
 from nba_predictions.model.tables_cache import ARRAYS, FORMAT, TablesCache
-from nba_predictions.schemas import ALL_FEATURES
 from nba_predictions.sources.archive import ArchiveSource
 from nba_predictions.steps.features import season_feature_table
 
@@ -43,24 +43,33 @@ def cache_in(directory, native_model) -> TablesCache:
 def same_tables(a: TreeContributions, b: TreeContributions) -> bool:
     return len(a._tables) == len(b._tables) and all(
         np.array_equal(x.arrays()[name], y.arrays()[name]) and x.arrays()[name].dtype == y.arrays()[name].dtype
-        for x, y in zip(a._tables, b._tables) for name in ARRAYS)
+        for x, y in zip(a._tables, b._tables)
+        for name in ARRAYS
+    )
 
 
-def test_tables_read_back_from_the_cache_give_xgboosts_contributions_bit_for_bit(tmp_path, native_model, season,
-                                                                                  expected, built):
+def test_tables_read_back_from_the_cache_give_xgboosts_contributions_bit_for_bit(
+    tmp_path, native_model, season, expected, built
+):
     cache = cache_in(tmp_path / "model", native_model)
     first = TreeContributions(native_model.native, native_model.data, ALL_FEATURES, cache)  # builds and writes
-    assert cache.path.is_file() and cache.path.name == f"contributions-{native_model.metadata.model_sha256[:24]}-v{FORMAT}.npz"
+    assert (
+        cache.path.is_file()
+        and cache.path.name == f"contributions-{native_model.metadata.model_sha256[:24]}-v{FORMAT}.npz"
+    )
     assert same_tables(first, built)
     assert cache.read() is not None
-    second = TreeContributions(native_model.native, b"not even json: the tables come from the cache", ALL_FEATURES, cache)
+    second = TreeContributions(
+        native_model.native, b"not even json: the tables come from the cache", ALL_FEATURES, cache
+    )
     assert second.enabled and same_tables(second, built)
     assert np.array_equal(second(season), expected)
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "another model", "a pickled member", "wrong shapes"])
-def test_a_damaged_or_foreign_cache_file_is_ignored_and_rebuilt(tmp_path, native_model, season, expected, built,
-                                                                damage, caplog):
+def test_a_damaged_or_foreign_cache_file_is_ignored_and_rebuilt(
+    tmp_path, native_model, season, expected, built, damage, caplog
+):
     cache = cache_in(tmp_path, native_model)
     TreeContributions(native_model.native, native_model.data, ALL_FEATURES, cache)
     good = cache.path.read_bytes()
@@ -107,5 +116,8 @@ def test_load_model_hands_the_cache_down_to_large_batches(tmp_path, season, expe
 
 def test_the_cache_directory_setting(monkeypatch):
     assert Settings.resolve({}, env={}).model_cache_dir.as_posix() == "data/cache/model"
-    assert Settings.resolve({}, env={"NBA_MODEL_CACHE_DIR": "/var/cache/nba"}).model_cache_dir.as_posix() == "/var/cache/nba"
+    assert (
+        Settings.resolve({}, env={"NBA_MODEL_CACHE_DIR": "/var/cache/nba"}).model_cache_dir.as_posix()
+        == "/var/cache/nba"
+    )
     assert Settings.resolve({}, env={"NBA_MODEL_CACHE_DIR": ""}).model_cache_dir is None

@@ -6,10 +6,10 @@ import sqlite3
 
 import pytest
 
-from nba_predictions import teams
-from nba_predictions.season import Season
+from nba_predictions.core import teams
+from nba_predictions.core.season import Season
+from nba_predictions.core.teams import UnknownTeamError
 from nba_predictions.sources.archive import default_archive_path
-from nba_predictions.teams import UnknownTeamError
 
 
 @pytest.mark.parametrize(

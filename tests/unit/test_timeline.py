@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nba_predictions import timeline as tl
-from nba_predictions.domain import ScoreTimeline, game_length_seconds
+from nba_predictions.core.domain import ScoreTimeline, game_length_seconds
+from nba_predictions.features import timeline as tl
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "timelines"
 
@@ -77,7 +77,11 @@ def test_regulation_game_0022300001_ind_cle() -> None:
     assert all(h != a for s, h, a in t.events if s >= 2449)
     assert tl.last_tie_seconds_left(t) == 2880 - 2449 == 431
     # 10 s left (2870 s): 117-114 since 2863 s; 30 s and 60 s left (2850 s, 2820 s): 115-114 since 2767 s.
-    assert [tl.winner_margin_seconds_left(t, s) for s in (10, 30, 60)] == [margin_at(t, 2870), margin_at(t, 2850), margin_at(t, 2820)] == [3, 1, 1]
+    assert (
+        [tl.winner_margin_seconds_left(t, s) for s in (10, 30, 60)]
+        == [margin_at(t, 2870), margin_at(t, 2850), margin_at(t, 2820)]
+        == [3, 1, 1]
+    )
 
 
 def test_overtime_game_0022200552_cle_chi() -> None:
@@ -85,8 +89,20 @@ def test_overtime_game_0022200552_cle_chi() -> None:
     assert t.periods == 5 and t.length_seconds == 3180
     # The line score says 130-130 after regulation (CLE 27+20+44+39, CHI 34+31+31+34).
     assert (margin_at(t, 2880), t.final_score) == (0, (145, 134))
-    far = [(161, 229), (244, 257), (270, 398), (414, 438), (458, 658), (674, 2106),
-           (2184, 2201), (2401, 2414), (2460, 2471), (2542, 2559), (2736, 2754), (3041, 3180)]
+    far = [
+        (161, 229),
+        (244, 257),
+        (270, 398),
+        (414, 438),
+        (458, 658),
+        (674, 2106),
+        (2184, 2201),
+        (2401, 2414),
+        (2460, 2471),
+        (2542, 2559),
+        (2736, 2754),
+        (3041, 3180),
+    ]
     check_intervals(t, far)
     # 68 + 13 + 128 + 24 + 200 + 1432 + 17 + 13 + 11 + 17 + 18 + 139 = 2080 -> 3180 - 2080 = 1100
     assert tl.competitive_seconds(t) == 3180 - (68 + 13 + 128 + 24 + 200 + 1432 + 17 + 13 + 11 + 17 + 18 + 139) == 1100
@@ -108,7 +124,13 @@ def test_overtime_game_0022200552_cle_chi() -> None:
     # with 133-130 at 2914 s (4:26 left in overtime): its first lead of the game, so also the only lead
     # change and the moment the last tie was broken.
     assert (margin_at(t, 2876), margin_at(t, 2877), margin_at(t, 2913), margin_at(t, 2914)) == (-2, 0, 0, 3)
-    assert tl.go_ahead_seconds_left(t) == tl.last_lead_change_seconds_left(t) == tl.last_tie_seconds_left(t) == 3180 - 2914 == 266
+    assert (
+        tl.go_ahead_seconds_left(t)
+        == tl.last_lead_change_seconds_left(t)
+        == tl.last_tie_seconds_left(t)
+        == 3180 - 2914
+        == 266
+    )
     # 10 and 30 s before the end of overtime (3170 s, 3150 s): 145-134; 60 s before (3120 s): 140-132.
     assert [tl.winner_margin_seconds_left(t, s) for s in (10, 30, 60)] == [11, 11, 8]
 
@@ -139,8 +161,20 @@ def test_early_season_game_0022300061_den_lal() -> None:
 
 def test_playoff_game_0042300155_den_lal() -> None:
     t = load("0042300155")  # DEN 108-106 LAL, 2024-04-29, first round game 5
-    far = [(615, 634), (1042, 1062), (1119, 1136), (1193, 1244), (1267, 1330), (1351, 1407),
-           (1424, 1436), (1459, 1587), (1625, 1711), (1727, 1848), (1891, 1906), (2262, 2280)]
+    far = [
+        (615, 634),
+        (1042, 1062),
+        (1119, 1136),
+        (1193, 1244),
+        (1267, 1330),
+        (1351, 1407),
+        (1424, 1436),
+        (1459, 1587),
+        (1625, 1711),
+        (1727, 1848),
+        (1891, 1906),
+        (2262, 2280),
+    ]
     check_intervals(t, far)
     # 19 + 20 + 17 + 51 + 63 + 56 + 12 + 128 + 86 + 121 + 15 + 18 = 606 -> 2880 - 606 = 2274
     assert tl.competitive_seconds(t) == 2880 - (19 + 20 + 17 + 51 + 63 + 56 + 12 + 128 + 86 + 121 + 15 + 18) == 2274
@@ -178,14 +212,18 @@ def test_events_at_the_same_second_keep_only_the_last_state() -> None:
 
 
 def test_clutch_counts_all_overtime() -> None:
-    t = ScoreTimeline(periods=6, events=[(10.0, 2, 0), (2000.0, 30, 10), (2870.0, 40, 40), (3170.0, 45, 45), (3470.0, 52, 45)])
+    t = ScoreTimeline(
+        periods=6, events=[(10.0, 2, 0), (2000.0, 30, 10), (2870.0, 40, 40), (3170.0, 45, 45), (3470.0, 52, 45)]
+    )
     # 2580..2870 margin 20 (not close), 2870..3470 within 5 (600 s), 3470..3480 up 7
     assert tl.clutch_seconds(t) == 600
     assert tl.overtime_periods(t) == 2
 
 
 def test_second_half_close_seconds_counts_from_halftime_through_overtime() -> None:
-    t = ScoreTimeline(periods=5, events=[(100.0, 10, 0), (1500.0, 10, 8), (2000.0, 20, 8), (2870.0, 20, 20), (3100.0, 27, 20)])
+    t = ScoreTimeline(
+        periods=5, events=[(100.0, 10, 0), (1500.0, 10, 8), (2000.0, 20, 8), (2870.0, 20, 20), (3100.0, 27, 20)]
+    )
     # 1440..1500 up 10, 1500..2000 up 2 (500 s), 2000..2870 up 12, 2870..3100 tied (230 s), 3100..3180 up 7
     assert tl.second_half_close_seconds(t) == 500 + 230
     # From 1500 s on, the margin was within 3 until 20-8 at 2000 s and from 2870 s until 27-20 at 3100 s.
@@ -280,7 +318,9 @@ def test_competitive_and_clutch_seconds_within_game_length(t: ScoreTimeline) -> 
 @given(timelines())
 def test_late_game_seconds_within_their_windows(t: ScoreTimeline) -> None:
     half = tl.second_half_close_seconds(t)
-    assert tl.clutch_seconds(t) <= half <= min(tl.competitive_seconds(t), t.length_seconds - tl.SECOND_HALF_START_SECONDS)
+    assert (
+        tl.clutch_seconds(t) <= half <= min(tl.competitive_seconds(t), t.length_seconds - tl.SECOND_HALF_START_SECONDS)
+    )
     assert 0 <= tl.decided_seconds(t) <= t.length_seconds
     if t.events:
         final_home, final_away = t.final_score
@@ -328,7 +368,9 @@ def test_swapping_home_and_away_changes_nothing(t: ScoreTimeline) -> None:
     assert tl.last_tie_seconds_left(s) == tl.last_tie_seconds_left(t)
     if t.final_score[0] != t.final_score[1]:  # the winner is the same team, on the other side
         assert tl.go_ahead_seconds_left(s) == tl.go_ahead_seconds_left(t)
-        assert all(tl.winner_margin_seconds_left(s, n) == tl.winner_margin_seconds_left(t, n) for n in tl.LATE_MARGIN_SECONDS)
+        assert all(
+            tl.winner_margin_seconds_left(s, n) == tl.winner_margin_seconds_left(t, n) for n in tl.LATE_MARGIN_SECONDS
+        )
 
 
 @settings(max_examples=60)

@@ -17,13 +17,13 @@ import numpy as np
 import pytest
 import xgboost
 
+from nba_predictions.core.season import Season
+from nba_predictions.documents.models import ALL_FEATURES
 from nba_predictions.errors import ModelError, PipelineError
-from nba_predictions.model import excitement as ex
-from nba_predictions.model import train
-from nba_predictions.model import regressor as rg
+from nba_predictions.model.label import excitement as ex
 from nba_predictions.model.loader import default_model_path, load_model, meta_path_for
-from nba_predictions.schemas import ALL_FEATURES
-from nba_predictions.season import Season
+from nba_predictions.model.training import regressor as rg
+from nba_predictions.model.training import train
 from nba_predictions.sources.archive import ArchiveSource
 
 
@@ -39,7 +39,9 @@ def test_retraining_from_the_archive_reproduces_the_committed_model(tmp_path: Pa
     new_meta = report.metadata
     # The label does not involve XGBoost: it must be identical whatever the installed version.
     assert new_meta.label == committed_meta.label
-    assert new_meta.train_seasons == committed_meta.train_seasons and new_meta.test_seasons == committed_meta.test_seasons
+    assert (
+        new_meta.train_seasons == committed_meta.train_seasons and new_meta.test_seasons == committed_meta.test_seasons
+    )
     if xgboost.__version__ == committed_meta.xgboost_version:
         assert (tmp_path / "model.json").read_bytes() == committed.read_bytes(), (
             "retraining did not reproduce the committed model.json: retrain with scripts/train_model.py and commit"
@@ -76,7 +78,8 @@ def test_regressor_fits_are_deterministic_and_seeded():
     other_seed = rg.train(data.features, label, ALL_FEATURES, rg.FIRST_MODEL, seed=7)
     assert bytes(first.save_raw(raw_format="json")) == bytes(second.save_raw(raw_format="json"))
     assert bytes(other_seed.save_raw(raw_format="json")) != bytes(first.save_raw(raw_format="json")), (
-        "the seed must reach XGBoost's row and column sampling")
+        "the seed must reach XGBoost's row and column sampling"
+    )
 
 
 def test_committed_metrics_are_what_the_committed_model_scores():
@@ -134,7 +137,7 @@ def _unwritable_folders(tmp_path: Path) -> list[Path]:
 
 
 def test_unwritable_output_folder_fails_fast_before_training(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    def no_training(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def no_training(*args, **kwargs):
         raise AssertionError("training started although the output folder cannot be written")
 
     monkeypatch.setattr(train, "load_training_data", no_training)
@@ -145,11 +148,15 @@ def test_unwritable_output_folder_fails_fast_before_training(tmp_path: Path, mon
         assert "\n" not in message
         assert message.startswith(f"cannot write the model to {folder} (")
         assert message.endswith("): pass --output-dir a folder you can write to")
-    with pytest.raises(ModelError, match=r"^cannot write the model card to .*: pass --docs-dir a folder you can write to$"):
+    with pytest.raises(
+        ModelError, match=r"^cannot write the model card to .*: pass --docs-dir a folder you can write to$"
+    ):
         train.train_main(tmp_path / "out", seed=42, docs_dir=_unwritable_folders(tmp_path)[0])
 
 
-def test_write_model_writes_both_files_and_turns_os_errors_into_model_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_write_model_writes_both_files_and_turns_os_errors_into_model_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     committed = load_model()
     result = train.TrainResult(model_bytes=default_model_path().read_bytes(), metadata=committed.metadata)
     path = train.write_model(result, tmp_path / "new")
@@ -160,7 +167,7 @@ def test_write_model_writes_both_files_and_turns_os_errors_into_model_error(tmp_
     written: list[str] = []
     real_write = train.write_bytes_atomic
 
-    def full_disk_on_metadata(target, data):  # noqa: ANN001, ANN202
+    def full_disk_on_metadata(target, data):
         if Path(target).name == "model_meta.json":
             raise OSError(28, "No space left on device")
         written.append(Path(target).name)

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from nba_predictions.domain import ScoreTimeline
-from nba_predictions.model import winprob as wp
+from nba_predictions.core.domain import ScoreTimeline
+from nba_predictions.model.label import winprob as wp
 
 STERN = wp.WinProbModel(home_court=3.0, sigma=13.0)
 FULL = wp.WinProbModel(home_court=3.0, sigma=13.0, possession_value=0.5, rate_exponent=0.25, reference_rate=400.0)
@@ -37,11 +37,15 @@ def test_score_only_is_sterns_formula():
 def test_ball_and_scoring_rate_by_hand():
     # Away has the ball (-1), the game scores at 2 x the reference rate: sigma_g = 13 x 2 ** 0.25.
     tau = 360 / 2880
-    sigma = 13.0 * 2 ** 0.25
+    sigma = 13.0 * 2**0.25
     expected = phi((4 - 0.5 + 3 * tau) / (sigma * math.sqrt(tau)))
     assert FULL.home_win_probability(4, 360, ball=-1, scoring_rate=800.0) == pytest.approx(expected, abs=1e-12)
     # Having the ball raises the chance; a higher scoring rate pulls a lead towards a coin flip.
-    assert FULL.home_win_probability(0, 60, ball=1, scoring_rate=400.0) > 0.5 > FULL.home_win_probability(0, 60, True, -1, 400.0)
+    assert (
+        FULL.home_win_probability(0, 60, ball=1, scoring_rate=400.0)
+        > 0.5
+        > FULL.home_win_probability(0, 60, True, -1, 400.0)
+    )
     assert FULL.home_win_probability(5, 300, scoring_rate=800.0) < FULL.home_win_probability(5, 300, scoring_rate=400.0)
 
 
@@ -107,7 +111,9 @@ def test_sample_states_reads_the_margin_in_force_and_skips_decided_moments():
     assert with_ball.ball[:3].tolist() == [1.0, 1.0, -1.0]
 
 
-def _synthetic_states(n: int, sigma: float, home_court: float, value: float, exponent: float, seed: int = 7) -> wp.WinProbStates:
+def _synthetic_states(
+    n: int, sigma: float, home_court: float, value: float, exponent: float, seed: int = 7
+) -> wp.WinProbStates:
     """States of a true Brownian motion: final margin = margin + value*ball + mu*tau + sigma_g*sqrt(tau)*Z."""
     rng = np.random.default_rng(seed)
     left = rng.uniform(10, 2880, n)
@@ -130,7 +136,9 @@ def test_fitting_recovers_the_parameters_of_a_true_brownian_motion():
     score_only = wp.fit_win_probability(states)
     assert (score_only.possession_value, score_only.rate_exponent) == (0.0, 0.0)
     # Without the ball and the rate the fit is worse on the same states; the fit is deterministic.
-    assert wp.log_loss(states.probability(model), states.home_won) < wp.log_loss(states.probability(score_only), states.home_won)
+    assert wp.log_loss(states.probability(model), states.home_won) < wp.log_loss(
+        states.probability(score_only), states.home_won
+    )
     assert wp.fit_win_probability(states, possession=True, rate_exponent=None) == model
 
 

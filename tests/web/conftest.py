@@ -41,9 +41,24 @@ def rated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     folder = tmp_path_factory.mktemp("rated")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NBA_", "DATABASE_URL", "LOG_LEVEL"))}
-    done = subprocess.run([sys.executable, str(ROOT / "main.py"), "--date", DAY.isoformat(), "--database",
-                           f"sqlite:///{folder / 'ratings.db'}", "--output", str(folder / "predictions.json"), "--quiet"],
-                          cwd=folder, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "--date",
+            DAY.isoformat(),
+            "--database",
+            f"sqlite:///{folder / 'ratings.db'}",
+            "--output",
+            str(folder / "predictions.json"),
+            "--quiet",
+        ],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     return folder
 
@@ -58,8 +73,10 @@ def rated_db(rated: Path) -> Path:
 def final_scores(rated: Path) -> dict[str, tuple[int, int]]:
     """game id -> (home, away) final score, from the run's predictions document: what must never show."""
     document = json.loads((rated / "predictions.json").read_text())
-    return {p["game_id"]: (p["raw_data"]["home_team_score"], p["raw_data"]["away_team_score"])
-            for p in document["predictions"]}
+    return {
+        p["game_id"]: (p["raw_data"]["home_team_score"], p["raw_data"]["away_team_score"])
+        for p in document["predictions"]
+    }
 
 
 @pytest.fixture(scope="session")
@@ -70,7 +87,9 @@ def stored_games(rated_db: Path) -> list[dict]:
     rows = conn.execute(
         "SELECT g.id, g.date, g.prediction_rating AS rating, h.abbreviation AS home, a.abbreviation AS away "
         "FROM games g JOIN teams h ON h.id = g.home_team_id JOIN teams a ON a.id = g.away_team_id "
-        "WHERE g.date = ? ORDER BY g.id", (DAY.isoformat(),)).fetchall()
+        "WHERE g.date = ? ORDER BY g.id",
+        (DAY.isoformat(),),
+    ).fetchall()
     conn.close()
     return [dict(r) for r in rows]
 
@@ -102,7 +121,7 @@ def _import_anyio_now() -> None:
             getattr(anyio, name)
 
 
-def start_server(app, host: str = "127.0.0.1") -> tuple[LiveServer, Callable[[], None]]:  # noqa: ANN001
+def start_server(app, host: str = "127.0.0.1") -> tuple[LiveServer, Callable[[], None]]:
     """Run ``app`` on uvicorn in a thread on a free port; returns the server and its stop function."""
     import uvicorn
 
@@ -201,7 +220,9 @@ def copy_with_games(source: Path, target: Path, games: list[tuple[str, str, str,
     shutil.copy(source, target)
     with sqlite3.connect(target) as conn:
         ids = dict(conn.execute("SELECT abbreviation, id FROM teams"))
-        conn.executemany("INSERT INTO games (id, date, home_team_id, away_team_id, prediction_rating) VALUES (?, ?, ?, ?, ?)",
-                         [(gid, day, ids[home], ids[away], rating) for gid, day, home, away, rating in games])
+        conn.executemany(
+            "INSERT INTO games (id, date, home_team_id, away_team_id, prediction_rating) VALUES (?, ?, ?, ?, ?)",
+            [(gid, day, ids[home], ids[away], rating) for gid, day, home, away, rating in games],
+        )
     conn.close()
     return target

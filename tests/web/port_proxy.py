@@ -21,8 +21,17 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "proxy-authenticate", "te",
-              "trailer", "transfer-encoding", "upgrade"}
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authorization",
+    "proxy-authenticate",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+}
 LOOPBACK = {"127.0.0.1", "localhost"}
 
 
@@ -62,8 +71,9 @@ def _handler(proxy: PortProxy) -> type[BaseHTTPRequestHandler]:
             headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
             upstream = http.client.HTTPConnection(*target, timeout=60)
             try:
-                upstream.request(self.command, asked.path + (f"?{asked.query}" if asked.query else ""), body=body,
-                                 headers=headers)
+                upstream.request(
+                    self.command, asked.path + (f"?{asked.query}" if asked.query else ""), body=body, headers=headers
+                )
                 answer = upstream.getresponse()
                 data = answer.read()
             finally:
@@ -80,10 +90,10 @@ def _handler(proxy: PortProxy) -> type[BaseHTTPRequestHandler]:
 
         do_GET = do_HEAD = do_OPTIONS = do_POST = _forward
 
-        def do_CONNECT(self) -> None:  # noqa: N802 - https tunnels: the tests never need one
+        def do_CONNECT(self) -> None:
             self.send_error(502, "the test proxy makes no tunnels")
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     return Handler
@@ -110,7 +120,7 @@ def static_files(directory: str) -> Iterator[int]:
     from http.server import SimpleHTTPRequestHandler
 
     class Quiet(SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=directory))

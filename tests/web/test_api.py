@@ -15,8 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from nba_predictions.config import Settings
 from nba_predictions.steps.prediction import classify
-
-from .conftest import DAY
+from tests.web.conftest import DAY
 
 TEAM_KEYS = {"id", "abbreviation", "name", "conference"}
 GAME_KEYS = {"id", "date", "home_team", "away_team", "prediction"}
@@ -45,7 +44,11 @@ def _check_game(game: dict, stored: dict) -> None:
     assert isinstance(game["home_team"]["id"], str) and game["home_team"]["id"].isdigit()
     assert game["home_team"]["conference"] in ("East", "West")
     assert (game["id"], game["date"], game["home_team"]["abbreviation"], game["away_team"]["abbreviation"]) == (
-        stored["id"], stored["date"], stored["home"], stored["away"])
+        stored["id"],
+        stored["date"],
+        stored["home"],
+        stored["away"],
+    )
     assert game["prediction"]["rating"] == stored["rating"]
     assert game["prediction"]["classification"] == classify(stored["rating"], 80, 60)
 
@@ -73,7 +76,9 @@ def test_health_says_unhealthy_when_the_database_goes_away(serve_app, rated_db: 
 # -- listing -----------------------------------------------------------------------------------------
 
 
-def test_a_date_lists_its_games_in_the_original_order_with_pagination(client: httpx.Client, stored_games: list[dict]) -> None:
+def test_a_date_lists_its_games_in_the_original_order_with_pagination(
+    client: httpx.Client, stored_games: list[dict]
+) -> None:
     data = _ok(client.get("/api/v1/predictions", params={"date": DAY.isoformat()}))
     assert set(data) == {"data", "pagination"}
     assert data["pagination"] == {"total": 11, "page": 1, "per_page": 20, "total_pages": 1}
@@ -102,7 +107,9 @@ def test_an_empty_date_is_an_empty_list(client: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize("team", ["LAL", "lal"])
-def test_team_filter_matches_home_or_away_in_any_case(client: httpx.Client, stored_games: list[dict], team: str) -> None:
+def test_team_filter_matches_home_or_away_in_any_case(
+    client: httpx.Client, stored_games: list[dict], team: str
+) -> None:
     data = _ok(client.get("/api/v1/predictions", params={"team": team, "date": DAY.isoformat()}))
     expected = [g for g in stored_games if "LAL" in (g["home"], g["away"])]
     assert len(expected) == 1 and [g["id"] for g in data["data"]] == [expected[0]["id"]]
@@ -124,22 +131,26 @@ def test_unknown_game_is_game_not_found(client: httpx.Client) -> None:
 # -- bad requests ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("query", "field", "says"), [
-    ("date=2024/01/15", "date", "invalid date '2024/01/15': expected YYYY-MM-DD, e.g. 2024-01-15"),
-    ("date=2024-02-30", "date", "there is no such day"),
-    ("date=", "date", "invalid date ''"),
-    ("team=XXX", "team", "unknown team 'XXX'"),
-    ("team=L4L", "team", "invalid team 'L4L'"),
-    ("limit=0", "limit", "expected a whole number from 1 to 100"),
-    ("limit=101", "limit", "expected a whole number from 1 to 100"),
-    ("limit=abc", "limit", "invalid limit 'abc'"),
-    ("limit=2.5", "limit", "invalid limit '2.5'"),
-    ("offset=-1", "offset", "expected a whole number of 0 or more"),
-    ("foo=1", "foo", "unknown query parameter 'foo'"),
-    ("limit=5&limit=6", "limit", "limit is given 2 times"),
-])
-def test_bad_parameters_are_invalid_request_naming_the_field(client: httpx.Client, query: str, field: str,
-                                                             says: str) -> None:
+@pytest.mark.parametrize(
+    ("query", "field", "says"),
+    [
+        ("date=2024/01/15", "date", "invalid date '2024/01/15': expected YYYY-MM-DD, e.g. 2024-01-15"),
+        ("date=2024-02-30", "date", "there is no such day"),
+        ("date=", "date", "invalid date ''"),
+        ("team=XXX", "team", "unknown team 'XXX'"),
+        ("team=L4L", "team", "invalid team 'L4L'"),
+        ("limit=0", "limit", "expected a whole number from 1 to 100"),
+        ("limit=101", "limit", "expected a whole number from 1 to 100"),
+        ("limit=abc", "limit", "invalid limit 'abc'"),
+        ("limit=2.5", "limit", "invalid limit '2.5'"),
+        ("offset=-1", "offset", "expected a whole number of 0 or more"),
+        ("foo=1", "foo", "unknown query parameter 'foo'"),
+        ("limit=5&limit=6", "limit", "limit is given 2 times"),
+    ],
+)
+def test_bad_parameters_are_invalid_request_naming_the_field(
+    client: httpx.Client, query: str, field: str, says: str
+) -> None:
     error = _error(client.get(f"/api/v1/predictions?{query}"), 400, "INVALID_REQUEST")
     assert error["details"]["field"] == field
     assert says in error["message"]
@@ -165,13 +176,17 @@ def test_classes_follow_the_configured_thresholds(serve_app, rated_db: Path, sto
     assert set(classes) == {"good", "mediocre"}
 
 
-def test_a_game_without_a_rating_is_not_a_prediction(serve_app, rated_db: Path, tmp_path: Path,
-                                                     stored_games: list[dict]) -> None:
+def test_a_game_without_a_rating_is_not_a_prediction(
+    serve_app, rated_db: Path, tmp_path: Path, stored_games: list[dict]
+) -> None:
     copy = tmp_path / "unrated.db"
     shutil.copy(rated_db, copy)
     with sqlite3.connect(copy) as conn:  # what the original web app's own set-up can leave behind
-        conn.execute("INSERT INTO games (id, date, home_team_id, away_team_id) "
-                     "VALUES ('0022300999', ?, '1610612747', '1610612744')", (DAY.isoformat(),))
+        conn.execute(
+            "INSERT INTO games (id, date, home_team_id, away_team_id) "
+            "VALUES ('0022300999', ?, '1610612747', '1610612744')",
+            (DAY.isoformat(),),
+        )
     live = serve_app(copy)
     data = _ok(httpx.get(f"{live.url}/api/v1/predictions", params={"date": DAY.isoformat()}))
     assert data["pagination"]["total"] == len(stored_games) and "0022300999" not in {g["id"] for g in data["data"]}
@@ -181,15 +196,27 @@ def test_a_game_without_a_rating_is_not_a_prediction(serve_app, rated_db: Path, 
 # -- CORS --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("origin", "allowed"), [
-    ("http://127.0.0.1:5173", True), ("http://localhost:8080", True), ("http://localhost", True),
-    ("https://fans.example.org", False), ("http://127.0.0.1.example.org", False),
-])
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [
+        ("http://127.0.0.1:5173", True),
+        ("http://localhost:8080", True),
+        ("http://localhost", True),
+        ("https://fans.example.org", False),
+        ("http://127.0.0.1.example.org", False),
+    ],
+)
 def test_without_cors_origins_any_local_origin_may_call(client: httpx.Client, origin: str, allowed: bool) -> None:
     response = client.get("/api/v1/health", headers={"Origin": origin})
     assert response.headers.get("access-control-allow-origin") == (origin if allowed else None)
-    preflight = client.options("/api/v1/predictions", headers={
-        "Origin": origin, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "content-type"})
+    preflight = client.options(
+        "/api/v1/predictions",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     if allowed:
         assert preflight.status_code == 200
         assert preflight.headers["access-control-allow-origin"] == origin
@@ -201,9 +228,15 @@ def test_without_cors_origins_any_local_origin_may_call(client: httpx.Client, or
 
 
 def test_cors_origins_lists_exactly_who_may_call(serve_app, rated_db: Path) -> None:
-    live = serve_app(rated_db, Settings.resolve({}, env={"CORS_ORIGINS": "https://fans.example.org, http://localhost:5173"}))
-    for origin, allowed in [("https://fans.example.org", True), ("http://localhost:5173", True),
-                            ("http://127.0.0.1:5173", False), ("http://localhost:8080", False)]:
+    live = serve_app(
+        rated_db, Settings.resolve({}, env={"CORS_ORIGINS": "https://fans.example.org, http://localhost:5173"})
+    )
+    for origin, allowed in [
+        ("https://fans.example.org", True),
+        ("http://localhost:5173", True),
+        ("http://127.0.0.1:5173", False),
+        ("http://localhost:8080", False),
+    ]:
         response = httpx.get(f"{live.url}/api/v1/health", headers={"Origin": origin})
         assert response.headers.get("access-control-allow-origin") == (origin if allowed else None), origin
         assert "origin" in response.headers.get("vary", "").lower()
@@ -252,18 +285,27 @@ def test_serving_never_writes_and_reads_only_the_front_end_tables(serve_app, rat
     statements: list[str] = []
     event.listen(live.engine, "before_cursor_execute", lambda c, cur, stmt, *a: statements.append(stmt.lower()))
     with httpx.Client(base_url=live.url) as c:
-        for url in ("/api/v1/health", "/api/v1/predictions", f"/api/v1/predictions?date={DAY}&team=LAL",
-                    "/api/v1/predictions/0022300565", "/api/v1/predictions?team=XXX", f"/?date={DAY}",
-                    f"/?date={DAY}&team=BOS", f"/best?date={DAY}", "/?date=2024-12-24"):
+        for url in (
+            "/api/v1/health",
+            "/api/v1/predictions",
+            f"/api/v1/predictions?date={DAY}&team=LAL",
+            "/api/v1/predictions/0022300565",
+            "/api/v1/predictions?team=XXX",
+            f"/?date={DAY}",
+            f"/?date={DAY}&team=BOS",
+            f"/best?date={DAY}",
+            "/?date=2024-12-24",
+        ):
             assert c.get(url).status_code in (200, 400), url
     assert statements
     for statement in statements:
-        assert not re.search(r"game_details|features|explanation|score|insert|update|delete|create|drop", statement), statement
+        assert not re.search(r"game_details|features|explanation|score|insert|update|delete|create|drop", statement), (
+            statement
+        )
         tables = set(re.findall(r"\b(?:from|join)\s+(\w+)", statement))
         assert tables <= {"teams", "games", "alembic_version", "sqlite_master", "sqlite_temp_master"}, statement
-    with pytest.raises(OperationalError, match="readonly"):
-        with live.engine.begin() as conn:
-            conn.execute(text("UPDATE games SET prediction_rating = 0"))
+    with pytest.raises(OperationalError, match="readonly"), live.engine.begin() as conn:
+        conn.execute(text("UPDATE games SET prediction_rating = 0"))
     assert _digest(copy) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["watched.db"]  # no journal, no WAL
 
@@ -271,19 +313,24 @@ def test_serving_never_writes_and_reads_only_the_front_end_tables(serve_app, rat
 # -- the documented models are what is sent -----------------------------------------------------------
 
 
-@pytest.mark.parametrize(("url", "model"), [
-    ("/api/v1/health", "HealthEnvelope"),
-    (f"/api/v1/predictions?date={DAY}", "GamesEnvelope"),
-    ("/api/v1/predictions?limit=2&offset=3&team=LAL", "GamesEnvelope"),
-    ("/api/v1/predictions/0022300565", "GameEnvelope"),
-    ("/api/v1/predictions/0022399999", "ErrorEnvelope"),
-    ("/api/v1/predictions?date=tomorrow", "ErrorEnvelope"),
-    ("/api/v1/nothing", "ErrorEnvelope"),
-])
+@pytest.mark.parametrize(
+    ("url", "model"),
+    [
+        ("/api/v1/health", "HealthEnvelope"),
+        (f"/api/v1/predictions?date={DAY}", "GamesEnvelope"),
+        ("/api/v1/predictions?limit=2&offset=3&team=LAL", "GamesEnvelope"),
+        ("/api/v1/predictions/0022300565", "GameEnvelope"),
+        ("/api/v1/predictions/0022399999", "ErrorEnvelope"),
+        ("/api/v1/predictions?date=tomorrow", "ErrorEnvelope"),
+        ("/api/v1/nothing", "ErrorEnvelope"),
+    ],
+)
 def test_every_answer_is_what_the_openapi_document_says(client: httpx.Client, url: str, model: str) -> None:
     from nba_predictions.web import contract
 
-    answer = getattr(contract, model).model_validate(client.get(url).json())  # extra="forbid": nothing more, nothing less
+    answer = getattr(contract, model).model_validate(
+        client.get(url).json()
+    )  # extra="forbid": nothing more, nothing less
     spec = client.get("/openapi.json").json()
     assert model in spec["components"]["schemas"]
     assert answer.success is (model != "ErrorEnvelope")

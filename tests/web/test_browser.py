@@ -22,15 +22,23 @@ import pytest
 from nba_predictions.config import Settings
 from nba_predictions.steps.prediction import classify
 from tests.services import service_missing
-
-from .conftest import DAY, LiveServer
-from .port_proxy import PortProxy, port_proxy, static_files
+from tests.web.conftest import DAY, LiveServer
+from tests.web.port_proxy import PortProxy, port_proxy, static_files
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = os.environ.get("NBA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 FRONT_END_API = ("127.0.0.1", 3001)  # fixed in the original front end's built files
 # The original front end's default date is Pacific-time "today" (yesterday before 3 pm): 3 pm PST.
 FRONT_END_NOW = datetime(2024, 1, 15, 23, 0, tzinfo=timezone.utc)
@@ -47,7 +55,7 @@ def proxy() -> Iterator[PortProxy]:
 
 
 @pytest.fixture(scope="session")
-def browser(proxy: PortProxy):  # noqa: ANN201 - playwright.sync_api.Browser
+def browser(proxy: PortProxy):
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -62,27 +70,34 @@ def browser(proxy: PortProxy):  # noqa: ANN201 - playwright.sync_api.Browser
 
 @pytest.fixture(scope="session")
 def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = Path(os.environ["NBA_SCREENSHOT_DIR"]) if os.environ.get("NBA_SCREENSHOT_DIR") else \
-        tmp_path_factory.mktemp("screenshots")
+    target = (
+        Path(os.environ["NBA_SCREENSHOT_DIR"])
+        if os.environ.get("NBA_SCREENSHOT_DIR")
+        else tmp_path_factory.mktemp("screenshots")
+    )
     target.mkdir(parents=True, exist_ok=True)
     return target
 
 
-def _ours(page) -> list[dict]:  # noqa: ANN001
-    return page.eval_on_selector_all("li.game", """items => items.map(li => ({
+def _ours(page) -> list[dict]:
+    return page.eval_on_selector_all(
+        "li.game",
+        """items => items.map(li => ({
         teams: [...li.querySelectorAll('abbr')].map(a => a.textContent.trim()),
         rating: li.querySelector('.rating').textContent.trim(),
         badge: li.querySelector('.badge').textContent.trim().toLowerCase(),
         colour: getComputedStyle(li.querySelector('.badge')).backgroundColor,
-    }))""")
+    }))""",
+    )
 
 
 def _shown(rating: float) -> str:
     return f"{math.floor(rating * 10 + 1e-9) / 10:.1f}"
 
 
-def test_our_page_lists_the_days_games_best_first_with_badges(browser, live: LiveServer, stored_games: list[dict],
-                                                             screenshots: Path) -> None:
+def test_our_page_lists_the_days_games_best_first_with_badges(
+    browser, live: LiveServer, stored_games: list[dict], screenshots: Path
+) -> None:
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
     page.goto(f"{live.url}/?date={DAY}")
@@ -99,8 +114,13 @@ def test_our_page_lists_the_days_games_best_first_with_badges(browser, live: Liv
 
 
 def test_our_page_on_a_phone_without_javascript(browser, live: LiveServer, screenshots: Path) -> None:
-    context = browser.new_context(viewport={"width": 375, "height": 812}, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True, java_script_enabled=False)
+    context = browser.new_context(
+        viewport={"width": 375, "height": 812},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        java_script_enabled=False,
+    )
     page = context.new_page()
     page.goto(f"{live.url}/?date={DAY}")
     assert len(_ours_without_js(page)) == 11
@@ -118,7 +138,7 @@ def test_our_page_on_a_phone_without_javascript(browser, live: LiveServer, scree
     context.close()
 
 
-def _ours_without_js(page) -> list[str]:  # noqa: ANN001 - evaluate() runs even with the page's scripts off
+def _ours_without_js(page) -> list[str]:
     return [item.inner_text() for item in page.query_selector_all("li.game")]
 
 
@@ -145,7 +165,7 @@ def test_the_api_docs_render_offline_in_the_browser(browser, live: LiveServer) -
 # -- the original front end ------------------------------------------------------------------------
 
 
-def _open_front_end(browser, proxy: PortProxy, api: LiveServer):  # noqa: ANN001, ANN202
+def _open_front_end(browser, proxy: PortProxy, api: LiveServer):
     """The original front end on a static server, its API origin 127.0.0.1:3001 routed to ``api``."""
     proxy.routes[FRONT_END_API] = ("127.0.0.1", api.port)
     context = browser.new_context(viewport={"width": 1280, "height": 1400}, timezone_id="UTC")
@@ -158,9 +178,9 @@ def _js_number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def test_the_original_front_end_shows_the_same_games_from_our_api(browser, proxy: PortProxy, live: LiveServer,
-                                                                  front_end_files: Path, stored_games: list[dict],
-                                                                  screenshots: Path) -> None:
+def test_the_original_front_end_shows_the_same_games_from_our_api(
+    browser, proxy: PortProxy, live: LiveServer, front_end_files: Path, stored_games: list[dict], screenshots: Path
+) -> None:
     with static_files(str(front_end_files)) as port:
         context, page = _open_front_end(browser, proxy, live)
         origin = f"http://127.0.0.1:{port}"
@@ -182,9 +202,9 @@ def test_the_original_front_end_shows_the_same_games_from_our_api(browser, proxy
     assert listing[-1].response_headers["access-control-allow-origin"] == origin
 
 
-def test_the_original_front_end_is_refused_by_cors_origins_that_do_not_list_it(browser, proxy: PortProxy, serve_app,
-                                                                               rated_db: Path,
-                                                                               front_end_files: Path) -> None:
+def test_the_original_front_end_is_refused_by_cors_origins_that_do_not_list_it(
+    browser, proxy: PortProxy, serve_app, rated_db: Path, front_end_files: Path
+) -> None:
     strict = serve_app(rated_db, Settings(cors_origins=("https://fans.example.org",)))
     with static_files(str(front_end_files)) as port:
         context, page = _open_front_end(browser, proxy, strict)
@@ -192,4 +212,3 @@ def test_the_original_front_end_is_refused_by_cors_origins_that_do_not_list_it(b
         page.wait_for_function("() => document.body.innerText.includes('Failed to load predictions')", timeout=30000)
         assert "Game ID:" not in page.inner_text("body")
         context.close()
-

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import DAY, LiveServer
+from tests.web.conftest import DAY, LiveServer
 
 SAME = [
     "/api/v1/predictions",

@@ -12,12 +12,30 @@ import pytest
 
 from nba_predictions.config import yesterday_eastern
 from nba_predictions.steps.prediction import classify
+from tests.web.conftest import DAY, copy_with_games
+from tests.web.pagetext import Page, read_page
 
-from .conftest import DAY, copy_with_games
-from .pagetext import Page, read_page
-
-SPOILER_WORDS = ("score", "scores", "scored", "winners", "won", "wins", "beat", "beats", "lost", "final", "margin", "winner", "lead",
-                 "points", "pts", "overtime", "ot", "comeback", "blowout")
+SPOILER_WORDS = (
+    "score",
+    "scores",
+    "scored",
+    "winners",
+    "won",
+    "wins",
+    "beat",
+    "beats",
+    "lost",
+    "final",
+    "margin",
+    "winner",
+    "lead",
+    "points",
+    "pts",
+    "overtime",
+    "ot",
+    "comeback",
+    "blowout",
+)
 
 
 def _page(client: httpx.Client, url: str, status: int = 200) -> Page:
@@ -47,8 +65,9 @@ def test_a_date_shows_its_games_best_first_with_badges(client: httpx.Client, sto
     assert page.scripts == 0  # works without JavaScript
 
 
-def test_the_page_has_no_score_margin_or_winner(client: httpx.Client, stored_games: list[dict],
-                                                final_scores: dict[str, tuple[int, int]]) -> None:
+def test_the_page_has_no_score_margin_or_winner(
+    client: httpx.Client, stored_games: list[dict], final_scores: dict[str, tuple[int, int]]
+) -> None:
     for url in (f"/?date={DAY}", f"/best?date={DAY}", f"/?date={DAY}&team=LAL"):
         page = _page(client, url)
         words = set(re.findall(r"[a-z]+", page.text.lower()))
@@ -57,8 +76,14 @@ def test_the_page_has_no_score_margin_or_winner(client: httpx.Client, stored_gam
         layout = {"0", "1", "7", "10", "100", "80", "60", "76"}  # 0-100, scale=1, 7 days, top 10, 76ers
         explained = {_shown(g["rating"]) for g in stored_games} | layout
         for day in (DAY - timedelta(days=n) for n in range(8)):
-            explained |= {day.isoformat(), str(day.year), str(day.day), f"{day.day:02d}", f"{day.month:02d}",
-                          str(day.month)}
+            explained |= {
+                day.isoformat(),
+                str(day.year),
+                str(day.day),
+                f"{day.day:02d}",
+                f"{day.month:02d}",
+                str(day.month),
+            }
         assert page.numbers() <= explained, (url, page.numbers() - explained)
         text_numbers = set(re.findall(r"\d+(?:\.\d+)?", page.text))
         for game in stored_games:
@@ -87,13 +112,16 @@ def test_the_default_day_is_yesterday_in_us_eastern_time(serve_app, rated_db: Pa
     assert any(f"no games rated for {d.isoformat()}" in text for d in (before, after)), text
 
 
-@pytest.mark.parametrize(("url", "says"), [
-    ("/?date=2024-13-45", "invalid date '2024-13-45': there is no such day"),
-    ("/?date=15.01.2024", "invalid date '15.01.2024': expected YYYY-MM-DD, e.g. 2024-01-15"),
-    ("/?team=L4L", "invalid team 'L4L': expected a team abbreviation, e.g. LAL"),
-    ("/?date=2024-01-15&team=XYZ", "unknown team 'XYZ'"),
-    ("/best?date=yesterday", "invalid date 'yesterday'"),
-])
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("/?date=2024-13-45", "invalid date '2024-13-45': there is no such day"),
+        ("/?date=15.01.2024", "invalid date '15.01.2024': expected YYYY-MM-DD, e.g. 2024-01-15"),
+        ("/?team=L4L", "invalid team 'L4L': expected a team abbreviation, e.g. LAL"),
+        ("/?date=2024-01-15&team=XYZ", "unknown team 'XYZ'"),
+        ("/best?date=yesterday", "invalid date 'yesterday'"),
+    ],
+)
 def test_a_bad_date_or_team_is_a_400_page_that_says_what_is_wrong(client: httpx.Client, url: str, says: str) -> None:
     page = _page(client, url, status=400)
     assert "Bad request" in page.text and says in page.text
@@ -115,12 +143,16 @@ def test_the_team_filter(client: httpx.Client, stored_games: list[dict], team: s
 
 
 def test_previous_and_next_jump_to_the_nearest_dates_with_games(serve_app, rated_db: Path, tmp_path: Path) -> None:
-    db = copy_with_games(rated_db, tmp_path / "more.db", [
-        ("0022300530", "2024-01-12", "BOS", "LAL", 70.0),  # LAL's previous game
-        ("0022300540", "2024-01-13", "MIA", "NYK", 40.0),
-        ("0022300570", "2024-01-17", "DEN", "LAL", 90.0),
-        ("0022300580", "2024-01-19", "PHX", "SAC", 30.0),
-    ])
+    db = copy_with_games(
+        rated_db,
+        tmp_path / "more.db",
+        [
+            ("0022300530", "2024-01-12", "BOS", "LAL", 70.0),  # LAL's previous game
+            ("0022300540", "2024-01-13", "MIA", "NYK", 40.0),
+            ("0022300570", "2024-01-17", "DEN", "LAL", 90.0),
+            ("0022300580", "2024-01-19", "PHX", "SAC", 30.0),
+        ],
+    )
     live = serve_app(db, default_day=DAY)
     with httpx.Client(base_url=live.url) as c:
         page = _page(c, f"/?date={DAY}")
@@ -135,19 +167,27 @@ def test_previous_and_next_jump_to_the_nearest_dates_with_games(serve_app, rated
 
 def test_best_of_the_last_7_days(serve_app, rated_db: Path, tmp_path: Path, stored_games: list[dict]) -> None:
     top = max(g["rating"] for g in stored_games)
-    db = copy_with_games(rated_db, tmp_path / "week.db", [
-        ("0022300500", "2024-01-09", "BOS", "LAL", min(top + 0.5, 100.0)),  # first day of the window
-        ("0022300490", "2024-01-08", "MIA", "NYK", 100.0),  # the day before: not in it
-        ("0022300600", "2024-01-16", "DEN", "PHX", 100.0),  # the day after: not in it
-    ])
+    db = copy_with_games(
+        rated_db,
+        tmp_path / "week.db",
+        [
+            ("0022300500", "2024-01-09", "BOS", "LAL", min(top + 0.5, 100.0)),  # first day of the window
+            ("0022300490", "2024-01-08", "MIA", "NYK", 100.0),  # the day before: not in it
+            ("0022300600", "2024-01-16", "DEN", "PHX", 100.0),  # the day after: not in it
+        ],
+    )
     live = serve_app(db, default_day=DAY)
     with httpx.Client(base_url=live.url) as c:
         page = _page(c, f"/best?date={DAY}")
         assert "Best of the last 7 days" in page.text and "January 9 to January 15, 2024" in page.text
-        week = stored_games + [{"id": "0022300500", "rating": min(top + 0.5, 100.0), "away": "LAL", "home": "BOS",
-                                "date": "2024-01-09"}]
+        week = stored_games + [
+            {"id": "0022300500", "rating": min(top + 0.5, 100.0), "away": "LAL", "home": "BOS", "date": "2024-01-09"}
+        ]
         # Best first; a tie goes to the later date, then the lower game id.
-        expected = sorted(sorted(week, key=lambda g: g["id"]), key=lambda g: (-g["rating"], -date.fromisoformat(g["date"]).toordinal()))[:10]
+        expected = sorted(
+            sorted(week, key=lambda g: g["id"]),
+            key=lambda g: (-g["rating"], -date.fromisoformat(g["date"]).toordinal()),
+        )[:10]
         assert [g.teams for g in page.games] == [[g["away"], g["home"]] for g in expected]
         assert [g.rating for g in page.games] == [_shown(g["rating"]) for g in expected]
         assert [g.day_link for g in page.games] == [f"/?date={g['date']}" for g in expected]

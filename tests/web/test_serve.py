@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import DAY, ROOT
+from tests.web.conftest import DAY, ROOT
 
 MAIN = ROOT / "main.py"
 
@@ -29,8 +29,9 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def _run(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(MAIN), *args], cwd=cwd, env=_env(**env), capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, str(MAIN), *args], cwd=cwd, env=_env(**env), capture_output=True, text=True, timeout=120
+    )
 
 
 def _error_line(result: subprocess.CompletedProcess[str]) -> str:
@@ -40,7 +41,9 @@ def _error_line(result: subprocess.CompletedProcess[str]) -> str:
 
 
 @contextmanager
-def serving(*args: str, cwd: Path, entry: list[str] | None = None, **env: str) -> Iterator[tuple[str, subprocess.Popen]]:
+def serving(
+    *args: str, cwd: Path, entry: list[str] | None = None, **env: str
+) -> Iterator[tuple[str, subprocess.Popen]]:
     """``serve --port 0 ARGS`` running; yields its base URL (read from its log line) and the process."""
     command = (entry or [sys.executable, str(MAIN)]) + ["serve", "--port", "0", *args]
     proc = subprocess.Popen(command, cwd=cwd, env=_env(**env), stderr=subprocess.PIPE, text=True)
@@ -76,7 +79,7 @@ def test_serve_answers_the_page_and_the_api_and_stops_cleanly(rated_db: Path, tm
 def _quick_start() -> tuple[str, str]:
     """The README's first screen: its run command (the first set-up line's last part) and its serve command."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    screen = text[text.index("## Quick start"):text.index("\n## ", text.index("## Quick start") + 1)]
+    screen = text[text.index("## Quick start") : text.index("\n## ", text.index("## Quick start") + 1)]
     blocks = re.findall(r"```bash\n(.*?)```", screen, re.S)
     assert len(blocks) == 2, "the first screen: one block with the two set-up commands, one with serve"
     setup, serve = (block.strip().splitlines() for block in blocks)
@@ -105,8 +108,10 @@ def test_the_database_comes_from_database_url_too(rated_db: Path, tmp_path: Path
 def test_a_missing_database_is_one_line_and_exit_1(tmp_path: Path) -> None:
     result = _run("serve", "--database", f"sqlite:///{tmp_path}/nothing.db", cwd=tmp_path)
     assert result.returncode == 1
-    assert _error_line(result) == (f"nba-predictions: error: no database at {tmp_path}/nothing.db: rate some games "
-                                   "first (nba-predictions --date 2024-01-15) or point --database / DATABASE_URL at one")
+    assert _error_line(result) == (
+        f"nba-predictions: error: no database at {tmp_path}/nothing.db: rate some games "
+        "first (nba-predictions --date 2024-01-15) or point --database / DATABASE_URL at one"
+    )
     assert not (tmp_path / "nothing.db").exists()
 
 
@@ -118,9 +123,11 @@ def test_a_database_that_is_not_ours_is_refused(tmp_path: Path) -> None:
     before = other.read_bytes()
     result = _run("serve", "--database", f"sqlite:///{other}", cwd=tmp_path)
     assert result.returncode == 1
-    assert _error_line(result) == (f"nba-predictions: error: sqlite:///{other} is not an nba-predictions database "
-                                   "(table teams exists without table games (the web app makes both)): point "
-                                   "--database / DATABASE_URL at ours")
+    assert _error_line(result) == (
+        f"nba-predictions: error: sqlite:///{other} is not an nba-predictions database "
+        "(table teams exists without table games (the web app makes both)): point "
+        "--database / DATABASE_URL at ours"
+    )
     assert other.read_bytes() == before
 
 
@@ -136,7 +143,8 @@ def test_an_empty_database_and_the_web_apps_own_are_refused_with_what_to_do(tmp_
             "conference TEXT NOT NULL CHECK (conference IN ('East', 'West')));"
             "CREATE TABLE games (id TEXT PRIMARY KEY, date TEXT NOT NULL, home_team_id TEXT NOT NULL REFERENCES "
             "teams (id), away_team_id TEXT NOT NULL REFERENCES teams (id), prediction_rating REAL, "
-            "created_at DATETIME DEFAULT CURRENT_TIMESTAMP, updated_at DATETIME DEFAULT CURRENT_TIMESTAMP);")
+            "created_at DATETIME DEFAULT CURRENT_TIMESTAMP, updated_at DATETIME DEFAULT CURRENT_TIMESTAMP);"
+        )
     conn.close()
     before = theirs.read_bytes()
     result = _run("serve", "--database", f"sqlite:///{theirs}", cwd=tmp_path)
@@ -158,8 +166,10 @@ def test_an_older_schema_is_refused_with_the_way_to_upgrade(rated_db: Path, tmp_
     result = _run("serve", "--database", f"sqlite:///{old}", cwd=tmp_path)
     assert result.returncode == 1
     assert "is at schema revision '0000', this nba-predictions serves revision" in _error_line(result)
-    assert f"bring it up to date with any run of the job (e.g. nba-predictions show --database sqlite:///{old})" \
+    assert (
+        f"bring it up to date with any run of the job (e.g. nba-predictions show --database sqlite:///{old})"
         in _error_line(result)
+    )
 
 
 def test_a_port_in_use_is_one_line_and_exit_1(rated_db: Path, tmp_path: Path) -> None:
@@ -169,18 +179,24 @@ def test_a_port_in_use_is_one_line_and_exit_1(rated_db: Path, tmp_path: Path) ->
         port = taken.getsockname()[1]
         result = _run("serve", "--port", str(port), "--database", f"sqlite:///{rated_db}", cwd=tmp_path)
     assert result.returncode == 1
-    assert _error_line(result) == (f"nba-predictions: error: 127.0.0.1:{port} is already in use by another server: "
-                                   "stop it, or serve on another port with --port (the original front end calls port 3001)")
+    assert _error_line(result) == (
+        f"nba-predictions: error: 127.0.0.1:{port} is already in use by another server: "
+        "stop it, or serve on another port with --port (the original front end calls port 3001)"
+    )
 
 
-@pytest.mark.parametrize(("args", "env", "code", "says"), [
-    (["--port", "http"], {}, 2, "argument --port: invalid port 'http': expected a number from 0 to 65535"),
-    (["--port", "70000"], {}, 2, "invalid port '70000'"),
-    (["--host", "no such host.invalid"], {}, 1, "cannot listen on 'no such host.invalid'"),
-    ([], {"CORS_ORIGINS": "localhost:5173"}, 2, "CORS_ORIGINS entry 'localhost:5173' is not an origin"),
-])
-def test_bad_options_are_one_line(rated_db: Path, tmp_path: Path, args: list[str], env: dict[str, str], code: int,
-                                  says: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "env", "code", "says"),
+    [
+        (["--port", "http"], {}, 2, "argument --port: invalid port 'http': expected a number from 0 to 65535"),
+        (["--port", "70000"], {}, 2, "invalid port '70000'"),
+        (["--host", "no such host.invalid"], {}, 1, "cannot listen on 'no such host.invalid'"),
+        ([], {"CORS_ORIGINS": "localhost:5173"}, 2, "CORS_ORIGINS entry 'localhost:5173' is not an origin"),
+    ],
+)
+def test_bad_options_are_one_line(
+    rated_db: Path, tmp_path: Path, args: list[str], env: dict[str, str], code: int, says: str
+) -> None:
     result = _run("serve", *args, "--database", f"sqlite:///{rated_db}", cwd=tmp_path, **env)
     assert result.returncode == code, result.stderr
     assert says in _error_line(result)
@@ -210,8 +226,9 @@ def test_the_web_server_loads_no_model_and_no_data_source(rated_db: Path, tmp_pa
         "codes = [asyncio.run(get(u)) for u in ('/api/v1/predictions', '/?date=2024-01-15', '/best')]\n"
         "print(json.dumps([codes, sorted({m.split('.')[0] for m in sys.modules})]))\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=_env(), capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     codes, modules = json.loads(done.stdout.strip().splitlines()[-1])
     assert codes == [200, 200, 200]

@@ -37,12 +37,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .native import PREDICT_CONTRIBUTIONS, NativeBooster
+from nba_predictions.model.native import PREDICT_CONTRIBUTIONS, NativeBooster
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
-    from .tables_cache import TablesCache, TreeArrays
+    from nba_predictions.model.tables_cache import TablesCache, TreeArrays
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +79,9 @@ class _Tree:
 class TreeContributions:
     """Exact ``pred_contribs`` feature columns of a model (see the module doc); one per run."""
 
-    def __init__(self, booster: NativeBooster, model_json: bytes, feature_names: Sequence[str],
-                 cache: TablesCache | None = None) -> None:
+    def __init__(
+        self, booster: NativeBooster, model_json: bytes, feature_names: Sequence[str], cache: TablesCache | None = None
+    ) -> None:
         """``cache``: where the tables of this model are kept between runs (:mod:`.tables_cache`)."""
         self._booster = booster
         self._names = list(feature_names)
@@ -115,8 +116,10 @@ class TreeContributions:
                 total += per_pattern[pattern_of_row]  # + 0.0 where the tree adds nothing, as XGBoost
         checked = min(CHECKED_ROWS, len(rows))
         if not np.array_equal(total[:checked], self._whole(rows[:checked])):
-            logger.warning("prediction: the decomposed contributions differ from XGBoost's own for this XGBoost "
-                           "version; computing them whole for the rest of the run (slower, same results)")
+            logger.warning(
+                "prediction: the decomposed contributions differ from XGBoost's own for this XGBoost "
+                "version; computing them whole for the rest of the run (slower, same results)"
+            )
             self.enabled = False
             return self._whole(rows)
         return total
@@ -176,9 +179,17 @@ class _TreeTables:
 
     def arrays(self) -> TreeArrays:
         """The tables as :data:`.tables_cache.ARRAYS` names them (what :meth:`from_arrays` takes)."""
-        return {"split_features": self.split_features, "thresholds": self.thresholds, "features": self.features,
-                "edge_split": self.edge_split, "edge_left": self.edge_left, "edge_real": self.edge_real,
-                "column": self.column, "terms": self.terms, "rank": self.rank}
+        return {
+            "split_features": self.split_features,
+            "thresholds": self.thresholds,
+            "features": self.features,
+            "edge_split": self.edge_split,
+            "edge_left": self.edge_left,
+            "edge_real": self.edge_real,
+            "column": self.column,
+            "terms": self.terms,
+            "rank": self.rank,
+        }
 
     @classmethod
     def from_arrays(cls, arrays: TreeArrays) -> _TreeTables:
@@ -186,8 +197,11 @@ class _TreeTables:
         tables = cls.__new__(cls)
         tables.split_features, tables.thresholds = arrays["split_features"], arrays["thresholds"]
         tables.features, tables.column, tables.terms = arrays["features"], arrays["column"], arrays["terms"]
-        tables.edge_split, tables.edge_left, tables.edge_real = (arrays["edge_split"], arrays["edge_left"],
-                                                                 arrays["edge_real"])
+        tables.edge_split, tables.edge_left, tables.edge_real = (
+            arrays["edge_split"],
+            arrays["edge_left"],
+            arrays["edge_real"],
+        )
         tables.rank = arrays["rank"]
         tables._derive()
         return tables
@@ -256,8 +270,10 @@ def _parse(model: dict) -> list[_Tree]:
         number = {node: i for i, node in enumerate(splits)}
         feature_of, value_of = tree["split_indices"], tree["split_conditions"]
         cover = np.asarray(tree["sum_hessian"], dtype=np.float32).tolist()  # float32 values, as Python floats
-        parsed = _Tree(np.asarray([feature_of[n] for n in splits], dtype=np.int64),
-                       np.asarray([value_of[n] for n in splits], dtype=np.float32))
+        parsed = _Tree(
+            np.asarray([feature_of[n] for n in splits], dtype=np.int64),
+            np.asarray([value_of[n] for n in splits], dtype=np.float32),
+        )
         under = [0] * len(left)  # leaves under each node
         order = [0]
         for node in order:  # breadth first: parents before children
@@ -271,8 +287,16 @@ def _parse(model: dict) -> list[_Tree]:
         while stack:
             node, edges, covers, siblings, unwound, path = stack.pop()
             if left[node] == -1:
-                leaves.append(_Leaf(float(np.float32(value_of[node])), list(edges), list(covers), list(path),
-                                    list(siblings), list(unwound)))
+                leaves.append(
+                    _Leaf(
+                        float(np.float32(value_of[node])),
+                        list(edges),
+                        list(covers),
+                        list(path),
+                        list(siblings),
+                        list(unwound),
+                    )
+                )
                 continue
             feature = feature_of[node]
             # TreeSHAP's unique path: element 0 is the root's, 1.. the features; a repeated
@@ -280,8 +304,16 @@ def _parse(model: dict) -> list[_Tree]:
             repeat = path.index(feature) + 1 if feature in path else None
             below = tuple(f for f in path if f != feature) + (feature,)
             for child, goes_left, other in ((right[node], False, left[node]), (left[node], True, right[node])):
-                stack.append((child, edges + ((number[node], goes_left),), covers + ((cover[child], cover[node]),),
-                              siblings + (under[other],), unwound + (repeat,), below))
+                stack.append(
+                    (
+                        child,
+                        edges + ((number[node], goes_left),),
+                        covers + ((cover[child], cover[node]),),
+                        siblings + (under[other],),
+                        unwound + (repeat,),
+                        below,
+                    )
+                )
         parsed.leaves = leaves  # left subtrees first (the order does not matter)
         out.append(parsed)
     return out
@@ -305,7 +337,7 @@ def _tabulate(leaves: list[_Leaf]) -> None:
 class _Element:
     """One element of TreeSHAP's unique path (``PathElement``), one lane per (leaf, case)."""
 
-    __slots__ = ("feature", "zero", "one", "weight")
+    __slots__ = ("feature", "one", "weight", "zero")
 
     def __init__(self, feature: int, zero: np.ndarray, one: np.ndarray, weight: np.ndarray) -> None:
         self.feature, self.zero, self.one, self.weight = feature, zero, one, weight
@@ -341,7 +373,7 @@ def _leaf_terms(members: list[_Leaf], depth: int, unwound: tuple[int | None, ...
             w = _unwound_sum(path, unique_depth, i)
             element = path[i]
             terms[:, i - 1] = ((w * (element.one - element.zero)) * values) * f32(1.0)  # * condition_fraction
-    return [terms[m * cases:(m + 1) * cases] for m in range(len(members))]
+    return [terms[m * cases : (m + 1) * cases] for m in range(len(members))]
 
 
 def _extend(path: list[_Element], zero: np.ndarray, one: np.ndarray) -> None:

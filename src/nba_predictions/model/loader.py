@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..errors import ModelError
+from nba_predictions.errors import ModelError
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -62,7 +62,7 @@ class SeasonMetrics(_Strict):
 
 
 class LabelInfo(_Strict):
-    """How the training label was computed (see :class:`~nba_predictions.model.excitement.LabelDefinition`)."""
+    """How the training label was computed (see :class:`~nba_predictions.model.label.excitement.LabelDefinition`)."""
 
     definition: str
     candidate: str = Field(description="the label candidate chosen on the validation seasons")
@@ -117,8 +117,9 @@ class LoadedModel:
             self._booster = _package_booster(self.data, self.path)
         return self._booster
 
-    def predict(self, matrix: np.ndarray | Sequence[Sequence[float]],
-                feature_names: Sequence[str]) -> tuple[list[float], list[list[float]]]:
+    def predict(
+        self, matrix: np.ndarray | Sequence[Sequence[float]], feature_names: Sequence[str]
+    ) -> tuple[list[float], list[list[float]]]:
         """(raw prediction, per-feature contributions) of every row: XGBoost's ``predict`` and the
         feature columns of its ``pred_contribs``, as Python floats.  A few rows go to the library
         as they are (no numpy); batches of :data:`TREE_BY_TREE_ROWS` rows or more get their
@@ -136,11 +137,13 @@ class LoadedModel:
             import xgboost
 
             dmatrix = xgboost.DMatrix(data, feature_names=names)
-            return (self.booster.predict(dmatrix).tolist(),
-                    self.booster.predict(dmatrix, pred_contribs=True)[:, :width].tolist())
+            return (
+                self.booster.predict(dmatrix).tolist(),
+                self.booster.predict(dmatrix, pred_contribs=True)[:, :width].tolist(),
+            )
         if self._contributions is None:
-            from .contributions import TreeContributions
-            from .tables_cache import TablesCache
+            from nba_predictions.model.contributions import TreeContributions
+            from nba_predictions.model.tables_cache import TablesCache
 
             cache = TablesCache(self.tables_dir, self.metadata.model_sha256) if self.tables_dir is not None else None
             self._contributions = TreeContributions(self.native, self.data, names, cache)
@@ -187,7 +190,9 @@ def _read_json(path: Path, what: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ModelError(f"{what} {path} is not valid JSON ({exc.msg} at line {exc.lineno}): the file is corrupt; {RETRAIN_HINT}") from None
+        raise ModelError(
+            f"{what} {path} is not valid JSON ({exc.msg} at line {exc.lineno}): the file is corrupt; {RETRAIN_HINT}"
+        ) from None
 
 
 def read_metadata(meta_path: Path) -> ModelMetadata:
@@ -223,15 +228,16 @@ def load_model(path: Path | None = None, tables_dir: Path | None = None) -> Load
             f"model file {model_path} does not match its metadata {meta_path.name} (SHA-256 {digest[:12]}, expected "
             f"{metadata.model_sha256[:12]}): the file is corrupt or from another training run; {RETRAIN_HINT}"
         )
-    from .native import NativeBooster, NativeError, load_library
+    from nba_predictions.model.native import NativeBooster, NativeError, load_library
 
     library = load_library()
     if library is not None:
         try:
             booster: Any = NativeBooster(library, data)
         except NativeError as exc:
-            raise ModelError(f"model file {model_path} is not a loadable XGBoost model ({_first_line(exc)}): "
-                             f"{RETRAIN_HINT}") from None
+            raise ModelError(
+                f"model file {model_path} is not a loadable XGBoost model ({_first_line(exc)}): {RETRAIN_HINT}"
+            ) from None
         model = LoadedModel(metadata=metadata, path=model_path, data=data, native=booster, tables_dir=tables_dir)
     else:
         booster = _package_booster(data, model_path)
@@ -247,8 +253,13 @@ def load_model(path: Path | None = None, tables_dir: Path | None = None) -> Load
             f"model file {model_path} expects {booster.num_features()} features but {meta_path.name} lists "
             f"{len(model.feature_names)}: {RETRAIN_HINT}"
         )
-    logger.debug("loaded model %s version %s (%d features, %s)", model_path, model.version, len(model.feature_names),
-                 "libxgboost" if model.native is not None else "xgboost package")
+    logger.debug(
+        "loaded model %s version %s (%d features, %s)",
+        model_path,
+        model.version,
+        len(model.feature_names),
+        "libxgboost" if model.native is not None else "xgboost package",
+    )
     return model
 
 
@@ -267,6 +278,7 @@ def _package_booster(data: bytes, model_path: Path) -> Any:
     try:
         booster.load_model(bytearray(data))
     except xgboost.core.XGBoostError as exc:
-        raise ModelError(f"model file {model_path} is not a loadable XGBoost model ({_first_line(exc)}): "
-                         f"{RETRAIN_HINT}") from None
+        raise ModelError(
+            f"model file {model_path} is not a loadable XGBoost model ({_first_line(exc)}): {RETRAIN_HINT}"
+        ) from None
     return booster

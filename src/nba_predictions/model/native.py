@@ -32,10 +32,20 @@ if TYPE_CHECKING:  # pragma: no cover
 logger = logging.getLogger(__name__)
 
 _LIBRARY_NAMES = {"linux": "libxgboost.so", "darwin": "libxgboost.dylib", "win32": "xgboost.dll"}
-_FUNCTIONS = ("XGBGetLastError", "XGBoosterCreate", "XGBoosterFree", "XGBoosterSetParam",
-              "XGBoosterLoadModelFromBuffer", "XGBoosterGetNumFeature", "XGBoosterGetStrFeatureInfo",
-              "XGDMatrixCreateFromDense", "XGDMatrixFree", "XGDMatrixSetStrFeatureInfo",
-              "XGBoosterPredictFromDMatrix", "XGBoosterSlice")
+_FUNCTIONS = (
+    "XGBGetLastError",
+    "XGBoosterCreate",
+    "XGBoosterFree",
+    "XGBoosterSetParam",
+    "XGBoosterLoadModelFromBuffer",
+    "XGBoosterGetNumFeature",
+    "XGBoosterGetStrFeatureInfo",
+    "XGDMatrixCreateFromDense",
+    "XGDMatrixFree",
+    "XGDMatrixSetStrFeatureInfo",
+    "XGBoosterPredictFromDMatrix",
+    "XGBoosterSlice",
+)
 PREDICT_VALUE, PREDICT_CONTRIBUTIONS = 0, 2  # Booster.predict's "type": plain, pred_contribs=True
 _bst_ulong = ctypes.c_uint64
 _MATRIX_CONFIG = json.dumps({"missing": float("nan"), "nthread": 1, "data_split_mode": 0}).encode("utf-8")
@@ -109,8 +119,10 @@ class NativeBooster:
         try:
             # As xgboost.Booster(): validate_parameters is set before the model is loaded.
             _check(library, library.XGBoosterSetParam(self._handle, b"validate_parameters", b"True"))
-            _check(library, library.XGBoosterLoadModelFromBuffer(self._handle, ctypes.c_char_p(model),
-                                                                 _bst_ulong(len(model))))
+            _check(
+                library,
+                library.XGBoosterLoadModelFromBuffer(self._handle, ctypes.c_char_p(model), _bst_ulong(len(model))),
+            )
             _check(library, library.XGBoosterSetParam(self._handle, b"nthread", b"1"))
         except NativeError:
             self.close()
@@ -127,8 +139,12 @@ class NativeBooster:
     def slice(self, first_tree: int, end_tree: int) -> NativeBooster:
         """A booster of trees ``first_tree`` to ``end_tree - 1`` (``Booster[first:end]``)."""
         handle = ctypes.c_void_p()
-        _check(self._lib, self._lib.XGBoosterSlice(self._handle, ctypes.c_int(first_tree), ctypes.c_int(end_tree),
-                                                   ctypes.c_int(1), ctypes.byref(handle)))
+        _check(
+            self._lib,
+            self._lib.XGBoosterSlice(
+                self._handle, ctypes.c_int(first_tree), ctypes.c_int(end_tree), ctypes.c_int(1), ctypes.byref(handle)
+            ),
+        )
         sliced = NativeBooster(self._lib, b"", _handle=handle)
         _check(self._lib, self._lib.XGBoosterSetParam(handle, b"nthread", b"1"))
         return sliced
@@ -137,8 +153,12 @@ class NativeBooster:
     def feature_names(self) -> list[str] | None:
         length = _bst_ulong()
         names = ctypes.POINTER(ctypes.c_char_p)()
-        _check(self._lib, self._lib.XGBoosterGetStrFeatureInfo(self._handle, b"feature_name", ctypes.byref(length),
-                                                               ctypes.byref(names)))
+        _check(
+            self._lib,
+            self._lib.XGBoosterGetStrFeatureInfo(
+                self._handle, b"feature_name", ctypes.byref(length), ctypes.byref(names)
+            ),
+        )
         found = [names[i].decode("utf-8") for i in range(length.value)]
         return found or None
 
@@ -147,27 +167,35 @@ class NativeBooster:
         _check(self._lib, self._lib.XGBoosterGetNumFeature(self._handle, ctypes.byref(count)))
         return int(count.value)
 
-    def predict(self, matrix: np.ndarray, feature_names: Sequence[str], *,
-                contributions: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    def predict(
+        self, matrix: np.ndarray, feature_names: Sequence[str], *, contributions: bool = True
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         """(prediction, per-feature contributions + bias) of every row: ``Booster.predict`` of a
         ``DMatrix(matrix, feature_names=...)``, plain and with ``pred_contribs=True``."""
         with self.matrix(matrix, feature_names) as dmatrix:
             values = self.predict_matrix(dmatrix, PREDICT_VALUE)
             return values, self.predict_matrix(dmatrix, PREDICT_CONTRIBUTIONS) if contributions else None
 
-    def predict_rows(self, rows: Sequence[Sequence[float]],
-                     feature_names: Sequence[str]) -> tuple[list[float], list[list[float]]]:
+    def predict_rows(
+        self, rows: Sequence[Sequence[float]], feature_names: Sequence[str]
+    ) -> tuple[list[float], list[list[float]]]:
         """:meth:`predict` of a few rows without numpy (a one-date run imports none): the same
         numbers, as Python floats."""
         width = len(feature_names)
         flat = (ctypes.c_double * (len(rows) * width))(*(float(v) for row in rows for v in row))
-        interface = {"data": (ctypes.addressof(flat), False), "shape": (len(rows), width), "typestr": "<f8",
-                     "version": 3, "strides": None, "descr": [("", "<f8")]}
+        interface = {
+            "data": (ctypes.addressof(flat), False),
+            "shape": (len(rows), width),
+            "typestr": "<f8",
+            "version": 3,
+            "strides": None,
+            "descr": [("", "<f8")],
+        }
         with self._dmatrix(json.dumps(interface).encode("utf-8"), feature_names) as dmatrix:
             values = self._predict_flat(dmatrix, PREDICT_VALUE)
             flat_contributions = self._predict_flat(dmatrix, PREDICT_CONTRIBUTIONS)
         step = width + 1  # the features, then the bias
-        return values, [flat_contributions[i * step:(i + 1) * step] for i in range(len(rows))]
+        return values, [flat_contributions[i * step : (i + 1) * step] for i in range(len(rows))]
 
     @contextmanager
     def matrix(self, matrix: np.ndarray, feature_names: Sequence[str]) -> Iterator[ctypes.c_void_p]:
@@ -185,8 +213,10 @@ class NativeBooster:
         _check(self._lib, self._lib.XGDMatrixCreateFromDense(interface, _MATRIX_CONFIG, ctypes.byref(dmatrix)))
         try:
             names = _strings(feature_names)
-            _check(self._lib, self._lib.XGDMatrixSetStrFeatureInfo(dmatrix, b"feature_name", names,
-                                                                   _bst_ulong(len(feature_names))))
+            _check(
+                self._lib,
+                self._lib.XGDMatrixSetStrFeatureInfo(dmatrix, b"feature_name", names, _bst_ulong(len(feature_names))),
+            )
             yield dmatrix
         finally:
             self._lib.XGDMatrixFree(dmatrix)
@@ -209,11 +239,16 @@ class NativeBooster:
         return result[:size] if dimensions else []  # copies the library's buffer into Python floats
 
     def _predict(self, dmatrix: ctypes.c_void_p, kind: int) -> tuple[tuple[int, ...], ctypes._Pointer]:
-        config = json.dumps({"type": kind, "training": False, "iteration_begin": 0, "iteration_end": 0,
-                             "strict_shape": False}).encode("utf-8")
+        config = json.dumps(
+            {"type": kind, "training": False, "iteration_begin": 0, "iteration_end": 0, "strict_shape": False}
+        ).encode("utf-8")
         shape = ctypes.POINTER(_bst_ulong)()
         dims = _bst_ulong()
         result = ctypes.POINTER(ctypes.c_float)()
-        _check(self._lib, self._lib.XGBoosterPredictFromDMatrix(self._handle, dmatrix, config, ctypes.byref(shape),
-                                                                ctypes.byref(dims), ctypes.byref(result)))
+        _check(
+            self._lib,
+            self._lib.XGBoosterPredictFromDMatrix(
+                self._handle, dmatrix, config, ctypes.byref(shape), ctypes.byref(dims), ctypes.byref(result)
+            ),
+        )
         return tuple(int(shape[i]) for i in range(dims.value)), result

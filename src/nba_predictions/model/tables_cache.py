@@ -81,10 +81,21 @@ class TablesCache:
         """Keep ``trees`` for the next run: all or nothing (a temporary file renamed into place)."""
         import numpy as np
 
-        shapes = np.asarray([[len(t["split_features"]), *t["edge_split"].shape, t["column"].shape[1], len(t["features"])]
-                             for t in trees], dtype=np.int64).reshape(len(trees), 5)
-        members = {name: np.concatenate([t[name].reshape(-1) for t in trees]).astype(dtype, copy=False)
-                   for name, (dtype, _) in ARRAYS.items()} if trees else {}
+        shapes = np.asarray(
+            [
+                [len(t["split_features"]), *t["edge_split"].shape, t["column"].shape[1], len(t["features"])]
+                for t in trees
+            ],
+            dtype=np.int64,
+        ).reshape(len(trees), 5)
+        members = (
+            {
+                name: np.concatenate([t[name].reshape(-1) for t in trees]).astype(dtype, copy=False)
+                for name, (dtype, _) in ARRAYS.items()
+            }
+            if trees
+            else {}
+        )
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".contributions-", suffix=".tmp")
@@ -97,8 +108,11 @@ class TablesCache:
                 Path(temporary).unlink(missing_ok=True)
                 raise
         except OSError as exc:
-            logger.info("prediction: the contribution tables are not cached (%s: %s); the next run builds them again",
-                        self.directory, exc)
+            logger.info(
+                "prediction: the contribution tables are not cached (%s: %s); the next run builds them again",
+                self.directory,
+                exc,
+            )
 
 
 def _split(shapes: np.ndarray, flat: dict[str, np.ndarray]) -> list[TreeArrays]:
@@ -121,6 +135,6 @@ def _split(shapes: np.ndarray, flat: dict[str, np.ndarray]) -> list[TreeArrays]:
             raise ValueError(f"its {name} does not fit its tree shapes")
         start = 0
         for tree, size, count in zip(trees, sizes, counts):
-            tree[name] = values[start:start + count].reshape(size)
+            tree[name] = values[start : start + count].reshape(size)
             start += count
     return trees

@@ -57,10 +57,15 @@ def ensure_pools() -> list[str]:
             try:
                 client.read_work_pool(pool.name)
             except ObjectNotFound:
-                client.create_work_pool(WorkPoolCreate(
-                    name=pool.name, type="process", description=f"nba-predictions: {pool.serves}",
-                    base_job_template=ProcessWorker.get_default_base_job_template(),
-                    concurrency_limit=pool.concurrency_limit))
+                client.create_work_pool(
+                    WorkPoolCreate(
+                        name=pool.name,
+                        type="process",
+                        description=f"nba-predictions: {pool.serves}",
+                        base_job_template=ProcessWorker.get_default_base_job_template(),
+                        concurrency_limit=pool.concurrency_limit,
+                    )
+                )
                 done.append(f"created work pool {pool.name} (concurrency limit: {pool.concurrency_limit or 'none'})")
                 continue
             client.update_work_pool(pool.name, WorkPoolUpdate(concurrency_limit=pool.concurrency_limit))
@@ -68,32 +73,41 @@ def ensure_pools() -> list[str]:
     return done
 
 
-def deploy(documents: str, cron: str = DEFAULT_CRON, timezone: str = DEFAULT_TIMEZONE,
-           paused: bool = False) -> list[str]:
+def deploy(
+    documents: str, cron: str = DEFAULT_CRON, timezone: str = DEFAULT_TIMEZONE, paused: bool = False
+) -> list[str]:
     """Ensure the pools and register the six deployments; returns one line per thing done."""
     from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron
 
-    from .flows import STEP_DEPLOYMENT_NAME, STEP_FLOWS, backfill_range, rate_date
+    from nba_predictions.orchestration.flows import STEP_DEPLOYMENT_NAME, STEP_FLOWS, backfill_range, rate_date
 
     if not documents:
         raise ValueError("--documents is required: a folder every worker reaches, or a URL such as s3://bucket/nba")
     done = ensure_pools()
     common = {"entrypoint_type": EntrypointType.MODULE_PATH}
     for step, step_flow in STEP_FLOWS.items():
-        deployment = step_flow.to_deployment(name=STEP_DEPLOYMENT_NAME, description=f"the {step} step of one date",
-                                             tags=["nba-predictions"], **common)
+        deployment = step_flow.to_deployment(
+            name=STEP_DEPLOYMENT_NAME, description=f"the {step} step of one date", tags=["nba-predictions"], **common
+        )
         deployment.apply(work_pool_name=f"nba-{step}")
         done.append(f"deployment {step_flow.name}/{STEP_DEPLOYMENT_NAME} on work pool nba-{step}")
     daily = rate_date.to_deployment(
-        name="daily", description="rate yesterday's games (US Eastern): the four steps, each on its own pool",
+        name="daily",
+        description="rate yesterday's games (US Eastern): the four steps, each on its own pool",
         schedules=[Cron(cron, timezone=timezone, active=not paused)],
-        parameters={"documents": documents}, tags=["nba-predictions"], **common)
+        parameters={"documents": documents},
+        tags=["nba-predictions"],
+        **common,
+    )
     daily.apply(work_pool_name=PIPELINE_POOL)
-    done.append(f"deployment {DAILY_DEPLOYMENT} on work pool {PIPELINE_POOL}: cron '{cron}' ({timezone})"
-                f"{' (paused)' if paused else ''}, documents under {documents}")
-    backfill = backfill_range.to_deployment(name="backfill", description="rate a range of dates (the backfill)",
-                                            tags=["nba-predictions"], **common)
+    done.append(
+        f"deployment {DAILY_DEPLOYMENT} on work pool {PIPELINE_POOL}: cron '{cron}' ({timezone})"
+        f"{' (paused)' if paused else ''}, documents under {documents}"
+    )
+    backfill = backfill_range.to_deployment(
+        name="backfill", description="rate a range of dates (the backfill)", tags=["nba-predictions"], **common
+    )
     backfill.apply(work_pool_name=PIPELINE_POOL)
     done.append(f"deployment {BACKFILL_DEPLOYMENT} on work pool {PIPELINE_POOL}")
     return done

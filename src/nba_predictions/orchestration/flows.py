@@ -23,11 +23,11 @@ from prefect.cache_policies import NONE
 from prefect.deployments import run_deployment
 from prefect.states import Failed
 
-from ..config import yesterday_eastern
-from ..errors import PipelineError, RetryableSourceError, UsageError
-from ..schemas import STEPS
-from . import runner
-from .layout import document_url, summary_url
+from nba_predictions.config import yesterday_eastern
+from nba_predictions.documents.models import STEPS
+from nba_predictions.errors import PipelineError, RetryableSourceError, UsageError
+from nba_predictions.orchestration import runner
+from nba_predictions.orchestration.layout import document_url, summary_url
 
 StepName = Literal["collection", "features", "prediction", "storage"]
 SourceName = Literal["auto", "archive", "nba_api"]
@@ -38,13 +38,13 @@ STEP_DEPLOYMENT_NAME = "step"
 STEP_DEPLOYMENTS = {step: f"{name}/{STEP_DEPLOYMENT_NAME}" for step, name in STEP_FLOW_NAMES.items()}
 
 
-def _retryable(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's retry_condition_fn signature
+def _retryable(task, task_run, state) -> bool:
     """Retry a step only when it failed on a retryable source error."""
     try:
         state.result()
     except RetryableSourceError:
         return True
-    except BaseException:  # noqa: BLE001 - any other failure is final
+    except BaseException:
         return False
     return False
 
@@ -69,8 +69,12 @@ def _run_step(step: str, day: date, documents: str, source: str | None, force: b
     _forward_our_logs()
     get_run_logger().info("%s for %s runs in %s (worker's Python %s)", step, day, sys.prefix, sys.version.split()[0])
     retries, delays = runner.retry_policy(os.environ)
-    configured = _step_task.with_options(name=f"{step}-{day.isoformat()}", retries=retries,
-                                         retry_delay_seconds=delays or 0, retry_condition_fn=_retryable)
+    configured = _step_task.with_options(
+        name=f"{step}-{day.isoformat()}",
+        retries=retries,
+        retry_delay_seconds=delays or 0,
+        retry_condition_fn=_retryable,
+    )
     return configured(step, day, documents, source, force)
 
 
@@ -98,8 +102,12 @@ def storage_step(day: date, documents: str, force: bool = False) -> dict:
     return _run_step("storage", day, documents, None, force)
 
 
-STEP_FLOWS = {"collection": collection_step, "features": features_step, "prediction": prediction_step,
-              "storage": storage_step}
+STEP_FLOWS = {
+    "collection": collection_step,
+    "features": features_step,
+    "prediction": prediction_step,
+    "storage": storage_step,
+}
 
 
 def _step_parameters(step: str, day: date, documents: str, source: str | None, force: bool) -> dict:
@@ -112,8 +120,13 @@ def _step_parameters(step: str, day: date, documents: str, source: str | None, f
 
 
 @flow(name="nba-rate-date", persist_result=True, result_serializer="json")
-def rate_date(day: date | None = None, documents: str = "", from_step: StepName = "collection",
-              source: SourceName | None = None, force: bool = False):  # noqa: ANN201 - a dict or a Failed state
+def rate_date(
+    day: date | None = None,
+    documents: str = "",
+    from_step: StepName = "collection",
+    source: SourceName | None = None,
+    force: bool = False,
+):
     """Rate one date (default: yesterday, US Eastern) by running the four step deployments.
 
     Each step runs on its own work pool (its own server and venv); documents go to
@@ -123,14 +136,19 @@ def rate_date(day: date | None = None, documents: str = "", from_step: StepName 
     logger = get_run_logger()
     day = day or yesterday_eastern()
     if not documents:
-        raise UsageError("no documents root: redeploy with --documents (a folder path or a URL such as s3://bucket/nba)")
-    steps = list(STEPS[STEPS.index(from_step):])
+        raise UsageError(
+            "no documents root: redeploy with --documents (a folder path or a URL such as s3://bucket/nba)"
+        )
+    steps = list(STEPS[STEPS.index(from_step) :])
     summaries: list[dict] = []
     for step in steps:
         logger.info("%s for %s on work pool nba-%s", step, day, step)
-        child = run_deployment(name=STEP_DEPLOYMENTS[step], parameters=_step_parameters(step, day, documents, source,
-                                                                                         force),
-                               timeout=None, as_subflow=True)
+        child = run_deployment(
+            name=STEP_DEPLOYMENTS[step],
+            parameters=_step_parameters(step, day, documents, source, force),
+            timeout=None,
+            as_subflow=True,
+        )
         state = child.state
         written = runner.read_summary(summary_url(documents, day, step))
         if state is None or not state.is_completed():
@@ -146,12 +164,21 @@ def rate_date(day: date | None = None, documents: str = "", from_step: StepName 
                 summary.update(status="failed", ok=False, exit_code=1)
             return Failed(message=message, data=summary)
         if written is None:
-            raise PipelineError(f"{step} for {day} completed but left no run summary at "
-                                f"{summary_url(documents, day, step)}: check that every worker reaches {documents}")
+            raise PipelineError(
+                f"{step} for {day} completed but left no run summary at "
+                f"{summary_url(documents, day, step)}: check that every worker reaches {documents}"
+            )
         summaries.append(written)
     summary = runner.combine(summaries)
-    logger.info("run summary for %s: status %s, found %d, saved %d, skipped %d, failed %d", day, summary["status"],
-                summary["found"], summary["saved"], summary["skipped"], len(summary["failed"]))
+    logger.info(
+        "run summary for %s: status %s, found %d, saved %d, skipped %d, failed %d",
+        day,
+        summary["status"],
+        summary["found"],
+        summary["saved"],
+        summary["skipped"],
+        len(summary["failed"]),
+    )
     if not summary["ok"]:
         return Failed(message=f"{len(summary['failed'])} game(s) of {day} failed: see the run summary", data=summary)
     return summary
@@ -161,14 +188,16 @@ def _resume_hint(step: str, day: date, documents: str) -> str:
     if step == "collection":
         return "run the deployment again once the cause is fixed"
     previous = STEPS[STEPS.index(step) - 1]
-    return (f"once fixed, resume from {document_url(documents, day, previous)} with: prefect deployment run "
-            f"'nba-rate-date/daily' --param day={day.isoformat()} --param from_step={step}")
+    return (
+        f"once fixed, resume from {document_url(documents, day, previous)} with: prefect deployment run "
+        f"'nba-rate-date/daily' --param day={day.isoformat()} --param from_step={step}"
+    )
 
 
 @task(name="backfill", cache_policy=NONE, persist_result=False)
 def _backfill_task(start: date, end: date, source: str | None, force: bool) -> dict:
-    from ..backfill import backfill
-    from ..pipeline import Pipeline
+    from nba_predictions.runs.backfill import backfill
+    from nba_predictions.runs.pipeline import Pipeline
 
     settings = runner.settings_for(start, source, force, os.environ)
     with Pipeline(settings) as pipeline:
@@ -176,14 +205,18 @@ def _backfill_task(start: date, end: date, source: str | None, force: bool) -> d
 
 
 @flow(name="nba-backfill", persist_result=True, result_serializer="json")
-def backfill_range(start: date, end: date, source: SourceName | None = None, force: bool = False):  # noqa: ANN201
+def backfill_range(start: date, end: date, source: SourceName | None = None, force: bool = False):
     """Rate every date from ``start`` to ``end`` with the existing backfill (one process, all
     four steps, the range as one run); the backfill summary is the result."""
     _forward_our_logs()
     retries, delays = runner.retry_policy(os.environ)
-    summary = _backfill_task.with_options(retries=retries, retry_delay_seconds=delays or 0,
-                                          retry_condition_fn=_retryable)(start, end, source, force)
+    summary = _backfill_task.with_options(
+        retries=retries, retry_delay_seconds=delays or 0, retry_condition_fn=_retryable
+    )(start, end, source, force)
     if not summary["ok"]:
-        return Failed(message=f"backfill {start} to {end}: {len(summary['failed_dates'])} date(s) and "
-                      f"{len(summary['failed'])} game(s) failed, or it stopped: see the backfill summary", data=summary)
+        return Failed(
+            message=f"backfill {start} to {end}: {len(summary['failed_dates'])} date(s) and "
+            f"{len(summary['failed'])} game(s) failed, or it stopped: see the backfill summary",
+            data=summary,
+        )
     return summary

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..schemas import DOCUMENT_NAMES, STEPS
+from nba_predictions.documents.models import DOCUMENT_NAMES, STEPS
 
 
 def _join(root: str, *parts: str) -> str:

@@ -2,7 +2,7 @@
 
 This module is the orchestration's counterpart of :mod:`nba_predictions.cli`: it resolves the
 settings (the worker's environment: ``DATABASE_URL``, ``NBA_SOURCE``, AWS credentials …), runs
-the step through :class:`~nba_predictions.pipeline.Pipeline` between the date's documents, and
+the step through :class:`~nba_predictions.runs.pipeline.Pipeline` between the date's documents, and
 writes the step's JSON run summary next to them, whatever the outcome.  It does not import
 Prefect, so it is tested on its own.
 """
@@ -14,14 +14,15 @@ import logging
 from collections.abc import Mapping
 from datetime import date
 
-from .. import locations
-from ..config import ENVIRONMENT, Settings, _number
-from ..errors import PipelineError, UsageError
-from ..pipeline import Pipeline, RunSummary
-from ..schemas import STEPS
-from .layout import step_locations, summary_url
+from nba_predictions.config import ENVIRONMENT, Settings, _number
+from nba_predictions.documents import locations
+from nba_predictions.documents.models import STEPS
+from nba_predictions.errors import PipelineError, UsageError
+from nba_predictions.orchestration.layout import step_locations, summary_url
+from nba_predictions.runs.pipeline import Pipeline, RunSummary
 
 logger = logging.getLogger(__name__)
+
 
 def retry_policy(env: Mapping[str, str]) -> tuple[int, list[float]]:
     """How often a step that hit a retryable source error is run again, and the waits between.
@@ -29,6 +30,7 @@ def retry_policy(env: Mapping[str, str]) -> tuple[int, list[float]]:
     ``NBA_STEP_RETRIES`` (default 3) and ``NBA_STEP_RETRY_DELAY`` (seconds before the first
     retry, default 300; each later wait is three times the one before).
     """
+
     def var(name: str) -> str:
         return env.get(name, ENVIRONMENT[name][0])
 
@@ -60,8 +62,15 @@ def read_summary(location: str) -> dict | None:
         return None
 
 
-def run_step(step: str, day: date, documents: str, *, source: str | None = None, force: bool = False,
-             env: Mapping[str, str] | None = None) -> dict:
+def run_step(
+    step: str,
+    day: date,
+    documents: str,
+    *,
+    source: str | None = None,
+    force: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> dict:
     """Run ``step`` for ``day``, reading and writing the date's documents under ``documents``.
 
     Returns the step's run summary (``RunSummary.to_dict()``); a step that fails as a whole

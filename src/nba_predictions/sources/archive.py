@@ -18,7 +18,7 @@ A date costs one query and one timeline decode per game: ``completed_games`` rea
 their timelines together (it needs the timelines for the lead-change counts) and keeps the
 decoded timelines of the last few dates' games, so the collection step's ``score_timeline``
 call for each of them runs no query at all.  ``score_timeline`` given a
-:class:`~nba_predictions.domain.GameRecord` checks that the archive's game of that id was played
+:class:`~nba_predictions.core.domain.GameRecord` checks that the archive's game of that id was played
 on the same date by the same teams: a document's game id that belongs to another game is an
 error, never another game's timeline.
 """
@@ -37,18 +37,20 @@ from datetime import date
 from importlib import resources
 from pathlib import Path
 
-from ..domain import GameRecord, GameResult, ScoreTimeline
-from ..errors import DateNotCoveredError, GameDataError, SourceError
-from ..season import Season
-from ..timeline import lead_changes_and_times_tied
-from .archive_rows import SELECT_GAMES as _SELECT_GAMES
-from .archive_rows import decode_events, problem_for, record_of
+from nba_predictions.core.domain import GameRecord, GameResult, ScoreTimeline
+from nba_predictions.core.season import Season
+from nba_predictions.errors import DateNotCoveredError, GameDataError, SourceError
+from nba_predictions.features.timeline import lead_changes_and_times_tied
+from nba_predictions.sources.archive_rows import SELECT_GAMES as _SELECT_GAMES
+from nba_predictions.sources.archive_rows import decode_events, problem_for, record_of
 
 logger = logging.getLogger(__name__)
 
 ARCHIVE_FILE = "archive.sqlite"
 _RECENT_GAMES = 64
 """How many collected games keep their decoded timeline in the source (a date has at most 15)."""
+
+
 def default_archive_path() -> Path:
     """Where the packaged archive lives (inside the installed package)."""
     return Path(str(resources.files("nba_predictions").joinpath("data", ARCHIVE_FILE)))
@@ -187,7 +189,9 @@ class ArchiveSource:
         nothing is decoded here).  Coverage is not checked, as in :meth:`games_between`."""
         try:
             cursor = self._connection().execute(
-                f"{_SELECT_GAMES} WHERE date BETWEEN ? AND ? ORDER BY date, game_id", (first.isoformat(), last.isoformat()))
+                f"{_SELECT_GAMES} WHERE date BETWEEN ? AND ? ORDER BY date, game_id",
+                (first.isoformat(), last.isoformat()),
+            )
             while rows := cursor.fetchmany(batch):
                 yield rows
         except sqlite3.Error as exc:
@@ -239,7 +243,9 @@ class ArchiveSource:
         )
         return self._games(rows)
 
-    def season_games(self, season: Season, season_types: Sequence[str] = ("Regular Season", "Playoffs", "Play-In")) -> list[GameRecord]:
+    def season_games(
+        self, season: Season, season_types: Sequence[str] = ("Regular Season", "Playoffs", "Play-In")
+    ) -> list[GameRecord]:
         """Completed games of ``season`` of the given types, in (date, game id) order: one query."""
         marks = ",".join("?" * len(season_types))
         rows = self._query(
@@ -265,7 +271,9 @@ class ArchiveSource:
         try:
             return ScoreTimeline(periods=periods, events=decode_events(blob))
         except (ValueError, zlib.error, struct.error) as exc:
-            raise GameDataError(game_id, f"the archive's score timeline is unreadable ({exc}); rebuild the archive") from exc
+            raise GameDataError(
+                game_id, f"the archive's score timeline is unreadable ({exc}); rebuild the archive"
+            ) from exc
 
     def _remember(self, games: Sequence[tuple[GameRecord, ScoreTimeline | None]]) -> None:
         with self._recent_lock:

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ..domain import GameRecord
-from ..season import Season
+from nba_predictions.core.domain import GameRecord
+from nba_predictions.core.season import Season
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -29,9 +29,24 @@ _GAME_COLUMNS = (
 SELECT_GAMES = f"SELECT {_GAME_COLUMNS}, periods, events FROM games LEFT JOIN timelines USING (game_id)"
 """Every game column and the game's timeline (NULL, NULL without one): one query per date or range."""
 
-ROW_FIELDS = ("game_id", "date", "season", "season_type", "home_team_id", "away_team_id", "home_abbr", "away_abbr",
-              "home_score", "away_score", "attendance", "official_lead_changes", "official_times_tied",
-              "timeline_status", "periods", "events")
+ROW_FIELDS = (
+    "game_id",
+    "date",
+    "season",
+    "season_type",
+    "home_team_id",
+    "away_team_id",
+    "home_abbr",
+    "away_abbr",
+    "home_score",
+    "away_score",
+    "attendance",
+    "official_lead_changes",
+    "official_times_tied",
+    "timeline_status",
+    "periods",
+    "events",
+)
 """The columns of a :data:`SELECT_GAMES` row, in order."""
 
 _MISSING_REASONS = {
@@ -64,7 +79,7 @@ def decode_event_arrays(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray,
     raw = [zlib.decompress(blob) for blob in blobs]
     sizes = np.fromiter((len(r) // EVENT.size for r in raw), dtype=np.int64, count=len(raw))
     packed = np.frombuffer(b"".join(raw), dtype=np.dtype([("t", "<u2"), ("h", "u1"), ("a", "u1")]))
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1])) if len(raw) else np.zeros(0, dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1])) if raw else np.zeros(0, dtype=np.int64)
     columns = []
     for name in ("t", "h", "a"):
         running = np.cumsum(packed[name], dtype=np.int64)

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Protocol, runtime_checkable
 
-from ..domain import GameRecord, GameResult, ScoreTimeline
-from ..season import Season
+from nba_predictions.core.domain import GameRecord, GameResult, ScoreTimeline
+from nba_predictions.core.season import Season
 
 
 @runtime_checkable
@@ -16,7 +16,7 @@ class Source(Protocol):
 
     Implementations: ``ArchiveSource`` (offline archive shipped in the package, the default) and
     ``NbaApiSource`` (live stats.nba.com).  Standings and head-to-head history are computed from
-    :meth:`season_results` by :mod:`nba_predictions.history`, the same way for every source.
+    :meth:`season_results` by :mod:`nba_predictions.features.history`, the same way for every source.
     """
 
     name: str  # "archive" or "nba_api", recorded in the documents' metadata.source

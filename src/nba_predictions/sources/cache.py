@@ -8,7 +8,7 @@ What is kept and for how long is the caller's decision, made per response when i
   calendar day as now, fetched again on the next day.
 
 Entries are gzip-compressed JSON envelopes ``{"fetched_at", "keep", "endpoint", "params", "payload"}``
-written atomically by :func:`nba_predictions.atomic.write_bytes_atomic` (temporary file in the same
+written atomically by :func:`nba_predictions.core.atomic.write_bytes_atomic` (temporary file in the same
 directory, then ``os.replace``; the permissions ``open()`` would give), so a crash never leaves half
 an entry and concurrent readers see either the old or the new one.  An unreadable entry
 is logged and treated as missing, then overwritten by the next fetch.
@@ -26,8 +26,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..atomic import write_bytes_atomic
-from ..config import EASTERN
+from nba_predictions.config import EASTERN
+from nba_predictions.core.atomic import write_bytes_atomic
 
 logger = logging.getLogger(__name__)
 

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..errors import FatalSourceError, RetryableSourceError
+from nba_predictions.errors import FatalSourceError, RetryableSourceError
 
 logger = logging.getLogger(__name__)
 
@@ -209,9 +209,7 @@ class HttpTransport:
                 if attempt + 1 >= attempts:
                     break
                 delay = self.retry.delay(attempt, self._rng, getattr(exc, "retry_after", None))
-                logger.warning(
-                    "%s (attempt %d of %d); retrying in %.2f s", exc, attempt + 1, attempts, delay
-                )
+                logger.warning("%s (attempt %d of %d); retrying in %.2f s", exc, attempt + 1, attempts, delay)
                 self._sleep(delay)
         assert last_error is not None
         raise RetryableSourceError(f"{last_error} -- gave up after {attempts} attempts") from last_error
@@ -261,9 +259,7 @@ class HttpTransport:
             response = session.get(url, params=query, timeout=(self.connect_timeout_seconds, read_timeout))
         except requests.exceptions.Timeout as exc:
             kind = "connect" if isinstance(exc, requests.exceptions.ConnectTimeout) else "read"
-            raise RetryableSourceError(
-                f"{where}: {kind} timeout after {self._clock() - started:.1f} s"
-            ) from None
+            raise RetryableSourceError(f"{where}: {kind} timeout after {self._clock() - started:.1f} s") from None
         except requests.exceptions.ConnectionError as exc:
             raise FatalSourceError(f"{where}: cannot connect to {_host(url)} ({_reason(exc)})") from None
         except requests.exceptions.RequestException as exc:
@@ -311,4 +307,3 @@ def _retry_after(value: str | None) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         return None  # an HTTP date: fall back to our own backoff
-

@@ -11,23 +11,23 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from ..config import Settings
-from .base import Source
+from nba_predictions.config import Settings
+from nba_predictions.sources.base import Source
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .archive import ArchiveSource
+    from nba_predictions.sources.archive import ArchiveSource
 
 logger = logging.getLogger(__name__)
 
 
 def _archive(settings: Settings) -> Source:
-    from .archive import ArchiveSource
+    from nba_predictions.sources.archive import ArchiveSource
 
     return ArchiveSource()
 
 
 def _nba_api(settings: Settings) -> Source:
-    from .nba_api import NbaApiSource
+    from nba_predictions.sources.nba_api import NbaApiSource
 
     return NbaApiSource.from_settings(settings.api)
 

@@ -14,19 +14,23 @@ from collections.abc import Container
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ..errors import GameDataError
-from ..rules import screen_records
-from ..schemas import CollectedGame, SkippedGame
-from ..sources.base import Source
+from nba_predictions.documents.models import CollectedGame, SkippedGame
+from nba_predictions.documents.rules import screen_records
+from nba_predictions.errors import GameDataError
+from nba_predictions.sources.base import Source
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..history import History
+    from nba_predictions.features.history import History
 
 logger = logging.getLogger(__name__)
 
 
-def collect_games(source: Source, day: date, history: History | None = None, skip_ids: Container[str] = (),
-                  ) -> tuple[list[CollectedGame], list[SkippedGame], int]:
+def collect_games(
+    source: Source,
+    day: date,
+    history: History | None = None,
+    skip_ids: Container[str] = (),
+) -> tuple[list[CollectedGame], list[SkippedGame], int]:
     """Collect the completed games of ``day`` from ``source``.
 
     Returns ``(games, skipped, found)``: the games with timeline and context, the games that
@@ -36,15 +40,16 @@ def collect_games(source: Source, day: date, history: History | None = None, ski
     source when not given; a backfill passes one loaded once for its whole range, and the ids of
     the games it already stored (``skip_ids``): those are counted in ``found`` but not collected.
     """
-    from ..history import load_history  # pure Python; kept local so importing this module is cheap
+    from nba_predictions.features.history import (
+        load_history,
+    )  # pure Python; kept local so importing this module is cheap
 
     started = time.perf_counter()
     listed = source.completed_games(day)
     logger.info("collection: %s lists %d completed game(s) on %s", source.name, len(listed), day)
     # The game-level input rules hold for what a source lists too: a misbehaving API's unknown
     # team or unfinished game is refused and reported like a hand-edited document's.
-    records, skipped = screen_records([r for r in listed if r.game_id not in skip_ids], "collection",
-                                      target_date=day)
+    records, skipped = screen_records([r for r in listed if r.game_id not in skip_ids], "collection", target_date=day)
     for refused in skipped:
         logger.warning("collection: refusing %s", refused.reason)
     games: list[CollectedGame] = []
@@ -68,6 +73,9 @@ def collect_games(source: Source, day: date, history: History | None = None, ski
         games.append(CollectedGame(**record.model_dump(), score_timeline=timeline, context=context))
     logger.info(
         "collection: %d in, %d out, %d skipped, %.2f s",
-        len(listed), len(games), len(skipped), time.perf_counter() - started,
+        len(listed),
+        len(games),
+        len(skipped),
+        time.perf_counter() - started,
     )
     return games, skipped, len(listed)

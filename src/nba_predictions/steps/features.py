@@ -5,12 +5,12 @@ Two entry points:
 * :func:`build_features` - the pipeline step for one date's ``collected_games.json``.  It uses each
   game's ``score_timeline`` and ``context`` extras when present; for a document in exactly the spec's
   format it fetches the timelines from the source and builds the contexts from one
-  :func:`~nba_predictions.history.load_history` call for the document's dates (never one per game).
+  :func:`~nba_predictions.features.history.load_history` call for the document's dates (never one per game).
   A game with incomplete data is skipped with its reason; the others go on.
 * :func:`season_feature_table` - every game of a date range (a whole season, for model training)
   in one vectorised pass: all timelines are concatenated into flat numpy arrays and the timeline
   features are computed with array operations (:mod:`.feature_columns`); standings are computed once per date and
-  head-to-head from one pass over the results, both by :class:`~nba_predictions.history.History`.
+  head-to-head from one pass over the results, both by :class:`~nba_predictions.features.history.History`.
   With a bulk source (the archive) the range's games and timelines come from one query, each
   timeline decoded once.
 
@@ -27,17 +27,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from .. import features as ft
-from ..domain import GameContext, GameRecord, ScoreTimeline
-from ..errors import GameDataError
-from ..schemas import ALL_FEATURES, CollectedGame, FeaturedGame, SkippedGame
-from ..sources.base import Source
-from .feature_columns import feature_matrix, timeline_feature_arrays, valid_feature_rows
+from nba_predictions.core.domain import GameContext, GameRecord, ScoreTimeline
+from nba_predictions.documents.models import ALL_FEATURES, CollectedGame, FeaturedGame, SkippedGame
+from nba_predictions.errors import GameDataError
+from nba_predictions.features import game as ft
+from nba_predictions.features.columns import feature_matrix, timeline_feature_arrays, valid_feature_rows
+from nba_predictions.sources.base import Source
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
-    from ..history import History
+    from nba_predictions.features.history import History
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def build_features(
     history = None
     lacking_context = [g for g in games if g.context is None]
     if lacking_context and source is not None:
-        from ..history import load_history
+        from nba_predictions.features.history import load_history
 
         days = [g.date for g in lacking_context]
         history = load_history(source, min(days), max(days))  # once for the document, never per game
@@ -105,7 +105,11 @@ def build_features(
         featured.append(FeaturedGame(game_id=record.game_id, raw_data=record, features=features))
     logger.info(
         "features: %d in, %d out, %d skipped (%s), %.3f s",
-        len(games), len(featured), len(skipped), _reasons(skipped), time.perf_counter() - started,
+        len(games),
+        len(featured),
+        len(skipped),
+        _reasons(skipped),
+        time.perf_counter() - started,
     )
     return featured, skipped
 
@@ -116,7 +120,7 @@ def build_features(
 @dataclass(frozen=True)
 class FeatureTable:
     """Features of many games: row ``i`` of ``matrix`` belongs to ``game_ids[i]`` / ``records[i]`` /
-    ``timelines[i]``; columns are :data:`~nba_predictions.schemas.ALL_FEATURES` in that order."""
+    ``timelines[i]``; columns are :data:`~nba_predictions.documents.models.ALL_FEATURES` in that order."""
 
     game_ids: list[str]
     records: list[GameRecord]
@@ -161,11 +165,11 @@ def season_feature_table(
     """Features of every completed game from ``first_day`` to ``last_day`` in one vectorised pass.
 
     Standings are computed once per date and head-to-head from one pass over the results (both by
-    :class:`~nba_predictions.history.History`, loaded once for the range unless ``history`` is given);
+    :class:`~nba_predictions.features.history.History`, loaded once for the range unless ``history`` is given);
     timelines come from the source's bulk accessor when it has one.  Games with incomplete data are
     left out and listed in ``skipped``; values equal :func:`build_features`'s for every game.
     """
-    from ..history import load_history
+    from nba_predictions.features.history import load_history
 
     started = time.perf_counter()
     records, timelines, skipped = _games_and_timelines(source, first_day, last_day)
@@ -198,8 +202,13 @@ def season_feature_table(
     )
     logger.info(
         "features: %d in, %d out, %d skipped (%s), %.3f s (%s to %s, vectorised)",
-        len(records), len(table), len(skipped), _reasons(skipped), time.perf_counter() - started,
-        first_day, last_day,
+        len(records),
+        len(table),
+        len(skipped),
+        _reasons(skipped),
+        time.perf_counter() - started,
+        first_day,
+        last_day,
     )
     return table
 

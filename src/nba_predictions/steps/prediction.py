@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..errors import UsageError
-from ..model.loader import LoadedModel
-from ..schemas import ALL_FEATURES, EngineeredFeatures, FeatureContribution, Prediction
+from nba_predictions.documents.models import ALL_FEATURES, EngineeredFeatures, FeatureContribution, Prediction
+from nba_predictions.errors import UsageError
+from nba_predictions.model.loader import LoadedModel
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -53,9 +53,10 @@ class Ratings:
         return len(self.ratings)
 
 
-def rate_matrix(matrix: np.ndarray | Sequence[Sequence[float]], model: LoadedModel, good_threshold: float,
-                mediocre_threshold: float) -> Ratings:
-    """Rate every row of ``matrix`` (columns :data:`~nba_predictions.schemas.ALL_FEATURES`) with one
+def rate_matrix(
+    matrix: np.ndarray | Sequence[Sequence[float]], model: LoadedModel, good_threshold: float, mediocre_threshold: float
+) -> Ratings:
+    """Rate every row of ``matrix`` (columns :data:`~nba_predictions.documents.models.ALL_FEATURES`) with one
     batch call of ``model``; a row's result does not depend on the other rows.
 
     A rating is the model's output clamped to 0-100 and rounded to :data:`RATING_DECIMALS` as
@@ -103,6 +104,9 @@ def predict_games(
     ]
     logger.info(
         "prediction: %d in, %d out, 0 skipped, %.3f s (model %s, one batch call)",
-        len(doc.games), len(predictions), time.perf_counter() - started, model.version,
+        len(doc.games),
+        len(predictions),
+        time.perf_counter() - started,
+        model.version,
     )
     return predictions

@@ -1,6 +1,6 @@
 """Storage step: save a predictions document's ratings into the database, spoiler-free.
 
-Public functions (wired by :mod:`nba_predictions.pipeline` and :mod:`nba_predictions.cli`), each
+Public functions (wired by :mod:`nba_predictions.runs.pipeline` and :mod:`nba_predictions.cli`), each
 handed a :class:`~nba_predictions.storage.database.Database` the caller opened once for its run:
 
 * :func:`store_predictions` - the step: one transaction for the whole document.
@@ -25,24 +25,38 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..errors import ArtifactError, StorageError
-from ..schemas import Predictions
-from ..storage import queries
-from ..storage.backup import BackupSettings, backup_sqlite
-from ..storage.database import Database, connect, open_database
-from ..storage.detect import EMPTY, OURS, WEB_APP, classify
-from ..storage.engine import connection_errors, masked, parse_url, reason, sqlite_path, write_transaction
-from ..storage.migrate import check_finding
-from ..storage.records import RatedGame, RunRecord, StoreResult
-from ..storage.rows import check_known_teams, detail_row, game_row, team_rows
-from ..storage.schema import SCHEMA_REVISION
+from nba_predictions.documents.models import Predictions
+from nba_predictions.errors import ArtifactError, StorageError
+from nba_predictions.storage import queries
+from nba_predictions.storage.backup import BackupSettings, backup_sqlite
+from nba_predictions.storage.database import Database, connect, open_database
+from nba_predictions.storage.detect import EMPTY, OURS, WEB_APP, classify
+from nba_predictions.storage.engine import connection_errors, masked, parse_url, reason, sqlite_path, write_transaction
+from nba_predictions.storage.migrate import check_finding
+from nba_predictions.storage.records import RatedGame, RunRecord, StoreResult
+from nba_predictions.storage.rows import check_known_teams, detail_row, game_row, team_rows
+from nba_predictions.storage.schema import SCHEMA_REVISION
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "BackupSettings", "Database", "RatedGame", "RunRecord", "StoreResult",
-    "Written", "backup_before_writing", "check_database", "connect", "games_for_date", "open_database",
-    "rated_game_ids", "record_run", "render_json", "render_table", "store_predictions", "store_rows",
+    "BackupSettings",
+    "Database",
+    "RatedGame",
+    "RunRecord",
+    "StoreResult",
+    "Written",
+    "backup_before_writing",
+    "check_database",
+    "connect",
+    "games_for_date",
+    "open_database",
+    "rated_game_ids",
+    "record_run",
+    "render_json",
+    "render_table",
+    "store_predictions",
+    "store_rows",
 ]
 
 
@@ -73,11 +87,18 @@ def store_predictions(
     details = [detail_row(p) for p in doc.predictions]
     backup_path = _backup(db, backup, now) if backup is not None else None
     written = store_rows(db, rows, details, force=force)
-    result = StoreResult(saved=len(written.inserted) + len(written.filled), updated=len(written.updated),
-                         skipped=len(written.kept), backup=backup_path)
+    result = StoreResult(
+        saved=len(written.inserted) + len(written.filled),
+        updated=len(written.updated),
+        skipped=len(written.kept),
+        backup=backup_path,
+    )
     logger.info(
         "storage: %d predictions in, %d saved, %d updated, %d skipped%s, %.2f s",
-        len(rows), result.saved, result.updated, result.skipped,
+        len(rows),
+        result.saved,
+        result.updated,
+        result.skipped,
         " (already rated; --force re-rates them)" if result.skipped else "",
         time.perf_counter() - started,
     )
@@ -94,8 +115,9 @@ class Written:
     kept: set[str]  # already rated, left alone
 
 
-def store_rows(db: Database, rows: Sequence[dict[str, object]], details: Sequence[dict[str, object]], *,
-               force: bool = False) -> Written:
+def store_rows(
+    db: Database, rows: Sequence[dict[str, object]], details: Sequence[dict[str, object]], *, force: bool = False
+) -> Written:
     """Write ``games`` rows (:func:`~nba_predictions.storage.rows.game_row`) and their ``game_details``
     rows in one transaction on ``db`` (its schema prepared first), by the rules of
     :func:`store_predictions`; any failure rolls all of it back and raises :class:`StorageError`."""
@@ -109,23 +131,28 @@ def store_rows(db: Database, rows: Sequence[dict[str, object]], details: Sequenc
             to_fill = queries.unrated(conn, (row["id"] for row in stored))
             rerate = stored if force else [row for row in stored if row["id"] in to_fill]
             queries.rerate_games(conn, rerate)
-            queries.upsert_details(conn, [by_id[game_id] for game_id in sorted(inserted | {row["id"] for row in rerate})])
+            queries.upsert_details(
+                conn, [by_id[game_id] for game_id in sorted(inserted | {row["id"] for row in rerate})]
+            )
     except SQLAlchemyError as exc:
         raise StorageError(
             f"storing {len(rows)} predictions in {db.name} failed, nothing was saved: {reason(exc)}"
         ) from exc
     rerated = {row["id"] for row in rerate}
-    return Written(inserted=inserted, filled=set(to_fill), updated=rerated - set(to_fill),
-                   kept={row["id"] for row in stored} - rerated)
+    return Written(
+        inserted=inserted,
+        filled=set(to_fill),
+        updated=rerated - set(to_fill),
+        kept={row["id"] for row in stored} - rerated,
+    )
 
 
 def rated_game_ids(db: Database, first: date, last: date) -> set[str]:
     """Ids of the games from ``first`` to ``last`` already stored with a rating (one query): what a
     resumed backfill leaves alone."""
     db.prepare()
-    with connection_errors(db.url, "reading the stored games"):
-        with db.engine.connect() as conn:
-            return queries.rated_ids_between(conn, first, last)
+    with connection_errors(db.url, "reading the stored games"), db.engine.connect() as conn:
+        return queries.rated_ids_between(conn, first, last)
 
 
 def backup_before_writing(db: Database, backup: BackupSettings) -> Path | None:
@@ -144,9 +171,8 @@ def _backup(db: Database, backup: BackupSettings, now: datetime) -> Path | None:
 def record_run(db: Database, run: RunRecord) -> int:
     """Append ``run`` to ``pipeline_runs``; returns its id."""
     db.prepare()
-    with connection_errors(db.url, "recording the pipeline run"):
-        with write_transaction(db.engine) as conn:
-            run_id = queries.insert_run(conn, run)
+    with connection_errors(db.url, "recording the pipeline run"), write_transaction(db.engine) as conn:
+        run_id = queries.insert_run(conn, run)
     logger.debug("pipeline run %d recorded in %s (%s)", run_id, db.name, run.status)
     return run_id
 
@@ -163,7 +189,9 @@ def check_database(database_url: str) -> str:
         folder = next(p for p in (path.parent, *path.parent.parents) if p.exists())
         if not os.access(folder, os.W_OK):
             raise StorageError(f"{path} does not exist and {folder} is not writable: pick a writable DATABASE_URL")
-        return f"{where}: empty, new (the file does not exist yet); the first storage run creates schema {SCHEMA_REVISION}"
+        return (
+            f"{where}: empty, new (the file does not exist yet); the first storage run creates schema {SCHEMA_REVISION}"
+        )
     db = connect(database_url)
     try:
         with connection_errors(url, "checking the database"), db.engine.connect() as conn:
@@ -174,12 +202,16 @@ def check_database(database_url: str) -> str:
             total, rated = queries.count_games(conn)
             teams = queries.count_teams(conn)
             if found.kind == WEB_APP:
-                return (f"{where}: the web app's database ({teams} teams, {total} games, no schema revision of ours), "
-                        f"will be adopted: the next storage run adds our columns and tables, keeps every row, "
-                        f"and stamps schema {SCHEMA_REVISION}")
+                return (
+                    f"{where}: the web app's database ({teams} teams, {total} games, no schema revision of ours), "
+                    f"will be adopted: the next storage run adds our columns and tables, keeps every row, "
+                    f"and stamps schema {SCHEMA_REVISION}"
+                )
             assert found.kind == OURS
             if found.revision != SCHEMA_REVISION:
-                return f"{where}: ours at schema {found.revision}; the next storage run upgrades it to {SCHEMA_REVISION}"
+                return (
+                    f"{where}: ours at schema {found.revision}; the next storage run upgrades it to {SCHEMA_REVISION}"
+                )
             return f"{where}: ours at schema {found.revision}, {teams} teams, {total} games stored ({rated} rated)"
     finally:
         db.close()
@@ -188,9 +220,8 @@ def check_database(database_url: str) -> str:
 def games_for_date(db: Database, day: date, *, spoilers: bool = False) -> list[RatedGame]:
     """The stored games played on ``day``, best rated first; their details only with ``spoilers``."""
     db.prepare()
-    with connection_errors(db.url, "reading the games"):
-        with db.engine.connect() as conn:
-            return queries.rated_games_on(conn, day, spoilers=spoilers)
+    with connection_errors(db.url, "reading the games"), db.engine.connect() as conn:
+        return queries.rated_games_on(conn, day, spoilers=spoilers)
 
 
 def render_table(games: Sequence[RatedGame], day: date) -> str:
@@ -203,9 +234,13 @@ def render_table(games: Sequence[RatedGame], day: date) -> str:
     spoiling = any(g.spoilers is not None for g in games)
     header = ("#", "Matchup", "Rating", "Class", *(("Why (SPOILERS)",) if spoiling else ()))
     rows = [
-        (str(rank), f"{g.away.abbreviation or g.away.id} @ {g.home.abbreviation or g.home.id}",
-         "-" if g.rating is None else f"{g.rating:.1f}", g.classification or "-",
-         *((_why(g),) if spoiling else ()))
+        (
+            str(rank),
+            f"{g.away.abbreviation or g.away.id} @ {g.home.abbreviation or g.home.id}",
+            "-" if g.rating is None else f"{g.rating:.1f}",
+            g.classification or "-",
+            *((_why(g),) if spoiling else ()),
+        )
         for rank, g in enumerate(games, start=1)
     ]
     widths = [max(len(cells[i]) for cells in [header, *rows]) for i in range(len(header))]
@@ -236,7 +271,9 @@ def _check_unique(doc: Predictions) -> None:
     seen: set[str] = set()
     for p in doc.predictions:
         if p.game_id in seen:
-            raise ArtifactError(f"the predictions document lists game {p.game_id} twice: regenerate it with --until-step prediction")
+            raise ArtifactError(
+                f"the predictions document lists game {p.game_id} twice: regenerate it with --until-step prediction"
+            )
         seen.add(p.game_id)
 
 

@@ -18,7 +18,12 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy import Connection, inspect
 
-from .frozen import GAMES_OUR_COLUMNS_0002, create_game_details_0002, create_games_indexes_0002, create_pipeline_runs_0001
+from nba_predictions.storage.frozen import (
+    GAMES_OUR_COLUMNS_0002,
+    create_game_details_0002,
+    create_games_indexes_0002,
+    create_pipeline_runs_0001,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +34,7 @@ def adopt(conn: Connection) -> None:
     from alembic.operations import Operations
     from alembic.runtime.migration import MigrationContext
 
-    from .schema import metadata  # its naming convention, as migrations/env.py configures it
+    from nba_predictions.storage.schema import metadata  # its naming convention, as migrations/env.py configures it
 
     op = Operations(MigrationContext.configure(conn, opts={"target_metadata": metadata}))
     inspector = inspect(conn)
@@ -41,5 +46,7 @@ def adopt(conn: Connection) -> None:
     create_games_indexes_0002(op, existing={ix["name"] for ix in inspector.get_indexes("games")})
     create_game_details_0002(op)
     create_pipeline_runs_0001(op)
-    logger.info("adopted the web app's database: games gained %s; game_details and pipeline_runs created",
-                ", ".join(added) or "no columns")
+    logger.info(
+        "adopted the web app's database: games gained %s; game_details and pipeline_runs created",
+        ", ".join(added) or "no columns",
+    )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..errors import StorageError, UsageError
+from nba_predictions.errors import StorageError, UsageError
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,9 @@ class BackupSettings:
 
     def __post_init__(self) -> None:
         if self.keep < 1:
-            raise UsageError(f"BACKUP_KEEP={self.keep} would keep no backup: set it to 1 or more, or BACKUP_ENABLED=false")
+            raise UsageError(
+                f"BACKUP_KEEP={self.keep} would keep no backup: set it to 1 or more, or BACKUP_ENABLED=false"
+            )
 
 
 def backup_name(database: Path, when: datetime) -> str:
@@ -64,7 +66,9 @@ def backup_sqlite(database: Path, settings: BackupSettings, now: datetime | None
     try:
         settings.directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StorageError(f"cannot create backup folder {settings.directory} ({exc.strerror}): set BACKUP_DIR to a writable folder") from None
+        raise StorageError(
+            f"cannot create backup folder {settings.directory} ({exc.strerror}): set BACKUP_DIR to a writable folder"
+        ) from None
     target = settings.directory / backup_name(database, when)
     partial = target.with_name(target.name + ".partial")
     try:

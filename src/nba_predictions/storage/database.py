@@ -11,9 +11,9 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
-from ..errors import StorageError
-from .engine import connection_errors, make_engine, masked, parse_url, sqlite_path
-from .migrate import upgrade
+from nba_predictions.errors import StorageError
+from nba_predictions.storage.engine import connection_errors, make_engine, masked, parse_url, sqlite_path
+from nba_predictions.storage.migrate import upgrade
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import Inspector
 
-from ..errors import StorageError
+from nba_predictions.errors import StorageError
 
 VERSION_TABLE = "alembic_version"
 OURS, WEB_APP, EMPTY, FOREIGN = "ours", "web app", "empty", "foreign"
@@ -24,8 +24,15 @@ OURS_ONLY = ("game_details", "pipeline_runs")
 TEXT, REAL, STAMP = "TEXT", "REAL", "DATETIME"
 CONTRACT: dict[str, tuple[tuple[str, str], ...]] = {
     "teams": (("id", TEXT), ("abbreviation", TEXT), ("name", TEXT), ("conference", TEXT)),
-    "games": (("id", TEXT), ("date", TEXT), ("home_team_id", TEXT), ("away_team_id", TEXT),
-              ("prediction_rating", REAL), ("created_at", STAMP), ("updated_at", STAMP)),
+    "games": (
+        ("id", TEXT),
+        ("date", TEXT),
+        ("home_team_id", TEXT),
+        ("away_team_id", TEXT),
+        ("prediction_rating", REAL),
+        ("created_at", STAMP),
+        ("updated_at", STAMP),
+    ),
 }
 # Our own columns of games (revision 0002): a web app database may already have them.
 OUR_GAME_COLUMNS = (("season", TEXT), ("classification", TEXT), ("model_version", TEXT), ("predicted_at", STAMP))
@@ -53,7 +60,9 @@ def current_revision(conn: Connection) -> str | None:
         return None
     found = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
     if len(found) > 1:
-        raise StorageError(f"the database records several schema revisions ({', '.join(found)}): repair {VERSION_TABLE}")
+        raise StorageError(
+            f"the database records several schema revisions ({', '.join(found)}): repair {VERSION_TABLE}"
+        )
     return found[0] if found else None
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from ..errors import StorageError
+from nba_predictions.errors import StorageError
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +36,7 @@ def parse_url(database_url: str) -> URL:
         # The text may hold a password; do not echo it.
         raise StorageError(f"the database URL is not a valid URL: {URL_HELP}") from None
     backend = url.get_backend_name()
-    if backend == "postgres":
-        url = url.set(drivername="postgresql+psycopg")
-    elif backend == "postgresql" and url.drivername == "postgresql":
+    if backend == "postgres" or (backend == "postgresql" and url.drivername == "postgresql"):
         url = url.set(drivername="postgresql+psycopg")
     elif backend not in ("sqlite", "postgresql"):
         raise StorageError(f"{masked(url)}: unsupported database {backend!r}: {URL_HELP}")
@@ -78,7 +76,9 @@ def make_engine(url: URL) -> Engine:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StorageError(f"cannot create the folder of {path} ({exc.strerror}): pick a writable DATABASE_URL") from None
+            raise StorageError(
+                f"cannot create the folder of {path} ({exc.strerror}): pick a writable DATABASE_URL"
+            ) from None
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
@@ -98,7 +98,7 @@ def make_engine(url: URL) -> Engine:
     return engine
 
 
-def _sqlite_on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 - sqlite3 objects
+def _sqlite_on_connect(dbapi_connection, _record) -> None:
     # Let SQLAlchemy's "begin" event issue BEGIN (the sqlite3 module's own implicit BEGIN would
     # defer the lock and skip DDL); see _sqlite_on_begin.
     dbapi_connection.isolation_level = None

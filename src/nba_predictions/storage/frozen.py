@@ -26,7 +26,7 @@ def utc_type() -> sa.types.TypeEngine:
 # -- revision 0001 ------------------------------------------------------------------------------
 
 
-def create_pipeline_runs_0001(op) -> None:  # noqa: ANN001 - alembic.op
+def create_pipeline_runs_0001(op) -> None:
     op.create_table(
         "pipeline_runs",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -93,20 +93,24 @@ GAMES_INDEXES_0002 = (
 )
 
 
-def create_game_details_0002(op) -> None:  # noqa: ANN001 - alembic.op
+def create_game_details_0002(op) -> None:
     op.create_table(
         "game_details",
         sa.Column("game_id", sa.Text(), nullable=False),
         sa.Column("features", json_type(), nullable=False, comment="the model's inputs (GameFeatures): SPOILERS"),
-        sa.Column("explanation", json_type(), nullable=False,
-                  comment="top feature contributions [{feature, contribution}]: SPOILERS"),
+        sa.Column(
+            "explanation",
+            json_type(),
+            nullable=False,
+            comment="top feature contributions [{feature, contribution}]: SPOILERS",
+        ),
         sa.ForeignKeyConstraint(["game_id"], ["games.id"], name=op.f("fk_game_details_game_id_games")),
         sa.PrimaryKeyConstraint("game_id", name=op.f("pk_game_details")),
         comment="Spoilers: how the game went. Front ends must not read this table.",
     )
 
 
-def create_games_indexes_0002(op, existing: set[str] = frozenset()) -> None:  # noqa: ANN001
+def create_games_indexes_0002(op, existing: set[str] = frozenset()) -> None:
     for name, column in GAMES_INDEXES_0002:
         if name not in existing:
             op.create_index(op.f(name), "games", [column])

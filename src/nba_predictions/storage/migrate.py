@@ -22,17 +22,33 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
 
-from ..errors import StorageError
-from .detect import EMPTY, FOREIGN, OURS, VERSION_TABLE, WEB_APP, Finding, classify, current_revision
-from .engine import MIGRATION_LOCK_KEY
-from .schema import SCHEMA_REVISION
+from nba_predictions.errors import StorageError
+from nba_predictions.storage.detect import (
+    EMPTY,
+    FOREIGN,
+    OURS,
+    VERSION_TABLE,
+    WEB_APP,
+    Finding,
+    classify,
+    current_revision,
+)
+from nba_predictions.storage.engine import MIGRATION_LOCK_KEY
+from nba_predictions.storage.schema import SCHEMA_REVISION
 
 logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
-__all__ = ["MIGRATIONS_DIR", "VERSION_TABLE", "check_finding", "check_known", "current_revision", "known_revisions",
-           "upgrade"]
+__all__ = [
+    "MIGRATIONS_DIR",
+    "VERSION_TABLE",
+    "check_finding",
+    "check_known",
+    "current_revision",
+    "known_revisions",
+    "upgrade",
+]
 
 
 def upgrade(engine: Engine, where: str) -> Finding:
@@ -57,7 +73,7 @@ def upgrade(engine: Engine, where: str) -> Finding:
         config = alembic_config()
         config.attributes["connection"] = conn
         if found.kind == WEB_APP:
-            from .adopt import ADOPTED_REVISION, adopt
+            from nba_predictions.storage.adopt import ADOPTED_REVISION, adopt
 
             logger.info("database %s: the web app's database; adopting it as schema %s", where, ADOPTED_REVISION)
             adopt(conn)
@@ -68,8 +84,10 @@ def upgrade(engine: Engine, where: str) -> Finding:
         broken = _broken_references(conn) - broken_before
         if broken:
             table, rowid, parent = sorted(broken)[0]
-            raise StorageError(f"upgrading {where} would leave {table} row {rowid} referring to a missing {parent} row "
-                               "(nothing was changed): report this with the database's schema")
+            raise StorageError(
+                f"upgrading {where} would leave {table} row {rowid} referring to a missing {parent} row "
+                "(nothing was changed): report this with the database's schema"
+            )
     return found
 
 
@@ -107,7 +125,7 @@ def _broken_references(conn: Connection) -> set[tuple[str, object, str]]:
     return {(row[0], row[1], row[2]) for row in conn.exec_driver_sql("PRAGMA foreign_key_check")}
 
 
-def alembic_config():  # noqa: ANN201 - alembic.config.Config, imported lazily
+def alembic_config():
     from alembic.config import Config
 
     config = Config()

@@ -15,9 +15,9 @@ from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ..errors import StorageError
-from .records import RatedGame, RunRecord, Spoilers, TeamRef
-from .schema import game_details, games, pipeline_runs, teams
+from nba_predictions.errors import StorageError
+from nba_predictions.storage.records import RatedGame, RunRecord, Spoilers, TeamRef
+from nba_predictions.storage.schema import game_details, games, pipeline_runs, teams
 
 # The games columns --force rewrites (and the columns of game_details); date, teams and
 # created_at never change.  season is filled where a row the web app wrote has none.
@@ -25,7 +25,7 @@ RERATED_COLUMNS = ("prediction_rating", "classification", "model_version", "pred
 DETAIL_COLUMNS = ("features", "explanation")
 
 
-def _insert(conn: Connection):  # noqa: ANN202 - the dialect's Insert construct
+def _insert(conn: Connection):
     return postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
 
 
@@ -98,8 +98,9 @@ def unrated(conn: Connection, game_ids: Iterable[str]) -> set[str]:
 
 def rated_ids_between(conn: Connection, first: date, last: date) -> set[str]:
     """Ids of the games played from ``first`` to ``last`` that are stored with a rating."""
-    found = conn.execute(select(games.c.id).where(games.c.date.between(first, last),
-                                                  games.c.prediction_rating.is_not(None)))
+    found = conn.execute(
+        select(games.c.id).where(games.c.date.between(first, last), games.c.prediction_rating.is_not(None))
+    )
     return set(found.scalars())
 
 
@@ -110,12 +111,19 @@ def rerate_games(conn: Connection, rows: Sequence[dict[str, object]]) -> int:
     stmt = (
         update(games)
         .where(games.c.id == bindparam("b_id"))
-        .values({name: bindparam(f"b_{name}") for name in RERATED_COLUMNS}
-                | {"season": func.coalesce(games.c.season, bindparam("b_season"))})
+        .values(
+            {name: bindparam(f"b_{name}") for name in RERATED_COLUMNS}
+            | {"season": func.coalesce(games.c.season, bindparam("b_season"))}
+        )
     )
     ordered = sorted(rows, key=lambda row: row["id"])
-    conn.execute(stmt, [{"b_id": row["id"], "b_season": row["season"],
-                         **{f"b_{name}": row[name] for name in RERATED_COLUMNS}} for row in ordered])
+    conn.execute(
+        stmt,
+        [
+            {"b_id": row["id"], "b_season": row["season"], **{f"b_{name}": row[name] for name in RERATED_COLUMNS}}
+            for row in ordered
+        ],
+    )
     return len(ordered)
 
 
@@ -124,8 +132,9 @@ def upsert_details(conn: Connection, rows: Sequence[dict[str, object]]) -> None:
     if not rows:
         return
     stmt = _insert(conn)(game_details)
-    stmt = stmt.on_conflict_do_update(index_elements=[game_details.c.game_id],
-                                      set_={name: stmt.excluded[name] for name in DETAIL_COLUMNS})
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[game_details.c.game_id], set_={name: stmt.excluded[name] for name in DETAIL_COLUMNS}
+    )
     conn.execute(stmt, sorted(rows, key=lambda row: row["game_id"]))
 
 
@@ -158,9 +167,21 @@ def rated_games_on(conn: Connection, day: date, *, spoilers: bool = False) -> li
     """
     home, away = teams.alias("home"), teams.alias("away")
     columns = [
-        games.c.id, games.c.date, games.c.prediction_rating, games.c.classification, games.c.season,
-        games.c.model_version, games.c.predicted_at, games.c.home_team_id, games.c.away_team_id,
-        home.c.abbreviation, home.c.name, home.c.conference, away.c.abbreviation, away.c.name, away.c.conference,
+        games.c.id,
+        games.c.date,
+        games.c.prediction_rating,
+        games.c.classification,
+        games.c.season,
+        games.c.model_version,
+        games.c.predicted_at,
+        games.c.home_team_id,
+        games.c.away_team_id,
+        home.c.abbreviation,
+        home.c.name,
+        home.c.conference,
+        away.c.abbreviation,
+        away.c.name,
+        away.c.conference,
     ]
     query = (
         select(*columns, *((game_details.c.features, game_details.c.explanation) if spoilers else ()))
@@ -173,8 +194,13 @@ def rated_games_on(conn: Connection, day: date, *, spoilers: bool = False) -> li
         query = query.outerjoin_from(games, game_details, game_details.c.game_id == games.c.id)
     return [
         RatedGame(
-            game_id=row[0], date=row[1], rating=row[2], classification=row[3], season=row[4],
-            model_version=row[5], predicted_at=row[6],
+            game_id=row[0],
+            date=row[1],
+            rating=row[2],
+            classification=row[3],
+            season=row[4],
+            model_version=row[5],
+            predicted_at=row[6],
             home=TeamRef(row[7], row[9], row[10], row[11]),
             away=TeamRef(row[8], row[12], row[13], row[14]),
             spoilers=_spoilers(row[15], row[16]) if spoilers and row[15] is not None else None,
@@ -184,8 +210,10 @@ def rated_games_on(conn: Connection, day: date, *, spoilers: bool = False) -> li
 
 
 def _spoilers(features: dict, explanation: list[dict]) -> Spoilers:
-    return Spoilers(features={name: float(value) for name, value in features.items()},
-                    explanation=tuple((item["feature"], float(item["contribution"])) for item in explanation))
+    return Spoilers(
+        features={name: float(value) for name, value in features.items()},
+        explanation=tuple((item["feature"], float(item["contribution"])) for item in explanation),
+    )
 
 
 def dump_table(conn: Connection, table_name: str) -> list[tuple]:
@@ -205,6 +233,17 @@ def count_teams(conn: Connection) -> int:
 
 
 __all__ = [
-    "DETAIL_COLUMNS", "RERATED_COLUMNS", "count_games", "count_teams", "dump_table", "insert_new_games",
-    "insert_run", "rated_games_on", "rated_ids_between", "rerate_games", "seed_teams", "unrated", "upsert_details",
+    "DETAIL_COLUMNS",
+    "RERATED_COLUMNS",
+    "count_games",
+    "count_teams",
+    "dump_table",
+    "insert_new_games",
+    "insert_run",
+    "rated_games_on",
+    "rated_ids_between",
+    "rerate_games",
+    "seed_teams",
+    "unrated",
+    "upsert_details",
 ]

@@ -110,8 +110,10 @@ class Spoilers:
     explanation: tuple[tuple[str, float], ...]  # (feature, contribution), largest effect first
 
     def to_json(self) -> dict:
-        return {"features": dict(self.features),
-                "explanation": [{"feature": f, "contribution": c} for f, c in self.explanation]}
+        return {
+            "features": dict(self.features),
+            "explanation": [{"feature": f, "contribution": c} for f, c in self.explanation],
+        }
 
 
 @dataclass(frozen=True)

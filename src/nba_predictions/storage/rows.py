@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from .. import teams
-from ..errors import ArtifactError
-from ..schemas import Prediction
-from ..season import Season
+from nba_predictions.core import teams
+from nba_predictions.core.season import Season
+from nba_predictions.documents.models import Prediction
+from nba_predictions.errors import ArtifactError
 
 
 def game_row(p: Prediction, model_version: str | None, predicted_at: datetime, now: datetime) -> dict[str, object]:
@@ -21,13 +21,30 @@ def game_row(p: Prediction, model_version: str | None, predicted_at: datetime, n
     :func:`detail_row` takes the features to ``game_details``, the scores are not stored at all.
     """
     game = p.raw_data
-    return rated_game_row(p.game_id, game.date, game.home_team_id, game.away_team_id, p.rating, p.classification,
-                          model_version, predicted_at, now)
+    return rated_game_row(
+        p.game_id,
+        game.date,
+        game.home_team_id,
+        game.away_team_id,
+        p.rating,
+        p.classification,
+        model_version,
+        predicted_at,
+        now,
+    )
 
 
-def rated_game_row(game_id: str, day: date, home_team_id: int, away_team_id: int, rating: float,
-                   classification: str, model_version: str | None, predicted_at: datetime,
-                   now: datetime) -> dict[str, object]:
+def rated_game_row(
+    game_id: str,
+    day: date,
+    home_team_id: int,
+    away_team_id: int,
+    rating: float,
+    classification: str,
+    model_version: str | None,
+    predicted_at: datetime,
+    now: datetime,
+) -> dict[str, object]:
     """:func:`game_row` from plain values (the backfill's columnar path)."""
     return {
         "id": game_id,
@@ -53,8 +70,9 @@ def detail_row(p: Prediction) -> dict[str, object]:
     }
 
 
-def rated_detail_row(game_id: str, features: dict[str, float | int],
-                     top_features: Sequence[tuple[str, float]]) -> dict[str, object]:
+def rated_detail_row(
+    game_id: str, features: dict[str, float | int], top_features: Sequence[tuple[str, float]]
+) -> dict[str, object]:
     """:func:`detail_row` from plain values: ``features`` as ``GameFeatures.model_dump(mode="json")``
     gives them, ``top_features`` as ``(feature, contribution)`` pairs."""
     return {
@@ -67,15 +85,21 @@ def rated_detail_row(game_id: str, features: dict[str, float | int],
 def team_rows() -> list[dict[str, str]]:
     """All 30 franchises as they are today, whichever season is stored.
 
-    Name, conference and abbreviation come from :mod:`nba_predictions.teams` (current era), so a
+    Name, conference and abbreviation come from :mod:`nba_predictions.core.teams` (current era), so a
     backfill of old seasons does not turn the Nets back into New Jersey, and the web app's team
     filter finds every team from the first run on.
     """
     rows = []
     for team_id in teams.team_ids():
         current = teams.team(team_id)
-        rows.append({"id": str(team_id), "abbreviation": current.abbreviation, "name": current.name,
-                     "conference": current.conference})
+        rows.append(
+            {
+                "id": str(team_id),
+                "abbreviation": current.abbreviation,
+                "name": current.name,
+                "conference": current.conference,
+            }
+        )
     return rows
 
 

@@ -155,8 +155,12 @@ game_details = Table(
     metadata,
     Column("game_id", Text, ForeignKey("games.id"), primary_key=True),
     Column("features", json_type(), nullable=False, comment="the model's inputs (GameFeatures): SPOILERS"),
-    Column("explanation", json_type(), nullable=False,
-           comment="top feature contributions [{feature, contribution}]: SPOILERS"),
+    Column(
+        "explanation",
+        json_type(),
+        nullable=False,
+        comment="top feature contributions [{feature, contribution}]: SPOILERS",
+    ),
     comment="Spoilers: how the game went. Front ends must not read this table.",
 )
 

@@ -17,12 +17,12 @@ from fastapi import APIRouter, Path, Request, Response
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..storage.engine import reason
-from ..storage.migrate import current_revision
-from ..storage.schema import SCHEMA_REVISION
-from . import contract, queries
-from .context import WebContext
-from .params import parse_date, parse_team, parse_whole, single_values, unknown_team
+from nba_predictions.storage.engine import reason
+from nba_predictions.storage.migrate import current_revision
+from nba_predictions.storage.schema import SCHEMA_REVISION
+from nba_predictions.web import contract, queries
+from nba_predictions.web.context import WebContext
+from nba_predictions.web.params import parse_date, parse_team, parse_whole, single_values, unknown_team
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +37,9 @@ def json_response(body: bytes, status_code: int = 200) -> Response:
     return Response(body, status_code=status_code, media_type="application/json")
 
 
-def error_response(status_code: int, code: str, message: str, details: dict[str, str] | None = None,
-                   request_id: str | None = None) -> Response:
+def error_response(
+    status_code: int, code: str, message: str, details: dict[str, str] | None = None, request_id: str | None = None
+) -> Response:
     return json_response(contract.failure(code, message, details, request_id), status_code)
 
 
@@ -49,14 +50,36 @@ _ERRORS = {
 # The listing reads its query string itself (an unknown or repeated parameter is refused, as the
 # original API does); these document it.
 _LISTING_PARAMETERS = [
-    {"name": "date", "in": "query", "required": False, "description": "only this date, YYYY-MM-DD",
-     "schema": {"type": "string", "format": "date"}, "example": "2024-01-15"},
-    {"name": "team", "in": "query", "required": False, "description": "only games of this team (abbreviation, any case)",
-     "schema": {"type": "string"}, "example": "LAL"},
-    {"name": "limit", "in": "query", "required": False, "description": f"games per page (default {DEFAULT_LIMIT})",
-     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}},
-    {"name": "offset", "in": "query", "required": False, "description": "games to skip (default 0)",
-     "schema": {"type": "integer", "minimum": 0, "default": 0}},
+    {
+        "name": "date",
+        "in": "query",
+        "required": False,
+        "description": "only this date, YYYY-MM-DD",
+        "schema": {"type": "string", "format": "date"},
+        "example": "2024-01-15",
+    },
+    {
+        "name": "team",
+        "in": "query",
+        "required": False,
+        "description": "only games of this team (abbreviation, any case)",
+        "schema": {"type": "string"},
+        "example": "LAL",
+    },
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "description": f"games per page (default {DEFAULT_LIMIT})",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+    },
+    {
+        "name": "offset",
+        "in": "query",
+        "required": False,
+        "description": "games to skip (default 0)",
+        "schema": {"type": "integer", "minimum": 0, "default": 0},
+    },
 ]
 
 
@@ -76,8 +99,9 @@ async def health(request: Request) -> Response:
         database, model = "disconnected", "inactive"
     status = "healthy" if database == "connected" and model == "active" else "unhealthy"
     now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    return json_response(contract.success(
-        {"status": status, "timestamp": now, "model_status": model, "database_status": database}))
+    return json_response(
+        contract.success({"status": status, "timestamp": now, "model_status": model, "database_status": database})
+    )
 
 
 def _listing(conn: Connection, day: date | None, abbreviation: str | None, limit: int, offset: int) -> queries.Listing:
@@ -89,8 +113,13 @@ def _listing(conn: Connection, day: date | None, abbreviation: str | None, limit
     return queries.listing(conn, day, team_id, limit, offset)
 
 
-@router.get("/predictions", response_model=contract.GamesEnvelope, responses=_ERRORS,
-            openapi_extra={"parameters": _LISTING_PARAMETERS}, summary="Rated games, newest date first, then by game id")
+@router.get(
+    "/predictions",
+    response_model=contract.GamesEnvelope,
+    responses=_ERRORS,
+    openapi_extra={"parameters": _LISTING_PARAMETERS},
+    summary="Rated games, newest date first, then by game id",
+)
 @router.get("/predictions/", include_in_schema=False)
 async def predictions(request: Request) -> Response:
     web = WebContext.of(request)
@@ -101,13 +130,20 @@ async def predictions(request: Request) -> Response:
     offset = parse_whole(given["offset"], "offset", 0) if "offset" in given else 0
     found = await web.read(_listing, day, abbreviation, limit, offset)
     games = [contract.game(row, web.good_threshold, web.mediocre_threshold) for row in found.games]
-    return json_response(contract.success({"data": games, "pagination": contract.pagination(found.total, limit, offset)}))
+    return json_response(
+        contract.success({"data": games, "pagination": contract.pagination(found.total, limit, offset)})
+    )
 
 
-@router.get("/predictions/{game_id}", response_model=contract.GameEnvelope,
-            responses={404: {"model": contract.ErrorEnvelope, "description": "GAME_NOT_FOUND"}, 500: _ERRORS[500]},
-            summary="One rated game by its NBA game id")
-async def prediction(request: Request, game_id: str = Path(description="NBA game id", examples=["0022300565"])) -> Response:
+@router.get(
+    "/predictions/{game_id}",
+    response_model=contract.GameEnvelope,
+    responses={404: {"model": contract.ErrorEnvelope, "description": "GAME_NOT_FOUND"}, 500: _ERRORS[500]},
+    summary="One rated game by its NBA game id",
+)
+async def prediction(
+    request: Request, game_id: str = Path(description="NBA game id", examples=["0022300565"])
+) -> Response:
     web = WebContext.of(request)
     row = await web.read(queries.game, game_id)
     if row is None:

@@ -22,12 +22,12 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 
-from .. import __version__
-from ..config import Settings, yesterday_eastern
-from ..errors import InvalidRequestError
-from ..storage.engine import masked, reason
-from . import api, docs, pages
-from .context import WebContext
+from nba_predictions import __version__
+from nba_predictions.config import Settings, yesterday_eastern
+from nba_predictions.errors import InvalidRequestError
+from nba_predictions.storage.engine import masked, reason
+from nba_predictions.web import api, docs, pages
+from nba_predictions.web.context import WebContext
 
 logger = logging.getLogger(__name__)
 
@@ -42,18 +42,32 @@ DESCRIPTION = (
 )
 
 
-def create_app(engine: Engine, settings: Settings, *, database_name: str | None = None,
-               default_day: Callable[[], date] = yesterday_eastern) -> FastAPI:
-    app = FastAPI(title="nba-predictions", version=__version__, description=DESCRIPTION,
-                  docs_url=None, redoc_url=None, openapi_tags=[{"name": "predictions", "description": "the original web API's contract"}])
+def create_app(
+    engine: Engine,
+    settings: Settings,
+    *,
+    database_name: str | None = None,
+    default_day: Callable[[], date] = yesterday_eastern,
+) -> FastAPI:
+    app = FastAPI(
+        title="nba-predictions",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_tags=[{"name": "predictions", "description": "the original web API's contract"}],
+    )
     app.state.web = WebContext(
-        engine=engine, database_name=database_name or masked(engine.url),
-        good_threshold=settings.good_threshold, mediocre_threshold=settings.mediocre_threshold,
+        engine=engine,
+        database_name=database_name or masked(engine.url),
+        good_threshold=settings.good_threshold,
+        mediocre_threshold=settings.mediocre_threshold,
         default_day=default_day,
     )
     app.state.templates = pages.templates()
-    app.state.templates.env.globals.update(good_threshold=settings.good_threshold,
-                                           mediocre_threshold=settings.mediocre_threshold)
+    app.state.templates.env.globals.update(
+        good_threshold=settings.good_threshold, mediocre_threshold=settings.mediocre_threshold
+    )
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -84,7 +98,8 @@ def _is_api(request: Request) -> bool:
 
 def _page(request: Request, status_code: int, heading: str, message: str) -> HTMLResponse:
     response = request.app.state.templates.TemplateResponse(
-        request, "error.html", {"title": heading, "heading": heading, "message": message}, status_code=status_code)
+        request, "error.html", {"title": heading, "heading": heading, "message": message}, status_code=status_code
+    )
     return response
 
 
@@ -98,8 +113,9 @@ async def _invalid_request(request: Request, exc: InvalidRequestError) -> Respon
 async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
     first = exc.errors()[0] if exc.errors() else {}
     field = str(first.get("loc", ("", "request"))[-1])
-    raised = InvalidRequestError(field, str(first.get("input", "")), f"invalid {field}: {first.get('msg', 'malformed')}",
-                                 "see /docs")
+    raised = InvalidRequestError(
+        field, str(first.get("input", "")), f"invalid {field}: {first.get('msg', 'malformed')}", "see /docs"
+    )
     return await _invalid_request(request, raised)
 
 
@@ -116,12 +132,22 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
 async def _database_error(request: Request, exc: SQLAlchemyError) -> Response:
     request_id = f"req_{uuid.uuid4().hex[:12]}"
     web = WebContext.of(request)
-    logger.error("%s %s: reading %s failed: %s (%s)", request.method, request.url.path, web.database_name,
-                 _one_line(reason(exc)), request_id)
+    logger.error(
+        "%s %s: reading %s failed: %s (%s)",
+        request.method,
+        request.url.path,
+        web.database_name,
+        _one_line(reason(exc)),
+        request_id,
+    )
     if _is_api(request):
         return api.error_response(500, "INTERNAL_SERVER_ERROR", "An unexpected error occurred", request_id=request_id)
-    return _page(request, 500, "Ratings unavailable",
-                 f"the ratings database cannot be read right now; try again shortly (reference {request_id})")
+    return _page(
+        request,
+        500,
+        "Ratings unavailable",
+        f"the ratings database cannot be read right now; try again shortly (reference {request_id})",
+    )
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:

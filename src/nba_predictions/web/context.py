@@ -45,4 +45,3 @@ class WebContext:
         if self.reads_in_loop:
             return self.read_now(work, *args)
         return await run_in_threadpool(self.read_now, work, *args)
-

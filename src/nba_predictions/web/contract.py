@@ -16,8 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..steps.prediction import classify
-from .queries import GameRow, TeamRow
+from nba_predictions.steps.prediction import classify
+from nba_predictions.web.queries import GameRow, TeamRow
 
 Classification = Literal["good", "mediocre", "bad"]
 
@@ -35,9 +35,9 @@ class Team(_Model):
 
 class GamePrediction(_Model):
     rating: float = Field(description="how worth watching, 0-100", examples=[86.73])
-    classification: Classification = Field(description="good >= RATING_GOOD_THRESHOLD (80), mediocre >= "
-                                           "RATING_MEDIOCRE_THRESHOLD (60), else bad")
-
+    classification: Classification = Field(
+        description="good >= RATING_GOOD_THRESHOLD (80), mediocre >= RATING_MEDIOCRE_THRESHOLD (60), else bad"
+    )
 
 
 class Game(_Model):
@@ -68,7 +68,8 @@ class HealthStatus(_Model):
     status: Literal["healthy", "unhealthy"]
     timestamp: str = Field(description="ISO 8601, UTC, e.g. 2024-01-15T23:00:00.000Z")
     model_status: Literal["active", "inactive"] = Field(
-        description="active when the database holds our schema's ratings (it is at our schema revision)")
+        description="active when the database holds our schema's ratings (it is at our schema revision)"
+    )
     database_status: Literal["connected", "disconnected"]
 
 
@@ -114,9 +115,14 @@ def team(row: TeamRow) -> dict:
 
 def game(row: GameRow, good_threshold: float, mediocre_threshold: float) -> dict:
     return {
-        "id": row.game_id, "date": row.day.isoformat(), "home_team": team(row.home), "away_team": team(row.away),
-        "prediction": {"rating": _number(row.rating),
-                       "classification": classify(row.rating, good_threshold, mediocre_threshold)},
+        "id": row.game_id,
+        "date": row.day.isoformat(),
+        "home_team": team(row.home),
+        "away_team": team(row.away),
+        "prediction": {
+            "rating": _number(row.rating),
+            "classification": classify(row.rating, good_threshold, mediocre_threshold),
+        },
     }
 
 

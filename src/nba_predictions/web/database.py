@@ -17,10 +17,16 @@ import sqlite3
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL
 
-from ..errors import StorageError
-from ..storage.engine import POSTGRES_CONNECT_TIMEOUT_SECONDS, connection_errors, masked, parse_url, sqlite_path
-from ..storage.detect import EMPTY, OURS, WEB_APP, Finding, classify
-from ..storage.schema import SCHEMA_REVISION
+from nba_predictions.errors import StorageError
+from nba_predictions.storage.detect import EMPTY, OURS, WEB_APP, Finding, classify
+from nba_predictions.storage.engine import (
+    POSTGRES_CONNECT_TIMEOUT_SECONDS,
+    connection_errors,
+    masked,
+    parse_url,
+    sqlite_path,
+)
+from nba_predictions.storage.schema import SCHEMA_REVISION
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +39,8 @@ def open_read_only(database_url: str) -> Engine:
     url = parse_url(database_url)
     engine = _engine(url)
     try:
-        with connection_errors(url, "opening the database"):
-            with engine.connect() as conn:
-                found = classify(conn)
+        with connection_errors(url, "opening the database"), engine.connect() as conn:
+            found = classify(conn)
         check_ours(found, masked(url))
     except BaseException:
         engine.dispose()
@@ -50,38 +55,58 @@ def check_ours(found: Finding, where: str) -> None:
         return
     upgrade = f"nba-predictions show --database {where}"
     if found.kind == OURS:
-        raise StorageError(f"{where} is at schema revision {found.revision!r}, this nba-predictions serves revision "
-                           f"{SCHEMA_REVISION!r}; serving is read-only, so bring it up to date with any run of the job "
-                           f"(e.g. {upgrade}), or upgrade nba-predictions if the database is the newer one")
+        raise StorageError(
+            f"{where} is at schema revision {found.revision!r}, this nba-predictions serves revision "
+            f"{SCHEMA_REVISION!r}; serving is read-only, so bring it up to date with any run of the job "
+            f"(e.g. {upgrade}), or upgrade nba-predictions if the database is the newer one"
+        )
     if found.kind == WEB_APP:
-        raise StorageError(f"{where} is the original web app's database, not adopted yet; serving is read-only, so "
-                           f"let any run of the job adopt it first (e.g. {upgrade}, or rate a date into it)")
+        raise StorageError(
+            f"{where} is the original web app's database, not adopted yet; serving is read-only, so "
+            f"let any run of the job adopt it first (e.g. {upgrade}, or rate a date into it)"
+        )
     if found.kind == EMPTY:
-        raise StorageError(f"{where} has no ratings tables: rate games into it first (e.g. nba-predictions --date "
-                           f"2024-01-15 --database {where}) or point --database / DATABASE_URL at our database")
-    raise StorageError(f"{where} is not an nba-predictions database ({found.problem}): point --database / "
-                       "DATABASE_URL at ours")
+        raise StorageError(
+            f"{where} has no ratings tables: rate games into it first (e.g. nba-predictions --date "
+            f"2024-01-15 --database {where}) or point --database / DATABASE_URL at our database"
+        )
+    raise StorageError(
+        f"{where} is not an nba-predictions database ({found.problem}): point --database / DATABASE_URL at ours"
+    )
 
 
 def _engine(url: URL) -> Engine:
     path = sqlite_path(url)
     if path is not None:
         if not path.is_file():
-            raise StorageError(f"no database at {path}: rate some games first (nba-predictions --date 2024-01-15) "
-                               "or point --database / DATABASE_URL at one")
+            raise StorageError(
+                f"no database at {path}: rate some games first (nba-predictions --date 2024-01-15) "
+                "or point --database / DATABASE_URL at one"
+            )
         uri = f"{path.resolve().as_uri()}?mode=ro"
 
         def connect() -> sqlite3.Connection:
             return sqlite3.connect(uri, uri=True, check_same_thread=False)
 
         # The URL keeps SQLAlchemy's file-database pool (a queue); the creator makes it read-only.
-        return create_engine(url, creator=connect, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW,
-                             pool_timeout=POOL_TIMEOUT_SECONDS)
-    connect_args = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS,
-                    "options": "-c default_transaction_read_only=on"}
+        return create_engine(
+            url, creator=connect, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_timeout=POOL_TIMEOUT_SECONDS
+        )
+    connect_args = {
+        "connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS,
+        "options": "-c default_transaction_read_only=on",
+    }
     try:
-        return create_engine(url, connect_args=connect_args, pool_pre_ping=True, pool_size=POOL_SIZE,
-                             max_overflow=POOL_OVERFLOW, pool_timeout=POOL_TIMEOUT_SECONDS)
+        return create_engine(
+            url,
+            connect_args=connect_args,
+            pool_pre_ping=True,
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+            pool_timeout=POOL_TIMEOUT_SECONDS,
+        )
     except ImportError as exc:
-        raise StorageError(f"{masked(url)}: the driver is not installed ({exc}); use postgresql+psycopg:// "
-                           "(pip install 'nba-predictions[web]')") from None
+        raise StorageError(
+            f"{masked(url)}: the driver is not installed ({exc}); use postgresql+psycopg:// "
+            "(pip install 'nba-predictions[web]')"
+        ) from None

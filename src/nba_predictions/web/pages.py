@@ -18,10 +18,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from ..steps.prediction import classify
-from . import queries
-from .context import WebContext
-from .params import parse_date, parse_team, unknown_team
+from nba_predictions.steps.prediction import classify
+from nba_predictions.web import queries
+from nba_predictions.web.context import WebContext
+from nba_predictions.web.params import parse_date, parse_team, unknown_team
 
 TEMPLATES = Path(__file__).with_name("templates")
 WEEK_DAYS = 7
@@ -51,8 +51,12 @@ def rating_text(rating: float) -> str:
 
 
 def _cards(rows: list[queries.GameRow], web: WebContext) -> list[Card]:
-    return [Card(r.day, r.away, r.home, rating_text(r.rating),
-                 classify(r.rating, web.good_threshold, web.mediocre_threshold)) for r in rows]
+    return [
+        Card(
+            r.day, r.away, r.home, rating_text(r.rating), classify(r.rating, web.good_threshold, web.mediocre_threshold)
+        )
+        for r in rows
+    ]
 
 
 def _link(path: str, day: date, team: str | None) -> str:
@@ -77,17 +81,17 @@ def _team_id(team: str | None, teams: list[queries.TeamRow]) -> str | None:
     raise unknown_team(team, [t.abbreviation for t in teams])
 
 
-def _render(request: Request, name: str, **context) -> HTMLResponse:  # noqa: ANN003
+def _render(request: Request, name: str, **context) -> HTMLResponse:
     return request.app.state.templates.TemplateResponse(request, name, context)
 
 
-def _day_data(conn, day: date, team: str | None) -> tuple:  # noqa: ANN001 - a Connection
+def _day_data(conn, day: date, team: str | None) -> tuple:
     teams = queries.all_teams(conn)
     team_id = _team_id(team, teams)
     return teams, queries.games_on(conn, day, team_id), queries.neighbour_days(conn, day, team_id)
 
 
-def _week_data(conn, first: date, last: date, team: str | None) -> tuple:  # noqa: ANN001 - a Connection
+def _week_data(conn, first: date, last: date, team: str | None) -> tuple:
     teams = queries.all_teams(conn)
     team_id = _team_id(team, teams)
     rows = queries.best_between(conn, first, last, team_id, WEEK_BEST)
@@ -100,10 +104,18 @@ async def day_page(request: Request) -> HTMLResponse:
     day, team = _filters(request, web)
     teams, rows, (before, after) = await web.read(_day_data, day, team)
     return _render(
-        request, "day.html", title=day.isoformat(), day=day, team=team, teams=teams, action="/",
+        request,
+        "day.html",
+        title=day.isoformat(),
+        day=day,
+        team=team,
+        teams=teams,
+        action="/",
         cards=_cards(rows, web),
-        prev_link=_link("/", before, team) if before else None, prev_day=before,
-        next_link=_link("/", after, team) if after else None, next_day=after,
+        prev_link=_link("/", before, team) if before else None,
+        prev_day=before,
+        next_link=_link("/", after, team) if after else None,
+        next_day=after,
         week_link=_link("/best", day, team),
     )
 
@@ -116,8 +128,17 @@ async def best_page(request: Request) -> HTMLResponse:
     teams, rows, before, after = await web.read(_week_data, first, last, team)
     earlier, later = last - timedelta(days=WEEK_DAYS), last + timedelta(days=WEEK_DAYS)
     return _render(
-        request, "best.html", title=f"best of {first.isoformat()} to {last.isoformat()}", day=last, first=first,
-        team=team, teams=teams, action="/best", cards=_cards(rows, web), limit=WEEK_BEST, days=WEEK_DAYS,
+        request,
+        "best.html",
+        title=f"best of {first.isoformat()} to {last.isoformat()}",
+        day=last,
+        first=first,
+        team=team,
+        teams=teams,
+        action="/best",
+        cards=_cards(rows, web),
+        limit=WEEK_BEST,
+        days=WEEK_DAYS,
         prev_link=_link("/best", earlier, team) if before else None,
         next_link=_link("/best", later, team) if after else None,
         day_link=_link("/", last, team),

@@ -11,7 +11,7 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 
-from ..errors import InvalidRequestError
+from nba_predictions.errors import InvalidRequestError
 
 DATE_EXAMPLE = "2024-01-15"
 TEAM_EXAMPLE = "LAL"
@@ -22,27 +22,37 @@ _WHOLE = re.compile(r"\d+")
 
 def parse_date(text: str, field: str = "date") -> date:
     if not _DATE.fullmatch(text):
-        raise InvalidRequestError(field, text, f"invalid {field} {text!r}: expected YYYY-MM-DD, e.g. {DATE_EXAMPLE}",
-                                  DATE_EXAMPLE)
+        raise InvalidRequestError(
+            field, text, f"invalid {field} {text!r}: expected YYYY-MM-DD, e.g. {DATE_EXAMPLE}", DATE_EXAMPLE
+        )
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidRequestError(field, text, f"invalid {field} {text!r}: there is no such day; expected a real "
-                                  f"date as YYYY-MM-DD, e.g. {DATE_EXAMPLE}", DATE_EXAMPLE) from None
+        raise InvalidRequestError(
+            field,
+            text,
+            f"invalid {field} {text!r}: there is no such day; expected a real date as YYYY-MM-DD, e.g. {DATE_EXAMPLE}",
+            DATE_EXAMPLE,
+        ) from None
 
 
 def parse_team(text: str, field: str = "team") -> str:
     """A team abbreviation in upper case (``lal`` -> ``LAL``), as the original API accepts it."""
     if not _TEAM.fullmatch(text):
-        raise InvalidRequestError(field, text, f"invalid {field} {text!r}: expected a team abbreviation, "
-                                  f"e.g. {TEAM_EXAMPLE}", TEAM_EXAMPLE)
+        raise InvalidRequestError(
+            field, text, f"invalid {field} {text!r}: expected a team abbreviation, e.g. {TEAM_EXAMPLE}", TEAM_EXAMPLE
+        )
     return text.upper()
 
 
 def unknown_team(abbreviation: str, known: Sequence[str], field: str = "team") -> InvalidRequestError:
     listed = ", ".join(known) if known else "none: the database has no teams yet"
-    return InvalidRequestError(field, abbreviation, f"unknown {field} {abbreviation!r}: expected a team abbreviation, "
-                               f"e.g. {TEAM_EXAMPLE}", f"one of {listed}")
+    return InvalidRequestError(
+        field,
+        abbreviation,
+        f"unknown {field} {abbreviation!r}: expected a team abbreviation, e.g. {TEAM_EXAMPLE}",
+        f"one of {listed}",
+    )
 
 
 def parse_whole(text: str, field: str, lowest: int, highest: int | None = None) -> int:
@@ -50,8 +60,12 @@ def parse_whole(text: str, field: str, lowest: int, highest: int | None = None) 
     span = f"from {lowest} to {highest}" if highest is not None else f"of {lowest} or more"
     value = int(text) if _WHOLE.fullmatch(text) and len(text) <= 9 else None
     if value is None or value < lowest or (highest is not None and value > highest):
-        raise InvalidRequestError(field, text, f"invalid {field} {text!r}: expected a whole number {span}",
-                                  f"{lowest}..{highest}" if highest is not None else f">= {lowest}")
+        raise InvalidRequestError(
+            field,
+            text,
+            f"invalid {field} {text!r}: expected a whole number {span}",
+            f"{lowest}..{highest}" if highest is not None else f">= {lowest}",
+        )
     return value
 
 
@@ -60,10 +74,12 @@ def single_values(query: Mapping[str, Sequence[str]], allowed: Collection[str]) 
     values: dict[str, str] = {}
     for field, given in query.items():
         if field not in allowed:
-            raise InvalidRequestError(field, given[0], f"unknown query parameter {field!r}: expected "
-                                      f"{', '.join(allowed)}", ", ".join(allowed))
+            raise InvalidRequestError(
+                field, given[0], f"unknown query parameter {field!r}: expected {', '.join(allowed)}", ", ".join(allowed)
+            )
         if len(given) > 1:
-            raise InvalidRequestError(field, ", ".join(given), f"{field} is given {len(given)} times: give it once",
-                                      "one value")
+            raise InvalidRequestError(
+                field, ", ".join(given), f"{field} is given {len(given)} times: give it once", "one value"
+            )
         values[field] = given[0]
     return values

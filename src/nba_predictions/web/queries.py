@@ -17,7 +17,7 @@ from functools import cache
 
 from sqlalchemy import Connection, Select, bindparam, func, or_, select, text
 
-from ..storage.schema import games, teams
+from nba_predictions.storage.schema import games, teams
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,11 @@ def _day(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
-def _row(row) -> GameRow:  # noqa: ANN001 - a SQLAlchemy Row of _rated_games()
+def _row(row) -> GameRow:
     return GameRow(
-        game_id=row[0], day=_day(row[1]), rating=float(row[2]),
+        game_id=row[0],
+        day=_day(row[1]),
+        rating=float(row[2]),
         home=TeamRow(str(row[3]), row[4], row[5], row[6]),
         away=TeamRow(str(row[7]), row[8], row[9], row[10]),
     )
@@ -67,14 +69,22 @@ def _row(row) -> GameRow:  # noqa: ANN001 - a SQLAlchemy Row of _rated_games()
 def _team_aliases_and_columns() -> tuple:
     home, away = teams.alias("home"), teams.alias("away")
     columns = (
-        games.c.id, games.c.date, games.c.prediction_rating,
-        home.c.id, home.c.abbreviation, home.c.name, home.c.conference,
-        away.c.id, away.c.abbreviation, away.c.name, away.c.conference,
+        games.c.id,
+        games.c.date,
+        games.c.prediction_rating,
+        home.c.id,
+        home.c.abbreviation,
+        home.c.name,
+        home.c.conference,
+        away.c.id,
+        away.c.abbreviation,
+        away.c.name,
+        away.c.conference,
     )
     return home, away, columns
 
 
-def _rated_games(*extra) -> Select:  # noqa: ANN002 - more columns to select
+def _rated_games(*extra) -> Select:
     home, away, columns = _team_aliases_and_columns()
     return (
         select(*columns, *extra)
@@ -88,7 +98,9 @@ def _filtered(query: Select, by_day: bool, by_team: bool) -> Select:
     if by_day:
         query = query.where(games.c.date == bindparam("day"))
     if by_team:
-        query = query.where(or_(games.c.home_team_id == bindparam("team_id"), games.c.away_team_id == bindparam("team_id")))
+        query = query.where(
+            or_(games.c.home_team_id == bindparam("team_id"), games.c.away_team_id == bindparam("team_id"))
+        )
     return query
 
 
@@ -122,7 +134,9 @@ def _best(by_team: bool) -> Select:
 
 @cache
 def _nearest(later: bool, by_team: bool) -> Select:
-    aggregate, condition = (func.min, games.c.date > bindparam("day")) if later else (func.max, games.c.date < bindparam("day"))
+    aggregate, condition = (
+        (func.min, games.c.date > bindparam("day")) if later else (func.max, games.c.date < bindparam("day"))
+    )
     query = select(aggregate(games.c.date)).where(games.c.prediction_rating.is_not(None), condition)
     return _filtered(query, False, by_team)
 

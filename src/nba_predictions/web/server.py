@@ -12,9 +12,9 @@ import signal
 import socket
 import threading
 
-from ..config import Settings
-from ..errors import ServeError
-from ..storage.engine import masked
+from nba_predictions.config import Settings
+from nba_predictions.errors import ServeError
+from nba_predictions.storage.engine import masked
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +31,14 @@ def bind(host: str, port: int) -> socket.socket:
     waits in the backlog until uvicorn accepts, rather than being refused.
     """
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
-                                                             flags=socket.AI_PASSIVE)[0]
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
     except socket.gaierror as exc:
-        raise ServeError(f"cannot listen on {host!r} ({exc.strerror}): use an address of this machine, "
-                         "e.g. --host 127.0.0.1 (local only) or --host 0.0.0.0 (every interface)") from None
+        raise ServeError(
+            f"cannot listen on {host!r} ({exc.strerror}): use an address of this machine, "
+            "e.g. --host 127.0.0.1 (local only) or --host 0.0.0.0 (every interface)"
+        ) from None
     sock = socket.socket(family, kind, proto)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -45,8 +48,10 @@ def bind(host: str, port: int) -> socket.socket:
         sock.close()
         where = f"{host}:{port}"
         if exc.errno == errno.EADDRINUSE:
-            raise ServeError(f"{where} is already in use by another server: stop it, or serve on another port with "
-                             "--port (the original front end calls port 3001)") from None
+            raise ServeError(
+                f"{where} is already in use by another server: stop it, or serve on another port with "
+                "--port (the original front end calls port 3001)"
+            ) from None
         if exc.errno == errno.EACCES:
             raise ServeError(f"no permission to listen on {where}: use a port above 1023, e.g. --port 3001") from None
         raise ServeError(f"cannot listen on {where}: {exc.strerror}") from None
@@ -58,27 +63,38 @@ def serve(settings: Settings, host: str, port: int) -> None:
     try:
         import uvicorn
 
-        from .app import create_app
-        from .database import open_read_only
+        from nba_predictions.web.app import create_app
+        from nba_predictions.web.database import open_read_only
     except ModuleNotFoundError as exc:
-        raise ServeError(f"the web server needs {exc.name}, which is not installed: "
-                         "pip install 'nba-predictions[web]'") from None
+        raise ServeError(
+            f"the web server needs {exc.name}, which is not installed: pip install 'nba-predictions[web]'"
+        ) from None
     engine = open_read_only(settings.database_url)
     try:
         sock = bind(host, port)
         bound_host, bound_port = sock.getsockname()[:2]
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
         app = create_app(engine, settings, database_name=masked(settings.database_url))
-        config = uvicorn.Config(app, log_config=None, access_log=True, lifespan="off",
-                                server_header=False, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
-        logger.info("serving %s read-only on http://%s:%d/ (page /, API /api/v1, docs /docs); Ctrl-C stops",
-                    masked(settings.database_url), shown, bound_port)
+        config = uvicorn.Config(
+            app,
+            log_config=None,
+            access_log=True,
+            lifespan="off",
+            server_header=False,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        )
+        logger.info(
+            "serving %s read-only on http://%s:%d/ (page /, API /api/v1, docs /docs); Ctrl-C stops",
+            masked(settings.database_url),
+            shown,
+            bound_port,
+        )
         _run_until_signalled(uvicorn.Server(config), sock)
     finally:
         engine.dispose()
 
 
-def _run_until_signalled(server, sock: socket.socket) -> None:  # noqa: ANN001 - uvicorn.Server
+def _run_until_signalled(server, sock: socket.socket) -> None:
     """Run until SIGINT or SIGTERM; both end in a graceful shutdown and a normal return (exit 0).
 
     uvicorn handles the signal itself, shuts down, then raises it again for the previous

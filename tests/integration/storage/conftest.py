@@ -23,7 +23,7 @@ from nba_predictions.storage.engine import parse_url
 from tests.services import service_missing
 
 PG_ENV = "DATABASE_TEST_POSTGRES_URL"
-PG_MISSING = f"{PG_ENV} is not set: start a server with eval \"$(scripts/start_postgres.sh)\""
+PG_MISSING = f'{PG_ENV} is not set: start a server with eval "$(scripts/start_postgres.sh)"'
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -55,7 +55,7 @@ def fresh_postgres_database() -> Iterator[str]:
         admin.dispose()
 
 
-def _drop(admin, name: str, attempts: int = 20) -> None:  # noqa: ANN001 - an AUTOCOMMIT Engine
+def _drop(admin, name: str, attempts: int = 20) -> None:
     """Drop a test's database.  WITH (FORCE) ends our own sessions, but not a superuser's (an
     autovacuum worker the server started on the new database): that refusal is retried until the
     worker is gone, and a database still busy then is left behind with a warning, not a failure."""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from nba_predictions.schemas import Predictions
+from nba_predictions.documents.models import Predictions
 from nba_predictions.storage import queries
 from nba_predictions.storage.database import Database, connect
 from nba_predictions.storage.engine import make_engine, parse_url
@@ -47,7 +47,7 @@ def rerated(doc: Predictions, shift: float = -7.5) -> Predictions:
     return Predictions.model_validate(data)
 
 
-def store(doc: Predictions, url: str, **options):  # noqa: ANN201 - StoreResult
+def store(doc: Predictions, url: str, **options):
     """``store_predictions`` on a database opened for this one call, as a one-date run does."""
     from nba_predictions.steps.storage import store_predictions
 
@@ -62,7 +62,9 @@ def opened(url: str) -> Database:
     return connect(url)
 
 
-def dump(url: str, tables: tuple[str, ...] = ("teams", "games", "game_details", "pipeline_runs")) -> dict[str, list[tuple]]:
+def dump(
+    url: str, tables: tuple[str, ...] = ("teams", "games", "game_details", "pipeline_runs")
+) -> dict[str, list[tuple]]:
     """Every row of our tables, in key order."""
     engine = make_engine(parse_url(url))
     try:

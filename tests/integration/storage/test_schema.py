@@ -26,16 +26,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from nba_predictions import teams as team_table
+from nba_predictions.core import teams as team_table
+from nba_predictions.core.season import Season
 from nba_predictions.errors import StorageError
-from nba_predictions.season import Season
 from nba_predictions.storage.database import open_database
 from nba_predictions.storage.engine import make_engine, parse_url
 from nba_predictions.storage.migrate import alembic_config, current_revision, known_revisions
 from nba_predictions.storage.schema import FRONT_END_TABLES, SCHEMA_REVISION, UtcDateTime, metadata, pipeline_runs
-
-from .helpers import IDS, decoded, document, dump, rows_of, store, subset
-from .test_web_app_contract import make_web_app_database
+from tests.integration.storage.helpers import IDS, decoded, document, dump, rows_of, store, subset
+from tests.integration.storage.test_web_app_contract import make_web_app_database
 
 
 def compare_with_schema_py(url: str) -> list:
@@ -62,8 +61,12 @@ def compare_with_schema_py(url: str) -> list:
         if isinstance(change, list) and len(change) == 1 and change[0][0] == "modify_nullable":
             _op, _schema, table, column, _info, _was, _now = change[0]
             return table in front_end and column == "id"
-        return (isinstance(change, tuple) and change[0] == "add_constraint"
-                and isinstance(change[1], UniqueConstraint) and change[1].table.name in front_end)
+        return (
+            isinstance(change, tuple)
+            and change[0] == "add_constraint"
+            and isinstance(change[1], UniqueConstraint)
+            and change[1].table.name in front_end
+        )
 
     return [change for change in diff if not (sqlite and sqlite_quirk(change))]
 
@@ -77,20 +80,31 @@ def declared_structure(dialect_name: str) -> dict[str, dict]:
     structure = {}
     for table in metadata.sorted_tables:
         unnamed = dialect_name == "sqlite" and table in FRONT_END_TABLES
-        name = (lambda n: None) if unnamed else str  # noqa: E731
+        name = (lambda n: None) if unnamed else str
         pk = table.primary_key
         structure[table.name] = {
             "columns": {c.name: c.nullable and not c.primary_key for c in table.columns},
             "primary key": (name(pk.name), [c.name for c in pk.columns]),
             "foreign keys": sorted(
-                (name(fk.name), [c.name for c in fk.columns], fk.referred_table.name, [e.column.name for e in fk.elements])
+                (
+                    name(fk.name),
+                    [c.name for c in fk.columns],
+                    fk.referred_table.name,
+                    [e.column.name for e in fk.elements],
+                )
                 for fk in table.foreign_key_constraints
             ),
             # PostgreSQL rewrites a CHECK's text (casts, parentheses): compare the text on SQLite only.
-            "checks": sorted((name(ck.name), str(ck.sqltext) if dialect_name == "sqlite" else None)
-                             for ck in table.constraints if isinstance(ck, CheckConstraint)),
-            "uniques": sorted((name(uq.name), [c.name for c in uq.columns])
-                              for uq in table.constraints if isinstance(uq, UniqueConstraint)),
+            "checks": sorted(
+                (name(ck.name), str(ck.sqltext) if dialect_name == "sqlite" else None)
+                for ck in table.constraints
+                if isinstance(ck, CheckConstraint)
+            ),
+            "uniques": sorted(
+                (name(uq.name), [c.name for c in uq.columns])
+                for uq in table.constraints
+                if isinstance(uq, UniqueConstraint)
+            ),
             "indexes": {str(ix.name): ([c.name for c in ix.columns], bool(ix.unique)) for ix in table.indexes},
         }
     return structure
@@ -104,16 +118,25 @@ def reflected_structure(conn: Connection) -> dict[str, dict]:
         pk = inspector.get_pk_constraint(table)
         structure[table] = {
             # SQLite lets a TEXT primary key hold NULL, which is how the web app declares it.
-            "columns": {c["name"]: c["nullable"] and c["name"] not in pk["constrained_columns"]
-                        for c in inspector.get_columns(table)},
+            "columns": {
+                c["name"]: c["nullable"] and c["name"] not in pk["constrained_columns"]
+                for c in inspector.get_columns(table)
+            },
             "primary key": (pk["name"], pk["constrained_columns"]),
-            "foreign keys": sorted((fk["name"], fk["constrained_columns"], fk["referred_table"], fk["referred_columns"])
-                                   for fk in inspector.get_foreign_keys(table)),
-            "checks": sorted((ck["name"], ck["sqltext"] if conn.dialect.name == "sqlite" else None)
-                             for ck in inspector.get_check_constraints(table)),
+            "foreign keys": sorted(
+                (fk["name"], fk["constrained_columns"], fk["referred_table"], fk["referred_columns"])
+                for fk in inspector.get_foreign_keys(table)
+            ),
+            "checks": sorted(
+                (ck["name"], ck["sqltext"] if conn.dialect.name == "sqlite" else None)
+                for ck in inspector.get_check_constraints(table)
+            ),
             "uniques": sorted((uq["name"], uq["column_names"]) for uq in inspector.get_unique_constraints(table)),
-            "indexes": {ix["name"]: (ix["column_names"], bool(ix["unique"])) for ix in inspector.get_indexes(table)
-                        if "duplicates_constraint" not in ix},
+            "indexes": {
+                ix["name"]: (ix["column_names"], bool(ix["unique"]))
+                for ix in inspector.get_indexes(table)
+                if "duplicates_constraint" not in ix
+            },
         }
     return structure
 
@@ -138,14 +161,30 @@ def column_order(url: str, table: str) -> list[str]:
 # -- a database at revision 0001, as the previous version wrote it ------------------------------
 
 OLD = MetaData()
-TEAMS_0001 = Table("teams", OLD, Column("id", Integer, primary_key=True), Column("abbreviation", String(3)),
-                   Column("name", String(64)), Column("conference", String(4)))
+TEAMS_0001 = Table(
+    "teams",
+    OLD,
+    Column("id", Integer, primary_key=True),
+    Column("abbreviation", String(3)),
+    Column("name", String(64)),
+    Column("conference", String(4)),
+)
 JSON_0001 = JSON().with_variant(JSONB(), "postgresql")
 GAMES_0001 = Table(
-    "games", OLD, Column("id", String(10), primary_key=True), Column("date", Date), Column("season", String(7)),
-    Column("home_team_id", Integer), Column("away_team_id", Integer), Column("rating", Float),
-    Column("classification", String(8)), Column("features", JSON_0001), Column("explanation", JSON_0001),
-    Column("model_version", String(64)), Column("predicted_at", UtcDateTime()), Column("created_at", UtcDateTime()),
+    "games",
+    OLD,
+    Column("id", String(10), primary_key=True),
+    Column("date", Date),
+    Column("season", String(7)),
+    Column("home_team_id", Integer),
+    Column("away_team_id", Integer),
+    Column("rating", Float),
+    Column("classification", String(8)),
+    Column("features", JSON_0001),
+    Column("explanation", JSON_0001),
+    Column("model_version", String(64)),
+    Column("predicted_at", UtcDateTime()),
+    Column("created_at", UtcDateTime()),
     Column("updated_at", UtcDateTime()),
 )
 CREATED = datetime(2024, 1, 16, 11, 0, 0, 123456, tzinfo=timezone.utc)
@@ -165,23 +204,52 @@ def database_at_0001(url: str) -> dict[str, list]:
             played = {}
             for p in doc.predictions:
                 played[p.raw_data.home_team_id] = played[p.raw_data.away_team_id] = None
-            teams = [{"id": t, "abbreviation": team_table.abbreviation(t), "name": team_table.name(t),
-                      "conference": team_table.team(t).conference} for t in sorted(played)]
+            teams = [
+                {
+                    "id": t,
+                    "abbreviation": team_table.abbreviation(t),
+                    "name": team_table.name(t),
+                    "conference": team_table.team(t).conference,
+                }
+                for t in sorted(played)
+            ]
             conn.execute(TEAMS_0001.insert(), teams)
-            games = [{
-                "id": p.game_id, "date": p.raw_data.date, "season": str(Season.of_game_id(p.game_id)),
-                "home_team_id": p.raw_data.home_team_id, "away_team_id": p.raw_data.away_team_id,
-                "rating": p.rating, "classification": p.classification,
-                "features": p.features.model_dump(mode="json"),
-                "explanation": [c.model_dump(mode="json") for c in p.top_features],
-                "model_version": doc.metadata.model_version, "predicted_at": doc.metadata.timestamp,
-                "created_at": CREATED, "updated_at": CREATED,
-            } for p in doc.predictions]
+            games = [
+                {
+                    "id": p.game_id,
+                    "date": p.raw_data.date,
+                    "season": str(Season.of_game_id(p.game_id)),
+                    "home_team_id": p.raw_data.home_team_id,
+                    "away_team_id": p.raw_data.away_team_id,
+                    "rating": p.rating,
+                    "classification": p.classification,
+                    "features": p.features.model_dump(mode="json"),
+                    "explanation": [c.model_dump(mode="json") for c in p.top_features],
+                    "model_version": doc.metadata.model_version,
+                    "predicted_at": doc.metadata.timestamp,
+                    "created_at": CREATED,
+                    "updated_at": CREATED,
+                }
+                for p in doc.predictions
+            ]
             conn.execute(GAMES_0001.insert(), games)
-            runs = [{"target_date": doc.metadata.target_date, "steps": ["collection", "features", "prediction", "storage"],
-                     "source": "archive", "games_found": 11, "games_processed": 11, "games_saved": n, "games_skipped": 11 - n,
-                     "games_failed": 0, "status": "ok", "errors": [], "started_at": CREATED, "finished_at": CREATED}
-                    for n in (11, 0)]
+            runs = [
+                {
+                    "target_date": doc.metadata.target_date,
+                    "steps": ["collection", "features", "prediction", "storage"],
+                    "source": "archive",
+                    "games_found": 11,
+                    "games_processed": 11,
+                    "games_saved": n,
+                    "games_skipped": 11 - n,
+                    "games_failed": 0,
+                    "status": "ok",
+                    "errors": [],
+                    "started_at": CREATED,
+                    "finished_at": CREATED,
+                }
+                for n in (11, 0)
+            ]
             conn.execute(pipeline_runs.insert(), runs)
     finally:
         engine.dispose()
@@ -252,7 +320,10 @@ def test_the_0001_to_0002_migration_keeps_every_team_rating_feature_and_run(data
     for before in old["games"]:
         after, detail = games[before["id"]], details[before["id"]]
         assert after["date"] == before["date"].isoformat()
-        assert (after["home_team_id"], after["away_team_id"]) == (str(before["home_team_id"]), str(before["away_team_id"]))
+        assert (after["home_team_id"], after["away_team_id"]) == (
+            str(before["home_team_id"]),
+            str(before["away_team_id"]),
+        )
         assert after["prediction_rating"] == before["rating"]
         for name in ("season", "classification", "model_version"):
             assert after[name] == before[name]
@@ -261,7 +332,8 @@ def test_the_0001_to_0002_migration_keeps_every_team_rating_feature_and_run(data
     assert dump(database_url, ("pipeline_runs",)) == runs_before
     typed = dump(database_url, ("games",))["games"]
     assert {row[0]: (row[5], row[6], row[10]) for row in typed} == {
-        g["id"]: (CREATED, CREATED, g["predicted_at"]) for g in old["games"]}
+        g["id"]: (CREATED, CREATED, g["predicted_at"]) for g in old["games"]
+    }
 
     again = store(document(), database_url)  # the migrated database goes on working
     assert (again.saved, again.skipped) == (0, 11)
@@ -287,8 +359,10 @@ def dump_0001(url: str) -> dict[str, list]:
     try:
         with engine.connect() as conn:
             assert current_revision(conn) == "0001"
-            return {t: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {t} ORDER BY 1"))]
-                    for t in ("teams", "games", "pipeline_runs")}
+            return {
+                t: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {t} ORDER BY 1"))]
+                for t in ("teams", "games", "pipeline_runs")
+            }
     finally:
         engine.dispose()
 

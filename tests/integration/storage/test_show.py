@@ -13,14 +13,13 @@ from nba_predictions.errors import StorageError
 from nba_predictions.steps.storage import check_database, games_for_date, render_json, render_table
 from nba_predictions.storage.database import connect, open_database
 from nba_predictions.storage.engine import make_engine, parse_url
-
-from .helpers import document, dump, store
-from .test_web_app_contract import make_web_app_database
+from tests.integration.storage.helpers import document, dump, store
+from tests.integration.storage.test_web_app_contract import make_web_app_database
 
 DAY = date(2024, 1, 15)
 
 
-def shown(url: str, day: date = DAY, **options) -> list:  # noqa: ANN003
+def shown(url: str, day: date = DAY, **options) -> list:
     with open_database(url, create=False) as db:
         return games_for_date(db, day, **options)
 
@@ -38,8 +37,14 @@ def test_show_lists_the_dates_games_best_first(database_url: str) -> None:
     assert table[0] == "NBA games of 2024-01-15, most watchable first"
     assert table[1].split() == ["#", "Matchup", "Rating", "Class"]
     for rank, line, p in ((1, table[3], ranked[0]), (11, table[-1], ranked[-1])):
-        assert line.split() == [str(rank), p.raw_data.away_team_abbreviation, "@", p.raw_data.home_team_abbreviation,
-                                f"{p.rating:.1f}", p.classification]
+        assert line.split() == [
+            str(rank),
+            p.raw_data.away_team_abbreviation,
+            "@",
+            p.raw_data.home_team_abbreviation,
+            f"{p.rating:.1f}",
+            p.classification,
+        ]
     assert render_table([], DAY) == "No rated games on 2024-01-15."
 
     listed = json.loads(render_json(games))

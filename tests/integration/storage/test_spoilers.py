@@ -8,11 +8,10 @@ from pathlib import Path
 
 from sqlalchemy import inspect, text
 
-from nba_predictions.schemas import ALL_FEATURES
+from nba_predictions.documents.models import ALL_FEATURES
 from nba_predictions.storage.engine import make_engine, parse_url
 from nba_predictions.storage.schema import FRONT_END_COLUMNS, FRONT_END_TABLES, SPOILER_TABLES
-
-from .helpers import FIXTURE, document, store
+from tests.integration.storage.helpers import FIXTURE, document, store
 
 
 def game_columns(url: str) -> dict[str, dict[str, list]]:
@@ -45,9 +44,13 @@ def test_every_front_end_column_is_argued_spoiler_free_and_no_column_holds_a_res
     away_ids = [str(p.raw_data.away_team_id) for p in games]
     winners = [h_id if h > a else a_id for h, a, h_id, a_id in zip(home, away, home_ids, away_ids)]
     results = {
-        "home score": home, "away score": away, "total points": [h + a for h, a in zip(home, away)],
-        "margin": [abs(h - a) for h, a in zip(home, away)], "signed margin": [h - a for h, a in zip(home, away)],
-        "home won": [int(h > a) for h, a in zip(home, away)], "home won (bool)": [h > a for h, a in zip(home, away)],
+        "home score": home,
+        "away score": away,
+        "total points": [h + a for h, a in zip(home, away)],
+        "margin": [abs(h - a) for h, a in zip(home, away)],
+        "signed margin": [h - a for h, a in zip(home, away)],
+        "home won": [int(h > a) for h, a in zip(home, away)],
+        "home won (bool)": [h > a for h, a in zip(home, away)],
         **{f"feature {name}": [getattr(p.features, name) for p in games] for name in ALL_FEATURES},
     }
     for name, values in columns["games"].items():
@@ -103,13 +106,27 @@ def test_show_prints_no_spoiler_unless_asked_with_spoilers(run_cli, tmp_path: Pa
         assert not any(name in output for name in ALL_FEATURES)
         assert "spoiler" not in output.lower() and "score" not in output
     shown = json.loads(plain.stdout)
-    assert len(shown) == 11 and all(set(g) == {"game_id", "date", "season", "home_team", "away_team", "rating",
-                                               "classification", "model_version", "predicted_at"} for g in shown)
+    assert len(shown) == 11 and all(
+        set(g)
+        == {
+            "game_id",
+            "date",
+            "season",
+            "home_team",
+            "away_team",
+            "rating",
+            "classification",
+            "model_version",
+            "predicted_at",
+        }
+        for g in shown
+    )
     revealed = json.loads(spoiling.stdout)
     by_id = {p.game_id: p for p in document().predictions}
     for game in revealed:
         assert game["spoilers"]["features"] == by_id[game["game_id"]].features.model_dump(mode="json")
         assert [e["feature"] for e in game["spoilers"]["explanation"]] == [
-            c.feature for c in by_id[game["game_id"]].top_features]
+            c.feature for c in by_id[game["game_id"]].top_features
+        ]
     assert "Why (SPOILERS)" in spoiling_table.stdout
     assert "--spoilers" in run_cli("show", "--help").stdout

@@ -23,8 +23,7 @@ from sqlalchemy import event
 from nba_predictions.errors import StorageError
 from nba_predictions.steps.storage import store_predictions
 from nba_predictions.storage.database import connect
-
-from .helpers import IDS, document, dump, store, subset
+from tests.integration.storage.helpers import IDS, document, dump, store, subset
 
 
 @pytest.fixture

@@ -18,16 +18,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from nba_predictions import teams as team_table
+from nba_predictions.core import teams as team_table
+from nba_predictions.documents.models import Predictions
 from nba_predictions.errors import ArtifactError, StorageError
-from nba_predictions.schemas import Predictions
 from nba_predictions.steps.storage import BackupSettings, RunRecord, record_run, store_predictions
 from nba_predictions.storage import queries
 from nba_predictions.storage.backup import backups_of
 from nba_predictions.storage.database import connect
 from nba_predictions.storage.engine import make_engine, parse_url
-
-from .helpers import FIXTURE, IDS, decoded, document, dump, rerated, rows_of, store, subset
+from tests.integration.storage.helpers import FIXTURE, IDS, decoded, document, dump, rerated, rows_of, store, subset
 
 DAY = date(2024, 1, 15)
 
@@ -46,8 +45,12 @@ def test_first_use_creates_the_database_seeds_30_teams_and_stores_every_game(dat
     teams = rows_of(database_url, "teams")
     # All 30 franchises, today's names and conferences, ids as text: not only the 22 that played.
     assert sorted(teams) == [str(t) for t in team_table.team_ids()]
-    assert teams["1610612747"] == {"id": "1610612747", "abbreviation": "LAL", "name": "Los Angeles Lakers",
-                                   "conference": "West"}
+    assert teams["1610612747"] == {
+        "id": "1610612747",
+        "abbreviation": "LAL",
+        "name": "Los Angeles Lakers",
+        "conference": "West",
+    }
     assert teams["1610612751"]["abbreviation"] == "BKN" and teams["1610612751"]["conference"] == "East"
     games = rows_of(database_url, "games")
     assert sorted(games) == sorted(IDS)
@@ -62,16 +65,31 @@ def test_first_use_creates_the_database_seeds_30_teams_and_stores_every_game(dat
     assert sorted(details) == sorted(IDS)
     assert decoded(details["0022300565"]["features"]) == by_id["0022300565"].features.model_dump(mode="json")
     assert decoded(details["0022300565"]["explanation"]) == [
-        c.model_dump(mode="json") for c in by_id["0022300565"].top_features]
+        c.model_dump(mode="json") for c in by_id["0022300565"].top_features
+    ]
 
 
 def test_the_storage_step_uses_the_database_it_is_handed_for_many_documents(database_url: str) -> None:
     """One Database for a whole run (a backfill stores many dates through it)."""
     db = connect(database_url)
     try:
-        results = [store_predictions(subset(document(), IDS[i:i + 3]), db) for i in range(0, 11, 3)]
-        record_run(db, RunRecord(target_date=DAY, steps=("storage",), source=None, found=11, processed=11,
-                                 saved=11, skipped=0, failed=0, status="ok", errors=(), started_at=datetime.now(timezone.utc)))
+        results = [store_predictions(subset(document(), IDS[i : i + 3]), db) for i in range(0, 11, 3)]
+        record_run(
+            db,
+            RunRecord(
+                target_date=DAY,
+                steps=("storage",),
+                source=None,
+                found=11,
+                processed=11,
+                saved=11,
+                skipped=0,
+                failed=0,
+                status="ok",
+                errors=(),
+                started_at=datetime.now(timezone.utc),
+            ),
+        )
     finally:
         db.close()
     assert sum(r.saved for r in results) == 11
@@ -106,7 +124,9 @@ def test_rated_games_are_skipped_unless_forced_and_force_rewrites_ratings_only(d
     wanted = {p.game_id: p for p in newer.predictions}
     for game_id, row in after.items():
         old, p = before[game_id], wanted[game_id]
-        assert row["prediction_rating"] == pytest.approx(p.rating) and row["prediction_rating"] != old["prediction_rating"]
+        assert (
+            row["prediction_rating"] == pytest.approx(p.rating) and row["prediction_rating"] != old["prediction_rating"]
+        )
         assert row["classification"] == p.classification
         assert row["model_version"] == "1.1"
         assert decoded(details[game_id]["explanation"]) == [{"feature": "lead_changes", "contribution": 1.25}]
@@ -121,7 +141,7 @@ def test_storage_doc_lists_exactly_the_columns_force_rewrites() -> None:
     import re
 
     doc = (Path(__file__).parents[3] / "docs" / "STORAGE.md").read_text()
-    paragraph = doc[doc.index("rewrites exactly these columns"):]
+    paragraph = doc[doc.index("rewrites exactly these columns") :]
     paragraph = paragraph[: paragraph.index("stay unchanged")]
     rewritten, unchanged = paragraph.split("`id`", 1)
     named = set(re.findall(r"`([a-z_]+)`", rewritten)) - {"force", "games", "game_details"}
@@ -143,8 +163,13 @@ VERSIONS = [document(), rerated(document(), -7.5), rerated(document(), +3.0)]
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.sets(st.sampled_from(IDS)), st.booleans(), st.integers(0, len(VERSIONS) - 1)),
-                min_size=1, max_size=4))
+@given(
+    st.lists(
+        st.tuples(st.sets(st.sampled_from(IDS)), st.booleans(), st.integers(0, len(VERSIONS) - 1)),
+        min_size=1,
+        max_size=4,
+    )
+)
 def test_any_sequence_of_runs_matches_the_rules(runs: list[tuple[set[str], bool, int]]) -> None:
     """Property: new games are saved, stored ones skipped unless forced; row count = distinct games."""
     expected: dict[str, float] = {}
@@ -201,16 +226,25 @@ def fail_on_game(url: str, game_id: str) -> None:
         with engine.begin() as conn:
             if conn.dialect.name == "sqlite":
                 for event in ("INSERT", "UPDATE"):
-                    conn.execute(text(
-                        f"CREATE TRIGGER refuse_{event.lower()} BEFORE {event} ON games WHEN NEW.id = '{game_id}' "
-                        "BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END"))
+                    conn.execute(
+                        text(
+                            f"CREATE TRIGGER refuse_{event.lower()} BEFORE {event} ON games WHEN NEW.id = '{game_id}' "
+                            "BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END"
+                        )
+                    )
             else:
-                conn.execute(text(
-                    "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                    "RAISE EXCEPTION 'refused by the test trigger'; END $$"))
-                conn.execute(text(
-                    f"CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON games FOR EACH ROW "
-                    f"WHEN (NEW.id = '{game_id}') EXECUTE FUNCTION refuse()"))
+                conn.execute(
+                    text(
+                        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                        "RAISE EXCEPTION 'refused by the test trigger'; END $$"
+                    )
+                )
+                conn.execute(
+                    text(
+                        f"CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON games FOR EACH ROW "
+                        f"WHEN (NEW.id = '{game_id}') EXECUTE FUNCTION refuse()"
+                    )
+                )
     finally:
         engine.dispose()
 
@@ -273,7 +307,7 @@ def test_two_storage_processes_at_once_lose_and_duplicate_nothing(database_url: 
     child = (
         "import json, sys, time\n"
         "from pathlib import Path\n"
-        "from nba_predictions.schemas import Predictions\n"
+        "from nba_predictions.documents.models import Predictions\n"
         "from nba_predictions.steps.storage import open_database, store_predictions\n"
         "url, path, ids, start = sys.argv[1], sys.argv[2], sys.argv[3].split(','), float(sys.argv[4])\n"
         "data = json.loads(Path(path).read_text())\n"
@@ -286,8 +320,12 @@ def test_two_storage_processes_at_once_lose_and_duplicate_nothing(database_url: 
         "print(json.dumps([r.saved, r.updated, r.skipped]))\n"
     )
     procs = [
-        subprocess.Popen([sys.executable, "-c", child, database_url, str(FIXTURE), ",".join(ids), str(start_at)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", child, database_url, str(FIXTURE), ",".join(ids), str(start_at)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for ids in halves
     ]
     outputs = [p.communicate(timeout=120) for p in procs]
@@ -305,9 +343,17 @@ def test_two_storage_processes_at_once_lose_and_duplicate_nothing(database_url: 
 def test_record_run_appends_a_row(database_url: str) -> None:
     started = datetime(2024, 1, 16, 10, 0, 5, tzinfo=timezone.utc)
     run = RunRecord(
-        target_date=DAY, steps=("collection", "features", "prediction", "storage"), source="archive",
-        found=12, processed=11, saved=11, skipped=0, failed=1, status="partial",
-        errors=("0022300999 (features): no play-by-play",), started_at=started,
+        target_date=DAY,
+        steps=("collection", "features", "prediction", "storage"),
+        source="archive",
+        found=12,
+        processed=11,
+        saved=11,
+        skipped=0,
+        failed=1,
+        status="partial",
+        errors=("0022300999 (features): no play-by-play",),
+        started_at=started,
         finished_at=started + timedelta(seconds=42),
     )
     db = connect(database_url)
@@ -394,14 +440,14 @@ def test_backup_keep_below_one_is_refused() -> None:
 def test_a_backfill_opens_the_database_once_and_the_pipeline_closes_it(tmp_path: Path, monkeypatch) -> None:
     """Issue 12's many dates per run go through one Database: one engine, one schema check."""
     from nba_predictions.config import Settings
-    from nba_predictions.backfill import backfill
-    from nba_predictions.pipeline import Pipeline
+    from nba_predictions.runs.backfill import backfill
+    from nba_predictions.runs.pipeline import Pipeline
     from nba_predictions.storage import database as database_module
 
     opened: list = []
     real_connect = database_module.connect
 
-    def counting_connect(url: str, **options):  # noqa: ANN003, ANN202 - a real connect, counted
+    def counting_connect(url: str, **options):
         opened.append(real_connect(url, **options))
         return opened[-1]
 

@@ -22,8 +22,7 @@ from nba_predictions.steps.storage import BackupSettings, check_database, store_
 from nba_predictions.storage.database import connect
 from nba_predictions.storage.engine import make_engine, parse_url
 from nba_predictions.storage.migrate import current_revision
-
-from .helpers import IDS, document, dump, file_digest, rows_of, store, subset
+from tests.integration.storage.helpers import IDS, document, dump, file_digest, rows_of, store, subset
 
 DAY = date(2024, 1, 15)
 
@@ -43,34 +42,50 @@ CONTRACT_DDL = (
 )
 # Sample rows such as the web app's set-up adds, and one row its original job wrote for a game
 # before rating it (prediction_rating NULL).  The Nets under 'BRK', another spelling of theirs.
-SAMPLE_TEAMS = [("1610612747", "LAL", "Los Angeles Lakers", "West"), ("1610612738", "BOS", "Boston Celtics", "East"),
-                ("1610612751", "BRK", "Brooklyn Nets", "East"), ("1610612760", "OKC", "Oklahoma City Thunder", "West")]
-SAMPLE_GAMES = [("0022400901", "2025-03-01", "1610612747", "1610612738", 78.5),
-                ("0022400902", "2025-03-02", "1610612751", "1610612747", 42.8),
-                ("0022300565", "2024-01-15", "1610612747", "1610612760", None)]
+SAMPLE_TEAMS = [
+    ("1610612747", "LAL", "Los Angeles Lakers", "West"),
+    ("1610612738", "BOS", "Boston Celtics", "East"),
+    ("1610612751", "BRK", "Brooklyn Nets", "East"),
+    ("1610612760", "OKC", "Oklahoma City Thunder", "West"),
+]
+SAMPLE_GAMES = [
+    ("0022400901", "2025-03-01", "1610612747", "1610612738", 78.5),
+    ("0022400902", "2025-03-02", "1610612751", "1610612747", 42.8),
+    ("0022300565", "2024-01-15", "1610612747", "1610612760", None),
+]
 
 
 def make_web_app_database(url: str, *, samples: bool = True) -> None:
     engine = make_engine(parse_url(url))
     postgres = engine.dialect.name == "postgresql"
-    types = {"real": "DOUBLE PRECISION", "stamp": "TIMESTAMP WITH TIME ZONE"} if postgres else {
-        "real": "REAL", "stamp": "DATETIME"}
+    types = (
+        {"real": "DOUBLE PRECISION", "stamp": "TIMESTAMP WITH TIME ZONE"}
+        if postgres
+        else {"real": "REAL", "stamp": "DATETIME"}
+    )
     try:
         with engine.begin() as conn:
             for statement in CONTRACT_DDL:
                 conn.execute(text(statement.format(**types)))
             if samples:
-                conn.execute(text("INSERT INTO teams VALUES (:id, :abbreviation, :name, :conference)"),
-                             [dict(zip(("id", "abbreviation", "name", "conference"), t)) for t in SAMPLE_TEAMS])
-                conn.execute(text("INSERT INTO games (id, date, home_team_id, away_team_id, prediction_rating) "
-                                  "VALUES (:id, :date, :home, :away, :rating)"),
-                             [dict(zip(("id", "date", "home", "away", "rating"), g)) for g in SAMPLE_GAMES])
+                conn.execute(
+                    text("INSERT INTO teams VALUES (:id, :abbreviation, :name, :conference)"),
+                    [dict(zip(("id", "abbreviation", "name", "conference"), t)) for t in SAMPLE_TEAMS],
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO games (id, date, home_team_id, away_team_id, prediction_rating) "
+                        "VALUES (:id, :date, :home, :away, :rating)"
+                    ),
+                    [dict(zip(("id", "date", "home", "away", "rating"), g)) for g in SAMPLE_GAMES],
+                )
     finally:
         engine.dispose()
 
 
-def web_app_listing(url: str, *, day: str | None = None, team: str | None = None, limit: int = 20,
-                    offset: int = 0) -> tuple[int, list[dict]]:
+def web_app_listing(
+    url: str, *, day: str | None = None, team: str | None = None, limit: int = 20, offset: int = 0
+) -> tuple[int, list[dict]]:
     """(total, page) as the web app lists games: both teams joined, its own classification."""
     where, params = [], {"limit": limit, "offset": offset}
     if day:
@@ -79,16 +94,22 @@ def web_app_listing(url: str, *, day: str | None = None, team: str | None = None
     if team:
         where.append("(ht.abbreviation = :team OR at.abbreviation = :team)")
         params["team"] = team
-    joined = ("FROM games g LEFT JOIN teams ht ON g.home_team_id = ht.id LEFT JOIN teams at ON g.away_team_id = at.id "
-              + (f"WHERE {' AND '.join(where)}" if where else ""))
+    joined = (
+        "FROM games g LEFT JOIN teams ht ON g.home_team_id = ht.id LEFT JOIN teams at ON g.away_team_id = at.id "
+        + (f"WHERE {' AND '.join(where)}" if where else "")
+    )
     engine = make_engine(parse_url(url))
     try:
         with engine.connect() as conn:
             total = conn.execute(text(f"SELECT COUNT(*) {joined}"), params).scalar_one()
-            rows = conn.execute(text(
-                "SELECT g.id, g.date, g.prediction_rating, ht.id, ht.abbreviation, ht.name, ht.conference, "
-                f"at.id, at.abbreviation, at.name, at.conference {joined} ORDER BY g.date DESC, g.id "
-                "LIMIT :limit OFFSET :offset"), params).all()
+            rows = conn.execute(
+                text(
+                    "SELECT g.id, g.date, g.prediction_rating, ht.id, ht.abbreviation, ht.name, ht.conference, "
+                    f"at.id, at.abbreviation, at.name, at.conference {joined} ORDER BY g.date DESC, g.id "
+                    "LIMIT :limit OFFSET :offset"
+                ),
+                params,
+            ).all()
     finally:
         engine.dispose()
 
@@ -98,8 +119,16 @@ def web_app_listing(url: str, *, day: str | None = None, team: str | None = None
     def classify(rating: float) -> str:
         return "good" if rating >= 80 else "mediocre" if rating >= 60 else "bad"
 
-    return total, [{"id": r[0], "date": r[1], "home_team": team_of(r[3:7]), "away_team": team_of(r[7:11]),
-                    "prediction": {"rating": r[2], "classification": classify(r[2])}} for r in rows]
+    return total, [
+        {
+            "id": r[0],
+            "date": r[1],
+            "home_team": team_of(r[3:7]),
+            "away_team": team_of(r[7:11]),
+            "prediction": {"rating": r[2], "classification": classify(r[2])},
+        }
+        for r in rows
+    ]
 
 
 # -- adoption -----------------------------------------------------------------------------------
@@ -107,7 +136,9 @@ def web_app_listing(url: str, *, day: str | None = None, team: str | None = None
 
 def test_a_contract_database_is_adopted_keeping_every_row_and_lists_our_games(database_url: str) -> None:
     make_web_app_database(database_url)
-    assert "the web app's database (4 teams, 3 games, no schema revision of ours), will be adopted" in check_database(database_url)
+    assert "the web app's database (4 teams, 3 games, no schema revision of ours), will be adopted" in check_database(
+        database_url
+    )
     before = rows_of(database_url, "games")
     doc = document()
 
@@ -173,25 +204,41 @@ def test_a_team_abbreviation_held_by_another_id_is_named_and_no_game_is_saved(da
 
 FOREIGN = {
     "0001 tables without a revision": (
-        ["CREATE TABLE teams (id INTEGER PRIMARY KEY, abbreviation TEXT, name TEXT, conference TEXT)",
-         "CREATE TABLE games (id TEXT PRIMARY KEY, date TEXT, home_team_id INTEGER, away_team_id INTEGER, rating REAL)"],
-        "table teams: column id is INTEGER, where the web app's is TEXT"),
+        [
+            "CREATE TABLE teams (id INTEGER PRIMARY KEY, abbreviation TEXT, name TEXT, conference TEXT)",
+            "CREATE TABLE games (id TEXT PRIMARY KEY, date TEXT, home_team_id INTEGER, away_team_id INTEGER, rating REAL)",
+        ],
+        "table teams: column id is INTEGER, where the web app's is TEXT",
+    ),
     "games without prediction_rating": (
-        [CONTRACT_DDL[0], "CREATE TABLE games (id TEXT PRIMARY KEY, date TEXT, home_team_id TEXT, away_team_id TEXT, "
-                          "rating REAL, created_at DATETIME, updated_at DATETIME)"],
-        "table games: column prediction_rating is missing"),
+        [
+            CONTRACT_DDL[0],
+            "CREATE TABLE games (id TEXT PRIMARY KEY, date TEXT, home_team_id TEXT, away_team_id TEXT, "
+            "rating REAL, created_at DATETIME, updated_at DATETIME)",
+        ],
+        "table games: column prediction_rating is missing",
+    ),
     "teams without games": ([CONTRACT_DDL[0]], "table teams exists without table games"),
     "our run table without a revision": (
         ["CREATE TABLE pipeline_runs (id INTEGER PRIMARY KEY)"],
-        "table pipeline_runs exists but no schema revision of ours is recorded"),
+        "table pipeline_runs exists but no schema revision of ours is recorded",
+    ),
     "a NOT NULL column we cannot fill": (
-        [CONTRACT_DDL[0], CONTRACT_DDL[1].replace("prediction_rating {real},", "prediction_rating REAL, venue TEXT NOT NULL,")
-         .format(stamp="DATETIME")],
-        "table games: column venue is NOT NULL without a default"),
+        [
+            CONTRACT_DDL[0],
+            CONTRACT_DDL[1]
+            .replace("prediction_rating {real},", "prediction_rating REAL, venue TEXT NOT NULL,")
+            .format(stamp="DATETIME"),
+        ],
+        "table games: column venue is NOT NULL without a default",
+    ),
     "a primary key elsewhere": (
-        ["CREATE TABLE teams (id TEXT, abbreviation TEXT PRIMARY KEY, name TEXT, conference TEXT)",
-         CONTRACT_DDL[1].format(real="REAL", stamp="DATETIME")],
-        r"table teams: the primary key is \(abbreviation\), where the web app's is \(id\)"),
+        [
+            "CREATE TABLE teams (id TEXT, abbreviation TEXT PRIMARY KEY, name TEXT, conference TEXT)",
+            CONTRACT_DDL[1].format(real="REAL", stamp="DATETIME"),
+        ],
+        r"table teams: the primary key is \(abbreviation\), where the web app's is \(id\)",
+    ),
 }
 
 
@@ -204,7 +251,9 @@ def foreign_sqlite(path: Path, statements: list[str]) -> None:
 
 
 @pytest.mark.parametrize("case", list(FOREIGN))
-def test_a_foreign_database_is_refused_with_one_line_and_left_byte_identical(tmp_path: Path, run_cli, case: str) -> None:
+def test_a_foreign_database_is_refused_with_one_line_and_left_byte_identical(
+    tmp_path: Path, run_cli, case: str
+) -> None:
     statements, problem = FOREIGN[case]
     path = tmp_path / "theirs.db"
     foreign_sqlite(path, statements)
@@ -221,7 +270,9 @@ def test_a_foreign_database_is_refused_with_one_line_and_left_byte_identical(tmp
     result = run_cli("--from-step", "storage", "--input", "p.json", "--database", url)
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("nba-predictions: error: database sqlite:///") and "refused" in lines[0]
+    assert (
+        len(lines) == 1 and lines[0].startswith("nba-predictions: error: database sqlite:///") and "refused" in lines[0]
+    )
     validate = run_cli("--validate", "--date", "2024-01-15", "--database", url)
     assert validate.returncode == 1 and "[FAIL] database:" in validate.stdout and "refused" in validate.stdout
     assert file_digest(path) == digest

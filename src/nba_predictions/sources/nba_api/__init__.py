@@ -3,6 +3,6 @@ endpoint below it (:mod:`.scoreboard`, :mod:`.play_by_play`, :mod:`.cdn_play_by_
 :mod:`.box_score_summary`, :mod:`.game_log`), and the checks between their answers
 (:mod:`.cross_check`)."""
 
-from .source import DEFAULT_CDN_URL, DEFAULT_STATS_URL, NbaApiSource
+from nba_predictions.sources.nba_api.source import DEFAULT_CDN_URL, DEFAULT_STATS_URL, NbaApiSource
 
 __all__ = ["DEFAULT_CDN_URL", "DEFAULT_STATS_URL", "NbaApiSource"]

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ...errors import FatalSourceError
-from .common import data_sets, endpoint_name, required, rows
+from nba_predictions.errors import FatalSourceError
+from nba_predictions.sources.nba_api.common import data_sets, endpoint_name, required, rows
 
 
 @dataclass(frozen=True)
@@ -53,5 +53,3 @@ def parse_box_score_summary(payload: Any, game_id: str) -> GameSummary:
         )
     except KeyError as exc:
         raise FatalSourceError(f"{where}: column {exc} is missing from the response") from None
-
-

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...domain import ScoreTimeline
-from ...errors import GameDataError
-from .play_by_play import timeline_from_actions
+from nba_predictions.core.domain import ScoreTimeline
+from nba_predictions.errors import GameDataError
+from nba_predictions.sources.nba_api.play_by_play import timeline_from_actions
 
 
 def cdn_play_by_play_path(game_id: str) -> str:
@@ -28,5 +28,3 @@ def parse_cdn_play_by_play(payload: Any, game_id: str) -> ScoreTimeline:
     except (KeyError, TypeError, ValueError) as exc:
         raise GameDataError(game_id, f"CDN play-by-play: unexpected shape ({type(exc).__name__}: {exc})") from None
     return timeline_from_actions(game_id, actions)
-
-

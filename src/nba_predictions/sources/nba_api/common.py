@@ -12,7 +12,7 @@ import functools
 import importlib
 from typing import Any
 
-from ...errors import FatalSourceError
+from nba_predictions.errors import FatalSourceError
 
 Rows = list[dict[str, Any]]
 

@@ -17,9 +17,9 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 
-from ...domain import GameResult
-from ...season import season_type_of_game_id
-from .scoreboard import ScoreboardGame
+from nba_predictions.core.domain import GameResult
+from nba_predictions.core.season import season_type_of_game_id
+from nba_predictions.sources.nba_api.scoreboard import ScoreboardGame
 
 
 def record_mismatch(day: date, board: Sequence[ScoreboardGame], results: Sequence[GameResult]) -> str | None:
@@ -45,8 +45,10 @@ def record_mismatch(day: date, board: Sequence[ScoreboardGame], results: Sequenc
             if before < 0:
                 continue  # a record of 0-0 on a final game: the scoreboard gives none
             if played[team_id] != before:
-                return (f"{abbreviation} had played {before} games before {day} by the scoreboard's record "
-                        f"{record[0]}-{record[1]}, but the game log lists {played[team_id]}")
+                return (
+                    f"{abbreviation} had played {before} games before {day} by the scoreboard's record "
+                    f"{record[0]}-{record[1]}, but the game log lists {played[team_id]}"
+                )
     return None
 
 

@@ -16,10 +16,10 @@ import logging
 from datetime import date, timedelta
 from typing import Any
 
-from ...domain import GameResult
-from ...errors import FatalSourceError
-from ...season import Season, season_type_of_game_id
-from .common import data_sets, endpoint_name, required, rows
+from nba_predictions.core.domain import GameResult
+from nba_predictions.core.season import Season, season_type_of_game_id
+from nba_predictions.errors import FatalSourceError
+from nba_predictions.sources.nba_api.common import data_sets, endpoint_name, required, rows
 
 logger = logging.getLogger(__name__)
 
@@ -33,12 +33,35 @@ FIRST_PLAY_IN_SEASON = Season(2019)  # the 2020 bubble had the first play-in gam
 # 1998-99, 2011-12, 2019-20 and 2020-21; 2012-13 lost one game (BOS-IND, after the Boston
 # Marathon bombing).
 PAST_SEASON_GAMES: dict[int, tuple[int, int, int]] = {
-    1996: (1189, 0, 72), 1997: (1189, 0, 71), 1998: (725, 0, 66), 1999: (1189, 0, 75), 2000: (1189, 0, 71),
-    2001: (1189, 0, 71), 2002: (1189, 0, 88), 2003: (1189, 0, 82), 2004: (1230, 0, 84), 2005: (1230, 0, 89),
-    2006: (1230, 0, 79), 2007: (1230, 0, 86), 2008: (1230, 0, 85), 2009: (1230, 0, 82), 2010: (1230, 0, 81),
-    2011: (990, 0, 84), 2012: (1229, 0, 85), 2013: (1230, 0, 89), 2014: (1230, 0, 81), 2015: (1230, 0, 86),
-    2016: (1230, 0, 79), 2017: (1230, 0, 82), 2018: (1230, 0, 82), 2019: (1059, 1, 83), 2020: (1080, 6, 85),
-    2021: (1230, 6, 87), 2022: (1230, 6, 84), 2023: (1230, 6, 82), 2024: (1230, 6, 78),
+    1996: (1189, 0, 72),
+    1997: (1189, 0, 71),
+    1998: (725, 0, 66),
+    1999: (1189, 0, 75),
+    2000: (1189, 0, 71),
+    2001: (1189, 0, 71),
+    2002: (1189, 0, 88),
+    2003: (1189, 0, 82),
+    2004: (1230, 0, 84),
+    2005: (1230, 0, 89),
+    2006: (1230, 0, 79),
+    2007: (1230, 0, 86),
+    2008: (1230, 0, 85),
+    2009: (1230, 0, 82),
+    2010: (1230, 0, 81),
+    2011: (990, 0, 84),
+    2012: (1229, 0, 85),
+    2013: (1230, 0, 89),
+    2014: (1230, 0, 81),
+    2015: (1230, 0, 86),
+    2016: (1230, 0, 79),
+    2017: (1230, 0, 82),
+    2018: (1230, 0, 82),
+    2019: (1059, 1, 83),
+    2020: (1080, 6, 85),
+    2021: (1230, 6, 87),
+    2022: (1230, 6, 84),
+    2023: (1230, 6, 82),
+    2024: (1230, 6, 78),
 }
 FULL_SEASON = (1230, 6)  # a later past season: 82 games each, six play-in games
 PLAYOFF_GAMES = (60, 105)  # four best-of-seven rounds: 15 series of 4 to 7 games
@@ -83,8 +106,9 @@ def parse_game_log(payload: Any) -> list[GameResult]:
                 logger.debug("%s: season type %s is not used for standings; skipped", where, game_id[2])
                 continue
             if len(team_rows) != 2 or team_rows[0]["TEAM_ID"] == team_rows[1]["TEAM_ID"]:
-                raise FatalSourceError(f"{where} has {len(team_rows)} team row(s) instead of one per team: "
-                                       "the answer is incomplete")
+                raise FatalSourceError(
+                    f"{where} has {len(team_rows)} team row(s) instead of one per team: the answer is incomplete"
+                )
             home_rows = [r for r in team_rows if " vs. " in str(r["MATCHUP"])]
             if len(home_rows) == 1:
                 home = home_rows[0]
@@ -118,13 +142,17 @@ def check_past_season(season: Season, season_type: str, results: list[GameResult
     if known is not None or index < 2:
         expected = known[index] if known is not None else FULL_SEASON[index]
         if len(results) != expected:
-            raise FatalSourceError(f"{where} lists {len(results)} games, but the season had {expected}: "
-                                   "the answer is incomplete (not cached)")
+            raise FatalSourceError(
+                f"{where} lists {len(results)} games, but the season had {expected}: "
+                "the answer is incomplete (not cached)"
+            )
         return
     low, high = PLAYOFF_GAMES
     if not low <= len(results) <= high:
-        raise FatalSourceError(f"{where} lists {len(results)} games, but playoffs have {low} to {high}: "
-                               "the answer is incomplete (not cached)")
+        raise FatalSourceError(
+            f"{where} lists {len(results)} games, but playoffs have {low} to {high}: "
+            "the answer is incomplete (not cached)"
+        )
 
 
 def check_current_regular_season(season: Season, results: list[GameResult], today: date, over: bool) -> None:
@@ -138,11 +166,15 @@ def check_current_regular_season(season: Season, results: list[GameResult], toda
     where = f"LeagueGameLog {season} Regular Season"
     if not results:
         if today >= date(season.start_year, *EMPTY_BY):
-            raise FatalSourceError(f"{where} lists no games on {today}, when the season is under way: "
-                                   "the answer is incomplete (not cached)")
+            raise FatalSourceError(
+                f"{where} lists no games on {today}, when the season is under way: "
+                "the answer is incomplete (not cached)"
+            )
         return
     last = max(r.date for r in results)
     season_end = date(season.start_year + 1, *REGULAR_SEASON_ENDS_BY)
     if not over and today <= season_end and today - last > timedelta(days=MAX_PAUSE_DAYS):
-        raise FatalSourceError(f"{where} ends on {last}, {(today - last).days} days before {today}, during the "
-                               "season: the answer is incomplete (not cached)")
+        raise FatalSourceError(
+            f"{where} ends on {last}, {(today - last).days} days before {today}, during the "
+            "season: the answer is incomplete (not cached)"
+        )

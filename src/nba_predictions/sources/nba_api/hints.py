@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from ...errors import SourceError
+from nba_predictions.errors import SourceError
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +19,7 @@ def failure_hint(day: date | None) -> str:
     cannot answer (yesterday, most of the time) only sends the user to an error that points back
     here.  Otherwise the hint names what to check and the archive's range.
     """
-    from ..archive import ArchiveSource  # stdlib sqlite3 only: cheap, and only on a failure
+    from nba_predictions.sources.archive import ArchiveSource  # stdlib sqlite3 only: cheap, and only on a failure
 
     archive = ArchiveSource()
     try:

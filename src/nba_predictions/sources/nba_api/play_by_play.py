@@ -7,9 +7,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from ...domain import ScoreTimeline
-from ...errors import FatalSourceError, GameDataError
-from .common import data_sets, endpoint_name, rows
+from nba_predictions.core.domain import ScoreTimeline
+from nba_predictions.errors import FatalSourceError, GameDataError
+from nba_predictions.sources.nba_api.common import data_sets, endpoint_name, rows
 
 _CLOCK = re.compile(r"^PT(\d+)M(\d+(?:\.\d+)?)S$")
 
@@ -90,5 +90,3 @@ def parse_play_by_play(payload: Any, game_id: str) -> ScoreTimeline:
     except (KeyError, TypeError, ValueError) as exc:
         raise GameDataError(game_id, f"PlayByPlayV3: unexpected row ({type(exc).__name__}: {exc})") from None
     return timeline_from_actions(game_id, actions)
-
-

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ...errors import FatalSourceError
-from .common import data_sets, endpoint_name, required, rows
+from nba_predictions.errors import FatalSourceError
+from nba_predictions.sources.nba_api.common import data_sets, endpoint_name, required, rows
 
 FINAL_STATUS = 3  # ScoreboardV3 gameStatus: 1 scheduled, 2 in progress, 3 final
 
@@ -97,4 +97,3 @@ def parse_scoreboard(payload: Any) -> list[ScoreboardGame]:
     except (TypeError, ValueError) as exc:
         raise FatalSourceError(f"ScoreboardV3: bad value ({type(exc).__name__}: {exc})") from None
     return sorted(games, key=lambda g: g.game_id)
-

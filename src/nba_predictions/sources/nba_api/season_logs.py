@@ -13,11 +13,11 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from ...domain import GameResult
-from ...errors import SourceError
-from ...season import Season, season_type_of_game_id
-from ..cache import Keep, ResponseCache
-from .game_log import (
+from nba_predictions.core.domain import GameResult
+from nba_predictions.core.season import Season, season_type_of_game_id
+from nba_predictions.errors import SourceError
+from nba_predictions.sources.cache import Keep, ResponseCache
+from nba_predictions.sources.nba_api.game_log import (
     FIRST_PLAY_IN_SEASON,
     LOG_SEASON_TYPES,
     check_current_regular_season,
@@ -25,7 +25,7 @@ from .game_log import (
     game_log_request,
     parse_game_log,
 )
-from .scoreboard import ScoreboardGame
+from nba_predictions.sources.nba_api.scoreboard import ScoreboardGame
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +37,14 @@ POSTSEASON_TYPES = ("Play-In", "Playoffs")  # season_type_of_game_id of game ids
 class SeasonLogs:
     """The seasons' results one source has loaded, and what it learnt about them."""
 
-    def __init__(self, *, fetch: Callable[[str, dict[str, Any]], Any], cache: ResponseCache,
-                 today: Callable[[], date], with_hint: Callable[[SourceError], SourceError]) -> None:
+    def __init__(
+        self,
+        *,
+        fetch: Callable[[str, dict[str, Any]], Any],
+        cache: ResponseCache,
+        today: Callable[[], date],
+        with_hint: Callable[[SourceError], SourceError],
+    ) -> None:
         self._fetch = fetch
         self._cache = cache
         self._today = today
@@ -64,10 +70,13 @@ class SeasonLogs:
             return []
         past = season < current
         regular = self._game_log(
-            season, "Regular Season", past=past,
+            season,
+            "Regular Season",
+            past=past,
             keep_for_good=lambda games: past or self._regular_season_over(season, games),
             check=lambda games: check_current_regular_season(
-                season, games, today, over=self._regular_season_over(season, games, today)),
+                season, games, today, over=self._regular_season_over(season, games, today)
+            ),
         )
         results = list(regular)
         over = past or self._regular_season_over(season, regular, today)
@@ -75,7 +84,9 @@ class SeasonLogs:
             if season_type == "PlayIn" and season < FIRST_PLAY_IN_SEASON:
                 continue
             if not over:
-                logger.debug("%s: regular season not over (%d games); no %s log requested", season, len(regular), season_type)
+                logger.debug(
+                    "%s: regular season not over (%d games); no %s log requested", season, len(regular), season_type
+                )
                 self._without_postseason.add(season)
                 continue
             results.extend(self._game_log(season, season_type, past=past, keep_for_good=lambda games: past))
@@ -122,7 +133,11 @@ class SeasonLogs:
                     self._seasons.pop(season, None)
 
     def _game_log(
-        self, season: Season, season_type: str, *, past: bool,
+        self,
+        season: Season,
+        season_type: str,
+        *,
+        past: bool,
         keep_for_good: Callable[[list[GameResult]], bool],
         check: Callable[[list[GameResult]], None] | None = None,
     ) -> list[GameResult]:

@@ -6,7 +6,7 @@ BoxScoreSummaryV2 are deprecated, dead or incomplete since April 2025), one pars
 * ``ScoreboardV3`` (:mod:`.scoreboard`) -- a date's games, their status, final scores and the
   teams' records;
 * ``PlayByPlayV3`` (:mod:`.play_by_play`) -- the score timeline of one game; lead changes and times
-  tied are counted from it with the official rule (:mod:`nba_predictions.timeline`);
+  tied are counted from it with the official rule (:mod:`nba_predictions.features.timeline`);
 * live CDN play-by-play (:mod:`.cdn_play_by_play`) -- fallback timeline when PlayByPlayV3 fails
   for a game (2019-20 on);
 * ``BoxScoreSummaryV3`` (:mod:`.box_score_summary`) -- lead changes, times tied and attendance of a
@@ -34,22 +34,22 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from ... import teams
-from ...config import EASTERN, ApiSettings
-from ...domain import GameRecord, GameResult, ScoreTimeline
-from ...errors import DateNotCoveredError, FatalSourceError, GameDataError, SourceError
-from ...rules import RATED_SEASON_TYPES
-from ...season import Season, season_type_of_game_id
-from ...timeline import lead_changes_and_times_tied
-from ..cache import Keep, ResponseCache
-from ..http import HttpTransport, RetryPolicy
-from .box_score_summary import GameSummary, parse_box_score_summary, summary_request
-from .cdn_play_by_play import cdn_play_by_play_path, parse_cdn_play_by_play
-from .cross_check import missing_from_board, record_mismatch
-from .hints import failure_hint
-from .play_by_play import parse_play_by_play, play_by_play_request
-from .scoreboard import ScoreboardGame, parse_scoreboard, scoreboard_request
-from .season_logs import SeasonLogs
+from nba_predictions.config import EASTERN, ApiSettings
+from nba_predictions.core import teams
+from nba_predictions.core.domain import GameRecord, GameResult, ScoreTimeline
+from nba_predictions.core.season import Season, season_type_of_game_id
+from nba_predictions.documents.rules import RATED_SEASON_TYPES
+from nba_predictions.errors import DateNotCoveredError, FatalSourceError, GameDataError, SourceError
+from nba_predictions.features.timeline import lead_changes_and_times_tied
+from nba_predictions.sources.cache import Keep, ResponseCache
+from nba_predictions.sources.http import HttpTransport, RetryPolicy
+from nba_predictions.sources.nba_api.box_score_summary import GameSummary, parse_box_score_summary, summary_request
+from nba_predictions.sources.nba_api.cdn_play_by_play import cdn_play_by_play_path, parse_cdn_play_by_play
+from nba_predictions.sources.nba_api.cross_check import missing_from_board, record_mismatch
+from nba_predictions.sources.nba_api.hints import failure_hint
+from nba_predictions.sources.nba_api.play_by_play import parse_play_by_play, play_by_play_request
+from nba_predictions.sources.nba_api.scoreboard import ScoreboardGame, parse_scoreboard, scoreboard_request
+from nba_predictions.sources.nba_api.season_logs import SeasonLogs
 
 logger = logging.getLogger(__name__)
 
@@ -102,8 +102,12 @@ class NbaApiSource:
         self._timeline_errors: dict[str, str] = {}
         self._last_day: date | None = None  # the date of the last completed_games call, for hints
         self._unusable: dict[str, str] = {}  # listed games with neither play-by-play nor summary: why
-        self._logs = SeasonLogs(fetch=lambda endpoint, params: self._fetch(self.stats_url, endpoint, params),
-                                cache=self.cache, today=today, with_hint=self._with_hint)
+        self._logs = SeasonLogs(
+            fetch=lambda endpoint, params: self._fetch(self.stats_url, endpoint, params),
+            cache=self.cache,
+            today=today,
+            with_hint=self._with_hint,
+        )
 
     @classmethod
     def from_settings(
@@ -165,14 +169,18 @@ class NbaApiSource:
         started = time.monotonic()
         try:
             payload = self.transport.get_json(
-                f"{self.stats_url}/{request.endpoint}", dict(request.parameters),
-                retries=0, read_timeout_seconds=self._probe_read_timeout(),
+                f"{self.stats_url}/{request.endpoint}",
+                dict(request.parameters),
+                retries=0,
+                read_timeout_seconds=self._probe_read_timeout(),
             )
             games = parse_scoreboard(payload)
         except SourceError as exc:
             raise self._with_hint(exc, day) from exc
-        return (f"live NBA API at {self.describe()} answered ScoreboardV3 for {PROBE_DAY} "
-                f"({len(games)} games) in {time.monotonic() - started:.2f} s")
+        return (
+            f"live NBA API at {self.describe()} answered ScoreboardV3 for {PROBE_DAY} "
+            f"({len(games)} games) in {time.monotonic() - started:.2f} s"
+        )
 
     # -- Source protocol ------------------------------------------------------------------
 
@@ -211,7 +219,9 @@ class NbaApiSource:
         games = self.scoreboard(day)
         final = [g for g in games if g.is_final]
         if len(final) < len(games):
-            logger.info("%s: %d of %d games are not final yet; listing the final ones", day, len(games) - len(final), len(games))
+            logger.info(
+                "%s: %d of %d games are not final yet; listing the final ones", day, len(games) - len(final), len(games)
+            )
         rated = [g for g in final if season_type_of_game_id(g.game_id) in RATED_SEASON_TYPES]
         if len(rated) < len(final):
             logger.info("%s: %d preseason or All-Star game(s) are not rated (not listed)", day, len(final) - len(rated))
@@ -222,9 +232,13 @@ class NbaApiSource:
             mismatch = record_mismatch(day, games, results)
             if mismatch is not None:
                 self._logs.forget_current(season)
-                raise self._with_hint(FatalSourceError(
-                    f"LeagueGameLog {season} does not agree with ScoreboardV3 of {day}: {mismatch}; "
-                    "the log answer is incomplete (not cached)"), day)
+                raise self._with_hint(
+                    FatalSourceError(
+                        f"LeagueGameLog {season} does not agree with ScoreboardV3 of {day}: {mismatch}; "
+                        "the log answer is incomplete (not cached)"
+                    ),
+                    day,
+                )
         for result in missing_from_board(day, games, results):
             records.append(self._unlisted(day, result, {g.game_id: g for g in games}.get(result.game_id)))
         return sorted(records, key=lambda r: r.game_id)
@@ -233,18 +247,28 @@ class NbaApiSource:
         """A game the log lists on ``day`` that the scoreboard does not list as final: listed from
         the log so the run counts it and reports it as failed (its timeline raises)."""
         status = f"lists it as {shown.status_text or 'not final'}" if shown else "does not list it"
-        reason = (f"LeagueGameLog lists it as played on {day} but ScoreboardV3 {status}: the scoreboard "
-                  "answer is incomplete; rerun when the API answers completely")
+        reason = (
+            f"LeagueGameLog lists it as played on {day} but ScoreboardV3 {status}: the scoreboard "
+            "answer is incomplete; rerun when the API answers completely"
+        )
         logger.warning("game %s: %s", result.game_id, reason)
         self._unusable[result.game_id] = reason
         season = Season.of_game_id(result.game_id)
         # Placeholders, as in _record: this record never reaches a document (score_timeline raises).
         return GameRecord(
-            game_id=result.game_id, date=day, home_team_id=result.home_team_id, away_team_id=result.away_team_id,
+            game_id=result.game_id,
+            date=day,
+            home_team_id=result.home_team_id,
+            away_team_id=result.away_team_id,
             home_team_abbreviation=teams.abbreviation(result.home_team_id, season),
             away_team_abbreviation=teams.abbreviation(result.away_team_id, season),
-            season_id=season.season_id(result.season_type), home_team_score=result.home_score,
-            away_team_score=result.away_score, lead_changes=0, times_tied=0, game_status="Final", attendance=None,
+            season_id=season.season_id(result.season_type),
+            home_team_score=result.home_score,
+            away_team_score=result.away_score,
+            lead_changes=0,
+            times_tied=0,
+            game_status="Final",
+            attendance=None,
         )
 
     def _record(self, day: date, game: ScoreboardGame) -> GameRecord:
@@ -307,11 +331,15 @@ class NbaApiSource:
         if game_id in self._timeline_errors:
             raise GameDataError(game_id, self._timeline_errors[game_id])
         problems = []
-        attempts: list[tuple[str, Callable[[], tuple[str, str, dict[str, Any]]], Callable[[Any, str], ScoreTimeline]]] = [
+        attempts: list[
+            tuple[str, Callable[[], tuple[str, str, dict[str, Any]]], Callable[[Any, str], ScoreTimeline]]
+        ] = [
             ("PlayByPlayV3", lambda: self._stats_target(play_by_play_request(game_id)), parse_play_by_play),
         ]
         if Season.of_game_id(game_id) >= FIRST_CDN_SEASON:
-            attempts.append(("CDN play-by-play", lambda: (self.cdn_url, cdn_play_by_play_path(game_id), {}), parse_cdn_play_by_play))
+            attempts.append(
+                ("CDN play-by-play", lambda: (self.cdn_url, cdn_play_by_play_path(game_id), {}), parse_cdn_play_by_play)
+            )
         for label, target, parse in attempts:
             base, endpoint, params = target()
             payload = self.cache.get(endpoint, params)

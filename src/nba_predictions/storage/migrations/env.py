@@ -14,7 +14,7 @@ from sqlalchemy import create_engine
 from nba_predictions.storage.schema import metadata
 
 
-def _run(connection) -> None:  # noqa: ANN001 - an SQLAlchemy Connection
+def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,

@@ -1,0 +1,133 @@
+"""Typed values that travel between sources and steps.
+
+All are pydantic models with ``extra="forbid"`` so a document that carries them is validated
+field by field.  ``game_id`` is always a 10-character string ("0022300001"): never an int.
+"""
+
+from __future__ import annotations
+
+from datetime import date as Date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+GameId = Annotated[str, Field(pattern=r"^\d{10}$", description="stats.nba.com game id, e.g. 0022300001")]
+Conference = Literal["East", "West"]
+SeasonType = Literal["Regular Season", "Playoffs", "Play-In"]
+
+REGULATION_SECONDS = 2880
+OVERTIME_SECONDS = 300
+
+
+def game_length_seconds(periods: int) -> int:
+    """Game-clock length: 2,880 s in regulation plus 300 s per overtime period."""
+    return REGULATION_SECONDS + OVERTIME_SECONDS * max(0, periods - 4)
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class GameRecord(Frozen):
+    """One completed game with the spec's collection fields (the ``raw_data`` of later documents)."""
+
+    game_id: GameId
+    date: Date
+    home_team_id: int
+    away_team_id: int
+    home_team_abbreviation: str = Field(min_length=2, max_length=3)
+    away_team_abbreviation: str = Field(min_length=2, max_length=3)
+    season_id: str = Field(pattern=r"^[1-5]\d{4}$", description="season-type digit + start year, e.g. 22023")
+    home_team_score: int = Field(ge=0)
+    away_team_score: int = Field(ge=0)
+    lead_changes: int = Field(ge=0)
+    times_tied: int = Field(ge=0)
+    game_status: str
+    attendance: int | None = Field(default=None, ge=0, description="null where unknown")
+
+    @model_validator(mode="after")
+    def _check(self) -> GameRecord:
+        if self.home_team_id == self.away_team_id:
+            raise ValueError(f"home_team_id and away_team_id are both {self.home_team_id}: a game needs two teams")
+        # "0022300559" is a 2023-24 regular-season game: its season_id must be "22023".
+        if self.season_id[0] != self.game_id[2] or self.season_id[3:] != self.game_id[3:5]:
+            raise ValueError(
+                f"season_id {self.season_id} does not match game_id {self.game_id} "
+                f"(expected {self.game_id[2]}20{self.game_id[3:5]} or {self.game_id[2]}19{self.game_id[3:5]})"
+            )
+        return self
+
+
+class ScoreTimeline(Frozen):
+    """Score after every change of score.
+
+    ``events`` are ``[elapsed_seconds, home_score, away_score]`` with ``elapsed_seconds`` the
+    game-clock seconds since tip-off (overtime periods are 300 s each), non-decreasing, and
+    scores non-decreasing (same-second score corrections are resolved by the source).  Every
+    event changes the score, so a game has at most as many events as points.  The 0-0 start is
+    implicit (it may be listed as the first event).
+    """
+
+    periods: int = Field(ge=4, le=10)
+    events: list[tuple[float, int, int]]
+
+    @model_validator(mode="after")
+    def _check(self) -> ScoreTimeline:
+        length = game_length_seconds(self.periods)
+        last_t, last_h, last_a = 0.0, 0, 0
+        for i, (t, h, a) in enumerate(self.events):
+            if not (0 <= t <= length):
+                raise ValueError(f"events[{i}]: time {t} outside 0..{length} s for {self.periods} periods")
+            if t < last_t or h < last_h or a < last_a:
+                raise ValueError(f"events[{i}]: time and scores must not decrease")
+            if (h, a) == (last_h, last_a) and (i > 0 or (h, a) != (0, 0)):  # a listed 0-0 start is allowed
+                raise ValueError(f"events[{i}]: the score {h}-{a} does not change (events are changes of score)")
+            last_t, last_h, last_a = t, h, a
+        return self
+
+    @property
+    def length_seconds(self) -> int:
+        return game_length_seconds(self.periods)
+
+    @property
+    def final_score(self) -> tuple[int, int]:
+        if not self.events:
+            return (0, 0)
+        return (self.events[-1][1], self.events[-1][2])
+
+
+class HeadToHead(Frozen):
+    """Meetings of a game's two teams in the ``window_years`` before the game date (exclusive)."""
+
+    window_years: int = 5
+    playoff_games: int = Field(ge=0)
+    regular_season_games: int = Field(ge=0)
+    close_regular_season_games: int = Field(ge=0, description="regular-season meetings decided by <= 10 points")
+
+    @model_validator(mode="after")
+    def _check(self) -> HeadToHead:
+        if self.close_regular_season_games > self.regular_season_games:
+            raise ValueError("close_regular_season_games exceeds regular_season_games")
+        return self
+
+
+class GameContext(Frozen):
+    """What the features step needs beyond the game itself, as of the game date."""
+
+    home_conference: Conference
+    away_conference: Conference
+    home_conference_rank: int = Field(ge=1, le=15)
+    away_conference_rank: int = Field(ge=1, le=15)
+    head_to_head: HeadToHead
+
+
+class GameResult(Frozen):
+    """A final result, used for standings and head-to-head history."""
+
+    game_id: GameId
+    date: Date
+    season_type: SeasonType
+    home_team_id: int
+    away_team_id: int
+    home_score: int = Field(ge=0)
+    away_score: int = Field(ge=0)

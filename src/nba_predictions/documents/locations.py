@@ -1,0 +1,236 @@
+"""Where documents live: a local path, ``-`` (standard input/output), or a URL.
+
+URLs let the four servers pass documents through object storage instead of a shared folder:
+
+* ``file:///abs/path.json`` - a local file (same as the plain path);
+* ``memory://name.json`` - fsspec's in-process store (tests, notebooks);
+* ``s3://bucket/key.json`` (also ``s3a://``) - Amazon S3 or any S3-compatible store, through
+  s3fs (``pip install 'nba-predictions[s3]'`` or ``-r requirements-s3.txt``).
+
+fsspec and s3fs are imported only when a URL asks for them, so a step that reads and writes
+plain paths never imports them.  Every write is all-or-nothing: a local file is written to a
+temporary file and renamed; an S3 object is stored by one ``PutObject`` (or a multipart upload,
+which S3 makes visible only when it completes); a memory entry is replaced in one assignment.
+Nowhere does a reader see half a document.
+
+Credentials come only from the environment (``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``,
+``AWS_SESSION_TOKEN``, ``AWS_PROFILE``, ``AWS_DEFAULT_REGION``, ``AWS_ENDPOINT_URL`` for an
+S3-compatible server), read by botocore itself; nothing here takes, stores or logs them, and
+error messages are scrubbed of their values.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from nba_predictions.core.atomic import write_bytes_atomic
+
+logger = logging.getLogger(__name__)
+
+STDIO = "-"
+# Environment variables whose values must never appear in a message.
+SECRET_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID")
+# Loggers that would print request headers (session tokens, signatures) at DEBUG.
+CHATTY_LOGGERS = ("botocore", "aiobotocore", "s3fs", "fsspec", "urllib3", "aiohttp")
+
+
+class LocationError(OSError):
+    """A location cannot be read or written; ``reason`` is one line, free of credentials.
+
+    ``missing`` is set when nothing is stored there (reading); ``hint`` is the fix when the
+    location itself says what it is (a folder given for a file).
+    """
+
+    def __init__(self, location: str, reason: str, missing: bool = False, hint: str | None = None) -> None:
+        super().__init__(reason)
+        self.location = location
+        self.reason = reason
+        self.missing = missing
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class Backend:
+    """How one URL scheme is reached: fsspec's protocol and the package that provides it."""
+
+    protocol: str
+    package: str | None  # import name needed beyond fsspec (None: fsspec alone)
+    install: str  # how to get it
+
+
+# Explicit table: only schemes whose writes are known to be all-or-nothing are accepted.
+BACKENDS = {
+    "memory": Backend("memory", None, "pip install fsspec"),
+    "s3": Backend("s3", "s3fs", "pip install 'nba-predictions[s3]' (or pip install -r requirements-s3.txt)"),
+    "s3a": Backend("s3", "s3fs", "pip install 'nba-predictions[s3]' (or pip install -r requirements-s3.txt)"),
+}
+
+
+def scheme_of(location: str | Path) -> str | None:
+    """``"s3"`` for ``s3://b/k``; None for a plain path or ``-``."""
+    text = str(location)
+    if "://" not in text:
+        return None
+    return text.split("://", 1)[0].lower()
+
+
+def is_url(location: str | Path) -> bool:
+    """True for ``scheme://…`` other than ``file://`` (which is handled as a local path)."""
+    return scheme_of(location) not in (None, "file")
+
+
+def local_path(location: str | Path) -> Path:
+    """The local path of a plain path or a ``file://`` URL."""
+    text = str(location)
+    if scheme_of(text) == "file":
+        parts = urlsplit(text)
+        if parts.netloc not in ("", "localhost"):
+            raise LocationError(text, f"file:// URLs name a local file (file:///abs/path), not host {parts.netloc!r}")
+        return Path(unquote(parts.path))
+    return Path(text)
+
+
+def display_name(location: str | Path) -> str:
+    """What a message calls the location (the URL or path as given)."""
+    return "standard input/output" if str(location) == STDIO else str(location)
+
+
+def base_name(location: str | Path) -> str:
+    """The last path component: ``predictions.json`` of ``s3://b/2024-01-15/predictions.json``."""
+    if is_url(location):
+        return posixpath.basename(urlsplit(str(location)).path)
+    return local_path(location).name
+
+
+def same_location(a: str, b: str) -> bool:
+    """Whether two locations name the same document."""
+    if is_url(a) or is_url(b):
+        return _normalised_url(a) == _normalised_url(b)
+    pa, pb = local_path(a), local_path(b)
+    if pa.exists() and pb.exists():
+        return pa.samefile(pb)
+    return pa.resolve() == pb.resolve()
+
+
+def _normalised_url(text: str) -> str:
+    scheme = scheme_of(text) or ""
+    backend = BACKENDS.get(scheme)
+    rest = str(text).split("://", 1)[-1]
+    return f"{backend.protocol if backend else scheme}://{posixpath.normpath(rest)}"
+
+
+def scrub(text: str) -> str:
+    """``text`` with the values of the credential variables replaced by ``***``."""
+    for name in SECRET_VARIABLES:
+        value = os.environ.get(name)
+        if value and len(value) >= 4:
+            text = text.replace(value, "***")
+    return text
+
+
+def _filesystem(location: str):
+    """The fsspec filesystem of ``location`` and the path inside it."""
+    scheme = scheme_of(location)
+    backend = BACKENDS.get(scheme or "")
+    if backend is None:
+        supported = ", ".join(f"{s}://" for s in BACKENDS)
+        raise LocationError(location, f"unsupported URL scheme {scheme}://; use a local path, file://, {supported}")
+    try:
+        import fsspec
+
+        if backend.package:
+            __import__(backend.package)
+    except ImportError as exc:
+        raise LocationError(location, f"{scheme}:// needs the {exc.name} package: {backend.install}") from None
+    # A new instance each time (not fsspec's cache): it reads the environment as it is now.
+    fs = fsspec.filesystem(backend.protocol, skip_instance_cache=True)  # credentials: the environment
+    path = str(location).split("://", 1)[1]
+    return fs, path
+
+
+def _describe(location: str, exc: BaseException) -> str:
+    """A one-line reason for an I/O failure, without credentials."""
+    if isinstance(exc, PermissionError) and is_url(location):
+        return (
+            "access denied; check the credentials in the environment (AWS_ACCESS_KEY_ID, "
+            "AWS_SECRET_ACCESS_KEY or AWS_PROFILE) and the bucket's policy"
+        )
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return scrub(" ".join(str(text).split()))
+
+
+def read_bytes(location: str | Path) -> bytes:
+    """The bytes at ``location`` (a path, ``file://`` or a supported URL).
+
+    Raises :class:`LocationError` (``missing`` set when nothing is there).
+    """
+    text = str(location)
+    try:
+        if not is_url(text):
+            return local_path(text).read_bytes()
+        fs, path = _filesystem(text)
+        return fs.cat_file(path)
+    except LocationError:
+        raise
+    except FileNotFoundError:
+        raise LocationError(text, "does not exist", missing=True) from None
+    except IsADirectoryError:
+        raise LocationError(text, "is a folder, not a document") from None
+    except Exception as exc:
+        raise LocationError(text, _describe(text, exc)) from None
+
+
+def write_bytes(location: str | Path, data: bytes) -> None:
+    """Replace the document at ``location`` with ``data``, all or nothing."""
+    text = str(location)
+    try:
+        if not is_url(text):
+            write_bytes_atomic(local_path(text), data)
+            return
+        fs, path = _filesystem(text)
+        # One call that stores the whole value: a single PutObject (or a multipart upload that
+        # S3 publishes only on completion); MemoryFileSystem swaps the entry in one assignment.
+        fs.pipe_file(path, data)
+    except LocationError:
+        raise
+    except Exception as exc:
+        raise LocationError(text, _describe(text, exc)) from None
+
+
+def check_writable(location: str | Path) -> None:
+    """Fail before any work when ``location`` cannot take a document.
+
+    Raises :class:`LocationError` with a one-line reason.
+    """
+    text = str(location)
+    if text == STDIO:
+        return
+    if not is_url(text):
+        target = local_path(text)
+        if target.is_dir():
+            raise LocationError(text, "it is a folder", hint=f"give a file name, e.g. {target / 'out.json'}")
+        probe = target.parent
+        while not probe.exists() and probe != probe.parent:
+            probe = probe.parent  # the folder will be created: its nearest existing ancestor must be writable
+        if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+            raise LocationError(text, f"{probe} is not a writable folder")
+        return
+    fs, path = _filesystem(text)
+    if path.endswith("/") or not posixpath.basename(path):
+        raise LocationError(text, "the URL names a folder", hint="end it with a file name, e.g. predictions.json")
+    try:
+        if fs.isdir(path):
+            raise LocationError(text, "it is a folder", hint="give a file name inside it")
+        if BACKENDS[scheme_of(text)].protocol == "s3":
+            bucket = path.split("/", 1)[0]
+            if not fs.exists(bucket):
+                raise LocationError(text, f"bucket {bucket!r} does not exist (or these credentials cannot see it)")
+    except LocationError:
+        raise
+    except Exception as exc:
+        raise LocationError(text, _describe(text, exc)) from None
