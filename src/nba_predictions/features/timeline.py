@@ -6,7 +6,11 @@ requirements.  The features module builds on them.
 
 from __future__ import annotations
 
-from nba_predictions.core.domain import REGULATION_SECONDS, ScoreTimeline
+from nba_predictions.core.domain import (
+    OVERTIME_SECONDS,  # noqa: F401 - read as tl.OVERTIME_SECONDS by the feature code
+    REGULATION_SECONDS,
+    ScoreTimeline,
+)
 
 
 def _sign(x: int) -> int:
