@@ -194,88 +194,117 @@ class RunSummary:
 
     def to_dict(self) -> dict:
         """The summary as JSON-ready values (``--summary-json``, the orchestrator's flow result)."""
-        head = {"summary_version": SUMMARY_VERSION, "status": self.status, "ok": self.ok, "exit_code": self.exit_code}
-        counts = {
-            "found": self.found,
-            "processed": self.processed,
-            "saved": self.saved,
-            "skipped": self.skipped,
-            "failed": [g.model_dump() for g in self.failed],
-        }
-        tail = {"started_at": self.started_at.isoformat(), "duration_seconds": round(self.duration_seconds, 3)}
-        if self.dates is None:
-            span = {"first_date": _iso(self.span[0]), "last_date": _iso(self.span[1])} if self.span else {}
-            return {
-                **head,
-                "target_date": _iso(self.target_date),
-                **span,
-                "source": self.source,
-                "steps": list(self.steps),
-                **counts,
-                "errors": list(self.errors),
-                **tail,
-            }
-        first, last = self.span or (None, None)
-        return {
-            **head,
-            "first": _iso(first),
-            "last": _iso(last),
-            "steps": list(self.steps),
-            "source": self.source,
-            "dates": {
-                "total": len(self.dates),
-                "with_games": sum(1 for d in self.dates if d.found),
-                "skipped": len(self.skipped_dates),
-                "failed": len(self.failed_dates),
-            },
-            **counts,
-            "failed_dates": [{"date": d.day.isoformat(), "reason": d.reason} for d in self.failed_dates],
-            "skipped_dates": [{"date": d.day.isoformat(), "reason": d.reason} for d in self.skipped_dates],
-            "errors": list(self.errors),
-            "runs": [d.to_dict() for d in self.dates if d.eventful],
-            **tail,
-        }
+        return _date_dict(self) if self.dates is None else _range_dict(self, self.dates)
 
     def render(self) -> str:
         """The summary printed at the end of a run (standard error)."""
-        games = (
-            f"  games       : found {self.found}, processed {self.processed}, saved {self.saved}, "
-            f"skipped {self.skipped}, failed {len(self.failed)}"
-        )
-        if self.dates is None:
-            problems = [*map(game_problem, self.failed), *self.errors]
-            return "\n".join(
-                [
-                    "run summary",
-                    f"  target date : {self.target_date or 'unknown'}",
-                    f"  source      : {self.source or '-'}",
-                    f"  steps       : {' -> '.join(self.steps)}",
-                    games,
-                    f"  errors      : {len(problems) or 'none'}",
-                    *(f"    - {p}" for p in problems),
-                    f"  duration    : {self.duration_seconds:.2f} s",
-                ]
-            )
-        problems = [*self.date_problems(), *map(game_problem, self.failed), *self.errors]
-        shown = problems[:SHOWN_PROBLEMS]
-        if len(problems) > SHOWN_PROBLEMS:
-            shown.append(f"... and {len(problems) - SHOWN_PROBLEMS} more (all of them in --summary-json)")
-        rate = self.processed / self.duration_seconds if self.duration_seconds > 0 else 0.0
-        first, last = self.span or (None, None)
-        return "\n".join(
-            [
-                "backfill summary",
-                f"  dates       : {first or '?'} to {last or '?'}: {len(self.dates)} dates, "
-                f"{sum(1 for d in self.dates if d.found)} with games, {len(self.skipped_dates)} not rated "
-                f"(no source), {len(self.failed_dates)} failed",
-                f"  source      : {self.source or '-'}",
-                f"  steps       : {' -> '.join(self.steps)}",
-                games,
-                f"  errors      : {len(problems) or 'none'}",
-                *(f"    - {p}" for p in shown),
-                f"  duration    : {self.duration_seconds:.2f} s ({rate:,.0f} games/s)",
-            ]
-        )
+        return _render_date(self) if self.dates is None else _render_range(self, self.dates)
+
+
+# -- the summary's JSON and text ----------------------------------------------------------------
+
+
+def _head(s: RunSummary) -> dict:
+    return {"summary_version": SUMMARY_VERSION, "status": s.status, "ok": s.ok, "exit_code": s.exit_code}
+
+
+def _counts(s: RunSummary) -> dict:
+    return {
+        "found": s.found,
+        "processed": s.processed,
+        "saved": s.saved,
+        "skipped": s.skipped,
+        "failed": [g.model_dump() for g in s.failed],
+    }
+
+
+def _tail(s: RunSummary) -> dict:
+    return {"started_at": s.started_at.isoformat(), "duration_seconds": round(s.duration_seconds, 3)}
+
+
+def _date_dict(s: RunSummary) -> dict:
+    span = {"first_date": _iso(s.span[0]), "last_date": _iso(s.span[1])} if s.span else {}
+    return {
+        **_head(s),
+        "target_date": _iso(s.target_date),
+        **span,
+        "source": s.source,
+        "steps": list(s.steps),
+        **_counts(s),
+        "errors": list(s.errors),
+        **_tail(s),
+    }
+
+
+def _range_dict(s: RunSummary, dates: list[DateReport]) -> dict:
+    """Totals, every date with games or a problem (``runs``), every problem."""
+    first, last = s.span or (None, None)
+    return {
+        **_head(s),
+        "first": _iso(first),
+        "last": _iso(last),
+        "steps": list(s.steps),
+        "source": s.source,
+        "dates": {
+            "total": len(dates),
+            "with_games": sum(1 for d in dates if d.found),
+            "skipped": len(s.skipped_dates),
+            "failed": len(s.failed_dates),
+        },
+        **_counts(s),
+        "failed_dates": [{"date": d.day.isoformat(), "reason": d.reason} for d in s.failed_dates],
+        "skipped_dates": [{"date": d.day.isoformat(), "reason": d.reason} for d in s.skipped_dates],
+        "errors": list(s.errors),
+        "runs": [d.to_dict() for d in dates if d.eventful],
+        **_tail(s),
+    }
+
+
+def _games_line(s: RunSummary) -> str:
+    return (
+        f"  games       : found {s.found}, processed {s.processed}, saved {s.saved}, "
+        f"skipped {s.skipped}, failed {len(s.failed)}"
+    )
+
+
+def _render_date(s: RunSummary) -> str:
+    problems = [*map(game_problem, s.failed), *s.errors]
+    return "\n".join(
+        [
+            "run summary",
+            f"  target date : {s.target_date or 'unknown'}",
+            f"  source      : {s.source or '-'}",
+            f"  steps       : {' -> '.join(s.steps)}",
+            _games_line(s),
+            f"  errors      : {len(problems) or 'none'}",
+            *(f"    - {p}" for p in problems),
+            f"  duration    : {s.duration_seconds:.2f} s",
+        ]
+    )
+
+
+def _render_range(s: RunSummary, dates: list[DateReport]) -> str:
+    """The first :data:`SHOWN_PROBLEMS` problems (the dates', the games', what stopped the run)."""
+    problems = [*s.date_problems(), *map(game_problem, s.failed), *s.errors]
+    shown = problems[:SHOWN_PROBLEMS]
+    if len(problems) > SHOWN_PROBLEMS:
+        shown.append(f"... and {len(problems) - SHOWN_PROBLEMS} more (all of them in --summary-json)")
+    rate = s.processed / s.duration_seconds if s.duration_seconds > 0 else 0.0
+    first, last = s.span or (None, None)
+    return "\n".join(
+        [
+            "backfill summary",
+            f"  dates       : {first or '?'} to {last or '?'}: {len(dates)} dates, "
+            f"{sum(1 for d in dates if d.found)} with games, {len(s.skipped_dates)} not rated "
+            f"(no source), {len(s.failed_dates)} failed",
+            f"  source      : {s.source or '-'}",
+            f"  steps       : {' -> '.join(s.steps)}",
+            _games_line(s),
+            f"  errors      : {len(problems) or 'none'}",
+            *(f"    - {p}" for p in shown),
+            f"  duration    : {s.duration_seconds:.2f} s ({rate:,.0f} games/s)",
+        ]
+    )
 
 
 def _iso(day: date | None) -> str | None:

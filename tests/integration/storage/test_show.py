@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from nba_predictions.errors import StorageError
 from nba_predictions.cli.show import render_json, render_table
+from nba_predictions.errors import StorageError
 from nba_predictions.runs.database_check import check_database
 from nba_predictions.steps.storage import games_for_date
 from nba_predictions.storage.database import connect, open_database
