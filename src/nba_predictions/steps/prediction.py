@@ -1,10 +1,11 @@
 """Step 3, prediction: ``engineered_features.json`` + the XGBoost model -> ratings.
 
-One public function, :func:`predict_games`: a single batch call of the model for all games of
-the document (the original job called the model once per game), ratings clamped to 0-100 and
-rounded to 2 decimals, a ``classification`` from the configured thresholds, and the features that
-moved each rating most, from XGBoost's own per-feature contributions (``pred_contribs``; they
-sum with the bias to the raw prediction).
+:func:`predict_games` is the step: a single batch call of the model for all games of the document
+(the original job called the model once per game), ratings clamped to 0-100 and rounded to 2
+decimals, a ``classification`` from the configured thresholds, and the features that moved each
+rating most, from XGBoost's own per-feature contributions (``pred_contribs``; they sum with the
+bias to the raw prediction).  A backfill rates its whole range with :func:`rate_matrix`; both
+build the document's entries with :func:`prediction_list`.
 
 Nothing heavy is imported here: the model runs in libxgboost (:mod:`nba_predictions.model.native`),
 and numpy only for batches large enough to need it.
