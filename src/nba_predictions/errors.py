@@ -43,6 +43,11 @@ class ArtifactError(PipelineError):
     """A JSON document is missing, unreadable, of the wrong step or violates its schema."""
 
 
+class StdoutClosedError(ArtifactError):
+    """Standard output was closed by its reader (``... --output - | head``) while a document was
+    written to it: one error line (exit code 1), and nothing more is written to standard output."""
+
+
 class ModelError(PipelineError):
     """The model file is missing, corrupt, or does not match the features it is given."""
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from nba_predictions.config import Settings
-from nba_predictions.runs.pipeline import Pipeline
+from nba_predictions.runs.pipeline import StepRunner
+from nba_predictions.runs.resources import Resources
 from tests.conftest import MAIN
 
 TIMES = ("created_at", "updated_at", "predicted_at")  # when a run wrote a row: differs between runs
@@ -42,10 +43,11 @@ def one_by_one(path: Path, first: date, last: date) -> list[tuple[str, str, str]
     """The dates run one at a time, each a full one-date pipeline run; the failed games."""
     settings = Settings.resolve({"database": f"sqlite:///{path}", "source": "archive"}, {})
     failed = []
-    with Pipeline(settings) as pipeline:
+    with Resources(settings) as resources:
+        runner = StepRunner(resources)
         day = first
         while day <= last:
-            run = pipeline.run("collection", "storage", day=day)
+            run = runner.run("collection", "storage", day=day)
             failed += [(g.game_id, g.step, g.reason) for g in run.failed]
             day += timedelta(days=1)
     return failed

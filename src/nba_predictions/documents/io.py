@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from nba_predictions.documents import locations
 from nba_predictions.documents.models import DOCUMENT_MODELS, DOCUMENT_NAMES, EXTRA_FEATURES, STEPS
-from nba_predictions.errors import ArtifactError
+from nba_predictions.errors import ArtifactError, StdoutClosedError
 
 logger = logging.getLogger(__name__)
 
@@ -186,12 +186,12 @@ def write_document(doc: BaseModel, path: str | Path) -> None:
             sys.stdout.write(text)
             sys.stdout.flush()
         except OSError as exc:
-            error = ArtifactError(
-                f"cannot write the document to standard output: {exc.strerror or exc}"
-                + ("; its reader closed it before the end" if isinstance(exc, BrokenPipeError) else "")
-            )
-            error.stdout_closed = isinstance(exc, BrokenPipeError)  # type: ignore[attr-defined]
-            raise error from None
+            if isinstance(exc, BrokenPipeError):
+                raise StdoutClosedError(
+                    f"cannot write the document to standard output: {exc.strerror or exc}; "
+                    "its reader closed it before the end"
+                ) from None
+            raise ArtifactError(f"cannot write the document to standard output: {exc.strerror or exc}") from None
         return
     try:
         locations.write_bytes(path, text.encode("utf-8"))

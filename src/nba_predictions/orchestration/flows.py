@@ -158,10 +158,7 @@ def rate_date(
             resume = _resume_hint(step, day, documents)
             message = f"{step} for {day} failed in flow run {child.name}: {reason}; {resume}"
             logger.error(message)
-            summary = runner.combine(summaries) if summaries else None
-            if summary is not None and message not in summary["errors"]:
-                summary["errors"].append(message)
-                summary.update(status="failed", ok=False, exit_code=1)
+            summary = runner.with_error(runner.combine(summaries), message) if summaries else None
             return Failed(message=message, data=summary)
         if written is None:
             raise PipelineError(
@@ -197,11 +194,11 @@ def _resume_hint(step: str, day: date, documents: str) -> str:
 @task(name="backfill", cache_policy=NONE, persist_result=False)
 def _backfill_task(start: date, end: date, source: str | None, force: bool) -> dict:
     from nba_predictions.runs.backfill import backfill
-    from nba_predictions.runs.pipeline import Pipeline
+    from nba_predictions.runs.resources import Resources
 
     settings = runner.settings_for(start, source, force, os.environ)
-    with Pipeline(settings) as pipeline:
-        return backfill(pipeline, start, end).to_dict()
+    with Resources(settings) as resources:
+        return backfill(resources, start, end).to_dict()
 
 
 @flow(name="nba-backfill", persist_result=True, result_serializer="json")

@@ -2,7 +2,7 @@
 
 This module is the orchestration's counterpart of :mod:`nba_predictions.cli`: it resolves the
 settings (the worker's environment: ``DATABASE_URL``, ``NBA_SOURCE``, AWS credentials …), runs
-the step through :class:`~nba_predictions.runs.pipeline.Pipeline` between the date's documents, and
+the step through :class:`~nba_predictions.runs.pipeline.StepRunner` between the date's documents, and
 writes the step's JSON run summary next to them, whatever the outcome.  It does not import
 Prefect, so it is tested on its own.
 """
@@ -14,12 +14,14 @@ import logging
 from collections.abc import Mapping
 from datetime import date
 
-from nba_predictions.config import ENVIRONMENT, Settings, _number
+from nba_predictions.config import ENVIRONMENT, Settings
 from nba_predictions.documents import locations
 from nba_predictions.documents.models import STEPS
-from nba_predictions.errors import PipelineError, UsageError
+from nba_predictions.errors import UsageError
 from nba_predictions.orchestration.layout import step_locations, summary_url
-from nba_predictions.runs.pipeline import Pipeline, RunSummary
+from nba_predictions.runs.pipeline import StepRunner
+from nba_predictions.runs.resources import Resources
+from nba_predictions.runs.summary import EXIT_CODES, RunSummary, run_status
 
 logger = logging.getLogger(__name__)
 
@@ -31,12 +33,22 @@ def retry_policy(env: Mapping[str, str]) -> tuple[int, list[float]]:
     retry, default 300; each later wait is three times the one before).
     """
 
-    def var(name: str) -> str:
-        return env.get(name, ENVIRONMENT[name][0])
-
-    retries = int(_number("NBA_STEP_RETRIES", var("NBA_STEP_RETRIES"), int))
-    first = float(_number("NBA_STEP_RETRY_DELAY", var("NBA_STEP_RETRY_DELAY"), float))
+    retries = int(_non_negative(env, "NBA_STEP_RETRIES", int))
+    first = _non_negative(env, "NBA_STEP_RETRY_DELAY", float)
     return retries, [first * 3**i for i in range(retries)]
+
+
+def _non_negative(env: Mapping[str, str], name: str, kind: type[int] | type[float]) -> float:
+    """The variable ``name`` of ``env`` (default: :data:`~nba_predictions.config.ENVIRONMENT`'s) as a
+    number of 0 or more; anything else is a usage error naming it."""
+    text = env.get(name, ENVIRONMENT[name][0])
+    try:
+        value = kind(text)
+    except ValueError:
+        raise UsageError(f"{name}={text!r} is not a number: fix it in the environment or .env") from None
+    if value < 0:
+        raise UsageError(f"{name}={text!r} must not be negative")
+    return value
 
 
 def settings_for(day: date, source: str | None, force: bool, env: Mapping[str, str] | None = None) -> Settings:
@@ -84,14 +96,13 @@ def run_step(
     settings = settings_for(day, source, force, env)
     source_url, target_url = step_locations(documents, day, step)
     logger.info("%s for %s: %s -> %s", step, day, source_url or settings.source, target_url or "the database")
-    with Pipeline(settings, explicit_date=True) as pipeline:
-        try:
-            summary = pipeline.run(step, step, input_path=source_url, output_path=target_url, day=day)
-        except PipelineError:
-            if pipeline.last_summary is not None:
-                write_summary(summary_url(documents, day, step), pipeline.last_summary)
-            raise
+    with Resources(settings) as resources:
+        summary = StepRunner(resources, explicit_date=True).run(
+            step, step, input_path=source_url, output_path=target_url, day=day
+        )
     write_summary(summary_url(documents, day, step), summary)
+    if summary.error is not None:
+        raise summary.error
     logger.info("%s for %s done:\n%s", step, day, summary.render())
     return summary.to_dict()
 
@@ -106,7 +117,18 @@ def combine(step_summaries: list[dict]) -> dict:
     last["started_at"] = step_summaries[0]["started_at"]
     errors = [e for summary in step_summaries for e in summary["errors"]]
     last["errors"] = list(dict.fromkeys(errors))
-    last["status"] = "failed" if last["errors"] else ("partial" if last["failed"] else "ok")
-    last["ok"] = last["status"] == "ok"
-    last["exit_code"] = 0 if last["ok"] else 1
-    return last
+    return _with_status(last)
+
+
+def with_error(summary: dict, message: str) -> dict:
+    """``summary`` (a :meth:`RunSummary.to_dict`) with ``message`` among its errors: a failed run."""
+    if message not in summary["errors"]:
+        summary["errors"].append(message)
+    return _with_status(summary)
+
+
+def _with_status(summary: dict) -> dict:
+    """``status``, ``ok`` and ``exit_code`` of a summary's dict, by :func:`run_status`."""
+    status = run_status(stopped=bool(summary["errors"]), failures=bool(summary["failed"]))
+    summary.update(status=status, ok=status == "ok", exit_code=EXIT_CODES[status])
+    return summary

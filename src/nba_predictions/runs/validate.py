@@ -62,7 +62,7 @@ def _model(settings: Settings) -> str:
 
 
 def _database(settings: Settings) -> str:
-    from nba_predictions.steps.storage import check_database  # masks credentials, creates nothing
+    from nba_predictions.runs.database_check import check_database  # masks credentials, creates nothing
 
     return check_database(settings.database_url)
 

@@ -1,10 +1,11 @@
 """Step 3, prediction: ``engineered_features.json`` + the XGBoost model -> ratings.
 
-One public function, :func:`predict_games`: a single batch call of the model for all games of
-the document (the original job called the model once per game), ratings clamped to 0-100 and
-rounded to 2 decimals, a ``classification`` from the configured thresholds, and the features that
-moved each rating most, from XGBoost's own per-feature contributions (``pred_contribs``; they
-sum with the bias to the raw prediction).
+:func:`predict_games` is the step: a single batch call of the model for all games of the document
+(the original job called the model once per game), ratings clamped to 0-100 and rounded to 2
+decimals, a ``classification`` from the configured thresholds, and the features that moved each
+rating most, from XGBoost's own per-feature contributions (``pred_contribs``; they sum with the
+bias to the raw prediction).  A backfill rates its whole range with :func:`rate_matrix`; both
+build the document's entries with :func:`prediction_list`.
 
 Nothing heavy is imported here: the model runs in libxgboost (:mod:`nba_predictions.model.native`),
 and numpy only for batches large enough to need it.
@@ -16,9 +17,16 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
-from nba_predictions.documents.models import ALL_FEATURES, EngineeredFeatures, FeatureContribution, Prediction
+from nba_predictions.core.domain import GameRecord
+from nba_predictions.documents.models import (
+    ALL_FEATURES,
+    EngineeredFeatures,
+    FeatureContribution,
+    GameFeatures,
+    Prediction,
+)
 from nba_predictions.errors import UsageError
 from nba_predictions.model.loader import LoadedModel
 
@@ -32,7 +40,10 @@ RATING_DECIMALS = 2
 CONTRIBUTION_DECIMALS = 2
 
 
-def classify(rating: float, good_threshold: float, mediocre_threshold: float) -> str:
+Classification = Literal["good", "mediocre", "bad"]
+
+
+def classify(rating: float, good_threshold: float, mediocre_threshold: float) -> Classification:
     """``good`` at or above ``good_threshold``, ``mediocre`` at or above ``mediocre_threshold``, else ``bad``."""
     if rating >= good_threshold:
         return "good"
@@ -46,7 +57,7 @@ class Ratings:
     """The model's output for the rows of a feature matrix: rating, class and top contributions."""
 
     ratings: list[float]  # 0-100, RATING_DECIMALS decimals
-    classifications: list[str]
+    classifications: list[Classification]
     top_features: list[list[tuple[str, float]]]  # (feature, contribution), largest effect first
 
     def __len__(self) -> int:
@@ -80,6 +91,22 @@ def rate_matrix(
     return Ratings(ratings, [classify(r, good_threshold, mediocre_threshold) for r in ratings], top)
 
 
+def prediction_list(rated: Ratings, games: Sequence[tuple[str, GameFeatures, GameRecord]]) -> list[Prediction]:
+    """The predictions document's entries: ``games[i]`` (game id, features, record) rated by
+    ``rated``'s row ``i`` (a date's run and a range's build them alike)."""
+    return [
+        Prediction(
+            game_id=game_id,
+            rating=rated.ratings[i],
+            classification=rated.classifications[i],
+            top_features=[FeatureContribution(feature=f, contribution=c) for f, c in rated.top_features[i]],
+            features=features,
+            raw_data=record,
+        )
+        for i, (game_id, features, record) in enumerate(games)
+    ]
+
+
 def predict_games(
     doc: EngineeredFeatures, model: LoadedModel, good_threshold: float, mediocre_threshold: float
 ) -> list[Prediction]:
@@ -91,17 +118,7 @@ def predict_games(
     """
     started = time.perf_counter()
     rated = rate_matrix([game.features.vector() for game in doc.games], model, good_threshold, mediocre_threshold)
-    predictions = [
-        Prediction(
-            game_id=game.game_id,
-            rating=rated.ratings[i],
-            classification=rated.classifications[i],
-            top_features=[FeatureContribution(feature=f, contribution=c) for f, c in rated.top_features[i]],
-            features=game.features,
-            raw_data=game.raw_data,
-        )
-        for i, game in enumerate(doc.games)
-    ]
+    predictions = prediction_list(rated, [(game.game_id, game.features, game.raw_data) for game in doc.games])
     logger.info(
         "prediction: %d in, %d out, 0 skipped, %.3f s (model %s, one batch call)",
         len(doc.games),

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
-from typing import Protocol
 
 RUN_STATUSES = ("ok", "partial", "failed")
 
@@ -25,30 +23,9 @@ class StoreResult:
         return self.saved + self.updated + self.skipped
 
 
-class _SkippedLike(Protocol):
-    game_id: str
-    step: str
-    reason: str
-
-
-class SummaryLike(Protocol):
-    """The fields of the pipeline's run summary that a run record needs."""
-
-    target_date: date | None
-    steps: Sequence[str]
-    source: str | None
-    found: int
-    processed: int
-    saved: int
-    skipped: int
-    failed: Sequence[_SkippedLike]
-    errors: Sequence[str]
-    started_at: datetime
-
-
 @dataclass(frozen=True)
 class RunRecord:
-    """One row of ``pipeline_runs``."""
+    """One row of ``pipeline_runs`` (a run summary's :meth:`~nba_predictions.runs.summary.RunSummary.record`)."""
 
     target_date: date | None
     steps: tuple[str, ...]
@@ -69,24 +46,6 @@ class RunRecord:
         for name in ("found", "processed", "saved", "skipped", "failed"):
             if getattr(self, name) < 0:
                 raise ValueError(f"run count {name}={getattr(self, name)} is negative")
-
-    @classmethod
-    def from_summary(cls, summary: SummaryLike, status: str, finished_at: datetime | None = None) -> RunRecord:
-        problems = [f"{g.game_id} ({g.step}): {g.reason}" for g in summary.failed] + list(summary.errors)
-        return cls(
-            target_date=summary.target_date,
-            steps=tuple(summary.steps),
-            source=summary.source,
-            found=summary.found,
-            processed=summary.processed,
-            saved=summary.saved,
-            skipped=summary.skipped,
-            failed=len(summary.failed),
-            status=status,
-            errors=tuple(problems),
-            started_at=summary.started_at,
-            finished_at=finished_at or datetime.now(timezone.utc),
-        )
 
 
 @dataclass(frozen=True)

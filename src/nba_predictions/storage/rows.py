@@ -5,52 +5,35 @@ Ids leave here as text (``'1610612747'``), as the web app's tables and front end
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from nba_predictions.core import teams
+from nba_predictions.core.domain import GameRecord
 from nba_predictions.core.season import Season
 from nba_predictions.documents.models import Prediction
 from nba_predictions.errors import ArtifactError
 
 
-def game_row(p: Prediction, model_version: str | None, predicted_at: datetime, now: datetime) -> dict[str, object]:
-    """The ``games`` row: who played, when, and the rating.  Nothing about how it went.
-
-    raw_data's home_team_score / away_team_score and the features go nowhere near it:
-    :func:`detail_row` takes the features to ``game_details``, the scores are not stored at all.
-    """
-    game = p.raw_data
-    return rated_game_row(
-        p.game_id,
-        game.date,
-        game.home_team_id,
-        game.away_team_id,
-        p.rating,
-        p.classification,
-        model_version,
-        predicted_at,
-        now,
-    )
-
-
-def rated_game_row(
+def game_row(
     game_id: str,
-    day: date,
-    home_team_id: int,
-    away_team_id: int,
+    game: GameRecord,
     rating: float,
     classification: str,
     model_version: str | None,
     predicted_at: datetime,
     now: datetime,
 ) -> dict[str, object]:
-    """:func:`game_row` from plain values (the backfill's columnar path)."""
+    """The ``games`` row: who played, when, and the rating.  Nothing about how it went.
+
+    ``game``'s home_team_score / away_team_score and the features go nowhere near it:
+    :func:`detail_row` takes the features to ``game_details``, the scores are not stored at all.
+    """
     return {
         "id": game_id,
-        "date": day,
-        "home_team_id": str(home_team_id),
-        "away_team_id": str(away_team_id),
+        "date": game.date,
+        "home_team_id": str(game.home_team_id),
+        "away_team_id": str(game.away_team_id),
         "prediction_rating": rating,
         "created_at": now,
         "updated_at": now,
@@ -61,25 +44,31 @@ def rated_game_row(
     }
 
 
-def detail_row(p: Prediction) -> dict[str, object]:
-    """The ``game_details`` row: the spoilers (features and the rating's explanation)."""
-    return {
-        "game_id": p.game_id,
-        "features": p.features.model_dump(mode="json"),
-        "explanation": [c.model_dump(mode="json") for c in p.top_features],
-    }
-
-
-def rated_detail_row(
-    game_id: str, features: dict[str, float | int], top_features: Sequence[tuple[str, float]]
+def detail_row(
+    game_id: str, features: Mapping[str, float | int], explanation: Sequence[tuple[str, float]]
 ) -> dict[str, object]:
-    """:func:`detail_row` from plain values: ``features`` as ``GameFeatures.model_dump(mode="json")``
-    gives them, ``top_features`` as ``(feature, contribution)`` pairs."""
+    """The ``game_details`` row: the spoilers.  ``features`` as ``GameFeatures.model_dump(mode="json")``
+    gives them, ``explanation`` the rating's ``(feature, contribution)`` pairs, largest effect first."""
     return {
         "game_id": game_id,
         "features": features,
-        "explanation": [{"feature": name, "contribution": value} for name, value in top_features],
+        "explanation": [{"feature": name, "contribution": value} for name, value in explanation],
     }
+
+
+def prediction_rows(
+    predictions: Sequence[Prediction], model_version: str | None, predicted_at: datetime, now: datetime
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """The ``games`` and ``game_details`` rows of a predictions document's predictions."""
+    rows = [
+        game_row(p.game_id, p.raw_data, p.rating, p.classification, model_version, predicted_at, now)
+        for p in predictions
+    ]
+    details = [
+        detail_row(p.game_id, p.features.model_dump(mode="json"), [(c.feature, c.contribution) for c in p.top_features])
+        for p in predictions
+    ]
+    return rows, details
 
 
 def team_rows() -> list[dict[str, str]]:
@@ -103,13 +92,21 @@ def team_rows() -> list[dict[str, str]]:
     return rows
 
 
+def unknown_team(game: GameRecord) -> str | None:
+    """Why ``game`` cannot be stored, or None: storage never invents teams, so a game naming a team
+    id outside the 30 franchises is refused (a date's document, or a range's date, as a whole)."""
+    known = teams.team_ids()
+    for side, team_id in (("home_team_id", game.home_team_id), ("away_team_id", game.away_team_id)):
+        if team_id not in known:
+            return f"{side} {team_id} is not one of the 30 NBA teams ({min(known)}-{max(known)})"
+    return None
+
+
 def check_known_teams(predictions: Sequence[Prediction]) -> None:
-    """Refuse a document naming a team id outside the 30 franchises: storage never invents teams."""
-    known = set(teams.team_ids())
+    """Refuse a document in which a game names a team id outside the 30 franchises (:func:`unknown_team`)."""
     for p in predictions:
-        for side, team_id in (("home_team_id", p.raw_data.home_team_id), ("away_team_id", p.raw_data.away_team_id)):
-            if team_id not in known:
-                raise ArtifactError(
-                    f"game {p.game_id}: {side} {team_id} is not one of the 30 NBA teams "
-                    f"({min(known)}-{max(known)}); nothing was saved: fix or regenerate the predictions document"
-                )
+        problem = unknown_team(p.raw_data)
+        if problem is not None:
+            raise ArtifactError(
+                f"game {p.game_id}: {problem}; nothing was saved: fix or regenerate the predictions document"
+            )

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
+from nba_predictions.cli.show import render_json, render_table
 from nba_predictions.errors import StorageError
-from nba_predictions.steps.storage import check_database, games_for_date, render_json, render_table
+from nba_predictions.runs.database_check import check_database
+from nba_predictions.steps.storage import games_for_date
 from nba_predictions.storage.database import connect, open_database
 from nba_predictions.storage.engine import make_engine, parse_url
 from tests.integration.storage.helpers import document, dump, store

@@ -373,33 +373,27 @@ def test_record_run_appends_a_row(database_url: str) -> None:
     assert (row[11], row[12]) == (started, started + timedelta(seconds=42))
 
 
-def test_run_record_from_a_pipeline_summary() -> None:
-    from dataclasses import dataclass, field
+def test_run_record_from_a_run_summary() -> None:
+    from dataclasses import replace
 
-    @dataclass
-    class Skipped:
-        game_id: str
-        step: str
-        reason: str
+    from nba_predictions.documents.models import SkippedGame
+    from nba_predictions.runs.summary import RunSummary
 
-    @dataclass
-    class Summary:
-        target_date: date | None = DAY
-        steps: list[str] = field(default_factory=lambda: ["prediction", "storage"])
-        source: str | None = None
-        found: int = 3
-        processed: int = 2
-        saved: int = 2
-        skipped: int = 0
-        failed: list = field(default_factory=lambda: [Skipped("0022300561", "features", "timeline gap")])
-        errors: list[str] = field(default_factory=list)
-        started_at: datetime = datetime(2024, 1, 16, tzinfo=timezone.utc)
-
-    record = RunRecord.from_summary(Summary(), "partial")
+    summary = RunSummary(
+        steps=["prediction", "storage"],
+        target_date=DAY,
+        found=3,
+        processed=2,
+        saved=2,
+        failed=[SkippedGame(game_id="0022300561", step="features", reason="timeline gap")],
+        started_at=datetime(2024, 1, 16, tzinfo=timezone.utc),
+    )
+    record = summary.record()
+    assert record.status == "partial"
     assert record.failed == 1 and record.errors == ("0022300561 (features): timeline gap",)
     assert record.finished_at is not None and record.finished_at > record.started_at
     with pytest.raises(ValueError, match="run status 'done'"):
-        RunRecord.from_summary(Summary(), "done")
+        replace(record, status="done")
 
 
 # -- backups ------------------------------------------------------------------------------------
@@ -437,11 +431,11 @@ def test_backup_keep_below_one_is_refused() -> None:
         BackupSettings(directory=Path("backups"), keep=0)
 
 
-def test_a_backfill_opens_the_database_once_and_the_pipeline_closes_it(tmp_path: Path, monkeypatch) -> None:
+def test_a_backfill_opens_the_database_once_and_its_resources_close_it(tmp_path: Path, monkeypatch) -> None:
     """Issue 12's many dates per run go through one Database: one engine, one schema check."""
     from nba_predictions.config import Settings
     from nba_predictions.runs.backfill import backfill
-    from nba_predictions.runs.pipeline import Pipeline
+    from nba_predictions.runs.resources import Resources
     from nba_predictions.storage import database as database_module
 
     opened: list = []
@@ -454,8 +448,8 @@ def test_a_backfill_opens_the_database_once_and_the_pipeline_closes_it(tmp_path:
     monkeypatch.setattr(database_module, "connect", counting_connect)
     url = f"sqlite:///{tmp_path}/ratings.db"
     settings = Settings.resolve({"database": url, "source": "archive"}, {})
-    with Pipeline(settings) as pipeline:
-        summary = backfill(pipeline, date(2024, 1, 14), date(2024, 1, 16))
-    assert summary.ok and summary.saved == sum(day.saved for day in summary.dates) == 19
-    assert len(opened) == 1 and pipeline._database is None  # closed with the pipeline
+    with Resources(settings) as resources:
+        summary = backfill(resources, date(2024, 1, 14), date(2024, 1, 16))
+    assert summary.ok and summary.dates is not None and summary.saved == sum(day.saved for day in summary.dates) == 19
+    assert len(opened) == 1 and resources._database is None  # closed with the run's resources
     assert len(dump(url, ("pipeline_runs",))["pipeline_runs"]) == 1  # one row for the backfill

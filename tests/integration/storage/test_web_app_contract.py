@@ -18,7 +18,8 @@ import pytest
 from sqlalchemy import text
 
 from nba_predictions.errors import StorageError
-from nba_predictions.steps.storage import BackupSettings, check_database, store_predictions
+from nba_predictions.runs.database_check import check_database
+from nba_predictions.steps.storage import BackupSettings, store_predictions
 from nba_predictions.storage.database import connect
 from nba_predictions.storage.engine import make_engine, parse_url
 from nba_predictions.storage.migrate import current_revision

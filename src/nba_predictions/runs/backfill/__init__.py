@@ -13,27 +13,27 @@ failures are those of running the dates one by one (``tests/integration/test_bac
   database an uninterrupted one makes.
 * **Step by step**: ``--until-step collection|features|prediction --output F`` writes one document
   for the range; ``--from-step features|prediction|storage --input F`` goes on from one.
-* Progress: :mod:`.progress`.  What it did: :class:`~.summary.BackfillSummary`.
+* Progress: :mod:`.progress`.  What it did: a range's :class:`~nba_predictions.runs.summary.RunSummary`
+  (its per-date reports in ``dates``).
+* Inside: :mod:`.runner` (the run), :mod:`.chunks`, :mod:`.collect`, :mod:`.stages`, :mod:`.documents`.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
-from nba_predictions.errors import PipelineError, UsageError
+from nba_predictions.errors import UsageError
 from nba_predictions.runs.backfill.progress import Progress, make_progress
 from nba_predictions.runs.backfill.runner import CHUNK_GAMES, RangeRun
-from nba_predictions.runs.backfill.summary import BackfillSummary, DateReport
+from nba_predictions.runs.pipeline import StepRunner
+from nba_predictions.runs.resources import Resources
+from nba_predictions.runs.summary import RunSummary
 
-if TYPE_CHECKING:  # pragma: no cover
-    from nba_predictions.runs.pipeline import Pipeline
-
-__all__ = ["CHUNK_GAMES", "BackfillSummary", "DateReport", "Progress", "backfill", "make_progress"]
+__all__ = ["CHUNK_GAMES", "Progress", "backfill", "make_progress"]
 
 
 def backfill(
-    pipeline: Pipeline,
+    resources: Resources,
     first: date | None,
     last: date | None,
     until: str = "storage",
@@ -43,50 +43,25 @@ def backfill(
     output_path: str | None = None,
     progress: Progress | None = None,
     chunk_games: int = CHUNK_GAMES,
-) -> BackfillSummary:
+) -> RunSummary:
     """Rate every date from ``first`` to ``last`` through step ``until`` (see the module doc), or,
     with ``from_step``, go on from the range document at ``input_path``.
 
-    The source, the model and the database are the pipeline's, opened once (the caller closes the
-    pipeline).  A date that cannot be rated is reported and the run goes on; a failure that stops
-    the run (the database, the model) is in the summary's ``errors``.  Raises :class:`UsageError`
-    for an empty range.
+    The sources, the model and the database are ``resources``', opened once (the caller closes
+    them).  Returns the range's summary whatever the outcome: a date that cannot be rated is
+    reported and the run goes on; a failure that stops the run (the database, the model) is in
+    the summary's ``errors`` and ``error``.  Raises :class:`UsageError` for an empty range or a
+    document that contradicts the command line.
     """
     if from_step is not None:
-        return _from_document(pipeline, from_step, until, input_path, output_path)
+        run = StepRunner(resources).run(from_step, until, input_path=input_path, output_path=output_path)
+        if isinstance(run.error, UsageError):
+            raise run.error
+        return run.as_range()
     if first is None or last is None:
         raise UsageError("backfill needs --start and --end (or --from-step with --input)")
     if last < first:
         raise UsageError(f"--end {last} is before --start {first}")
     return RangeRun(
-        pipeline, first, last, until, output_path=output_path, progress=progress, chunk_games=chunk_games
+        resources, first, last, until, output_path=output_path, progress=progress, chunk_games=chunk_games
     ).run()
-
-
-def _from_document(
-    pipeline: Pipeline, from_step: str, until: str, input_path: str | None, output_path: str | None
-) -> BackfillSummary:
-    """The steps ``from_step``..``until`` on a range document: one pipeline run of the document."""
-    try:
-        run = pipeline.run(from_step, until, input_path=input_path, output_path=output_path)
-    except UsageError:
-        raise
-    except PipelineError:
-        run = pipeline.last_summary
-        assert run is not None
-    first, last = run.span or (run.target_date, run.target_date)
-    summary = BackfillSummary(
-        first,
-        last,
-        steps=run.steps,
-        found=run.found,
-        processed=run.processed,
-        saved=run.saved,
-        skipped=run.skipped,
-        failed=list(run.failed),
-        errors=list(run.errors),
-        source=run.source,
-        started_at=run.started_at,
-        duration_seconds=run.duration_seconds,
-    )
-    return summary

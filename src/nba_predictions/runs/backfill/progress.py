@@ -66,7 +66,7 @@ class _Stage:
 
     def eta(self) -> str:
         left = (self.total - self.done) * self.elapsed() / self.done if self.done else 0.0
-        minutes, seconds = divmod(int(round(left)), 60)
+        minutes, seconds = divmod(round(left), 60)
         return f"{minutes}:{seconds:02d}"
 
 
