@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from nba_predictions.core.domain import GameRecord
     from nba_predictions.runs.pipeline import Pipeline
+    from nba_predictions.sources.archive_rows import ArchiveRow
     from nba_predictions.sources.base import Source
     from nba_predictions.steps.prediction import Ratings
 
@@ -62,7 +63,7 @@ class _Day:
 
     route: Route
     report: DateReport
-    rows: list[tuple] = field(default_factory=list)  # the archive's rows still to rate
+    rows: list[ArchiveRow] = field(default_factory=list)  # the archive's rows still to rate
 
 
 @dataclass
@@ -178,7 +179,7 @@ class RangeRun:
             found = None
             if with_rows:
                 history = self._history("archive", with_rows[0].route.day)
-                found = archive_features([row for d in with_rows for row in d.rows], history, archive)  # type: ignore[arg-type]
+                found = archive_features([row for d in with_rows for row in d.rows], history)
                 by_day = {d.route.day: d for d in chunk}
                 for day, game in found.failed:
                     by_day[day].report.failed.append(game)
@@ -218,7 +219,7 @@ class RangeRun:
                     pending = next(rows, None)
                 if pending is not None and pending[0] == route.day:
                     day.report.found = len(pending[1])
-                    day.rows = [row for row in pending[1] if row[0] not in self.stored]
+                    day.rows = [row for row in pending[1] if row.game_id not in self.stored]
                     day.report.skipped = day.report.found - len(day.rows)
                     pending = next(rows, None)
                 weight += len(day.rows)
@@ -324,7 +325,7 @@ class RangeRun:
     # -- stage 3: storage ----------------------------------------------------------------------
 
     def _store(self, featured: _Featured, ratings: Ratings, version: str) -> None:
-        from nba_predictions.features.columns import feature_values
+        from nba_predictions.features.matrix import feature_values
         from nba_predictions.steps.storage import store_rows
         from nba_predictions.storage.rows import rated_detail_row, rated_game_row
 
@@ -369,7 +370,7 @@ class RangeRun:
     # -- documents -----------------------------------------------------------------------------
 
     def _write_predictions(self, featured: _Featured, ratings: Ratings, version: str) -> None:
-        from nba_predictions.features.columns import feature_values
+        from nba_predictions.features.matrix import feature_values
 
         assert self.output_path is not None
         predictions = [
