@@ -28,8 +28,8 @@ from nba_predictions.core.season import Season
 from nba_predictions.documents.models import CollectedGame
 from nba_predictions.features import game as ft
 from nba_predictions.features.history import load_history
-from nba_predictions.sources.archive import ArchiveSource
 from nba_predictions.features.matrix import range_features
+from nba_predictions.sources.archive import ArchiveSource
 from nba_predictions.steps.features import build_features
 
 

@@ -40,9 +40,9 @@ def main() -> int:
     import xgboost
 
     from nba_predictions.documents.models import ALL_FEATURES, EngineeredFeatures, FeaturedGame, GameFeatures, Metadata
+    from nba_predictions.features.matrix import range_features
     from nba_predictions.model.loader import load_model
     from nba_predictions.sources.archive import ArchiveSource
-    from nba_predictions.features.matrix import range_features
     from nba_predictions.steps.prediction import predict_games
 
     source = ArchiveSource()

@@ -13,11 +13,11 @@ import pytest
 import xgboost
 
 from nba_predictions.documents.models import ALL_FEATURES
+from nba_predictions.features.matrix import range_features
 from nba_predictions.model import native
 from nba_predictions.model.contributions import TreeContributions
 from nba_predictions.model.loader import TREE_BY_TREE_ROWS, load_model
 from nba_predictions.sources.archive import ArchiveSource
-from nba_predictions.features.matrix import range_features
 from nba_predictions.steps.prediction import rate_matrix
 
 

@@ -13,10 +13,10 @@ import xgboost
 
 from nba_predictions.documents.models import ALL_FEATURES, EngineeredFeatures, FeaturedGame, GameFeatures, Metadata
 from nba_predictions.errors import ModelError, UsageError
+from nba_predictions.features.matrix import range_features
 from nba_predictions.model.loader import LoadedModel, default_model_path, load_model, meta_path_for
 from nba_predictions.model.training.train import metadata_bytes
 from nba_predictions.sources.archive import ArchiveSource
-from nba_predictions.features.matrix import range_features
 from nba_predictions.steps.prediction import classify, predict_games
 
 

@@ -13,11 +13,11 @@ import xgboost
 
 from nba_predictions.config import Settings
 from nba_predictions.documents.models import ALL_FEATURES
+from nba_predictions.features.matrix import range_features
 from nba_predictions.model.contributions import TreeContributions
 from nba_predictions.model.loader import load_model
 from nba_predictions.model.tables_cache import ARRAYS, FORMAT, TablesCache
 from nba_predictions.sources.archive import ArchiveSource
-from nba_predictions.features.matrix import range_features
 
 
 @pytest.fixture(scope="module")

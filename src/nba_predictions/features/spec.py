@@ -114,14 +114,14 @@ FEATURES: tuple[FeatureSpec, ...] = (
     FeatureSpec(
         "diff_ranks",
         "int",
-        "`|home conference rank - away conference rank|`, ranks as of the game date",
+        "`abs(home conference rank - away conference rank)`, ranks as of the game date",
         le=MAX_DIFF_RANKS,
         in_spec=True,
     ),
     FeatureSpec(
         "inter_conference", "flag", "1 if the teams play in different conferences, else 0", ge=None, in_spec=True
     ),
-    FeatureSpec("scores_diff", "int", "`|home final score - away final score|`", in_spec=True),
+    FeatureSpec("scores_diff", "int", "`abs(home final score - away final score)`", in_spec=True),
     FeatureSpec(
         "position_score",
         "float",
@@ -132,7 +132,7 @@ FEATURES: tuple[FeatureSpec, ...] = (
     FeatureSpec(
         "competitive_seconds",
         "float",
-        "game-clock seconds (2,880 + 300 per overtime) with `|home - away| <= 5`",
+        "game-clock seconds (2,880 + 300 per overtime) with `abs(home - away) <= 5`",
         in_spec=True,
         window="game",
     ),
