@@ -85,15 +85,6 @@ class EventArrays:
         last = np.cumsum(self.sizes) - 1
         return self.home[last], self.away[last]
 
-    def take(self, games: Sequence[int] | np.ndarray) -> EventArrays:
-        """The games ``games`` (indices, ascending or not) only, in that order."""
-        import numpy as np
-
-        games = np.asarray(games, dtype=np.int64)
-        sizes = self.sizes[games]
-        rows = np.repeat(self.starts[games] - _starts(sizes), sizes) + np.arange(int(sizes.sum()))
-        return EventArrays(self.times[rows], self.home[rows], self.away[rows], sizes, self.periods[games])
-
     def timeline(self, game: int) -> ScoreTimeline:
         """Game ``game``'s :class:`ScoreTimeline`, not validated (for the few checked one by one)."""
         lo = int(self.starts[game]) + 1  # without the tip-off row

@@ -14,15 +14,18 @@ Everything else that names the features derives from :data:`FEATURES`:
 Each feature's computation lives next to it in this package, a one-game function and a vectorised
 one side by side (:mod:`nba_predictions.features.context` for the record and context features,
 :mod:`nba_predictions.features.timeline` for the timeline ones); see docs/FEATURES.md ("Adding a
-feature").  Standard library only.
+feature").  Standard library only: pydantic and numpy are imported by the functions that need them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from nba_predictions.core.domain import CONFERENCE_SIZE, OVERTIME_SECONDS, REGULATION_SECONDS
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
 
 # --- The limits the features are defined with, named once ----------------------------------------
 
@@ -201,22 +204,11 @@ FEATURES: tuple[FeatureSpec, ...] = (
 """Every feature, in the model's column order (the spec's seven first)."""
 
 ALL_FEATURES: tuple[str, ...] = tuple(f.name for f in FEATURES)
-SPEC_FEATURES: tuple[str, ...] = tuple(f.name for f in FEATURES if f.in_spec)
 EXTRA_FEATURES: tuple[str, ...] = tuple(f.name for f in FEATURES if not f.in_spec)
 LAST_SECONDS_FEATURES: tuple[str, ...] = EXTRA_FEATURES[EXTRA_FEATURES.index("go_ahead_seconds_left") :]
 """The extras that see the last seconds (added with the possession-aware label, see docs/MODEL.md)."""
-SIGNED_FEATURES: tuple[str, ...] = tuple(f.name for f in FEATURES if f.ge is None)
-"""Features that may be negative (every other one is >= 0)."""
 WINDOWED_FEATURES: tuple[FeatureSpec, ...] = tuple(f for f in FEATURES if f.window is not None)
 """The seconds features that count within a window of the game clock."""
-
-
-def feature(name: str) -> FeatureSpec:
-    """The specification of feature ``name`` (KeyError for an unknown name)."""
-    for spec in FEATURES:
-        if spec.name == name:
-            return spec
-    raise KeyError(name)
 
 
 def out_of_range(values: dict[str, float]) -> str | None:
@@ -227,9 +219,9 @@ def out_of_range(values: dict[str, float]) -> str | None:
     return None
 
 
-def valid_feature_rows(matrix: Any) -> Any:
+def valid_feature_rows(matrix: np.ndarray) -> np.ndarray:
     """Per row of a feature matrix (columns :data:`ALL_FEATURES`): finite and every value in its
-    specified range, checked on whole columns (numpy is imported by the caller's matrix)."""
+    specified range, checked on whole columns (numpy is imported when called)."""
     import numpy as np
 
     good = np.isfinite(matrix).all(axis=1)
