@@ -48,7 +48,7 @@ def one_date(day: date) -> int:
 def season_bulk(season: Season) -> int:
     source = ArchiveSource()
     games = source.season_games(season, ("Regular Season",))
-    timelines = source.timelines([g.game_id for g in games], skip_unavailable=True)
+    _, timelines = source.games_and_timelines(games[0].date, games[-1].date)
     history = load_history(source, games[0].date, games[-1].date)
     contexts = [history.context(g) for g in games]
     source.close()

@@ -60,18 +60,20 @@ from nba_predictions.features.history import load_history
 from nba_predictions.model.loader import load_model
 from nba_predictions.documents.models import ALL_FEATURES
 from nba_predictions.sources.archive import ArchiveSource
-from nba_predictions.sources.archive_rows import decode_event_arrays, record_of
-from nba_predictions.features.columns import EventArrays, event_feature_arrays, feature_matrix, feature_values
+from nba_predictions.sources.archive_rows import decode_event_arrays
+from nba_predictions.features.events import EventArrays
+from nba_predictions.features.matrix import feature_matrix, feature_values
+from nba_predictions.features.timeline import timeline_columns
 from nba_predictions.steps.prediction import rate_matrix
 imported = time.perf_counter()
 first, last, path = date.fromisoformat(sys.argv[1]), date.fromisoformat(sys.argv[2]), sys.argv[3]
 archive = ArchiveSource()
 model = load_model(tables_dir=Path('data/cache/model'))  # the backfill's cache (warm after its first run)
-rows = [row for batch in archive.range_rows(first, last, batch=100000) for row in batch if row[13] == "ok"]
-times, home, away, counts = decode_event_arrays([row[15] for row in rows])
-events = EventArrays.from_events(times, home, away, counts, np.array([row[14] for row in rows]))
-columns = event_feature_arrays(events)
-records = [record_of(row, int(lc), int(tt)) for row, lc, tt in zip(rows, columns["lead_changes"], columns["times_tied"])]
+rows = [row for batch in archive.range_rows(first, last, batch=100000) for row in batch if row.has_timeline]
+times, home, away, counts = decode_event_arrays([row.events for row in rows])
+events = EventArrays.from_events(times, home, away, counts, np.array([row.periods for row in rows]))
+columns = timeline_columns(events)
+records = [row.record(int(lc), int(tt)) for row, lc, tt in zip(rows, columns["lead_changes"], columns["times_tied"])]
 history = load_history(archive, first, last)
 contexts = [history.context(r) for r in records]
 matrix = feature_matrix(records, contexts, columns)

@@ -6,7 +6,7 @@ Usage::
 
 Three ways, in one run, over the same games:
 
-1. ``season_feature_table``: the whole range in one pass (one history load, standings once per
+1. ``range_features``: the whole range in one pass (one history load, standings once per
    date, head-to-head from one index, timeline features as numpy array operations).
 2. ``build_features`` one date at a time, as the daily pipeline runs on spec-format documents
    (one history load per date).
@@ -28,8 +28,9 @@ from nba_predictions.core.season import Season
 from nba_predictions.documents.models import CollectedGame
 from nba_predictions.features import game as ft
 from nba_predictions.features.history import load_history
+from nba_predictions.features.matrix import range_features
 from nba_predictions.sources.archive import ArchiveSource
-from nba_predictions.steps.features import build_features, season_feature_table
+from nba_predictions.steps.features import build_features
 
 
 def main() -> int:
@@ -53,7 +54,7 @@ def main() -> int:
 
     # 1. vectorised whole-range pass
     clock = time.perf_counter()
-    table = season_feature_table(source, first, last)
+    table = range_features(source, first, last)
     vectorised_s = time.perf_counter() - clock
     rows = dict(zip(table.game_ids, table.matrix.tolist()))
 

@@ -40,14 +40,14 @@ def main() -> int:
     import xgboost
 
     from nba_predictions.documents.models import ALL_FEATURES, EngineeredFeatures, FeaturedGame, GameFeatures, Metadata
+    from nba_predictions.features.matrix import range_features
     from nba_predictions.model.loader import load_model
     from nba_predictions.sources.archive import ArchiveSource
-    from nba_predictions.steps.features import season_feature_table
     from nba_predictions.steps.prediction import predict_games
 
     source = ArchiveSource()
     first, last = source.coverage()
-    table = season_feature_table(source, first, last)
+    table = range_features(source, first, last)
     if len(table) < args.games:
         print(f"the archive has only {len(table)} games with features; use --games {len(table)}", file=sys.stderr)
         return 2

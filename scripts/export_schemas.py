@@ -1,7 +1,9 @@
-"""Write the JSON Schema of each pipeline document to schemas/ (generated from schemas.py).
+"""Write the JSON Schema of each pipeline document to schemas/, and the feature table of docs/DOCUMENTS.md.
 
-Run after changing src/nba_predictions/documents/models.py:  python scripts/export_schemas.py
-tests/unit/test_schemas.py fails while the committed files are out of date.
+Both are generated: the schemas from src/nba_predictions/documents/models.py, the features' part of
+them and the table from src/nba_predictions/features/spec.py.  Run after changing either:
+python scripts/export_schemas.py.  tests/unit/test_schemas.py and tests/unit/test_feature_spec.py
+fail while the committed files are out of date.
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from nba_predictions.documents.models import DOCUMENT_MODELS, DOCUMENT_NAMES  # noqa: E402
+from nba_predictions.features.spec import markdown_table  # noqa: E402
+
+DOCS = ROOT / "docs" / "DOCUMENTS.md"
+TABLE_START, TABLE_END = "<!-- features-table:start -->\n", "<!-- features-table:end -->"
 
 
 def schema_files() -> dict[str, str]:
@@ -28,12 +34,21 @@ def schema_files() -> dict[str, str]:
     return out
 
 
+def documents_doc(text: str) -> str:
+    """``text`` (docs/DOCUMENTS.md) with the feature table between its markers regenerated."""
+    start = text.index(TABLE_START) + len(TABLE_START)
+    end = text.index(TABLE_END, start)
+    return text[:start] + markdown_table() + text[end:]
+
+
 def main() -> None:
     target = ROOT / "schemas"
     target.mkdir(exist_ok=True)
     for name, text in schema_files().items():
         (target / name).write_text(text, encoding="utf-8")
         print(f"wrote schemas/{name}")
+    DOCS.write_text(documents_doc(DOCS.read_text(encoding="utf-8")), encoding="utf-8")
+    print("wrote the feature table of docs/DOCUMENTS.md")
 
 
 if __name__ == "__main__":

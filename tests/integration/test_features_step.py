@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 
 from nba_predictions.core.domain import GameContext, GameRecord, HeadToHead, ScoreTimeline, game_length_seconds
 from nba_predictions.documents.models import ALL_FEATURES, CollectedGame
-from nba_predictions.features import game as ft
 from nba_predictions.features import timeline as tl
-from nba_predictions.features.columns import timeline_feature_arrays
+from nba_predictions.features.events import EventArrays
 from nba_predictions.features.history import load_history
+from nba_predictions.features.matrix import range_features
 from nba_predictions.sources.archive import ArchiveSource
-from nba_predictions.steps.features import build_features, season_feature_table
+from nba_predictions.steps.features import build_features, game_features
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "timelines"
 GAME_IDS = ["0022200552", "0022300001", "0022300061", "0042300155"]
@@ -60,7 +60,7 @@ def test_build_features_from_extras_without_source(caplog: pytest.LogCaptureFixt
     assert [f.game_id for f in featured] == GAME_IDS
     for game, f in zip(games, featured):
         assert f.raw_data == game.record()
-        assert f.features == ft.game_features(game.record(), game.score_timeline, game.context)
+        assert f.features == game_features(game.record(), game.score_timeline, game.context)
     assert [f.features.competitive_seconds for f in featured] == [1100, 1324, 543, 2274]
     summary = [r.getMessage() for r in caplog.records if "in," in r.getMessage()]
     assert len(summary) == 1 and summary[0].startswith("features: 4 in, 4 out, 0 skipped")
@@ -109,20 +109,20 @@ def timelines(draw: st.DrawFn) -> ScoreTimeline:
 def pure(t: ScoreTimeline) -> dict[str, float]:
     """Every timeline feature from the per-game functions of :mod:`nba_predictions.features.timeline` (the path of
     the per-date step, for archive and live games alike)."""
-    return ft.timeline_features(t)
+    return tl.timeline_values(t)
 
 
 @settings(max_examples=150)
 @given(st.lists(timelines(), max_size=6))
 def test_vectorised_timeline_features_equal_the_pure_functions(ts: list[ScoreTimeline]) -> None:
-    arrays = timeline_feature_arrays(ts)
+    arrays = tl.timeline_columns(EventArrays.from_timelines(ts))
     for i, t in enumerate(ts):
         assert {name: arrays[name][i].item() for name in arrays} == pure(t)
 
 
 def test_vectorised_timeline_features_of_real_games() -> None:
     ts = [fixture(g)[1] for g in GAME_IDS]
-    arrays = timeline_feature_arrays(ts)
+    arrays = tl.timeline_columns(EventArrays.from_timelines(ts))
     assert arrays["competitive_seconds"].tolist() == [1100, 1324, 543, 2274]
     assert arrays["lead_changes"].tolist() == [1, 10, 1, 16]
     assert arrays["times_tied"].tolist() == [3, 4, 1, 10]
@@ -250,7 +250,7 @@ def test_truncated_play_by_play_in_the_archive_is_skipped(archive: ArchiveSource
 def test_season_table_equals_the_step_game_by_game(archive: ArchiveSource) -> None:
     first, last = date(2023, 10, 24), date(2024, 6, 17)  # the whole 2023-24 season, playoffs included
     history = load_history(archive, first, last)
-    table = season_feature_table(archive, first, last, history=history)
+    table = range_features(archive, first, last, history=history)
     assert table.matrix.shape == (len(table.game_ids), len(ALL_FEATURES))
     # 1,230 regular-season games + 6 play-in + 82 playoff games; the play-in games have no
     # play-by-play and one game's play-by-play is truncated.
@@ -280,7 +280,7 @@ def test_season_table_decodes_each_timeline_once(monkeypatch: pytest.MonkeyPatch
         return real_decode(blob)
 
     monkeypatch.setattr(archive_module, "decode_events", counting_decode)
-    table = season_feature_table(source, first, last, history=history)
+    table = range_features(source, first, last, history=history)
     assert table.skipped == [] and len(table) > 40
     assert len(decodes) == len(table)
     # The table hands its timelines on (training reuses them), row for row.
@@ -290,6 +290,6 @@ def test_season_table_decodes_each_timeline_once(monkeypatch: pytest.MonkeyPatch
 
 def test_vectorised_pass_clamps_float_sums_like_the_pure_functions() -> None:
     t = ScoreTimeline(periods=4, events=[(1.805914653379432, 0, 1), (2050.5885904983293, 0, 2)])
-    arrays = timeline_feature_arrays([t, t])
+    arrays = tl.timeline_columns(EventArrays.from_timelines([t, t]))
     assert arrays["competitive_seconds"].tolist() == [2880, 2880] == [tl.competitive_seconds(t)] * 2
     assert arrays["second_half_close_seconds"].tolist() == [1440, 1440] == [tl.second_half_close_seconds(t)] * 2

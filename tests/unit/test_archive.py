@@ -13,7 +13,7 @@ import json
 import sqlite3
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -30,6 +30,12 @@ REFERENCE = FIXTURES / "reference"
 # play-by-play final is one point short of the LeagueGameLog result.
 TRUNCATED = {"0021301006", "0021500916", "0021700211", "0022100028", "0022100298", "0022301202", "0022500029"}
 FIRST, LAST = date(2013, 10, 29), date(2025, 12, 7)
+
+
+@pytest.fixture(scope="module")
+def everything(source: ArchiveSource) -> tuple[list, dict]:
+    """The whole archive through the protocol's bulk read: (records, {game_id: usable timeline})."""
+    return source.games_and_timelines(FIRST, LAST)
 
 
 @pytest.fixture(scope="module")
@@ -180,12 +186,12 @@ def states_at_period_end(tl: ScoreTimeline, period: int) -> set[tuple[int, int]]
 # --- timelines against independent data -----------------------------------------------------
 
 
-def test_lead_changes_and_times_tied_match_official_values(source: ArchiveSource) -> None:
-    from nba_predictions.features.timeline import lead_changes_and_times_tied
+def test_lead_changes_and_times_tied_match_official_values(everything: tuple[list, dict]) -> None:
+    from nba_predictions.core.scoring import lead_changes_and_times_tied
 
     rows = read_reference("official_lead_changes.csv.gz")
     assert len(rows) > 10_000
-    timelines = source.timelines([r["game_id"] for r in rows], skip_unavailable=True)
+    timelines = everything[1]
     lc = tt = 0
     for r in rows:
         if r["game_id"] not in timelines:
@@ -198,10 +204,10 @@ def test_lead_changes_and_times_tied_match_official_values(source: ArchiveSource
     assert tt / len(rows) >= 0.995, tt / len(rows)
 
 
-def test_final_scores_match_independent_results_except_truncated(source: ArchiveSource) -> None:
+def test_final_scores_match_independent_results_except_truncated(everything: tuple[list, dict]) -> None:
     rows = [r for r in read_reference("independent_results.csv.gz") if r["origin"] != "legacy_pbp"]
     assert len(rows) > 15_000
-    timelines = source.timelines([r["game_id"] for r in rows], skip_unavailable=True)
+    timelines = everything[1]
     unavailable = {r["game_id"] for r in rows} - set(timelines)
     assert unavailable == TRUNCATED
     wrong = [
@@ -212,9 +218,9 @@ def test_final_scores_match_independent_results_except_truncated(source: Archive
     assert wrong == []
 
 
-def test_results_teams_and_scores_match_independent_results(source: ArchiveSource) -> None:
+def test_results_teams_and_scores_match_independent_results(everything: tuple[list, dict]) -> None:
     rows = {r["game_id"]: r for r in read_reference("independent_results.csv.gz")}
-    games = source.games_between(FIRST, LAST)
+    games = everything[0]
     by_id = {g.game_id: g for g in games}
     assert set(rows) <= set(by_id)
     for gid, r in rows.items():
@@ -243,9 +249,8 @@ def test_play_in_game_is_listed_but_has_no_timeline(source: ArchiveSource) -> No
 
 
 def test_timelines_are_valid_and_v3_clocks_keep_tenths(source: ArchiveSource) -> None:
-    games = source.games_between(date(2025, 10, 21), date(2025, 12, 7))
+    games, timelines = source.games_and_timelines(date(2025, 10, 21), date(2025, 12, 7))
     assert len(games) == 354
-    timelines = source.timelines([g.game_id for g in games], skip_unavailable=True)
     assert len(timelines) == 353  # 0022500029 is one point short
     assert any(t != int(t) for tl in timelines.values() for t, _, _ in tl.events)
     overtime = [tl for tl in timelines.values() if tl.periods > 4]
@@ -265,7 +270,7 @@ def test_stable_team_ids_and_historical_abbreviations(source: ArchiveSource) -> 
     nets = [g for g in source.season_results(Season(2010)) if 1610612751 in (g.home_team_id, g.away_team_id)]
     assert len([g for g in nets if g.season_type == "Regular Season"]) == 82
     assert len([g for g in source.season_results(Season(2005)) if 1610612740 in (g.home_team_id, g.away_team_id)]) == 82
-    games = source.games_between(date(2014, 3, 1), date(2014, 3, 31))
+    games, _ = source.games_and_timelines(date(2014, 3, 1), date(2014, 3, 31))
     assert {g.home_team_abbreviation for g in games if g.home_team_id == 1610612751} == {"BKN"}
 
 
@@ -279,12 +284,12 @@ def test_season_results_whole_seasons(source: ArchiveSource) -> None:
 
 
 def test_neutral_site_and_designated_home(source: ArchiveSource) -> None:
-    assert source.neutral_site("0022500147")  # Mexico City: Detroit is the designated home team
+    assert source.neutral_sites(["0022500147"]) == {"0022500147"}  # Mexico City: Detroit is the designated home team
     [game] = [g for g in source.completed_games(date(2025, 11, 1)) if g.game_id == "0022500147"]
     assert game.home_team_abbreviation == "DET"
     assert source.score_timeline(game).final_score == (game.home_team_score, game.away_team_score)
-    assert source.neutral_site("0041900406")  # 2020 Finals in the Orlando bubble
-    assert not source.neutral_site("0022300001")
+    assert source.neutral_sites(["0041900406"]) == {"0041900406"}  # 2020 Finals in the Orlando bubble
+    assert source.neutral_sites(["0022300001"]) == set()
 
 
 def test_attendance_null_where_unknown(source: ArchiveSource) -> None:
@@ -292,14 +297,18 @@ def test_attendance_null_where_unknown(source: ArchiveSource) -> None:
     assert all(g.attendance and g.attendance > 10_000 for g in source.completed_games(date(2019, 1, 15)))
 
 
-def test_bulk_timelines_skip_unavailable_games_and_say_why(source: ArchiveSource) -> None:
+def test_bulk_timelines_skip_unavailable_games_and_say_why(
+    source: ArchiveSource, everything: tuple[list, dict]
+) -> None:
     ids = ["0022300555", "0021301006", "0052000101", "0099999999"]
-    assert list(source.timelines(ids)) == ["0022300555"]
+    records, timelines = everything
+    assert {gid for gid in ids if gid in timelines} == {"0022300555"}
+    assert {"0021301006", "0052000101"} <= {r.game_id for r in records}
     problems = source.timeline_problems(ids)
     assert set(problems) == {"0021301006", "0052000101", "0099999999"}
     assert "truncated" in problems["0021301006"] and "play-in" in problems["0052000101"]
     with pytest.raises(GameDataError) as err:
-        source.timelines(ids, skip_unavailable=False)
+        source.score_timeline("0021301006")
     assert err.value.game_id == "0021301006"
 
 
@@ -380,9 +389,14 @@ def test_a_date_costs_one_query_and_one_timeline_decode_per_game(monkeypatch: py
 def test_games_and_timelines_reads_a_range_once(source: ArchiveSource) -> None:
     first, last = date(2023, 12, 1), date(2023, 12, 10)
     records, timelines = source.games_and_timelines(first, last)
-    assert records == source.games_between(first, last)
+    day = first
+    listed = []
+    while day <= last:
+        listed.extend(source.completed_games(day))
+        day += timedelta(days=1)
+    assert records == listed
     assert set(timelines) == {r.game_id for r in records} - {"0022301202"}  # truncated on 2023-12-04
-    assert timelines == source.timelines([r.game_id for r in records])
+    assert timelines == {r.game_id: source.score_timeline(r) for r in records if r.game_id != "0022301202"}
 
 
 def test_neutral_sites_in_one_query(source: ArchiveSource) -> None:

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from nba_predictions.core.domain import GameContext, GameRecord, HeadToHead, ScoreTimeline, game_length_seconds
 from nba_predictions.documents.models import ALL_FEATURES, GameFeatures
 from nba_predictions.errors import GameDataError
-from nba_predictions.features import game as ft
+from nba_predictions.features import context as fc
+from nba_predictions.steps.features import game_features
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "timelines"
 
@@ -45,37 +46,37 @@ def context(
 
 def test_spec_example_values() -> None:
     # The spec's example: diff_ranks 3 and position_score 1.533333 -> ranks 2 and 5: 2 - 7/15.
-    assert ft.diff_ranks(2, 5) == ft.diff_ranks(5, 2) == 3
-    assert ft.position_score(2, 5) == 1.533333
-    assert ft.position_score(1, 1) == round(2 - 2 / 15, 6) == 1.866667
-    assert ft.position_score(15, 15) == 0.0
+    assert fc.diff_ranks(2, 5) == fc.diff_ranks(5, 2) == 3
+    assert fc.position_score(2, 5) == 1.533333
+    assert fc.position_score(1, 1) == round(2 - 2 / 15, 6) == 1.866667
+    assert fc.position_score(15, 15) == 0.0
 
 
 def test_inter_conference_and_scores_diff() -> None:
-    assert ft.inter_conference("East", "West") == 1
-    assert ft.inter_conference("West", "West") == 0
-    assert ft.scores_diff(115, 108) == ft.scores_diff(108, 115) == 7
+    assert fc.inter_conference("East", "West") == 1
+    assert fc.inter_conference("West", "West") == 0
+    assert fc.scores_diff(115, 108) == fc.scores_diff(108, 115) == 7
     with pytest.raises(ValueError):
-        ft.inter_conference("West", "Central")  # type: ignore[arg-type]
+        fc.inter_conference("West", "Central")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
-        ft.scores_diff(-1, 3)
+        fc.scores_diff(-1, 3)
 
 
 @pytest.mark.parametrize("rank", [0, 16, 2.0, True, None])
 def test_ranks_out_of_range_or_wrong_type_are_rejected(rank: object) -> None:
     with pytest.raises(ValueError):
-        ft.diff_ranks(rank, 3)  # type: ignore[arg-type]
+        fc.diff_ranks(rank, 3)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
-        ft.position_score(3, rank)  # type: ignore[arg-type]
+        fc.position_score(3, rank)  # type: ignore[arg-type]
 
 
 def test_rivalry_score() -> None:
     # Never met: 0, not a division by zero.
-    assert ft.rivalry_score(HeadToHead(playoff_games=0, regular_season_games=0, close_regular_season_games=0)) == 0
+    assert fc.rivalry_score(HeadToHead(playoff_games=0, regular_season_games=0, close_regular_season_games=0)) == 0
     # Only playoff meetings: 0.7 x 4 = 2.8
-    assert ft.rivalry_score(HeadToHead(playoff_games=4, regular_season_games=0, close_regular_season_games=0)) == 2.8
+    assert fc.rivalry_score(HeadToHead(playoff_games=4, regular_season_games=0, close_regular_season_games=0)) == 2.8
     # 0.7 x 0 + 0.3 x 3/4 = 0.225
-    assert ft.rivalry_score(HeadToHead(playoff_games=0, regular_season_games=4, close_regular_season_games=3)) == 0.225
+    assert fc.rivalry_score(HeadToHead(playoff_games=0, regular_season_games=4, close_regular_season_games=3)) == 0.225
 
 
 # --- Whole games, hand-computed ----------------------------------------------------------------
@@ -86,7 +87,7 @@ def test_overtime_game_0022200552() -> None:
     # The context here is an input chosen for the arithmetic (ranks 4 and 11, 13 regular-season
     # meetings of which 7 close, no playoff meetings); the timeline features are the real ones.
     ctx = context("East", "East", 4, 11, playoff=0, regular=13, close=7)
-    f = ft.game_features(record, timeline, ctx)
+    f = game_features(record, timeline, ctx)
     assert f.diff_ranks == 11 - 4 == 7
     assert f.inter_conference == 0
     assert f.scores_diff == 145 - 134 == 11
@@ -105,7 +106,7 @@ def test_early_season_game_0022300061() -> None:
     # LAL 7th (43-39).  Meetings in [2018-10-24, 2023-10-24): 9 playoff games (2020 WCF 5, 2023 WCF 4);
     # 17 regular-season games, 6 decided by <= 10 (7, 9, 4, 3, 4, 5 points).
     ctx = context("West", "West", 1, 7, playoff=9, regular=17, close=6)
-    f = ft.game_features(record, timeline, ctx)
+    f = game_features(record, timeline, ctx)
     assert f.diff_ranks == 7 - 1 == 6
     assert f.position_score == round(2 - (1 + 7) / 15, 6) == 1.466667
     assert f.rivalry_score == round(0.7 * 9 + 0.3 * 6 / 17, 6) == round(6.3 + 0.105882, 6) == 6.405882
@@ -121,7 +122,7 @@ def test_playoff_rematch_0042300155() -> None:
     # Meetings in [2019-04-29, 2024-04-29): playoffs 2020 WCF 5 + 2023 WCF 4 + games 1-4 of this
     # series 4 = 13; regular season 17, decided by <= 10: 9, 4, 3, 4, 5, 8, 10 -> 7.
     ctx = context("West", "West", 1, 8, playoff=13, regular=17, close=7)
-    f = ft.game_features(record, timeline, ctx)
+    f = game_features(record, timeline, ctx)
     assert f.rivalry_score == round(0.7 * 13 + 0.3 * 7 / 17, 6) == round(9.1 + 0.123529, 6) == 9.223529
     assert f.diff_ranks == 8 - 1 == 7
     assert f.position_score == round(2 - (1 + 8) / 15, 6) == 1.4
@@ -133,7 +134,7 @@ def test_playoff_rematch_0042300155() -> None:
 
 def test_feature_vector_order() -> None:
     record, timeline = load("0022300001")
-    f = ft.game_features(record, timeline, context("East", "East", 3, 5))
+    f = game_features(record, timeline, context("East", "East", 3, 5))
     assert f.vector() == [float(getattr(f, name)) for name in ALL_FEATURES]
     assert f.vector()[:7] == [2.0, 0.0, 5.0, round(2 - 8 / 15, 6), 1324.0, 10.0, 0.0]
 
@@ -144,9 +145,9 @@ def test_feature_vector_order() -> None:
 def test_missing_timeline_or_context() -> None:
     record, timeline = load("0022300001")
     with pytest.raises(GameDataError, match="no score timeline"):
-        ft.game_features(record, None, context("East", "East", 1, 2))
+        game_features(record, None, context("East", "East", 1, 2))
     with pytest.raises(GameDataError, match="no standings"):
-        ft.game_features(record, timeline, None)
+        game_features(record, timeline, None)
 
 
 def test_truncated_timeline() -> None:
@@ -154,10 +155,10 @@ def test_truncated_timeline() -> None:
     # A feed that stopped at the end of the third quarter (2,160 s).
     cut = ScoreTimeline(periods=4, events=[e for e in timeline.events if e[0] <= 2160])
     with pytest.raises(GameDataError, match="truncated") as info:
-        ft.game_features(record, cut, context("East", "East", 1, 2))
+        game_features(record, cut, context("East", "East", 1, 2))
     assert info.value.game_id == "0022300001"
     with pytest.raises(GameDataError, match="no scoring events"):
-        ft.game_features(record, ScoreTimeline(periods=4, events=[]), context("East", "East", 1, 2))
+        game_features(record, ScoreTimeline(periods=4, events=[]), context("East", "East", 1, 2))
 
 
 def test_wrong_period_count() -> None:
@@ -165,12 +166,12 @@ def test_wrong_period_count() -> None:
     # Declaring an overtime the game did not have: regulation did not end level.
     five = ScoreTimeline(periods=5, events=timeline.events)
     with pytest.raises(GameDataError, match="end of period 4"):
-        ft.game_features(record, five, context("East", "East", 1, 2))
+        game_features(record, five, context("East", "East", 1, 2))
     # And an overtime game cut to regulation is level at the end: not a completed game's timeline.
     record, timeline = load("0022200552")
     regulation = ScoreTimeline(periods=4, events=[e for e in timeline.events if e[0] <= 2880])
     with pytest.raises(GameDataError):
-        ft.game_features(record, regulation, context("East", "East", 1, 2))
+        game_features(record, regulation, context("East", "East", 1, 2))
 
 
 def test_level_final_score_is_rejected() -> None:
@@ -178,7 +179,7 @@ def test_level_final_score_is_rejected() -> None:
     level = record.model_copy(update={"home_team_score": 116})
     t = ScoreTimeline(periods=4, events=[(10.0, 116, 116)])
     with pytest.raises(GameDataError, match="level"):
-        ft.game_features(level, t, context("East", "East", 1, 2))
+        game_features(level, t, context("East", "East", 1, 2))
 
 
 # --- Properties --------------------------------------------------------------------------------
@@ -269,12 +270,12 @@ def swap(
 
 @given(games())
 def test_features_valid_and_symmetric(game: tuple[GameRecord, ScoreTimeline, GameContext]) -> None:
-    f = ft.game_features(*game)
+    f = game_features(*game)
     assert isinstance(f, GameFeatures)
     assert 0 <= f.competitive_seconds <= game[1].length_seconds
     assert f.lead_changes <= len(game[1].events) and f.times_tied <= len(game[1].events)
     # Every feature is symmetric in home and away.
-    assert ft.game_features(*swap(*game)) == f
+    assert game_features(*swap(*game)) == f
 
 
 @given(games(), st.integers(1, 5))
@@ -288,7 +289,7 @@ def test_a_truncated_timeline_is_skipped_with_a_reason(
     # Drop the last `cut` scoring events: the feed stops before the final score.
     short = ScoreTimeline(periods=timeline.periods, events=timeline.events[:-cut])
     with pytest.raises(GameDataError):
-        ft.game_features(record, short, ctx)
+        game_features(record, short, ctx)
     good = CollectedGame(**record.model_dump(), score_timeline=timeline, context=ctx)
     bad = CollectedGame(**{**record.model_dump(), "game_id": "0022300002"}, score_timeline=short, context=ctx)
     featured, skipped = build_features([bad, good], None)

@@ -13,11 +13,11 @@ import pytest
 import xgboost
 
 from nba_predictions.documents.models import ALL_FEATURES
+from nba_predictions.features.matrix import range_features
 from nba_predictions.model import native
 from nba_predictions.model.contributions import TreeContributions
 from nba_predictions.model.loader import TREE_BY_TREE_ROWS, load_model
 from nba_predictions.sources.archive import ArchiveSource
-from nba_predictions.steps.features import season_feature_table
 from nba_predictions.steps.prediction import rate_matrix
 
 
@@ -25,7 +25,7 @@ from nba_predictions.steps.prediction import rate_matrix
 def games() -> np.ndarray:
     """The features of every game of two real seasons, and as many perturbed copies of them (the
     perturbed values land in cells of the trees that real games rarely reach)."""
-    real = season_feature_table(ArchiveSource(), date(2022, 10, 1), date(2024, 6, 30)).matrix
+    real = range_features(ArchiveSource(), date(2022, 10, 1), date(2024, 6, 30)).matrix
     rng = np.random.default_rng(7)
     perturbed = real[rng.integers(0, len(real), len(real))] * rng.uniform(0.3, 1.7, real.shape)
     perturbed[:, 1] = np.round(np.clip(perturbed[:, 1], 0, 1))  # inter_conference stays 0/1

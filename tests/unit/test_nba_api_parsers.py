@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from nba_predictions.config import EASTERN
+from nba_predictions.core.scoring import lead_changes_and_times_tied
 from nba_predictions.core.season import Season
 from nba_predictions.errors import FatalSourceError, GameDataError
-from nba_predictions.features.timeline import lead_changes_and_times_tied
 from nba_predictions.sources.cache import Keep, ResponseCache
 from nba_predictions.sources.http import RetryPolicy
 from nba_predictions.sources.nba_api.box_score_summary import parse_box_score_summary

@@ -13,16 +13,16 @@ import xgboost
 
 from nba_predictions.documents.models import ALL_FEATURES, EngineeredFeatures, FeaturedGame, GameFeatures, Metadata
 from nba_predictions.errors import ModelError, UsageError
+from nba_predictions.features.matrix import range_features
 from nba_predictions.model.loader import LoadedModel, default_model_path, load_model, meta_path_for
 from nba_predictions.model.training.train import metadata_bytes
 from nba_predictions.sources.archive import ArchiveSource
-from nba_predictions.steps.features import season_feature_table
 from nba_predictions.steps.prediction import classify, predict_games
 
 
 def features_doc(first: date, last: date) -> EngineeredFeatures:
     """A features document of every archive game from ``first`` to ``last`` (real games, real features)."""
-    table = season_feature_table(ArchiveSource(), first, last)
+    table = range_features(ArchiveSource(), first, last)
     games = [
         FeaturedGame(
             game_id=record.game_id, raw_data=record, features=GameFeatures(**dict(zip(ALL_FEATURES, row.tolist())))

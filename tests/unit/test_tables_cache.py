@@ -13,16 +13,16 @@ import xgboost
 
 from nba_predictions.config import Settings
 from nba_predictions.documents.models import ALL_FEATURES
+from nba_predictions.features.matrix import range_features
 from nba_predictions.model.contributions import TreeContributions
 from nba_predictions.model.loader import load_model
 from nba_predictions.model.tables_cache import ARRAYS, FORMAT, TablesCache
 from nba_predictions.sources.archive import ArchiveSource
-from nba_predictions.steps.features import season_feature_table
 
 
 @pytest.fixture(scope="module")
 def season() -> np.ndarray:
-    return season_feature_table(ArchiveSource(), date(2023, 10, 1), date(2024, 6, 30)).matrix
+    return range_features(ArchiveSource(), date(2023, 10, 1), date(2024, 6, 30)).matrix
 
 
 @pytest.fixture(scope="module")

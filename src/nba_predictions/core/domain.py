@@ -17,6 +17,8 @@ SeasonType = Literal["Regular Season", "Playoffs", "Play-In"]
 
 REGULATION_SECONDS = 2880
 OVERTIME_SECONDS = 300
+CONFERENCE_SIZE = 15
+"""Teams in a conference (since 2004-05; the West had 14 before): conference ranks are 1..15."""
 
 
 def game_length_seconds(periods: int) -> int:
@@ -116,8 +118,8 @@ class GameContext(Frozen):
 
     home_conference: Conference
     away_conference: Conference
-    home_conference_rank: int = Field(ge=1, le=15)
-    away_conference_rank: int = Field(ge=1, le=15)
+    home_conference_rank: int = Field(ge=1, le=CONFERENCE_SIZE)
+    away_conference_rank: int = Field(ge=1, le=CONFERENCE_SIZE)
     head_to_head: HeadToHead
 
 

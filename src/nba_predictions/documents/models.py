@@ -21,15 +21,38 @@ refused on its own) is :mod:`nba_predictions.documents.rules`.
 
 from __future__ import annotations
 
-from datetime import date as Date
-from datetime import datetime
-from typing import Literal
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from nba_predictions.core.domain import GameContext, GameId, GameRecord, ScoreTimeline
+from nba_predictions.features.spec import ALL_FEATURES, EXTRA_FEATURES, FEATURES, LAST_SECONDS_FEATURES
 
-SCHEMA_VERSION = "1.0"
+__all__ = [  # the feature names come from features.spec; readers of documents find them here too
+    "ALL_FEATURES",
+    "DOCUMENT_MODELS",
+    "DOCUMENT_NAMES",
+    "EXTRA_FEATURES",
+    "LAST_SECONDS_FEATURES",
+    "STEPS",
+    "CollectedGame",
+    "CollectedGames",
+    "EngineeredFeatures",
+    "FeatureContribution",
+    "FeatureValues",
+    "FeaturedGame",
+    "GameFeatures",
+    "Metadata",
+    "Prediction",
+    "Predictions",
+    "SkippedGame",
+    "SourceName",
+    "Step",
+    "Strict",
+]
+
+SCHEMA_VERSION: Final = "1.0"
 STEPS = ("collection", "features", "prediction", "storage")
 Step = Literal["collection", "features", "prediction", "storage"]
 SourceName = Literal["archive", "nba_api"]
@@ -40,36 +63,6 @@ DOCUMENT_NAMES = {
     "features": "engineered_features.json",
     "prediction": "predictions.json",
 }
-
-SPEC_FEATURES = (
-    "diff_ranks",
-    "inter_conference",
-    "scores_diff",
-    "position_score",
-    "competitive_seconds",
-    "lead_changes",
-    "rivalry_score",
-)
-EXTRA_FEATURES = (
-    "times_tied",
-    "overtime_periods",
-    "clutch_seconds",
-    "largest_lead",
-    "comeback_points",
-    "second_half_close_seconds",
-    "decided_seconds",
-    "go_ahead_seconds_left",
-    "last_lead_change_seconds_left",
-    "last_tie_seconds_left",
-    "winner_margin_10s_left",
-    "winner_margin_30s_left",
-    "winner_margin_60s_left",
-)
-ALL_FEATURES = SPEC_FEATURES + EXTRA_FEATURES
-# The extras that see the last seconds (added with the possession-aware label, see docs/MODEL.md).
-LAST_SECONDS_FEATURES = EXTRA_FEATURES[EXTRA_FEATURES.index("go_ahead_seconds_left") :]
-# Features that may be negative (every other one is >= 0).
-SIGNED_FEATURES = ("winner_margin_10s_left", "winner_margin_30s_left", "winner_margin_60s_left")
 
 
 class Strict(BaseModel):
@@ -87,9 +80,9 @@ class SkippedGame(Strict):
 class Metadata(Strict):
     step: Step
     timestamp: datetime
-    target_date: Date | None = None
-    first_date: Date | None = Field(default=None, description="a backfill's document: the range's first date")
-    last_date: Date | None = Field(default=None, description="a backfill's document: the range's last date")
+    target_date: date | None = None
+    first_date: date | None = Field(default=None, description="a backfill's document: the range's first date")
+    last_date: date | None = Field(default=None, description="a backfill's document: the range's last date")
     input_source: str | None = Field(default=None, description="the file this step read, if any")
     model_version: str | None = Field(
         default=None, min_length=1, max_length=64, description="set on predictions.json (required there)"
@@ -119,47 +112,28 @@ class CollectedGame(GameRecord):
         return GameRecord.model_validate(self.model_dump(include=set(GameRecord.model_fields)))
 
 
-class GameFeatures(Strict):
-    # The spec's seven.
-    diff_ranks: int = Field(ge=0, le=14)
-    inter_conference: Literal[0, 1]
-    scores_diff: int = Field(ge=0)
-    position_score: float = Field(ge=0, le=2)
-    competitive_seconds: float = Field(ge=0)
-    lead_changes: int = Field(ge=0)
-    rivalry_score: float = Field(ge=0)
-    # Documented additions (see docs/MODEL.md for what each adds to the model).
-    times_tied: int = Field(ge=0)
-    overtime_periods: int = Field(ge=0)
-    clutch_seconds: float = Field(
-        ge=0, description="seconds within 5 points in the last 5:00 of regulation and in overtime"
-    )
-    largest_lead: int = Field(ge=0, description="largest margin either side held")
-    comeback_points: int = Field(ge=0, description="largest deficit the winner overcame")
-    second_half_close_seconds: float = Field(
-        ge=0, description="seconds within 5 points from the start of the second half through overtime"
-    )
-    decided_seconds: float = Field(
-        ge=0,
-        description="seconds from the last moment the margin was within 3 points to the end (0 if the game ended within 3)",
-    )
-    go_ahead_seconds_left: float = Field(ge=0, description="seconds left when the winner took the lead for good")
-    last_lead_change_seconds_left: float = Field(
-        ge=0, description="seconds left at the last lead change (the whole game if the lead never changed hands)"
-    )
-    last_tie_seconds_left: float = Field(ge=0, description="seconds left when the score was last level (0-0 counts)")
-    winner_margin_10s_left: int = Field(
-        description="the winner's margin 10 seconds before the end (negative: it trailed)"
-    )
-    winner_margin_30s_left: int = Field(
-        description="the winner's margin 30 seconds before the end (negative: it trailed)"
-    )
-    winner_margin_60s_left: int = Field(
-        description="the winner's margin 60 seconds before the end (negative: it trailed)"
-    )
+class FeatureValues(Strict):
+    """The base of :data:`GameFeatures`: what a document's ``features`` object can do beyond its fields."""
+
+    if TYPE_CHECKING:  # the fields are generated from the specification; each holds an int or a float
+
+        def __getattr__(self, name: str) -> Any: ...
 
     def vector(self) -> list[float]:
-        return [float(getattr(self, name)) for name in ALL_FEATURES]
+        return [float(self.__dict__[name]) for name in ALL_FEATURES]
+
+
+if TYPE_CHECKING:
+    GameFeatures = FeatureValues
+else:
+    GameFeatures = create_model(
+        "GameFeatures",
+        __base__=FeatureValues,
+        __module__=__name__,
+        **{spec.name: spec.field_definition() for spec in FEATURES},
+    )
+    """A document's ``features``: one field per :data:`~nba_predictions.features.spec.FEATURES` entry,
+    in that order, with its type, range and description (the spec's seven, then the documented additions)."""
 
 
 class FeaturedGame(Strict):

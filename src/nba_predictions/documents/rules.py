@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from nba_predictions.core import teams
-from nba_predictions.core.domain import OVERTIME_SECONDS, REGULATION_SECONDS, GameRecord
+from nba_predictions.core.domain import GameRecord
 from nba_predictions.core.season import DIGIT_SEASON_TYPES, Season
 from nba_predictions.documents.models import (
     ALL_FEATURES,
@@ -34,6 +34,7 @@ from nba_predictions.documents.models import (
     Step,
 )
 from nba_predictions.errors import ArtifactError
+from nba_predictions.features.spec import WINDOWED_FEATURES
 
 NBA_LEAGUE_ID = "00"  # the first two digits of every NBA game id (10 = WNBA, 20 = G League)
 RATED_SEASON_TYPES = ("Regular Season", "Playoffs", "Play-In")  # what the archive holds and the model knows
@@ -123,7 +124,10 @@ def context_problem(game: CollectedGame) -> str | None:
     ):
         expected = teams.conference(team_id, season)
         if conference != expected:
-            return f"context.{side}_conference {conference} is not the conference of team {team_id} in {season} ({expected})"
+            return (
+                f"context.{side}_conference {conference} is not the conference of team {team_id} in {season} "
+                f"({expected})"
+            )
         size = len(teams.conference_teams(conference, season))
         if rank > size:
             return (
@@ -156,18 +160,20 @@ def features_problem(game: FeaturedGame | Prediction) -> str | None:
     season = Season.of_game_id(record.game_id)
     expected = int(teams.conference(record.home_team_id, season) != teams.conference(record.away_team_id, season))
     if features.inter_conference != expected:
-        return f"features.inter_conference {features.inter_conference} does not match the teams' conferences in {season} ({expected})"
+        return (
+            f"features.inter_conference {features.inter_conference} does not match the teams' conferences "
+            f"in {season} ({expected})"
+        )
     if features.overtime_periods > MAX_OVERTIMES:
         return f"features.overtime_periods {features.overtime_periods} is not plausible (more than {MAX_OVERTIMES})"
-    overtime = OVERTIME_SECONDS * features.overtime_periods
-    for field, value, window in (
-        ("competitive_seconds", features.competitive_seconds, REGULATION_SECONDS + overtime),
-        ("decided_seconds", features.decided_seconds, REGULATION_SECONDS + overtime),
-        ("second_half_close_seconds", features.second_half_close_seconds, REGULATION_SECONDS // 2 + overtime),
-        ("clutch_seconds", features.clutch_seconds, 300 + overtime),
-    ):
-        if value > window + TOLERANCE_SECONDS:
-            return f"features.{field} {value:g} is longer than its window in a game with {features.overtime_periods} overtime(s) ({window} s)"
+    values = features.model_dump()
+    for spec in WINDOWED_FEATURES:  # each seconds feature within its window of the game clock (features.spec)
+        value, window = values[spec.name], spec.window_seconds(features.overtime_periods)
+        if window is not None and value > window + TOLERANCE_SECONDS:
+            return (
+                f"features.{spec.name} {value:g} is longer than its window in a game with "
+                f"{features.overtime_periods} overtime(s) ({window} s)"
+            )
     if features.clutch_seconds > features.second_half_close_seconds + TOLERANCE_SECONDS:
         return "features.clutch_seconds exceeds second_half_close_seconds (clutch time is part of the second half)"
     if features.second_half_close_seconds > features.competitive_seconds + TOLERANCE_SECONDS:
@@ -218,9 +224,10 @@ def screen_document(doc: Document, step: Step, today: date) -> tuple[Document, l
     """``doc`` without the games that break a game-level rule, and those games as refused by ``step``.
 
     A ``target_date`` after ``today`` refuses the whole document (:class:`ArtifactError`; the
-    caller adds the file's name).  The returned document's ``total_games`` counts the games kept; the refused ones are for the
-    caller to carry into the next document's ``skipped_games`` (a document records the games its
-    own step and the earlier ones skipped, not those of the step reading it).
+    caller adds the file's name).  The returned document's ``total_games`` counts the games kept;
+    the refused ones are for the caller to carry into the next document's ``skipped_games`` (a
+    document records the games its own step and the earlier ones skipped, not those of the step
+    reading it).
     """
     target = doc.metadata.target_date
     first, last = doc.metadata.first_date, doc.metadata.last_date

@@ -34,18 +34,24 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Protocol
 
 from nba_predictions.core import teams
 from nba_predictions.core.domain import GameContext, GameRecord, GameResult, HeadToHead
 from nba_predictions.core.season import Season
 from nba_predictions.errors import DateNotCoveredError
-from nba_predictions.sources.base import Source
+from nba_predictions.features.spec import CLOSE_GAME_POINTS
 
 logger = logging.getLogger(__name__)
 
-CLOSE_GAME_POINTS = 10
-"""A regular-season meeting decided by at most this many points counts as close (the one definition;
-:mod:`nba_predictions.features.game` imports it for the rivalry score)."""
+
+class ResultsSource(Protocol):
+    """Where the history's results come from (every :class:`~nba_predictions.sources.base.Source`)."""
+
+    def season_results(self, season: Season) -> Sequence[GameResult]:
+        """Every completed regular-season, play-in and playoff game of ``season``, in date order;
+        ``DateNotCoveredError`` for a season the source does not cover."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -61,10 +67,6 @@ class StandingRow:
     @property
     def games(self) -> int:
         return self.wins + self.losses
-
-    @property
-    def win_pct(self) -> float:
-        return self.wins / self.games if self.games else 0.0
 
 
 def years_before(day: date, years: int) -> date:
@@ -92,10 +94,10 @@ class _SeasonTable:
             winner, loser = (
                 (g.home_team_id, g.away_team_id) if g.home_score > g.away_score else (g.away_team_id, g.home_team_id)
             )
-            w, l = record.get(winner, (0, 0))
-            record[winner] = (w + 1, l)
-            w, l = record.get(loser, (0, 0))
-            record[loser] = (w, l + 1)
+            w, lost = record.get(winner, (0, 0))
+            record[winner] = (w + 1, lost)
+            w, lost = record.get(loser, (0, 0))
+            record[loser] = (w, lost + 1)
         self.final_record = dict(record)
 
     def before(self, day: date) -> dict[int, tuple[int, int]]:
@@ -110,8 +112,8 @@ def _order(team_ids: Sequence[int], record: dict[int, tuple[int, int]]) -> list[
     """Teams sorted by the ranking rule: win pct, then wins, then team id (all must have played)."""
 
     def key(t: int) -> tuple[float, int, int]:
-        w, l = record[t]
-        return (-w / (w + l), -w, t)
+        w, lost = record[t]
+        return (-w / (w + lost), -w, t)
 
     return sorted(team_ids, key=key)
 
@@ -182,8 +184,8 @@ class History:
                     else:
                         ranked[t] = (len(members) + 1) // 2
             for t in sorted(members, key=lambda t: (ranked[t], t)):
-                w, l = record.get(t, (0, 0))
-                rows.append(StandingRow(t, conf, ranked[t], w, l))
+                w, lost = record.get(t, (0, 0))
+                rows.append(StandingRow(t, conf, ranked[t], w, lost))
         return rows
 
     def conference_ranks(self, day: date) -> dict[int, int]:
@@ -240,7 +242,7 @@ def seasons_needed(first_day: date, last_day: date, years: int = 5) -> list[Seas
     return [Season(y) for y in range(first.start_year, last.start_year + 1)]
 
 
-def load_history(source: Source, first_day: date, last_day: date, years: int = 5) -> History:
+def load_history(source: ResultsSource, first_day: date, last_day: date, years: int = 5) -> History:
     """A :class:`History` from ``source.season_results`` for just the seasons these dates need.
 
     A season the source does not cover (``DateNotCoveredError``) is skipped with a warning: the

@@ -38,11 +38,11 @@ from importlib import resources
 from pathlib import Path
 
 from nba_predictions.core.domain import GameRecord, GameResult, ScoreTimeline
+from nba_predictions.core.scoring import lead_changes_and_times_tied
 from nba_predictions.core.season import Season
 from nba_predictions.errors import DateNotCoveredError, GameDataError, SourceError
-from nba_predictions.features.timeline import lead_changes_and_times_tied
 from nba_predictions.sources.archive_rows import SELECT_GAMES as _SELECT_GAMES
-from nba_predictions.sources.archive_rows import decode_events, problem_for, record_of
+from nba_predictions.sources.archive_rows import ArchiveRow, decode_events, problem_for
 
 logger = logging.getLogger(__name__)
 
@@ -157,54 +157,47 @@ class ArchiveSource:
 
     # --- games ----------------------------------------------------------------------------
 
-    def _games(self, rows: Iterable[tuple]) -> list[tuple[GameRecord, ScoreTimeline | None]]:
-        """Records of ``_SELECT_GAMES`` rows, each with its usable timeline (``None`` without one).
+    def _rows(self, where: str, params: Sequence[object]) -> list[ArchiveRow]:
+        return [ArchiveRow._make(row) for row in self._query(f"{_SELECT_GAMES} {where}", params)]
+
+    def _games(self, rows: Iterable[ArchiveRow]) -> list[tuple[GameRecord, ScoreTimeline | None]]:
+        """Records of archive rows, each with its usable timeline (``None`` without one).
 
         A usable timeline is decoded once, for the lead-change counts and for the caller.
         """
         out: list[tuple[GameRecord, ScoreTimeline | None]] = []
         for row in rows:
-            gid, olc, ott, status, periods, blob = row[0], row[11], row[12], row[13], row[14], row[15]
             timeline = None
-            if status == "ok":
-                timeline = self._timeline(gid, periods, blob)
+            if row.timeline_status == "ok" and row.periods is not None and row.events is not None:
+                timeline = self._timeline(row.game_id, row.periods, row.events)
                 lc, tt = lead_changes_and_times_tied(timeline)
-            elif olc is not None and ott is not None:
-                lc, tt = olc, ott
-            elif blob is not None:
-                partial = ScoreTimeline.model_construct(periods=periods, events=decode_events(blob))
-                lc, tt = lead_changes_and_times_tied(partial)
             else:
-                lc, tt = 0, 0
-            out.append((record_of(row, lc, tt), timeline))
+                lc, tt = row.counts_without_timeline()
+            out.append((row.record(lc, tt), timeline))
         return out
 
-    def decode_rows(self, rows: Iterable[tuple]) -> list[tuple[GameRecord, ScoreTimeline | None]]:
-        """The records (and usable timelines) :meth:`completed_games` makes of :meth:`range_rows` rows."""
-        return self._games(rows)
-
-    def range_rows(self, first: date, last: date, batch: int = 2000) -> Iterator[list[tuple]]:
-        """The raw ``_SELECT_GAMES`` rows (:data:`ROW_FIELDS`) from ``first`` to ``last`` in
-        (date, game id) order, from one query, ``batch`` rows at a time (the backfill's bulk read;
-        nothing is decoded here).  Coverage is not checked, as in :meth:`games_between`."""
+    def range_rows(self, first: date, last: date, batch: int = 2000) -> Iterator[list[ArchiveRow]]:
+        """The archive rows from ``first`` to ``last`` in (date, game id) order, from one query,
+        ``batch`` rows at a time (the backfill's bulk read; nothing is decoded here).  Coverage is
+        not checked, as in :meth:`games_and_timelines`."""
         try:
             cursor = self._connection().execute(
                 f"{_SELECT_GAMES} WHERE date BETWEEN ? AND ? ORDER BY date, game_id",
                 (first.isoformat(), last.isoformat()),
             )
             while rows := cursor.fetchmany(batch):
-                yield rows
+                yield [ArchiveRow._make(row) for row in rows]
         except sqlite3.Error as exc:
             raise SourceError(f"offline archive {self.path} could not be read ({exc}): rebuild it") from exc
 
-    def rows_by_day(self, first: date, last: date) -> Iterator[tuple[date, list[tuple]]]:
+    def rows_by_day(self, first: date, last: date) -> Iterator[tuple[date, list[ArchiveRow]]]:
         """``(date, rows)`` for every date from ``first`` to ``last`` that has games, in date
         order, from :meth:`range_rows`' one query."""
         current: date | None = None
-        rows: list[tuple] = []
+        rows: list[ArchiveRow] = []
         for batch in self.range_rows(first, last):
             for row in batch:
-                day = date.fromisoformat(row[1])
+                day = row.day
                 if day != current:
                     if current is not None:
                         yield current, rows
@@ -216,55 +209,35 @@ class ArchiveSource:
     def completed_games(self, day: date) -> list[GameRecord]:
         """Completed games of ``day`` in game-id order; ``[]`` for an in-range day without games."""
         self._check_covered(day)
-        rows = self._query(f"{_SELECT_GAMES} WHERE date = ? ORDER BY game_id", (day.isoformat(),))
-        games = self._games(rows)
+        games = self._games(self._rows("WHERE date = ? ORDER BY game_id", (day.isoformat(),)))
         self._remember(games)
         logger.debug("archive: %d games on %s", len(games), day)
         return [record for record, _ in games]
 
-    def games_between(self, first: date, last: date) -> list[GameRecord]:
-        """Completed games from ``first`` to ``last`` inclusive, in (date, game id) order: one query.
+    def games_and_timelines(self, first: date, last: date) -> tuple[list[GameRecord], dict[str, ScoreTimeline]]:
+        """The bulk read of :class:`~nba_predictions.sources.base.Source`: the completed games from
+        ``first`` to ``last`` inclusive, in (date, game id) order, and the usable timelines of those
+        games (``{game_id: timeline}``), from one query and one decode per timeline.  Ask
+        :meth:`timeline_problems` or :meth:`score_timeline` why a game has none.
 
         Unlike :meth:`completed_games` this does not check coverage: dates without play-by-play
-        simply contribute games whose ``score_timeline`` raises.
+        simply contribute games without a timeline.
         """
-        return [record for record, _ in self._games_between(first, last)]
-
-    def games_and_timelines(self, first: date, last: date) -> tuple[list[GameRecord], dict[str, ScoreTimeline]]:
-        """:meth:`games_between` and the usable timelines of those games (``{game_id: timeline}``),
-        from the same query and the same decode (the bulk accessor of the whole-range features pass).
-        Ask :meth:`timeline_problems` or :meth:`score_timeline` why a game has none."""
-        games = self._games_between(first, last)
+        rows = self._rows("WHERE date BETWEEN ? AND ? ORDER BY date, game_id", (first.isoformat(), last.isoformat()))
+        games = self._games(rows)
         return [record for record, _ in games], {r.game_id: t for r, t in games if t is not None}
-
-    def _games_between(self, first: date, last: date) -> list[tuple[GameRecord, ScoreTimeline | None]]:
-        rows = self._query(
-            f"{_SELECT_GAMES} WHERE date BETWEEN ? AND ? ORDER BY date, game_id", (first.isoformat(), last.isoformat())
-        )
-        return self._games(rows)
 
     def season_games(
         self, season: Season, season_types: Sequence[str] = ("Regular Season", "Playoffs", "Play-In")
     ) -> list[GameRecord]:
         """Completed games of ``season`` of the given types, in (date, game id) order: one query."""
         marks = ",".join("?" * len(season_types))
-        rows = self._query(
-            f"{_SELECT_GAMES} WHERE season = ? AND season_type IN ({marks}) ORDER BY date, game_id",
-            (season.start_year, *season_types),
+        rows = self._rows(
+            f"WHERE season = ? AND season_type IN ({marks}) ORDER BY date, game_id", (season.start_year, *season_types)
         )
         return [record for record, _ in self._games(rows)]
 
     # --- timelines ------------------------------------------------------------------------
-
-    def _blobs(self, game_ids: Sequence[str]) -> dict[str, tuple[int, bytes]]:
-        out: dict[str, tuple[int, bytes]] = {}
-        for chunk in _chunks(list(game_ids), 900):
-            marks = ",".join("?" * len(chunk))
-            for gid, periods, blob in self._query(
-                f"SELECT game_id, periods, events FROM timelines WHERE game_id IN ({marks})", chunk
-            ):
-                out[gid] = (periods, blob)
-        return out
 
     @staticmethod
     def _timeline(game_id: str, periods: int, blob: bytes) -> ScoreTimeline:
@@ -298,7 +271,7 @@ class ArchiveSource:
         game_id = game if isinstance(game, str) else game.game_id
         found = self._recalled(game_id)
         if found is None:
-            games = self._games(self._query(f"{_SELECT_GAMES} WHERE game_id = ?", (game_id,)))
+            games = self._games(self._rows("WHERE game_id = ?", (game_id,)))
             if not games:
                 raise GameDataError(game_id, "not in the offline archive; try --source nba_api")
             found = games[0]
@@ -327,23 +300,6 @@ class ArchiveSource:
                 problems[gid] = problem_for(*status[gid])
         return problems
 
-    def timelines(self, game_ids: Iterable[str], *, skip_unavailable: bool = True) -> dict[str, ScoreTimeline]:
-        """Timelines of many games in one query per 900 ids (the bulk accessor for training,
-        backfills and the features step).
-
-        Games without a usable timeline are left out of the result (ask
-        :meth:`timeline_problems` why), or raise ``GameDataError`` for the first of them with
-        ``skip_unavailable=False``.
-        """
-        ids = list(dict.fromkeys(game_ids))
-        problems = self.timeline_problems(ids)
-        if problems and not skip_unavailable:
-            gid = next(iter(problems))
-            raise GameDataError(gid, problems[gid])
-        wanted = [gid for gid in ids if gid not in problems]
-        blobs = self._blobs(wanted)
-        return {gid: self._timeline(gid, *blobs[gid]) for gid in wanted}
-
     # --- results --------------------------------------------------------------------------
 
     def season_results(self, season: Season) -> list[GameResult]:
@@ -365,13 +321,6 @@ class ArchiveSource:
             )
             for gid, day, stype, hid, aid, hs, as_ in rows
         ]
-
-    def neutral_site(self, game_id: str) -> bool:
-        """True for a game known to be played at a neutral site (Orlando bubble, some 2025-26 games)."""
-        rows = self._query("SELECT neutral_site FROM games WHERE game_id = ?", (game_id,))
-        if not rows:
-            raise GameDataError(game_id, "not in the offline archive")
-        return bool(rows[0][0])
 
     def neutral_sites(self, game_ids: Iterable[str]) -> set[str]:
         """Those of ``game_ids`` known to be played at a neutral site: one query for any number of

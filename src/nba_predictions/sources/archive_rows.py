@@ -1,19 +1,21 @@
 """The offline archive's row format: the games query, event blobs, records and missing-timeline reasons.
 
 Shared by :class:`~nba_predictions.sources.archive.ArchiveSource` (one date, one game) and the
-backfill's bulk read (:func:`decode_event_arrays`, a whole range at once).  Standard library only,
+backfill's bulk read (:class:`ArchiveRow`, typed rows; :func:`decode_event_arrays`, a whole range's
+timelines at once).  Standard library only,
 except :func:`decode_event_arrays`, which imports numpy when called.
 """
 
 from __future__ import annotations
 
+import datetime
 import struct
 import zlib
 from collections.abc import Sequence
-from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from nba_predictions.core.domain import GameRecord
+from nba_predictions.core.domain import GameRecord, ScoreTimeline
+from nba_predictions.core.scoring import lead_changes_and_times_tied
 from nba_predictions.core.season import Season
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -22,32 +24,75 @@ if TYPE_CHECKING:  # pragma: no cover
 EVENT = struct.Struct("<HBB")
 """One event of a timeline blob: seconds since the previous event (in tenths), home and away points scored."""
 
-_GAME_COLUMNS = (
-    "game_id, date, season, season_type, home_team_id, away_team_id, home_abbr, away_abbr, "
-    "home_score, away_score, attendance, official_lead_changes, official_times_tied, timeline_status"
-)
-SELECT_GAMES = f"SELECT {_GAME_COLUMNS}, periods, events FROM games LEFT JOIN timelines USING (game_id)"
-"""Every game column and the game's timeline (NULL, NULL without one): one query per date or range."""
 
-ROW_FIELDS = (
-    "game_id",
-    "date",
-    "season",
-    "season_type",
-    "home_team_id",
-    "away_team_id",
-    "home_abbr",
-    "away_abbr",
-    "home_score",
-    "away_score",
-    "attendance",
-    "official_lead_changes",
-    "official_times_tied",
-    "timeline_status",
-    "periods",
-    "events",
-)
-"""The columns of a :data:`SELECT_GAMES` row, in order."""
+class ArchiveRow(NamedTuple):
+    """One row of :data:`SELECT_GAMES`, by name: a game of the archive and its timeline blob.
+
+    Only this module knows the query's column order; everything else reads the fields by name.
+    """
+
+    game_id: str
+    date: str  # ISO date (US Eastern)
+    season: int  # the season's start year
+    season_type: str
+    home_team_id: int
+    away_team_id: int
+    home_abbr: str
+    away_abbr: str
+    home_score: int
+    away_score: int
+    attendance: int | None
+    official_lead_changes: int | None
+    official_times_tied: int | None
+    timeline_status: str  # ok, truncated or missing
+    periods: int | None  # NULL without a timeline
+    events: bytes | None
+
+    @property
+    def day(self) -> datetime.date:
+        return datetime.date.fromisoformat(self.date)
+
+    @property
+    def has_timeline(self) -> bool:
+        """A usable timeline (it reaches the final score)."""
+        return self.timeline_status == "ok" and self.events is not None
+
+    def record(self, lead_changes: int, times_tied: int) -> GameRecord:
+        """The :class:`GameRecord` of this row with these lead-change counts."""
+        return GameRecord(
+            game_id=self.game_id,
+            date=self.day,
+            home_team_id=self.home_team_id,
+            away_team_id=self.away_team_id,
+            home_team_abbreviation=self.home_abbr,
+            away_team_abbreviation=self.away_abbr,
+            season_id=Season(self.season).season_id(self.season_type),
+            home_team_score=self.home_score,
+            away_team_score=self.away_score,
+            lead_changes=lead_changes,
+            times_tied=times_tied,
+            game_status="Final",
+            attendance=self.attendance,
+        )
+
+    def counts_without_timeline(self) -> tuple[int, int]:
+        """(lead changes, times tied) of a game without a usable timeline: the official box-score
+        values where the archive has them, otherwise the counts of the partial timeline, otherwise 0."""
+        if self.official_lead_changes is not None and self.official_times_tied is not None:
+            return self.official_lead_changes, self.official_times_tied
+        if self.periods is not None and self.events is not None:
+            partial = ScoreTimeline.model_construct(periods=self.periods, events=decode_events(self.events))
+            return lead_changes_and_times_tied(partial)
+        return 0, 0
+
+    def problem(self) -> str:
+        """Why this row's game has no usable timeline (for a ``truncated`` or ``missing`` one)."""
+        return problem_for(self.timeline_status, self.season_type)
+
+
+SELECT_GAMES = f"SELECT {', '.join(ArchiveRow._fields)} FROM games LEFT JOIN timelines USING (game_id)"
+"""Every game column and the game's timeline (``periods``, ``events``: NULL without one), in
+:class:`ArchiveRow`'s order: one query per date or range."""
 
 _MISSING_REASONS = {
     "Play-In": "the archive has no play-by-play for play-in games",
@@ -87,26 +132,6 @@ def decode_event_arrays(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray,
         before = np.concatenate(([0], running))[starts]
         columns.append(running - np.repeat(before, sizes))
     return columns[0] / 10, columns[1], columns[2], sizes
-
-
-def record_of(row: Sequence, lead_changes: int, times_tied: int) -> GameRecord:
-    """The :class:`GameRecord` of a :data:`SELECT_GAMES` row with these lead-change counts."""
-    gid, day, season, season_type, hid, aid, habbr, aabbr, hs, as_, att = row[:11]
-    return GameRecord(
-        game_id=gid,
-        date=date.fromisoformat(day),
-        home_team_id=hid,
-        away_team_id=aid,
-        home_team_abbreviation=habbr,
-        away_team_abbreviation=aabbr,
-        season_id=Season(season).season_id(season_type),
-        home_team_score=hs,
-        away_team_score=as_,
-        lead_changes=lead_changes,
-        times_tied=times_tied,
-        game_status="Final",
-        attendance=att,
-    )
 
 
 def problem_for(timeline_status: str, season_type: str) -> str:

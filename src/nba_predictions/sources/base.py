@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from contextlib import suppress
+from datetime import date, timedelta
 from typing import Protocol, runtime_checkable
 
 from nba_predictions.core.domain import GameRecord, GameResult, ScoreTimeline
 from nba_predictions.core.season import Season
+from nba_predictions.errors import GameDataError
 
 
 @runtime_checkable
@@ -44,3 +46,31 @@ class Source(Protocol):
         """Every completed regular-season, play-in and playoff game of ``season`` known to the
         source, in date order.  Used for standings and head-to-head history."""
         ...
+
+    def games_and_timelines(self, first: date, last: date) -> tuple[list[GameRecord], dict[str, ScoreTimeline]]:
+        """The bulk read of a range: completed games from ``first`` to ``last`` in (date, game id)
+        order, and ``{game_id: timeline}`` for those with a usable one (ask :meth:`score_timeline`
+        why one has none).  Dates the source does not cover contribute nothing.
+
+        The archive answers from one query; a source without a bulk read implements it date by date
+        with :func:`games_and_timelines_by_date`.
+        """
+        ...
+
+
+def games_and_timelines_by_date(
+    source: Source, first: date, last: date
+) -> tuple[list[GameRecord], dict[str, ScoreTimeline]]:
+    """:meth:`Source.games_and_timelines` from the one-date methods: each covered date's games, and
+    each game's timeline where it has a usable one."""
+    records: list[GameRecord] = []
+    timelines: dict[str, ScoreTimeline] = {}
+    day = first
+    while day <= last:
+        if source.covers(day):
+            for record in source.completed_games(day):
+                records.append(record)
+                with suppress(GameDataError):  # no usable timeline: score_timeline says why when asked again
+                    timelines[record.game_id] = source.score_timeline(record)
+        day += timedelta(days=1)
+    return records, timelines

@@ -13,15 +13,14 @@ from nba_predictions.core.domain import ScoreTimeline
 from nba_predictions.core.season import Season
 from nba_predictions.errors import PipelineError
 from nba_predictions.sources.base import Source
-from nba_predictions.steps.features import BulkSource
 
 TEST_SEASONS = 2
 VALIDATION_SEASONS = 2
 
 
-class TrainingSource(Source, BulkSource, Protocol):
-    """What training reads (the offline archive has it all): the :class:`Source` protocol, the bulk
-    accessor of the whole-range features pass, and the archive's coverage, build metadata and
+class TrainingSource(Source, Protocol):
+    """What training reads (the offline archive has it all): the :class:`Source` protocol (its bulk
+    read feeds the whole-range features pass) and the archive's coverage, build metadata and
     neutral-site flags."""
 
     def coverage(self) -> tuple[date, date]:
@@ -68,7 +67,7 @@ class TrainingData:
 
 def load_training_data(source: TrainingSource, seasons: Sequence[Season] | None = None) -> TrainingData:
     """Features and timelines of every game of ``seasons`` (default: all with timelines)."""
-    from nba_predictions.steps.features import season_feature_table
+    from nba_predictions.features.matrix import range_features
 
     first, last = source.coverage()
     if seasons is not None:
@@ -76,7 +75,7 @@ def load_training_data(source: TrainingSource, seasons: Sequence[Season] | None 
         # rows are then kept by the season in their game id.
         first = max(first, date(min(seasons).start_year, 9, 1))
         last = min(last, date(max(seasons).start_year + 1, 10, 31))
-    table = season_feature_table(source, first, last)
+    table = range_features(source, first, last)
     keep = [i for i, g in enumerate(table.game_ids) if seasons is None or Season.of_game_id(g) in set(seasons)]
     game_ids = [table.game_ids[i] for i in keep]
     if not game_ids:

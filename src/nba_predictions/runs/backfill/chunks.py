@@ -34,7 +34,7 @@ def chunks(state: RangeState, plan: Sequence[Route], archive: ArchiveSource | No
                 pending = next(rows, None)
             if pending is not None and pending[0] == route.day:
                 day.report.found = len(pending[1])
-                day.rows = [row for row in pending[1] if row[0] not in state.stored]
+                day.rows = [row for row in pending[1] if row.game_id not in state.stored]
                 day.report.skipped = day.report.found - len(day.rows)
                 pending = next(rows, None)
             weight += len(day.rows)

@@ -15,7 +15,7 @@ from nba_predictions.steps.prediction import Ratings, prediction_list
 
 def write_predictions(state: RangeState, featured: Featured, ratings: Ratings, version: str) -> None:
     """The range's predictions document, to ``state.output_path``."""
-    from nba_predictions.features.columns import feature_values
+    from nba_predictions.features.matrix import feature_values
 
     assert state.output_path is not None
     predictions = prediction_list(

@@ -37,7 +37,7 @@ def features(
         found = None
         if with_rows and archive is not None:
             history = collector.history("archive", with_rows[0].route.day)
-            found = archive_features([row for d in with_rows for row in d.rows], history, archive)
+            found = archive_features([row for d in with_rows for row in d.rows], history)
             by_day = {d.route.day: d for d in chunk}
             for day, game in found.failed:
                 by_day[day].report.failed.append(game)
@@ -76,7 +76,7 @@ def rate(state: RangeState, featured: Featured, model: LoadedModel) -> Ratings:
 def store(state: RangeState, featured: Featured, ratings: Ratings, version: str) -> None:
     """Stage 3: one transaction per chunk of ``chunk_games`` games, in date order.  A date with a
     game that names an unknown team is refused as a whole, as a one-date run's document is."""
-    from nba_predictions.features.columns import feature_values
+    from nba_predictions.features.matrix import feature_values
     from nba_predictions.steps.storage import store_rows
     from nba_predictions.storage.rows import detail_row, game_row, unknown_team
 

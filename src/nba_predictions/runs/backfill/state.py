@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from nba_predictions.config import Settings
     from nba_predictions.core.domain import GameRecord
+    from nba_predictions.sources.archive_rows import ArchiveRow
 
 logger = logging.getLogger("nba_predictions.runs.backfill")
 
@@ -29,7 +30,7 @@ class Day:
 
     route: Route
     report: DateReport
-    rows: list[tuple] = field(default_factory=list)  # the archive's rows still to rate
+    rows: list[ArchiveRow] = field(default_factory=list)  # the archive's rows still to rate
 
     @classmethod
     def of(cls, route: Route) -> Day:

@@ -6,7 +6,7 @@ BoxScoreSummaryV2 are deprecated, dead or incomplete since April 2025), one pars
 * ``ScoreboardV3`` (:mod:`.scoreboard`) -- a date's games, their status, final scores and the
   teams' records;
 * ``PlayByPlayV3`` (:mod:`.play_by_play`) -- the score timeline of one game; lead changes and times
-  tied are counted from it with the official rule (:mod:`nba_predictions.features.timeline`);
+  tied are counted from it with the official rule (:mod:`nba_predictions.core.scoring`);
 * live CDN play-by-play (:mod:`.cdn_play_by_play`) -- fallback timeline when PlayByPlayV3 fails
   for a game (2019-20 on);
 * ``BoxScoreSummaryV3`` (:mod:`.box_score_summary`) -- lead changes, times tied and attendance of a
@@ -37,10 +37,11 @@ from typing import Any
 from nba_predictions.config import EASTERN, ApiSettings
 from nba_predictions.core import teams
 from nba_predictions.core.domain import GameRecord, GameResult, ScoreTimeline
+from nba_predictions.core.scoring import lead_changes_and_times_tied
 from nba_predictions.core.season import Season, season_type_of_game_id
 from nba_predictions.documents.rules import RATED_SEASON_TYPES
 from nba_predictions.errors import DateNotCoveredError, FatalSourceError, GameDataError, SourceError
-from nba_predictions.features.timeline import lead_changes_and_times_tied
+from nba_predictions.sources.base import games_and_timelines_by_date
 from nba_predictions.sources.cache import Keep, ResponseCache
 from nba_predictions.sources.http import HttpTransport, RetryPolicy
 from nba_predictions.sources.nba_api.box_score_summary import GameSummary, parse_box_score_summary, summary_request
@@ -379,6 +380,10 @@ class NbaApiSource:
         if fetched:
             self.cache.put(endpoint, params, payload, Keep.FOREVER)
         return summary
+
+    def games_and_timelines(self, first: date, last: date) -> tuple[list[GameRecord], dict[str, ScoreTimeline]]:
+        """The range's games and timelines, date by date (the live API has no bulk read)."""
+        return games_and_timelines_by_date(self, first, last)
 
     def season_results(self, season: Season) -> Sequence[GameResult]:
         """Regular season, play-in and playoff results of ``season`` from LeagueGameLog, checked for
