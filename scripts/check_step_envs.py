@@ -21,8 +21,8 @@ makes nine venvs take seconds instead of minutes on CI's two cores).
 The one-shot run is made in DIR/pipeline, a venv with the four steps' requirement files.
 `--workers` then adds to each of the five venvs what a Prefect worker needs
 (requirements-s3.txt, requirements-orchestration.txt and the package itself, without
-dependencies; DIR/pipeline serves the daily flow and the backfill): the venvs the Prefect end-to-end test starts its workers in
-(NBA_WORKER_VENVS=DIR).  Prints the time each phase took.  Needs the package registry.
+dependencies; DIR/pipeline serves the daily flow and the backfill): the venvs the Prefect
+end-to-end test starts its workers in (NBA_WORKER_VENVS=DIR).  Prints the time each phase took.  Needs the package registry.
 """
 
 from __future__ import annotations

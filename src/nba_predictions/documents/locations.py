@@ -26,9 +26,13 @@ import os
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from nba_predictions.core.atomic import write_bytes_atomic
+
+# LocationError lives in errors.py; named here too for the callers that know it as locations.LocationError.
+from nba_predictions.errors import LocationError as LocationError
 
 logger = logging.getLogger(__name__)
 
@@ -37,21 +41,6 @@ STDIO = "-"
 SECRET_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID")
 # Loggers that would print request headers (session tokens, signatures) at DEBUG.
 CHATTY_LOGGERS = ("botocore", "aiobotocore", "s3fs", "fsspec", "urllib3", "aiohttp")
-
-
-class LocationError(OSError):
-    """A location cannot be read or written; ``reason`` is one line, free of credentials.
-
-    ``missing`` is set when nothing is stored there (reading); ``hint`` is the fix when the
-    location itself says what it is (a folder given for a file).
-    """
-
-    def __init__(self, location: str, reason: str, missing: bool = False, hint: str | None = None) -> None:
-        super().__init__(reason)
-        self.location = location
-        self.reason = reason
-        self.missing = missing
-        self.hint = hint
 
 
 @dataclass(frozen=True)
@@ -133,7 +122,7 @@ def scrub(text: str) -> str:
     return text
 
 
-def _filesystem(location: str):
+def _filesystem(location: str) -> tuple[Any, str]:
     """The fsspec filesystem of ``location`` and the path inside it."""
     scheme = scheme_of(location)
     backend = BACKENDS.get(scheme or "")
@@ -221,12 +210,14 @@ def check_writable(location: str | Path) -> None:
             raise LocationError(text, f"{probe} is not a writable folder")
         return
     fs, path = _filesystem(text)
+    scheme = scheme_of(text)
+    assert scheme is not None  # a URL: a plain path returned above
     if path.endswith("/") or not posixpath.basename(path):
         raise LocationError(text, "the URL names a folder", hint="end it with a file name, e.g. predictions.json")
     try:
         if fs.isdir(path):
             raise LocationError(text, "it is a folder", hint="give a file name inside it")
-        if BACKENDS[scheme_of(text)].protocol == "s3":
+        if BACKENDS[scheme].protocol == "s3":
             bucket = path.split("/", 1)[0]
             if not fs.exists(bucket):
                 raise LocationError(text, f"bucket {bucket!r} does not exist (or these credentials cannot see it)")

@@ -37,6 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from nba_predictions.errors import NotDecomposableError
 from nba_predictions.model.native import PREDICT_CONTRIBUTIONS, NativeBooster
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -52,10 +53,6 @@ MAX_SPLITS = 62
 """Trees with more splits than this are not decomposed (a decision pattern is a 64-bit number)."""
 DENSE_PATTERN_SPLITS = 16
 """Up to this many splits, a tree's patterns are found by table lookup (2**splits entries)."""
-
-
-class NotDecomposable(Exception):
-    """A model this module does not decompose; XGBoost computes its contributions whole."""
 
 
 @dataclass
@@ -97,7 +94,7 @@ class TreeContributions:
                 if cache is not None:
                     cache.write([tables.arrays() for tables in self._tables])
             self.enabled = True
-        except NotDecomposable as exc:
+        except NotDecomposableError as exc:
             logger.info("prediction: contributions computed by XGBoost whole (%s)", exc)
             self.enabled = False
 
@@ -152,15 +149,15 @@ class _TreeTables:
         self.column = np.full((len(leaves), depth), width, dtype=np.int64)
         self.terms = np.zeros((len(leaves), cases, depth), dtype=np.float32)
         siblings = np.zeros((len(leaves), edges), dtype=np.int64)
-        for l, leaf in enumerate(leaves):
+        for row, leaf in enumerate(leaves):
             k, d = len(leaf.edges), len(leaf.features)
             if k:
-                self.edge_split[l, :k], self.edge_left[l, :k] = zip(*leaf.edges)
-                self.edge_real[l, :k] = True
-                siblings[l, :k] = leaf.siblings
-            self.column[l, :d] = [local[f] for f in leaf.features]
+                self.edge_split[row, :k], self.edge_left[row, :k] = zip(*leaf.edges)
+                self.edge_real[row, :k] = True
+                siblings[row, :k] = leaf.siblings
+            self.column[row, :d] = [local[f] for f in leaf.features]
             assert leaf.terms is not None
-            self.terms[l, : 1 << k, :d] = leaf.terms
+            self.terms[row, : 1 << k, :d] = leaf.terms
         bits = (np.arange(cases)[:, None] >> np.arange(edges)) & 1  # (cases, edges)
         self.rank = ((1 - bits)[None] * siblings[:, None, :]).sum(axis=2)  # (leaves, cases)
         self._derive()
@@ -248,6 +245,17 @@ class _TreeTables:
 # -- the model ---------------------------------------------------------------------------------
 
 
+# A node on the way down: (node, edges, covers, siblings, unwound, unique path features).
+_Walk = tuple[
+    int,
+    tuple[tuple[int, bool], ...],
+    tuple[tuple[float, float], ...],
+    tuple[int, ...],
+    tuple["int | None", ...],
+    tuple[int, ...],
+]
+
+
 def _parse(model: dict) -> list[_Tree]:
     """The trees of an XGBoost JSON model, with each leaf's path (see :class:`_Leaf`)."""
     import numpy as np
@@ -255,18 +263,18 @@ def _parse(model: dict) -> list[_Tree]:
     learner = model["learner"]
     booster = learner["gradient_booster"]
     if booster.get("name") != "gbtree":
-        raise NotDecomposable(f"a {booster.get('name')} booster")
+        raise NotDecomposableError(f"a {booster.get('name')} booster")
     trees = booster["model"]["trees"]
     if set(booster["model"].get("tree_info", [0])) != {0}:
-        raise NotDecomposable("more than one output")
+        raise NotDecomposableError("more than one output")
     out = []
     for tree in trees:
         left, right = tree["left_children"], tree["right_children"]
         if any(tree.get("split_type", [])):
-            raise NotDecomposable("categorical splits")
+            raise NotDecomposableError("categorical splits")
         splits = [node for node in range(len(left)) if left[node] != -1]
         if len(splits) > MAX_SPLITS:
-            raise NotDecomposable(f"a tree with {len(splits)} splits")
+            raise NotDecomposableError(f"a tree with {len(splits)} splits")
         number = {node: i for i, node in enumerate(splits)}
         feature_of, value_of = tree["split_indices"], tree["split_conditions"]
         cover = np.asarray(tree["sum_hessian"], dtype=np.float32).tolist()  # float32 values, as Python floats
@@ -282,7 +290,7 @@ def _parse(model: dict) -> list[_Tree]:
         for node in reversed(order):
             under[node] = 1 if left[node] == -1 else under[left[node]] + under[right[node]]
         # (node, edges, covers, siblings, unwound, unique path features) down to every leaf
-        stack = [(0, (), (), (), (), ())]
+        stack: list[_Walk] = [(0, (), (), (), (), ())]
         leaves = []
         while stack:
             node, edges, covers, siblings, unwound, path = stack.pop()
@@ -302,15 +310,15 @@ def _parse(model: dict) -> list[_Tree]:
             # TreeSHAP's unique path: element 0 is the root's, 1.. the features; a repeated
             # feature is unwound from its place and extended again at the end.
             repeat = path.index(feature) + 1 if feature in path else None
-            below = tuple(f for f in path if f != feature) + (feature,)
+            below = (*(f for f in path if f != feature), feature)
             for child, goes_left, other in ((right[node], False, left[node]), (left[node], True, right[node])):
                 stack.append(
                     (
                         child,
-                        edges + ((number[node], goes_left),),
-                        covers + ((cover[child], cover[node]),),
-                        siblings + (under[other],),
-                        unwound + (repeat,),
+                        (*edges, (number[node], goes_left)),
+                        (*covers, (cover[child], cover[node])),
+                        (*siblings, under[other]),
+                        (*unwound, repeat),
                         below,
                     )
                 )

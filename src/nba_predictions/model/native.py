@@ -26,6 +26,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from nba_predictions.errors import NativeError
+
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
@@ -54,10 +56,6 @@ _library: ctypes.CDLL | None = None
 _looked_up = False
 
 
-class NativeError(Exception):
-    """The library refused a call; the message is the library's own (XGBGetLastError)."""
-
-
 def library_path() -> Path | None:
     """``libxgboost`` inside the installed ``xgboost`` package (found without importing it)."""
     spec = importlib.util.find_spec("xgboost")
@@ -73,7 +71,7 @@ def library_path() -> Path | None:
 
 def load_library() -> ctypes.CDLL | None:
     """The library with the functions this module calls, loaded once; None where unavailable."""
-    global _library, _looked_up
+    global _library, _looked_up  # noqa: PLW0603 -- looked up once per process, under _lock
     with _lock:
         if not _looked_up:
             _looked_up = True

@@ -16,7 +16,8 @@ name in a daemon thread and gives up at the connect timeout (a connect timeout, 
 Calls are spaced by a minimum interval (polite to stats.nba.com, which throttles bursts) that is
 shared by retries.  The interval runs from when the previous request *ended* (its answer read, or
 its failure), not from when it started: a request whose name lookup or connect took long arrives
-late, and a gap measured from its start would let the next one follow it closer than the interval.  The worst case of one call is therefore bounded:
+late, and a gap measured from its start would let the next one follow it closer than the interval.
+The worst case of one call is therefore bounded:
 ``(retries + 1) * (connect + read timeout) + connect timeout + sum of backoffs`` -- see
 :meth:`HttpTransport.worst_case_seconds`.
 
@@ -61,8 +62,10 @@ def default_headers() -> dict[str, str]:
     try:
         from nba_api.stats.library.http import STATS_HEADERS
     except ImportError:  # nba_api is a dependency; this only guards a broken install
-        STATS_HEADERS = {}
-    headers = {k: v for k, v in STATS_HEADERS.items() if k.lower() != "host"}
+        nba_api_headers: dict[str, str] = {}
+    else:
+        nba_api_headers = STATS_HEADERS
+    headers = {k: v for k, v in nba_api_headers.items() if k.lower() != "host"}
     headers.setdefault("User-Agent", DEFAULT_USER_AGENT)
     headers.setdefault("Referer", "https://www.nba.com/")
     headers.setdefault("Accept", "application/json, text/plain, */*")
