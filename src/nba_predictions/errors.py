@@ -20,7 +20,14 @@ class SourceError(PipelineError):
 
 
 class RetryableSourceError(SourceError):
-    """A transient failure: timeout, HTTP 429 or 5xx.  Only these are retried."""
+    """A transient failure: timeout, HTTP 429 or 5xx.  Only these are retried.
+
+    ``retry_after``: the seconds the server asked to wait (its ``Retry-After``), if it said.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class FatalSourceError(SourceError):

@@ -33,9 +33,6 @@ logger = logging.getLogger(__name__)
 
 Conference = Literal["East", "West"]
 
-FIRST_SEASON = 1996
-"""The first season the team table describes (1996-97)."""
-
 
 @dataclass(frozen=True)
 class Era:

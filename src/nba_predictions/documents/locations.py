@@ -17,6 +17,17 @@ Credentials come only from the environment (``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_
 ``AWS_SESSION_TOKEN``, ``AWS_PROFILE``, ``AWS_DEFAULT_REGION``, ``AWS_ENDPOINT_URL`` for an
 S3-compatible server), read by botocore itself; nothing here takes, stores or logs them, and
 error messages are scrubbed of their values.
+
+The documents' I/O is three modules, from the document down to the disk:
+
+* :mod:`nba_predictions.documents.io` - *what*: JSON text <-> a step's validated pydantic
+  document (duplicate keys, nesting, NaN, the step, the schema), every failure one
+  :class:`~nba_predictions.errors.ArtifactError` line naming the file and the field;
+* :mod:`nba_predictions.documents.locations` - *where*: a path, ``-`` or a URL (``file://``,
+  ``memory://``, ``s3://`` through fsspec), its bytes read and written all-or-nothing, failures a
+  :class:`~nba_predictions.errors.LocationError` free of credentials;
+* :mod:`nba_predictions.core.atomic` - *how a local file is replaced*: temporary file, fsync,
+  rename (in ``core`` because the API cache and the trained model use it too).
 """
 
 from __future__ import annotations
@@ -82,11 +93,6 @@ def local_path(location: str | Path) -> Path:
             raise LocationError(text, f"file:// URLs name a local file (file:///abs/path), not host {parts.netloc!r}")
         return Path(unquote(parts.path))
     return Path(text)
-
-
-def display_name(location: str | Path) -> str:
-    """What a message calls the location (the URL or path as given)."""
-    return "standard input/output" if str(location) == STDIO else str(location)
 
 
 def base_name(location: str | Path) -> str:

@@ -19,6 +19,7 @@ import ctypes
 import importlib.util
 import json
 import logging
+import math
 import sys
 import threading
 from collections.abc import Iterator, Sequence
@@ -231,10 +232,7 @@ class NativeBooster:
 
     def _predict_flat(self, dmatrix: ctypes.c_void_p, kind: int) -> list[float]:
         dimensions, result = self._predict(dmatrix, kind)
-        size = 1
-        for d in dimensions:
-            size *= d
-        return result[:size] if dimensions else []  # copies the library's buffer into Python floats
+        return result[: math.prod(dimensions)] if dimensions else []  # copies the library's buffer into Python floats
 
     def _predict(self, dmatrix: ctypes.c_void_p, kind: int) -> tuple[tuple[int, ...], ctypes._Pointer]:
         config = json.dumps(
