@@ -21,8 +21,9 @@ makes nine venvs take seconds instead of minutes on CI's two cores).
 The one-shot run is made in DIR/pipeline, a venv with the four steps' requirement files.
 `--workers` then adds to each of the five venvs what a Prefect worker needs
 (requirements-s3.txt, requirements-orchestration.txt and the package itself, without
-dependencies; DIR/pipeline serves the daily flow and the backfill): the venvs the Prefect end-to-end test starts its workers in
-(NBA_WORKER_VENVS=DIR).  Prints the time each phase took.  Needs the package registry.
+dependencies; DIR/pipeline serves the daily flow and the backfill): the venvs the Prefect
+end-to-end test starts its workers in (NBA_WORKER_VENVS=DIR).  Prints the time each phase took.
+Needs the package registry.
 """
 
 from __future__ import annotations
@@ -112,8 +113,8 @@ def install_line(pip_line: str, installer: str) -> str:
 
 
 def check_absent(venv: Path, step: str) -> None:
-    probe = "import importlib.util, json; print(json.dumps([m for m in %r if importlib.util.find_spec(m)]))" % (
-        ABSENT[step],
+    probe = (
+        f"import importlib.util, json; print(json.dumps([m for m in {ABSENT[step]!r} if importlib.util.find_spec(m)]))"
     )
     out = subprocess.run([str(venv / "bin" / "python"), "-c", probe], capture_output=True, text=True, check=True)
     present = json.loads(out.stdout)

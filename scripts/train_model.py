@@ -21,16 +21,16 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def main() -> int:
+    from nba_predictions.model.training.train import DEFAULT_SEED, train_main
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--output-dir", type=Path, default=REPO / "src" / "nba_predictions" / "model" / "files")
     parser.add_argument("--docs-dir", type=Path, default=REPO / "docs")
-    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = parser.parse_args()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s", stream=sys.stderr
     )
-
-    from nba_predictions.model.training.train import train_main
 
     report = train_main(args.output_dir, seed=args.seed, docs_dir=args.docs_dir)
     print(report.render())

@@ -2,6 +2,89 @@
 
 The pipeline has four steps, one module each under :mod:`nba_predictions.steps`:
 collection -> features -> prediction -> storage.  Nothing is computed at import time.
+
+For those who use the package as a library, the names in ``__all__``::
+
+    from datetime import date
+    import nba_predictions as nba
+
+    settings = nba.Settings.resolve({"date": date(2024, 1, 15)})  # flags > environment > defaults
+    with nba.Pipeline(settings) as pipeline:
+        summary = pipeline.run("collection", "storage")  # rate a date: a RunSummary
+        nba.backfill(pipeline, date(2024, 1, 1), date(2024, 1, 31))  # a range: a BackfillSummary
+    model = nba.load_model()  # the shipped model (a LoadedModel), or load_model(path)
+
+Every error the package raises on purpose is a :class:`PipelineError`.  The names are loaded
+on first use (:data:`PUBLIC`, read by the module's ``__getattr__``), so ``import nba_predictions``
+imports none of the steps, models or database code behind them.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
+
+# name -> the module that defines it.  To add or move a public name, edit this table and __all__
+# (tests/unit/test_public_api.py checks that both agree and that every name resolves).
+PUBLIC = {
+    # rating a date, a range
+    "Pipeline": "nba_predictions.runs.pipeline",
+    "RunSummary": "nba_predictions.runs.pipeline",
+    "backfill": "nba_predictions.runs.backfill",
+    "BackfillSummary": "nba_predictions.runs.backfill",
+    # the model
+    "load_model": "nba_predictions.model.loader",
+    "LoadedModel": "nba_predictions.model.loader",
+    # settings
+    "Settings": "nba_predictions.config",
+    "ApiSettings": "nba_predictions.config",
+    # errors
+    "PipelineError": "nba_predictions.errors",
+    "UsageError": "nba_predictions.errors",
+    "SourceError": "nba_predictions.errors",
+    "RetryableSourceError": "nba_predictions.errors",
+    "FatalSourceError": "nba_predictions.errors",
+    "DateNotCoveredError": "nba_predictions.errors",
+    "GameDataError": "nba_predictions.errors",
+    "ArtifactError": "nba_predictions.errors",
+    "ModelError": "nba_predictions.errors",
+    "StorageError": "nba_predictions.errors",
+}
+
+__all__ = [
+    "ApiSettings",
+    "ArtifactError",
+    "BackfillSummary",
+    "DateNotCoveredError",
+    "FatalSourceError",
+    "GameDataError",
+    "LoadedModel",
+    "ModelError",
+    "Pipeline",
+    "PipelineError",
+    "RetryableSourceError",
+    "RunSummary",
+    "Settings",
+    "SourceError",
+    "StorageError",
+    "UsageError",
+    "__version__",
+    "backfill",
+    "load_model",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use (PEP 562); cached in the module's namespace."""
+    module = PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *PUBLIC})

@@ -3,29 +3,33 @@
 Precedence: command-line flag > environment variable (or ``.env``, read by python-dotenv) >
 default.  Every variable is listed in ``.env.example``.  Steps never read the environment
 themselves; they are handed what they need.
+
+Each default is written once, in :data:`ENVIRONMENT`: :meth:`Settings.resolve` reads a missing
+variable's default there, and the dataclasses' own defaults (``Settings()``, ``ApiSettings()``)
+are that text parsed by the same function (:func:`_default`).
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from nba_predictions.errors import UsageError
 
 EASTERN = ZoneInfo("America/New_York")
-DEFAULT_DATABASE_URL = "sqlite:///data/nba_predictions.db"
 SOURCE_CHOICES = ("auto", "archive", "nba_api")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 # name -> (default, description); the single list that .env.example and the README mirror.
 ENVIRONMENT = {
     "DATABASE_URL": (
-        DEFAULT_DATABASE_URL,
+        "sqlite:///data/nba_predictions.db",
         "SQLAlchemy URL of the ratings database (sqlite:///… or postgresql+psycopg://…)",
     ),
     "NBA_SOURCE": ("auto", "data source: auto, archive or nba_api"),
@@ -94,7 +98,8 @@ def _bool(name: str, text: str) -> bool:
     raise UsageError(f"{name}={text!r} is not a boolean: use true or false")
 
 
-def _number(name: str, text: str, kind: type) -> float:
+def parse_number(name: str, text: str, kind: type) -> float:
+    """``text`` (variable ``name``'s value) as a ``kind`` (int or float) of at least 0, else a UsageError."""
     try:
         value = kind(text)
     except ValueError:
@@ -104,33 +109,70 @@ def _number(name: str, text: str, kind: type) -> float:
     return value
 
 
+_number = parse_number  # the former private name, still used by orchestration/runner.py
+
+
+def _float(name: str, text: str) -> float:
+    return float(parse_number(name, text, float))
+
+
+def _int(name: str, text: str) -> int:
+    return int(parse_number(name, text, int))
+
+
+def _text(_name: str, text: str) -> str:
+    return text
+
+
+def _text_or_none(_name: str, text: str) -> str | None:
+    return text or None
+
+
+def _path(_name: str, text: str) -> Path:
+    return Path(text)
+
+
+def _path_or_none(_name: str, text: str) -> Path | None:
+    return Path(text) if text else None
+
+
+T = TypeVar("T")
+
+
+def _default(name: str, parse: Callable[[str, str], T]) -> Callable[[], T]:
+    """A dataclass field's default_factory: ENVIRONMENT's default of ``name``, parsed as resolve() does."""
+    return lambda: parse(name, ENVIRONMENT[name][0])
+
+
 @dataclass(frozen=True)
 class ApiSettings:
-    timeout_seconds: float = 30.0
-    min_interval_seconds: float = 0.6
-    retries: int = 4
-    proxy: str | None = None
-    cache_dir: Path = Path("data/cache")
-    stats_url: str | None = None  # None = the real stats.nba.com
-    cdn_url: str | None = None  # None = the real live CDN
+    timeout_seconds: float = field(default_factory=_default("NBA_API_TIMEOUT", _float))
+    min_interval_seconds: float = field(default_factory=_default("NBA_API_MIN_INTERVAL", _float))
+    retries: int = field(default_factory=_default("NBA_API_RETRIES", _int))
+    proxy: str | None = field(default_factory=_default("NBA_API_PROXY", _text_or_none))
+    cache_dir: Path = field(default_factory=_default("NBA_API_CACHE_DIR", _path))
+    stats_url: str | None = field(default_factory=_default("NBA_API_STATS_URL", _text_or_none))  # None = the real one
+    cdn_url: str | None = field(default_factory=_default("NBA_API_CDN_URL", _text_or_none))  # None = the real one
 
 
 @dataclass(frozen=True)
 class Settings:
     target_date: date = field(default_factory=yesterday_eastern)
-    source: str = "auto"
-    database_url: str = DEFAULT_DATABASE_URL
-    model_path: Path | None = None  # None = the shipped model
-    model_cache_dir: Path | None = Path("data/cache/model")  # None = no cache of the model's contribution tables
-    log_level: str = "INFO"
-    quiet: bool = False
+    source: str = field(default_factory=_default("NBA_SOURCE", _text))
+    database_url: str = field(default_factory=_default("DATABASE_URL", _text))
+    model_path: Path | None = field(default_factory=_default("NBA_MODEL_PATH", _path_or_none))  # None = shipped
+    # None = no cache of the model's contribution tables
+    model_cache_dir: Path | None = field(default_factory=_default("NBA_MODEL_CACHE_DIR", _path_or_none))
+    log_level: str = field(default_factory=_default("LOG_LEVEL", _text))
+    quiet: bool = False  # flags only, no variable
     force: bool = False
-    backup_enabled: bool = False
-    backup_dir: Path = Path("data/backups")
-    backup_keep: int = 7
-    good_threshold: float = 80.0
-    mediocre_threshold: float = 60.0
-    cors_origins: tuple[str, ...] = ()  # () = any localhost / 127.0.0.1 origin
+    backup_enabled: bool = field(default_factory=_default("BACKUP_ENABLED", _bool))
+    backup_dir: Path = field(default_factory=_default("BACKUP_DIR", _path))
+    backup_keep: int = field(default_factory=_default("BACKUP_KEEP", _int))
+    good_threshold: float = field(default_factory=_default("RATING_GOOD_THRESHOLD", _float))
+    mediocre_threshold: float = field(default_factory=_default("RATING_MEDIOCRE_THRESHOLD", _float))
+    # () = any localhost / 127.0.0.1 origin
+    cors_origins: tuple[str, ...] = field(default_factory=_default("CORS_ORIGINS", _origins))
     api: ApiSettings = field(default_factory=ApiSettings)
 
     @classmethod
@@ -153,23 +195,23 @@ class Settings:
         if log_level not in LOG_LEVELS:
             raise UsageError(f"LOG_LEVEL={log_level!r} is not a level: use one of {', '.join(LOG_LEVELS)}")
         model = pick("model", "NBA_MODEL_PATH")
-        good = _number("RATING_GOOD_THRESHOLD", var("RATING_GOOD_THRESHOLD"), float)
-        mediocre = _number("RATING_MEDIOCRE_THRESHOLD", var("RATING_MEDIOCRE_THRESHOLD"), float)
+        good = _float("RATING_GOOD_THRESHOLD", var("RATING_GOOD_THRESHOLD"))
+        mediocre = _float("RATING_MEDIOCRE_THRESHOLD", var("RATING_MEDIOCRE_THRESHOLD"))
         if not mediocre <= good <= 100:
             raise UsageError(f"rating thresholds mediocre={mediocre} good={good} must satisfy mediocre <= good <= 100")
-        timeout = _number("NBA_API_TIMEOUT", var("NBA_API_TIMEOUT"), float)
+        timeout = _float("NBA_API_TIMEOUT", var("NBA_API_TIMEOUT"))
         if timeout <= 0:
             raise UsageError(f"NBA_API_TIMEOUT={timeout:g} must be more than 0 seconds")
         api = ApiSettings(
             timeout_seconds=timeout,
-            min_interval_seconds=_number("NBA_API_MIN_INTERVAL", var("NBA_API_MIN_INTERVAL"), float),
-            retries=int(_number("NBA_API_RETRIES", var("NBA_API_RETRIES"), int)),
-            proxy=var("NBA_API_PROXY") or None,
-            cache_dir=Path(var("NBA_API_CACHE_DIR")),
-            stats_url=var("NBA_API_STATS_URL") or None,
-            cdn_url=var("NBA_API_CDN_URL") or None,
+            min_interval_seconds=_float("NBA_API_MIN_INTERVAL", var("NBA_API_MIN_INTERVAL")),
+            retries=_int("NBA_API_RETRIES", var("NBA_API_RETRIES")),
+            proxy=_text_or_none("NBA_API_PROXY", var("NBA_API_PROXY")),
+            cache_dir=_path("NBA_API_CACHE_DIR", var("NBA_API_CACHE_DIR")),
+            stats_url=_text_or_none("NBA_API_STATS_URL", var("NBA_API_STATS_URL")),
+            cdn_url=_text_or_none("NBA_API_CDN_URL", var("NBA_API_CDN_URL")),
         )
-        backup_keep = int(_number("BACKUP_KEEP", var("BACKUP_KEEP"), int))
+        backup_keep = _int("BACKUP_KEEP", var("BACKUP_KEEP"))
         if backup_keep < 1:
             raise UsageError(
                 f"BACKUP_KEEP={backup_keep} would keep no backup: set it to 1 or more, or BACKUP_ENABLED=false"
@@ -179,13 +221,13 @@ class Settings:
             target_date=target if isinstance(target, date) else yesterday_eastern(),
             source=source,
             database_url=pick("database", "DATABASE_URL"),
-            model_path=Path(model) if model else None,
-            model_cache_dir=Path(var("NBA_MODEL_CACHE_DIR")) if var("NBA_MODEL_CACHE_DIR") else None,
+            model_path=_path_or_none("NBA_MODEL_PATH", model),
+            model_cache_dir=_path_or_none("NBA_MODEL_CACHE_DIR", var("NBA_MODEL_CACHE_DIR")),
             log_level=log_level,
             quiet=bool(flags.get("quiet")),
             force=bool(flags.get("force")),
             backup_enabled=_bool("BACKUP_ENABLED", var("BACKUP_ENABLED")),
-            backup_dir=Path(var("BACKUP_DIR")),
+            backup_dir=_path("BACKUP_DIR", var("BACKUP_DIR")),
             backup_keep=backup_keep,
             good_threshold=good,
             mediocre_threshold=mediocre,

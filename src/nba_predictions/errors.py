@@ -20,7 +20,14 @@ class SourceError(PipelineError):
 
 
 class RetryableSourceError(SourceError):
-    """A transient failure: timeout, HTTP 429 or 5xx.  Only these are retried."""
+    """A transient failure: timeout, HTTP 429 or 5xx.  Only these are retried.
+
+    ``retry_after``: the seconds the server asked to wait (its ``Retry-After``), if it said.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class FatalSourceError(SourceError):
@@ -70,5 +77,47 @@ class InvalidRequestError(PipelineError):
         self.expected = expected
 
 
+class UnknownTeamError(PipelineError, LookupError):
+    """A team id or abbreviation that no NBA franchise has used (in that season)."""
+
+
 class ServeError(PipelineError):
     """The web server cannot start: the address is taken or cannot be bound, the web extra is missing."""
+
+
+# --- raised and caught inside the package -------------------------------------------------------
+# These never reach the command line as they are: the module that catches them turns them into
+# one of the errors above, or into a fallback.
+
+
+class LocationError(OSError):
+    """A location cannot be read or written; ``reason`` is one line, free of credentials.
+
+    ``missing`` is set when nothing is stored there (reading); ``hint`` is the fix when the
+    location itself says what it is (a folder given for a file).
+    """
+
+    def __init__(self, location: str, reason: str, missing: bool = False, hint: str | None = None) -> None:
+        super().__init__(reason)
+        self.location = location
+        self.reason = reason
+        self.missing = missing
+        self.hint = hint
+
+
+class DuplicateKeyError(ValueError):
+    """A JSON object names ``key`` twice (documents.io refuses the document with an ArtifactError)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+class NativeError(Exception):
+    """libxgboost refused a call; the message is the library's own (XGBGetLastError).  The model
+    loader then rates through the xgboost package instead."""
+
+
+class NotDecomposableError(Exception):
+    """A model :mod:`nba_predictions.model.contributions` does not decompose; XGBoost computes its
+    contributions whole."""

@@ -4,6 +4,7 @@ of every message and log."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -272,7 +273,7 @@ class _Proxy:
                 )
                 if any(line.lower().startswith(b"expect: 100-continue") for line in lines):
                     client.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")  # let the client send its body
-                    header = b"\r\n".join(l for l in lines if not l.lower().startswith(b"expect:"))
+                    header = b"\r\n".join(line for line in lines if not line.lower().startswith(b"expect:"))
                 while len(body) < length // 2:
                     more = client.recv(65536)
                     if not more:
@@ -301,10 +302,8 @@ class _Proxy:
                 pass
             finally:
                 for s in (src, dst):
-                    try:
+                    with contextlib.suppress(OSError):
                         s.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
 
         back = threading.Thread(target=relay, args=(upstream, client), daemon=True)
         back.start()

@@ -29,8 +29,8 @@ def readme_commands() -> list[tuple[str, str]]:
         start = text.index(heading)
         block = re.search(r"```bash\n(.*?)```", text[start:], re.S)
         assert block, f"no bash block under {heading}"
-        for line in block.group(1).splitlines():
-            line = line.strip()
+        for raw in block.group(1).splitlines():
+            line = raw.strip()
             if line and not line.startswith("#"):
                 out.append((heading, line))
     return out

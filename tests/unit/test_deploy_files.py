@@ -52,9 +52,9 @@ def test_worker_units_serve_the_deployed_pools():
 
 def test_cron_lines_match_the_guide_and_name_every_step():
     crontab = (DEPLOY / "cron" / "nba-predictions.crontab").read_text()
-    lines = [l for l in crontab.splitlines() if l and not l.startswith("#")]
+    lines = [line for line in crontab.splitlines() if line and not line.startswith("#")]
     assert lines[0] == "CRON_TZ=America/New_York"
-    jobs = [l for l in lines if re.match(r"^\d", l)]
+    jobs = [line for line in lines if re.match(r"^\d", line)]
     assert [re.search(r"nba-step (\w+)", j).group(1) for j in jobs] == list(STEPS)
     for line in lines:
         if not line.startswith("# AWS"):

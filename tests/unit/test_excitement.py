@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -34,7 +35,7 @@ def test_one_basket_game_by_hand():
         float(MODEL.home_win_probability(2, 600)),  # just after it
         1.0,  # final buzzer
     ]
-    expected = sum(abs(b - a) for a, b in zip(p, p[1:]))
+    expected = sum(abs(b - a) for a, b in itertools.pairwise(p))
     assert ex.excitement_index(tl, SCORE) == pytest.approx(expected, abs=1e-12)
     t, path = ex.probability_path(tl, SCORE)
     assert list(t) == [0.0, 2280.0, 2280.0, 2880.0]

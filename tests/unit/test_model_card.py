@@ -14,7 +14,7 @@ import pytest
 
 from nba_predictions.model.loader import ModelMetadata, default_model_path, meta_path_for
 from nba_predictions.model.training.card import goal_table, metrics_table
-from nba_predictions.model.training.train import goal_lines
+from nba_predictions.model.training.result import goal_lines
 
 CARD = Path(__file__).resolve().parents[2] / "docs" / "MODEL.md"
 
@@ -63,7 +63,7 @@ def test_every_goal_is_stated_with_its_figure_before_and_after(metadata: ModelMe
             f"| {after['goal']} | {'**met**' if after['met'] else '**not met**'} | {after['figure']} | {before['figure']} |"
             in text
         )
-    # The training run prints the same lines (train.TrainReport.render).
+    # The training run prints the same lines (result.TrainReport.render).
     assert all(line.startswith(("[met] ", "[NOT MET] ")) for line in goal_lines(metadata))
 
 

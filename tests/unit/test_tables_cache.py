@@ -109,7 +109,7 @@ def test_a_cache_that_cannot_be_written_costs_only_the_speed(tmp_path, native_mo
 
 def test_load_model_hands_the_cache_down_to_large_batches(tmp_path, season, expected):
     cached = load_model(tables_dir=tmp_path / "model")
-    values, contributions = cached.predict(season, ALL_FEATURES)
+    _values, contributions = cached.predict(season, ALL_FEATURES)
     assert np.array_equal(np.array(contributions, dtype=np.float32), expected)
     assert [p.name for p in (tmp_path / "model").iterdir()] == [cache_in(tmp_path / "model", cached).path.name]
 

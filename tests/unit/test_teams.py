@@ -8,7 +8,7 @@ import pytest
 
 from nba_predictions.core import teams
 from nba_predictions.core.season import Season
-from nba_predictions.core.teams import UnknownTeamError
+from nba_predictions.errors import UnknownTeamError
 from nba_predictions.sources.archive import default_archive_path
 
 

@@ -88,7 +88,7 @@ def _handler(proxy: PortProxy) -> type[BaseHTTPRequestHandler]:
             if self.command != "HEAD":
                 self.wfile.write(data)
 
-        do_GET = do_HEAD = do_OPTIONS = do_POST = _forward
+        do_GET = do_HEAD = do_OPTIONS = do_POST = _forward  # noqa: N815 -- BaseHTTPRequestHandler's names
 
         def do_CONNECT(self) -> None:
             self.send_error(502, "the test proxy makes no tunnels")

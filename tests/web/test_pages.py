@@ -90,7 +90,7 @@ def test_the_page_has_no_score_margin_or_winner(
             home, away = final_scores[game["id"]]
             scores = {str(home), str(away), str(abs(home - away))}
             assert not (scores - explained) & text_numbers, (url, game["id"])
-        assert not re.search(r"\d+\s*[-–:]\s*\d+", re.sub(r"\d{4}-\d\d-\d\d", "", page.text))  # no "124-115"
+        assert not re.search(r"\d+\s*[-\u2013:]\s*\d+", re.sub(r"\d{4}-\d\d-\d\d", "", page.text))  # no "124-115"
 
 
 def test_an_empty_date_says_so(client: httpx.Client) -> None:
@@ -180,8 +180,9 @@ def test_best_of_the_last_7_days(serve_app, rated_db: Path, tmp_path: Path, stor
     with httpx.Client(base_url=live.url) as c:
         page = _page(c, f"/best?date={DAY}")
         assert "Best of the last 7 days" in page.text and "January 9 to January 15, 2024" in page.text
-        week = stored_games + [
-            {"id": "0022300500", "rating": min(top + 0.5, 100.0), "away": "LAL", "home": "BOS", "date": "2024-01-09"}
+        week = [
+            *stored_games,
+            {"id": "0022300500", "rating": min(top + 0.5, 100.0), "away": "LAL", "home": "BOS", "date": "2024-01-09"},
         ]
         # Best first; a tie goes to the later date, then the lower game id.
         expected = sorted(
@@ -193,7 +194,7 @@ def test_best_of_the_last_7_days(serve_app, rated_db: Path, tmp_path: Path, stor
         assert [g.day_link for g in page.games] == [f"/?date={g['date']}" for g in expected]
         assert page.links["prev"] == "/best?date=2024-01-08" and page.links["next"] == "/best?date=2024-01-22"
         team = _page(c, f"/best?date={DAY}&team=LAL")
-        assert [g.teams for g in team.games][0] == ["LAL", "BOS"] and all("LAL" in g.teams for g in team.games)
+        assert team.games[0].teams == ["LAL", "BOS"] and all("LAL" in g.teams for g in team.games)
     assert f'href="/best?date={DAY}"' in httpx.get(f"{live.url}/?date={DAY}").text  # the day page links the week
 
 

@@ -25,18 +25,13 @@ from functools import cache
 from typing import Literal
 
 from nba_predictions.core.season import Season
-from nba_predictions.errors import PipelineError
+
+# UnknownTeamError lives in errors.py; named here too for the callers that know it as teams.UnknownTeamError.
+from nba_predictions.errors import UnknownTeamError as UnknownTeamError
 
 logger = logging.getLogger(__name__)
 
 Conference = Literal["East", "West"]
-
-FIRST_SEASON = 1996
-"""The first season the team table describes (1996-97)."""
-
-
-class UnknownTeamError(PipelineError, LookupError):
-    """A team id or abbreviation that no NBA franchise has used (in that season)."""
 
 
 @dataclass(frozen=True)

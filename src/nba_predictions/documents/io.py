@@ -1,4 +1,16 @@
-"""Read and write the pipeline's JSON documents: validated both ways, written atomically."""
+"""Read and write the pipeline's JSON documents: validated both ways, written atomically.
+
+The documents' I/O is three modules, from the document down to the disk:
+
+* :mod:`nba_predictions.documents.io` - *what*: JSON text <-> a step's validated pydantic
+  document (duplicate keys, nesting, NaN, the step, the schema), every failure one
+  :class:`~nba_predictions.errors.ArtifactError` line naming the file and the field;
+* :mod:`nba_predictions.documents.locations` - *where*: a path, ``-`` or a URL (``file://``,
+  ``memory://``, ``s3://`` through fsspec), its bytes read and written all-or-nothing, failures a
+  :class:`~nba_predictions.errors.LocationError` free of credentials;
+* :mod:`nba_predictions.core.atomic` - *how a local file is replaced*: temporary file, fsync,
+  rename (in ``core`` because the API cache and the trained model use it too).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from nba_predictions.documents import locations
 from nba_predictions.documents.models import DOCUMENT_MODELS, DOCUMENT_NAMES, EXTRA_FEATURES, STEPS
-from nba_predictions.errors import ArtifactError, StdoutClosedError
+from nba_predictions.errors import ArtifactError, DuplicateKeyError, StdoutClosedError
 
 logger = logging.getLogger(__name__)
 
@@ -110,18 +122,12 @@ def _too_deep(text: str, limit: int = MAX_DEPTH) -> tuple[str, int, int] | None:
     return None
 
 
-class _DuplicateKey(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
 def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
     """``json.loads`` keeps the last of two equal keys without a word: refuse the object instead."""
     out: dict[str, object] = {}
     for key, value in pairs:
         if key in out:
-            raise _DuplicateKey(key)
+            raise DuplicateKeyError(key)
         out[key] = value
     return out
 
@@ -141,7 +147,7 @@ def decode_document(text: str, name: str, regenerate: str) -> object:
             f"{name} is not valid JSON{hint}: {exc.msg} at line {exc.lineno} column {exc.colno}; "
             f"regenerate it with: {regenerate}"
         ) from None
-    except _DuplicateKey as exc:
+    except DuplicateKeyError as exc:
         raise ArtifactError(
             f"{name}: field {exc.key}: the same key appears twice in one object (which value is meant cannot be "
             f"known); regenerate it with: {regenerate}"

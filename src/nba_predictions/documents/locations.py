@@ -17,6 +17,17 @@ Credentials come only from the environment (``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_
 ``AWS_SESSION_TOKEN``, ``AWS_PROFILE``, ``AWS_DEFAULT_REGION``, ``AWS_ENDPOINT_URL`` for an
 S3-compatible server), read by botocore itself; nothing here takes, stores or logs them, and
 error messages are scrubbed of their values.
+
+The documents' I/O is three modules, from the document down to the disk:
+
+* :mod:`nba_predictions.documents.io` - *what*: JSON text <-> a step's validated pydantic
+  document (duplicate keys, nesting, NaN, the step, the schema), every failure one
+  :class:`~nba_predictions.errors.ArtifactError` line naming the file and the field;
+* :mod:`nba_predictions.documents.locations` - *where*: a path, ``-`` or a URL (``file://``,
+  ``memory://``, ``s3://`` through fsspec), its bytes read and written all-or-nothing, failures a
+  :class:`~nba_predictions.errors.LocationError` free of credentials;
+* :mod:`nba_predictions.core.atomic` - *how a local file is replaced*: temporary file, fsync,
+  rename (in ``core`` because the API cache and the trained model use it too).
 """
 
 from __future__ import annotations
@@ -26,9 +37,13 @@ import os
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from nba_predictions.core.atomic import write_bytes_atomic
+
+# LocationError lives in errors.py; named here too for the callers that know it as locations.LocationError.
+from nba_predictions.errors import LocationError as LocationError
 
 logger = logging.getLogger(__name__)
 
@@ -37,21 +52,6 @@ STDIO = "-"
 SECRET_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID")
 # Loggers that would print request headers (session tokens, signatures) at DEBUG.
 CHATTY_LOGGERS = ("botocore", "aiobotocore", "s3fs", "fsspec", "urllib3", "aiohttp")
-
-
-class LocationError(OSError):
-    """A location cannot be read or written; ``reason`` is one line, free of credentials.
-
-    ``missing`` is set when nothing is stored there (reading); ``hint`` is the fix when the
-    location itself says what it is (a folder given for a file).
-    """
-
-    def __init__(self, location: str, reason: str, missing: bool = False, hint: str | None = None) -> None:
-        super().__init__(reason)
-        self.location = location
-        self.reason = reason
-        self.missing = missing
-        self.hint = hint
 
 
 @dataclass(frozen=True)
@@ -95,11 +95,6 @@ def local_path(location: str | Path) -> Path:
     return Path(text)
 
 
-def display_name(location: str | Path) -> str:
-    """What a message calls the location (the URL or path as given)."""
-    return "standard input/output" if str(location) == STDIO else str(location)
-
-
 def base_name(location: str | Path) -> str:
     """The last path component: ``predictions.json`` of ``s3://b/2024-01-15/predictions.json``."""
     if is_url(location):
@@ -133,7 +128,7 @@ def scrub(text: str) -> str:
     return text
 
 
-def _filesystem(location: str):
+def _filesystem(location: str) -> tuple[Any, str]:
     """The fsspec filesystem of ``location`` and the path inside it."""
     scheme = scheme_of(location)
     backend = BACKENDS.get(scheme or "")
@@ -221,12 +216,14 @@ def check_writable(location: str | Path) -> None:
             raise LocationError(text, f"{probe} is not a writable folder")
         return
     fs, path = _filesystem(text)
+    scheme = scheme_of(text)
+    assert scheme is not None  # a URL: a plain path returned above
     if path.endswith("/") or not posixpath.basename(path):
         raise LocationError(text, "the URL names a folder", hint="end it with a file name, e.g. predictions.json")
     try:
         if fs.isdir(path):
             raise LocationError(text, "it is a folder", hint="give a file name inside it")
-        if BACKENDS[scheme_of(text)].protocol == "s3":
+        if BACKENDS[scheme].protocol == "s3":
             bucket = path.split("/", 1)[0]
             if not fs.exists(bucket):
                 raise LocationError(text, f"bucket {bucket!r} does not exist (or these credentials cannot see it)")

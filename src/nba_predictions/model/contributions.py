@@ -32,12 +32,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from nba_predictions.errors import NotDecomposableError
 from nba_predictions.model.native import PREDICT_CONTRIBUTIONS, NativeBooster
+from nba_predictions.model.treeshap import Leaf, tabulate
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -54,26 +55,11 @@ DENSE_PATTERN_SPLITS = 16
 """Up to this many splits, a tree's patterns are found by table lookup (2**splits entries)."""
 
 
-class NotDecomposable(Exception):
-    """A model this module does not decompose; XGBoost computes its contributions whole."""
-
-
-@dataclass
-class _Leaf:
-    value: float
-    edges: list[tuple[int, bool]]  # (split number, goes left) from the root down
-    covers: list[tuple[float, float]]  # per edge: (cover of the child, cover of the parent)
-    features: list[int]  # the unique path's features at the leaf (TreeSHAP's path elements 1..depth)
-    siblings: list[int]  # per edge: leaves under the other side
-    unwound: list[int | None]  # per edge: the path element TreeSHAP unwinds (a repeated feature)
-    terms: np.ndarray | None = None  # (2**depth, len(features)) float32: the additions, per case
-
-
 @dataclass
 class _Tree:
     split_features: np.ndarray  # (splits,) int64
     thresholds: np.ndarray  # (splits,) float32
-    leaves: list[_Leaf] = field(default_factory=list)
+    leaves: list[Leaf] = field(default_factory=list)
 
 
 class TreeContributions:
@@ -92,12 +78,12 @@ class TreeContributions:
                 self._tables = [_TreeTables.from_arrays(arrays) for arrays in stored]
             else:
                 trees = _parse(json.loads(model_json))
-                _tabulate([leaf for tree in trees for leaf in tree.leaves])
+                tabulate([leaf for tree in trees for leaf in tree.leaves])
                 self._tables = [_TreeTables(tree) for tree in trees]
                 if cache is not None:
                     cache.write([tables.arrays() for tables in self._tables])
             self.enabled = True
-        except NotDecomposable as exc:
+        except NotDecomposableError as exc:
             logger.info("prediction: contributions computed by XGBoost whole (%s)", exc)
             self.enabled = False
 
@@ -152,15 +138,15 @@ class _TreeTables:
         self.column = np.full((len(leaves), depth), width, dtype=np.int64)
         self.terms = np.zeros((len(leaves), cases, depth), dtype=np.float32)
         siblings = np.zeros((len(leaves), edges), dtype=np.int64)
-        for l, leaf in enumerate(leaves):
+        for row, leaf in enumerate(leaves):
             k, d = len(leaf.edges), len(leaf.features)
             if k:
-                self.edge_split[l, :k], self.edge_left[l, :k] = zip(*leaf.edges)
-                self.edge_real[l, :k] = True
-                siblings[l, :k] = leaf.siblings
-            self.column[l, :d] = [local[f] for f in leaf.features]
+                self.edge_split[row, :k], self.edge_left[row, :k] = zip(*leaf.edges)
+                self.edge_real[row, :k] = True
+                siblings[row, :k] = leaf.siblings
+            self.column[row, :d] = [local[f] for f in leaf.features]
             assert leaf.terms is not None
-            self.terms[l, : 1 << k, :d] = leaf.terms
+            self.terms[row, : 1 << k, :d] = leaf.terms
         bits = (np.arange(cases)[:, None] >> np.arange(edges)) & 1  # (cases, edges)
         self.rank = ((1 - bits)[None] * siblings[:, None, :]).sum(axis=2)  # (leaves, cases)
         self._derive()
@@ -248,25 +234,36 @@ class _TreeTables:
 # -- the model ---------------------------------------------------------------------------------
 
 
+# A node on the way down: (node, edges, covers, siblings, unwound, unique path features).
+_Walk = tuple[
+    int,
+    tuple[tuple[int, bool], ...],
+    tuple[tuple[float, float], ...],
+    tuple[int, ...],
+    tuple["int | None", ...],
+    tuple[int, ...],
+]
+
+
 def _parse(model: dict) -> list[_Tree]:
-    """The trees of an XGBoost JSON model, with each leaf's path (see :class:`_Leaf`)."""
+    """The trees of an XGBoost JSON model, with each leaf's path (see :class:`Leaf`)."""
     import numpy as np
 
     learner = model["learner"]
     booster = learner["gradient_booster"]
     if booster.get("name") != "gbtree":
-        raise NotDecomposable(f"a {booster.get('name')} booster")
+        raise NotDecomposableError(f"a {booster.get('name')} booster")
     trees = booster["model"]["trees"]
     if set(booster["model"].get("tree_info", [0])) != {0}:
-        raise NotDecomposable("more than one output")
+        raise NotDecomposableError("more than one output")
     out = []
     for tree in trees:
         left, right = tree["left_children"], tree["right_children"]
         if any(tree.get("split_type", [])):
-            raise NotDecomposable("categorical splits")
+            raise NotDecomposableError("categorical splits")
         splits = [node for node in range(len(left)) if left[node] != -1]
         if len(splits) > MAX_SPLITS:
-            raise NotDecomposable(f"a tree with {len(splits)} splits")
+            raise NotDecomposableError(f"a tree with {len(splits)} splits")
         number = {node: i for i, node in enumerate(splits)}
         feature_of, value_of = tree["split_indices"], tree["split_conditions"]
         cover = np.asarray(tree["sum_hessian"], dtype=np.float32).tolist()  # float32 values, as Python floats
@@ -282,13 +279,13 @@ def _parse(model: dict) -> list[_Tree]:
         for node in reversed(order):
             under[node] = 1 if left[node] == -1 else under[left[node]] + under[right[node]]
         # (node, edges, covers, siblings, unwound, unique path features) down to every leaf
-        stack = [(0, (), (), (), (), ())]
+        stack: list[_Walk] = [(0, (), (), (), (), ())]
         leaves = []
         while stack:
             node, edges, covers, siblings, unwound, path = stack.pop()
             if left[node] == -1:
                 leaves.append(
-                    _Leaf(
+                    Leaf(
                         float(np.float32(value_of[node])),
                         list(edges),
                         list(covers),
@@ -302,128 +299,18 @@ def _parse(model: dict) -> list[_Tree]:
             # TreeSHAP's unique path: element 0 is the root's, 1.. the features; a repeated
             # feature is unwound from its place and extended again at the end.
             repeat = path.index(feature) + 1 if feature in path else None
-            below = tuple(f for f in path if f != feature) + (feature,)
+            below = (*(f for f in path if f != feature), feature)
             for child, goes_left, other in ((right[node], False, left[node]), (left[node], True, right[node])):
                 stack.append(
                     (
                         child,
-                        edges + ((number[node], goes_left),),
-                        covers + ((cover[child], cover[node]),),
-                        siblings + (under[other],),
-                        unwound + (repeat,),
+                        (*edges, (number[node], goes_left)),
+                        (*covers, (cover[child], cover[node])),
+                        (*siblings, under[other]),
+                        (*unwound, repeat),
                         below,
                     )
                 )
         parsed.leaves = leaves  # left subtrees first (the order does not matter)
         out.append(parsed)
     return out
-
-
-# -- TreeSHAP at the leaves, in XGBoost's float32 arithmetic ----------------------------------
-
-
-def _tabulate(leaves: list[_Leaf]) -> None:
-    """Fill in every leaf's ``terms``: what TreeSHAP adds to ``phi`` at the leaf in each of its
-    2**depth cases (bit ``k`` of the case: the row follows the ``k``-th edge from the root).
-    Leaves whose paths run the same operations are computed together, one lane per (leaf, case)."""
-    groups: dict[tuple, list[_Leaf]] = defaultdict(list)
-    for leaf in leaves:
-        groups[(len(leaf.edges), tuple(leaf.unwound))].append(leaf)
-    for (depth, unwound), members in groups.items():
-        for leaf, terms in zip(members, _leaf_terms(members, depth, unwound)):
-            leaf.terms = terms
-
-
-class _Element:
-    """One element of TreeSHAP's unique path (``PathElement``), one lane per (leaf, case)."""
-
-    __slots__ = ("feature", "one", "weight", "zero")
-
-    def __init__(self, feature: int, zero: np.ndarray, one: np.ndarray, weight: np.ndarray) -> None:
-        self.feature, self.zero, self.one, self.weight = feature, zero, one, weight
-
-
-def _leaf_terms(members: list[_Leaf], depth: int, unwound: tuple[int | None, ...]) -> list[np.ndarray]:
-    """TreeSHAP's ``phi`` additions at each leaf of ``members`` (same depth, same unwinding), per case."""
-    import numpy as np
-
-    f32 = np.float32
-    cases = 1 << depth
-    lanes = len(members) * cases
-    case = np.tile(np.arange(cases), len(members))
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # the branch not taken may divide by 0
-        ones = np.ones(lanes, dtype=np.float32)
-        path = [_Element(-1, ones, ones, ones.copy())]  # the root's ExtendPath(unique_depth 0): weight 1
-        for k in range(depth):
-            child_cover = np.repeat(np.array([m.covers[k][0] for m in members], dtype=np.float32), cases)
-            node_cover = np.repeat(np.array([m.covers[k][1] for m in members], dtype=np.float32), cases)
-            ratio = child_cover / node_cover  # Stat(hot or cold).sum_hess / w
-            incoming_zero, incoming_one = ones, ones
-            index = unwound[k]
-            if index is not None:
-                incoming_zero, incoming_one = path[index].zero, path[index].one
-                _unwind(path, len(path) - 1, index)
-            followed = ((case >> k) & 1).astype(bool)
-            one = np.where(followed, incoming_one, f32(0.0)).astype(np.float32)
-            _extend(path, ratio * incoming_zero, one)
-        values = np.repeat(np.array([m.value for m in members], dtype=np.float32), cases)
-        unique_depth = len(path) - 1
-        terms = np.zeros((lanes, unique_depth), dtype=np.float32)
-        for i in range(1, unique_depth + 1):
-            w = _unwound_sum(path, unique_depth, i)
-            element = path[i]
-            terms[:, i - 1] = ((w * (element.one - element.zero)) * values) * f32(1.0)  # * condition_fraction
-    return [terms[m * cases : (m + 1) * cases] for m in range(len(members))]
-
-
-def _extend(path: list[_Element], zero: np.ndarray, one: np.ndarray) -> None:
-    """``ExtendPath(unique_path, unique_depth = len(path), zero_fraction, one_fraction, feature)``;
-    the feature itself only matters for the leaf's list of features (see :func:`_parse`)."""
-    import numpy as np
-
-    f32 = np.float32
-    d = len(path)
-    path.append(_Element(0, zero, one, np.full(len(zero), f32(1.0 if d == 0 else 0.0), dtype=np.float32)))
-    for i in range(d - 1, -1, -1):
-        path[i + 1].weight = path[i + 1].weight + ((one * path[i].weight) * f32(i + 1)) / f32(d + 1)
-        path[i].weight = ((zero * path[i].weight) * f32(d - i)) / f32(d + 1)
-
-
-def _unwind(path: list[_Element], d: int, index: int) -> None:
-    """``UnwindPath(unique_path, unique_depth = d, path_index = index)``, then the caller's
-    ``unique_depth -= 1`` (the last element goes; the next extension would overwrite it)."""
-    import numpy as np
-
-    f32 = np.float32
-    one, zero = path[index].one, path[index].zero
-    next_one = path[d].weight
-    taken = one != 0
-    for i in range(d - 1, -1, -1):
-        tmp = path[i].weight
-        with_one = (next_one * f32(d + 1)) / (f32(i + 1) * one)
-        without_one = (tmp * f32(d + 1)) / (zero * f32(d - i))
-        path[i].weight = np.where(taken, with_one, without_one).astype(np.float32)
-        next_one = np.where(taken, tmp - ((path[i].weight * zero) * f32(d - i)) / f32(d + 1), next_one)
-        next_one = next_one.astype(np.float32)
-    for i in range(index, d):
-        path[i].feature, path[i].zero, path[i].one = path[i + 1].feature, path[i + 1].zero, path[i + 1].one
-    path.pop()
-
-
-def _unwound_sum(path: list[_Element], d: int, index: int) -> np.ndarray:
-    """``UnwoundPathSum(unique_path, unique_depth = d, path_index = index)``."""
-    import numpy as np
-
-    f32 = np.float32
-    one, zero = path[index].one, path[index].zero
-    next_one = path[d].weight
-    total = np.zeros(len(one), dtype=np.float32)
-    with_one, with_zero = one != 0, zero != 0
-    for i in range(d - 1, -1, -1):
-        tmp = (next_one * f32(d + 1)) / (f32(i + 1) * one)
-        share = f32(d - i) / f32(d + 1)
-        by_one = total + tmp
-        by_zero = total + (path[i].weight / zero) / share
-        total = np.where(with_one, by_one, np.where(with_zero, by_zero, total)).astype(np.float32)
-        next_one = np.where(with_one, path[i].weight - (tmp * zero) * share, next_one).astype(np.float32)
-    return total

@@ -18,7 +18,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -32,10 +32,13 @@ logger = logging.getLogger(__name__)
 FILES_DIR = Path(__file__).resolve().parent / "files"
 MODEL_FILE = "model.json"
 META_SUFFIX = "_meta.json"
-META_SCHEMA_VERSION = "1.0"
+META_SCHEMA_VERSION: Final = "1.0"
 TREE_BY_TREE_ROWS = 256
 """From this many rows on, contributions are computed tree by tree (:mod:`.contributions`)."""
-RETRAIN_HINT = "retrain with 'nba-predictions train --output-dir DIR' and pass --model DIR/model.json, or unset NBA_MODEL_PATH to use the shipped model"
+RETRAIN_HINT = (
+    "retrain with 'nba-predictions train --output-dir DIR' and pass --model DIR/model.json, "
+    "or unset NBA_MODEL_PATH to use the shipped model"
+)
 
 
 def default_model_path() -> Path:
@@ -203,7 +206,8 @@ def read_metadata(meta_path: Path) -> ModelMetadata:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"
         raise ModelError(
-            f"model metadata {meta_path} is invalid at {where}: {first['msg']} ({exc.error_count()} problem(s)); {RETRAIN_HINT}"
+            f"model metadata {meta_path} is invalid at {where}: {first['msg']} ({exc.error_count()} problem(s)); "
+            f"{RETRAIN_HINT}"
         ) from None
 
 
@@ -228,7 +232,8 @@ def load_model(path: Path | None = None, tables_dir: Path | None = None) -> Load
             f"model file {model_path} does not match its metadata {meta_path.name} (SHA-256 {digest[:12]}, expected "
             f"{metadata.model_sha256[:12]}): the file is corrupt or from another training run; {RETRAIN_HINT}"
         )
-    from nba_predictions.model.native import NativeBooster, NativeError, load_library
+    from nba_predictions.errors import NativeError
+    from nba_predictions.model.native import NativeBooster, load_library
 
     library = load_library()
     if library is not None:

@@ -19,12 +19,15 @@ import ctypes
 import importlib.util
 import json
 import logging
+import math
 import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from nba_predictions.errors import NativeError
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -54,10 +57,6 @@ _library: ctypes.CDLL | None = None
 _looked_up = False
 
 
-class NativeError(Exception):
-    """The library refused a call; the message is the library's own (XGBGetLastError)."""
-
-
 def library_path() -> Path | None:
     """``libxgboost`` inside the installed ``xgboost`` package (found without importing it)."""
     spec = importlib.util.find_spec("xgboost")
@@ -73,7 +72,7 @@ def library_path() -> Path | None:
 
 def load_library() -> ctypes.CDLL | None:
     """The library with the functions this module calls, loaded once; None where unavailable."""
-    global _library, _looked_up
+    global _library, _looked_up  # noqa: PLW0603 -- looked up once per process, under _lock
     with _lock:
         if not _looked_up:
             _looked_up = True
@@ -233,10 +232,7 @@ class NativeBooster:
 
     def _predict_flat(self, dmatrix: ctypes.c_void_p, kind: int) -> list[float]:
         dimensions, result = self._predict(dmatrix, kind)
-        size = 1
-        for d in dimensions:
-            size *= d
-        return result[:size] if dimensions else []  # copies the library's buffer into Python floats
+        return result[: math.prod(dimensions)] if dimensions else []  # copies the library's buffer into Python floats
 
     def _predict(self, dmatrix: ctypes.c_void_p, kind: int) -> tuple[tuple[int, ...], ctypes._Pointer]:
         config = json.dumps(

@@ -24,7 +24,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -34,17 +34,17 @@ logger = logging.getLogger(__name__)
 FORMAT = 1
 """Bump when the tables or their layout change: older files are then ignored."""
 
-# name -> (dtype, shape from the tree's (s, l, e, d, w))
+# name -> (dtype, shape from the tree's (s, n, e, d, w): splits, leaves, edges, depth, width)
 ARRAYS = {
-    "split_features": ("int64", lambda s, l, e, d, w: (s,)),
-    "thresholds": ("float32", lambda s, l, e, d, w: (s,)),
-    "features": ("int64", lambda s, l, e, d, w: (w,)),
-    "edge_split": ("int64", lambda s, l, e, d, w: (l, e)),
-    "edge_left": ("bool", lambda s, l, e, d, w: (l, e)),
-    "edge_real": ("bool", lambda s, l, e, d, w: (l, e)),
-    "column": ("int64", lambda s, l, e, d, w: (l, d)),
-    "terms": ("float32", lambda s, l, e, d, w: (l, 1 << e, d)),
-    "rank": ("int64", lambda s, l, e, d, w: (l, 1 << e)),
+    "split_features": ("int64", lambda s, n, e, d, w: (s,)),
+    "thresholds": ("float32", lambda s, n, e, d, w: (s,)),
+    "features": ("int64", lambda s, n, e, d, w: (w,)),
+    "edge_split": ("int64", lambda s, n, e, d, w: (n, e)),
+    "edge_left": ("bool", lambda s, n, e, d, w: (n, e)),
+    "edge_real": ("bool", lambda s, n, e, d, w: (n, e)),
+    "column": ("int64", lambda s, n, e, d, w: (n, d)),
+    "terms": ("float32", lambda s, n, e, d, w: (n, 1 << e, d)),
+    "rank": ("int64", lambda s, n, e, d, w: (n, 1 << e)),
 }
 TreeArrays = dict[str, "np.ndarray"]
 
@@ -101,7 +101,12 @@ class TablesCache:
             handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".contributions-", suffix=".tmp")
             try:
                 with os.fdopen(handle, "wb") as out:
-                    np.savez(out, model_sha256=np.asarray(self.model_sha256), shapes=shapes, **members)
+                    arrays: dict[str, Any] = {
+                        "model_sha256": np.asarray(self.model_sha256),
+                        "shapes": shapes,
+                        **members,
+                    }
+                    np.savez(out, **arrays)
                 os.chmod(temporary, 0o644)  # as any file the run writes (mkstemp's own is 0600)
                 os.replace(temporary, self.path)
             except BaseException:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,6 @@ def deploy(
     documents: str, cron: str = DEFAULT_CRON, timezone: str = DEFAULT_TIMEZONE, paused: bool = False
 ) -> list[str]:
     """Ensure the pools and register the six deployments; returns one line per thing done."""
-    from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron
 
     from nba_predictions.orchestration.flows import STEP_DEPLOYMENT_NAME, STEP_FLOWS, backfill_range, rate_date
@@ -85,29 +85,37 @@ def deploy(
     if not documents:
         raise ValueError("--documents is required: a folder every worker reaches, or a URL such as s3://bucket/nba")
     done = ensure_pools()
-    common = {"entrypoint_type": EntrypointType.MODULE_PATH}
     for step, step_flow in STEP_FLOWS.items():
-        deployment = step_flow.to_deployment(
-            name=STEP_DEPLOYMENT_NAME, description=f"the {step} step of one date", tags=["nba-predictions"], **common
-        )
-        deployment.apply(work_pool_name=f"nba-{step}")
-        done.append(f"deployment {step_flow.name}/{STEP_DEPLOYMENT_NAME} on work pool nba-{step}")
-    daily = rate_date.to_deployment(
+        _register(step_flow, f"nba-{step}", name=STEP_DEPLOYMENT_NAME, description=f"the {step} step of one date")
+        done.append(f"deployment {_name(step_flow)}/{STEP_DEPLOYMENT_NAME} on work pool nba-{step}")
+    _register(
+        rate_date,
+        PIPELINE_POOL,
         name="daily",
         description="rate yesterday's games (US Eastern): the four steps, each on its own pool",
         schedules=[Cron(cron, timezone=timezone, active=not paused)],
         parameters={"documents": documents},
-        tags=["nba-predictions"],
-        **common,
     )
-    daily.apply(work_pool_name=PIPELINE_POOL)
     done.append(
         f"deployment {DAILY_DEPLOYMENT} on work pool {PIPELINE_POOL}: cron '{cron}' ({timezone})"
         f"{' (paused)' if paused else ''}, documents under {documents}"
     )
-    backfill = backfill_range.to_deployment(
-        name="backfill", description="rate a range of dates (the backfill)", tags=["nba-predictions"], **common
-    )
-    backfill.apply(work_pool_name=PIPELINE_POOL)
+    _register(backfill_range, PIPELINE_POOL, name="backfill", description="rate a range of dates (the backfill)")
     done.append(f"deployment {BACKFILL_DEPLOYMENT} on work pool {PIPELINE_POOL}")
     return done
+
+
+def _register(flow: Any, pool: str, **options: Any) -> None:
+    """``flow.to_deployment(...).apply(work_pool_name=pool)``, the module path as the entry point.
+
+    Prefect types both methods as "a value or a coroutine" (they are sync-compatible): called from
+    synchronous code, as here, they return the value, hence ``Any``.
+    """
+    from prefect.types.entrypoint import EntrypointType
+
+    deployment = flow.to_deployment(entrypoint_type=EntrypointType.MODULE_PATH, tags=["nba-predictions"], **options)
+    deployment.apply(work_pool_name=pool)
+
+
+def _name(flow: Any) -> str:
+    return str(flow.name)

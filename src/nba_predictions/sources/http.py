@@ -16,7 +16,8 @@ name in a daemon thread and gives up at the connect timeout (a connect timeout, 
 Calls are spaced by a minimum interval (polite to stats.nba.com, which throttles bursts) that is
 shared by retries.  The interval runs from when the previous request *ended* (its answer read, or
 its failure), not from when it started: a request whose name lookup or connect took long arrives
-late, and a gap measured from its start would let the next one follow it closer than the interval.  The worst case of one call is therefore bounded:
+late, and a gap measured from its start would let the next one follow it closer than the interval.
+The worst case of one call is therefore bounded:
 ``(retries + 1) * (connect + read timeout) + connect timeout + sum of backoffs`` -- see
 :meth:`HttpTransport.worst_case_seconds`.
 
@@ -61,8 +62,10 @@ def default_headers() -> dict[str, str]:
     try:
         from nba_api.stats.library.http import STATS_HEADERS
     except ImportError:  # nba_api is a dependency; this only guards a broken install
-        STATS_HEADERS = {}
-    headers = {k: v for k, v in STATS_HEADERS.items() if k.lower() != "host"}
+        nba_api_headers: dict[str, str] = {}
+    else:
+        nba_api_headers = STATS_HEADERS
+    headers = {k: v for k, v in nba_api_headers.items() if k.lower() != "host"}
     headers.setdefault("User-Agent", DEFAULT_USER_AGENT)
     headers.setdefault("Referer", "https://www.nba.com/")
     headers.setdefault("Accept", "application/json, text/plain, */*")
@@ -92,12 +95,14 @@ class RetryPolicy:
             delay = max(delay, min(retry_after, self.retry_after_cap_seconds))
         return delay
 
+    def total_backoff(self, retries: int) -> float:
+        """The longest the backoff of ``retries`` retries can wait in all (``Retry-After`` aside)."""
+        return sum(max(min(self.backoff_cap_seconds, self.backoff_base_seconds * 2**i), 0.0) for i in range(retries))
+
 
 class HttpTransport:
-    """GET JSON documents with timeouts, spacing, classification and bounded retries.
-
-    ``calls`` counts HTTP requests actually sent (retries included), for logs and benchmarks.
-    """
+    """GET JSON documents with timeouts, spacing, classification and bounded retries; ``calls``
+    counts HTTP requests actually sent (retries included), for logs and benchmarks."""
 
     def __init__(
         self,
@@ -145,21 +150,12 @@ class HttpTransport:
         """
         retries = self.retry.retries if retries is None else retries
         read = self.read_timeout_seconds if read_timeout_seconds is None else read_timeout_seconds
-        waits = sum(
-            max(min(self.retry.backoff_cap_seconds, self.retry.backoff_base_seconds * 2**i), 0.0)
-            for i in range(retries)
-        )
-        return (retries + 1) * (self.connect_timeout_seconds + read) + self.connect_timeout_seconds + waits
+        connect = self.connect_timeout_seconds
+        return (retries + 1) * (connect + read) + connect + self.retry.total_backoff(retries)
 
     def _get_session(self) -> Any:
         if self._session is None:
-            import requests
-
-            session = requests.Session()
-            session.headers.update(self.headers)
-            if self.proxy:
-                session.proxies = {"http": self.proxy, "https": self.proxy}
-            self._session = session
+            self._session = _new_session(self.headers, self.proxy)
         return self._session
 
     def close(self) -> None:
@@ -175,10 +171,6 @@ class HttpTransport:
                 if wait > 0:
                     self._sleep(wait)
             self.calls += 1
-
-    def _ended(self) -> None:
-        with self._lock:
-            self._last_ended_at = self._clock()
 
     def get_json(
         self,
@@ -208,7 +200,7 @@ class HttpTransport:
                 last_error = exc
                 if attempt + 1 >= attempts:
                     break
-                delay = self.retry.delay(attempt, self._rng, getattr(exc, "retry_after", None))
+                delay = self.retry.delay(attempt, self._rng, exc.retry_after)
                 logger.warning("%s (attempt %d of %d); retrying in %.2f s", exc, attempt + 1, attempts, delay)
                 self._sleep(delay)
         assert last_error is not None
@@ -223,24 +215,12 @@ class HttpTransport:
         if not host or host in self._resolved or self.proxy or requests.utils.get_environ_proxies(url):
             return  # through a proxy, the proxy resolves the name
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        outcome: list[BaseException | None] = []
-
-        def lookup() -> None:
-            try:
-                self._resolve(host, port)
-                outcome.append(None)
-            except BaseException as exc:  # handed to the caller's thread below
-                outcome.append(exc)
-
         started = self._clock()
-        worker = threading.Thread(target=lookup, name=f"resolve-{host}", daemon=True)
-        worker.start()
-        worker.join(self.connect_timeout_seconds)
-        if not outcome:  # still waiting on the resolver: abandon it (daemon thread)
+        finished, error = _lookup(self._resolve, host, port, self.connect_timeout_seconds)
+        if not finished:  # still waiting on the resolver: abandon it (daemon thread)
             raise RetryableSourceError(
                 f"{where}: connect timeout after {self._clock() - started:.1f} s resolving {host}"
             )
-        error = outcome[0]
         if isinstance(error, OSError):
             raise FatalSourceError(f"{where}: cannot connect to {_host(url)} (failed to resolve {host}: {error})")
         if error is not None:
@@ -264,20 +244,57 @@ class HttpTransport:
             raise FatalSourceError(f"{where}: cannot connect to {_host(url)} ({_reason(exc)})") from None
         except requests.exceptions.RequestException as exc:
             raise FatalSourceError(f"{where}: request failed ({_reason(exc)})") from None
-        finally:
-            self._ended()  # the body is read by now (no streaming): the next interval starts here
-        status = response.status_code
-        logger.debug("GET %s -> HTTP %d in %.2f s", where, status, self._clock() - started)
-        if status == 429 or 500 <= status <= 599:
-            error = RetryableSourceError(f"{where}: HTTP {status}")
-            error.retry_after = _retry_after(response.headers.get("Retry-After"))  # type: ignore[attr-defined]
-            raise error
-        if status != 200:
-            raise FatalSourceError(f"{where}: HTTP {status} {response.reason or ''}".rstrip())
+        finally:  # the body is read by now (no streaming): the next interval starts here
+            with self._lock:
+                self._last_ended_at = self._clock()
+        logger.debug("GET %s -> HTTP %d in %.2f s", where, response.status_code, self._clock() - started)
+        return _decode(response, where)
+
+
+def _new_session(headers: Mapping[str, str], proxy: str | None) -> Any:
+    """A ``requests.Session`` with these headers, through ``proxy`` if one is given."""
+    import requests
+
+    session = requests.Session()
+    session.headers.update(headers)
+    if proxy:
+        session.proxies = {"http": proxy, "https": proxy}
+    return session
+
+
+def _lookup(
+    resolve: Callable[[str, int], object], host: str, port: int, timeout: float
+) -> tuple[bool, BaseException | None]:
+    """Run ``resolve(host, port)`` on a daemon thread for at most ``timeout`` seconds: (whether it
+    finished, the exception it raised).  A lookup still running is left to finish on its own."""
+    outcome: list[BaseException | None] = []
+
+    def lookup() -> None:
         try:
-            return json.loads(response.content)
-        except ValueError as exc:
-            raise FatalSourceError(f"{where}: response is not valid JSON ({exc})") from None
+            resolve(host, port)
+            outcome.append(None)
+        except BaseException as exc:  # handed to the caller's thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=lookup, name=f"resolve-{host}", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    return (bool(outcome), outcome[0] if outcome else None)
+
+
+def _decode(response: Any, where: str) -> Any:
+    """The JSON body of a 200 answer; a retryable error for 429 and 5xx, a fatal one otherwise."""
+    status = response.status_code
+    if status == 429 or 500 <= status <= 599:
+        raise RetryableSourceError(
+            f"{where}: HTTP {status}", retry_after=_retry_after(response.headers.get("Retry-After"))
+        )
+    if status != 200:
+        raise FatalSourceError(f"{where}: HTTP {status} {response.reason or ''}".rstrip())
+    try:
+        return json.loads(response.content)
+    except ValueError as exc:
+        raise FatalSourceError(f"{where}: response is not valid JSON ({exc})") from None
 
 
 def _describe(url: str, query: list[tuple[str, str]]) -> str:

@@ -43,7 +43,7 @@ def adopt(conn: Connection) -> None:
     for name, type_ in GAMES_OUR_COLUMNS_0002:
         if name in added:
             op.add_column("games", sa.Column(name, type_, nullable=True))
-    create_games_indexes_0002(op, existing={ix["name"] for ix in inspector.get_indexes("games")})
+    create_games_indexes_0002(op, existing={ix["name"] for ix in inspector.get_indexes("games") if ix["name"]})
     create_game_details_0002(op)
     create_pipeline_runs_0001(op)
     logger.info(

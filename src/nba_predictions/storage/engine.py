@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -98,7 +99,7 @@ def make_engine(url: URL) -> Engine:
     return engine
 
 
-def _sqlite_on_connect(dbapi_connection, _record) -> None:
+def _sqlite_on_connect(dbapi_connection: Any, _record: object) -> None:
     # Let SQLAlchemy's "begin" event issue BEGIN (the sqlite3 module's own implicit BEGIN would
     # defer the lock and skip DDL); see _sqlite_on_begin.
     dbapi_connection.isolation_level = None
@@ -120,8 +121,8 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     failing when it upgrades a read lock).  PostgreSQL: row locks and ``ON CONFLICT`` do the
     work, so this is a plain transaction.  Commits on success, rolls back on any exception.
     """
-    with engine.connect() as conn:
-        conn = conn.execution_options(write_lock=True)
+    with engine.connect() as plain:
+        conn = plain.execution_options(write_lock=True)
         with conn.begin():
             yield conn
 

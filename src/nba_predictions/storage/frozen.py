@@ -11,6 +11,12 @@ Every function takes Alembic's ``op``; constraint and index names are final name
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from alembic.operations import Operations
+
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -26,7 +32,7 @@ def utc_type() -> sa.types.TypeEngine:
 # -- revision 0001 ------------------------------------------------------------------------------
 
 
-def create_pipeline_runs_0001(op) -> None:
+def create_pipeline_runs_0001(op: Operations) -> None:
     op.create_table(
         "pipeline_runs",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -93,7 +99,7 @@ GAMES_INDEXES_0002 = (
 )
 
 
-def create_game_details_0002(op) -> None:
+def create_game_details_0002(op: Operations) -> None:
     op.create_table(
         "game_details",
         sa.Column("game_id", sa.Text(), nullable=False),
@@ -110,7 +116,7 @@ def create_game_details_0002(op) -> None:
     )
 
 
-def create_games_indexes_0002(op, existing: set[str] = frozenset()) -> None:
+def create_games_indexes_0002(op: Operations, existing: Collection[str] = frozenset()) -> None:
     for name, column in GAMES_INDEXES_0002:
         if name not in existing:
             op.create_index(op.f(name), "games", [column])

@@ -15,6 +15,11 @@ for rebuilding a table) and are checked with ``PRAGMA foreign_key_check`` before
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from alembic.config import Config
+
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -102,21 +107,28 @@ def check_finding(found: Finding, where: str) -> None:
 
 @contextmanager
 def _migration_transaction(engine: Engine) -> Iterator[Connection]:
-    with engine.connect() as conn:
-        sqlite = conn.dialect.name == "sqlite"
+    with engine.connect() as plain:
+        sqlite = plain.dialect.name == "sqlite"
         if sqlite:
             # Outside any transaction (inside one SQLite ignores it): rebuilding a referenced
             # table needs foreign keys off; _broken_references checks them before the commit.
-            conn.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+            _sqlite_pragma(plain, "PRAGMA foreign_keys = OFF")
         try:
-            conn = conn.execution_options(write_lock=True)
+            conn = plain.execution_options(write_lock=True)
             with conn.begin():
                 if not sqlite:
                     conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
                 yield conn
         finally:
             if sqlite:
-                conn.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
+                _sqlite_pragma(plain, "PRAGMA foreign_keys = ON")
+
+
+def _sqlite_pragma(conn: Connection, pragma: str) -> None:
+    """Run ``pragma`` on the sqlite3 connection itself, outside SQLAlchemy's transaction."""
+    driver = conn.connection.driver_connection
+    assert driver is not None  # an open connection has its driver's
+    driver.execute(pragma)
 
 
 def _broken_references(conn: Connection) -> set[tuple[str, object, str]]:
@@ -125,7 +137,7 @@ def _broken_references(conn: Connection) -> set[tuple[str, object, str]]:
     return {(row[0], row[1], row[2]) for row in conn.exec_driver_sql("PRAGMA foreign_key_check")}
 
 
-def alembic_config():
+def alembic_config() -> Config:
     from alembic.config import Config
 
     config = Config()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -25,7 +26,7 @@ RERATED_COLUMNS = ("prediction_rating", "classification", "model_version", "pred
 DETAIL_COLUMNS = ("features", "explanation")
 
 
-def _insert(conn: Connection):
+def _insert(conn: Connection) -> Any:
     return postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
 
 
@@ -82,7 +83,7 @@ def insert_new_games(conn: Connection, rows: Sequence[dict[str, object]]) -> set
     """
     if not rows:
         return set()
-    ordered = sorted(rows, key=lambda row: row["id"])
+    ordered = sorted(rows, key=lambda row: str(row["id"]))
     stmt = _insert(conn)(games).on_conflict_do_nothing(index_elements=[games.c.id]).returning(games.c.id)
     return {row[0] for row in conn.execute(stmt, ordered)}
 
@@ -116,7 +117,7 @@ def rerate_games(conn: Connection, rows: Sequence[dict[str, object]]) -> int:
             | {"season": func.coalesce(games.c.season, bindparam("b_season"))}
         )
     )
-    ordered = sorted(rows, key=lambda row: row["id"])
+    ordered = sorted(rows, key=lambda row: str(row["id"]))
     conn.execute(
         stmt,
         [
@@ -135,7 +136,7 @@ def upsert_details(conn: Connection, rows: Sequence[dict[str, object]]) -> None:
     stmt = stmt.on_conflict_do_update(
         index_elements=[game_details.c.game_id], set_={name: stmt.excluded[name] for name in DETAIL_COLUMNS}
     )
-    conn.execute(stmt, sorted(rows, key=lambda row: row["game_id"]))
+    conn.execute(stmt, sorted(rows, key=lambda row: str(row["game_id"])))
 
 
 def insert_run(conn: Connection, run: RunRecord) -> int:

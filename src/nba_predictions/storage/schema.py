@@ -55,8 +55,6 @@ NAMING_CONVENTION = {
 }
 # The Alembic revision these tables correspond to (the newest migration); a test keeps them equal.
 SCHEMA_REVISION = "0002"
-CLASSIFICATIONS = ("good", "mediocre", "bad")
-CONFERENCES = ("East", "West")
 RUN_STATUSES = ("ok", "partial", "failed")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, timezone
+from typing import Any
 
 from fastapi import APIRouter, Path, Request, Response
 from sqlalchemy import Connection
@@ -43,7 +44,7 @@ def error_response(
     return json_response(contract.failure(code, message, details, request_id), status_code)
 
 
-_ERRORS = {
+_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": contract.ErrorEnvelope, "description": "INVALID_REQUEST: details.field names the bad parameter"},
     500: {"model": contract.ErrorEnvelope, "description": "INTERNAL_SERVER_ERROR, with a request_id for the logs"},
 }

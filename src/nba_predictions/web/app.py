@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -81,7 +82,7 @@ def create_app(
     return app
 
 
-def cors_options(origins: Sequence[str]) -> dict[str, object]:
+def cors_options(origins: Sequence[str]) -> dict[str, Any]:
     """Starlette's CORS settings for ``CORS_ORIGINS`` (empty = local origins, ``*`` = any)."""
     common = {"allow_methods": ["GET", "HEAD", "OPTIONS"], "allow_headers": ["*"], "allow_credentials": True}
     if "*" in origins:
@@ -103,14 +104,16 @@ def _page(request: Request, status_code: int, heading: str, message: str) -> HTM
     return response
 
 
-async def _invalid_request(request: Request, exc: InvalidRequestError) -> Response:
+async def _invalid_request(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, InvalidRequestError)  # registered for InvalidRequestError only
     if _is_api(request):
         details = {"field": exc.field, "provided": exc.provided, "expected": exc.expected}
         return api.error_response(400, "INVALID_REQUEST", str(exc), details)
     return _page(request, 400, "Bad request", str(exc))
 
 
-async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)  # registered for RequestValidationError only
     first = exc.errors()[0] if exc.errors() else {}
     field = str(first.get("loc", ("", "request"))[-1])
     raised = InvalidRequestError(
@@ -119,7 +122,8 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> Re
     return await _invalid_request(request, raised)
 
 
-async def _http_error(request: Request, exc: HTTPException) -> Response:
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)  # registered for HTTPException only
     if _is_api(request):
         if exc.status_code in (404, 405):  # the original API answers an unknown route or method alike
             return api.error_response(404, "NOT_FOUND", f"Route {request.url.path} not found")
@@ -129,7 +133,8 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
     return _page(request, exc.status_code, "Request refused", str(exc.detail))
 
 
-async def _database_error(request: Request, exc: SQLAlchemyError) -> Response:
+async def _database_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SQLAlchemyError)  # registered for SQLAlchemyError only
     request_id = f"req_{uuid.uuid4().hex[:12]}"
     web = WebContext.of(request)
     logger.error(

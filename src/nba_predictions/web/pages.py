@@ -12,11 +12,13 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import Connection
 
 from nba_predictions.steps.prediction import classify
 from nba_predictions.web import queries
@@ -81,17 +83,17 @@ def _team_id(team: str | None, teams: list[queries.TeamRow]) -> str | None:
     raise unknown_team(team, [t.abbreviation for t in teams])
 
 
-def _render(request: Request, name: str, **context) -> HTMLResponse:
+def _render(request: Request, name: str, **context: Any) -> HTMLResponse:
     return request.app.state.templates.TemplateResponse(request, name, context)
 
 
-def _day_data(conn, day: date, team: str | None) -> tuple:
+def _day_data(conn: Connection, day: date, team: str | None) -> tuple[Any, ...]:
     teams = queries.all_teams(conn)
     team_id = _team_id(team, teams)
     return teams, queries.games_on(conn, day, team_id), queries.neighbour_days(conn, day, team_id)
 
 
-def _week_data(conn, first: date, last: date, team: str | None) -> tuple:
+def _week_data(conn: Connection, first: date, last: date, team: str | None) -> tuple[Any, ...]:
     teams = queries.all_teams(conn)
     team_id = _team_id(team, teams)
     rows = queries.best_between(conn, first, last, team_id, WEEK_BEST)

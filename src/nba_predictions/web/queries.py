@@ -11,9 +11,11 @@ Every function takes an open connection; the caller owns the transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Connection, Select, bindparam, func, or_, select, text
 
@@ -52,7 +54,7 @@ def _day(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
-def _row(row) -> GameRow:
+def _row(row: Sequence[Any]) -> GameRow:
     return GameRow(
         game_id=row[0],
         day=_day(row[1]),
@@ -84,7 +86,7 @@ def _team_aliases_and_columns() -> tuple:
     return home, away, columns
 
 
-def _rated_games(*extra) -> Select:
+def _rated_games(*extra: Any) -> Select[Any]:
     home, away, columns = _team_aliases_and_columns()
     return (
         select(*columns, *extra)

@@ -6,6 +6,11 @@ and exit 1 (not a traceback) and ``--port 0`` picks a free port (the log line sa
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import uvicorn
+
 import errno
 import logging
 import signal
@@ -94,7 +99,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
         engine.dispose()
 
 
-def _run_until_signalled(server, sock: socket.socket) -> None:
+def _run_until_signalled(server: uvicorn.Server, sock: socket.socket) -> None:
     """Run until SIGINT or SIGTERM; both end in a graceful shutdown and a normal return (exit 0).
 
     uvicorn handles the signal itself, shuts down, then raises it again for the previous

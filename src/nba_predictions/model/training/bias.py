@@ -68,7 +68,13 @@ def _r(x: float, digits: int = 4) -> float:
 class Games:
     """What the figures need about each game, as columns (row ``i`` = game ``i``)."""
 
-    def __init__(self, features: np.ndarray, total_points: np.ndarray, seasons: Sequence[str], game_ids: Sequence[str]):
+    def __init__(
+        self,
+        features: np.ndarray,
+        total_points: np.ndarray,
+        seasons: Sequence[str] | np.ndarray,
+        game_ids: Sequence[str],
+    ) -> None:
         col = {name: features[:, i] for i, name in enumerate(ALL_FEATURES)}
         self.total_points = np.asarray(total_points, dtype=float)
         self.seasons = np.asarray(seasons)
@@ -167,13 +173,15 @@ def goal_checks(figures: Mapping[str, Any]) -> list[dict[str, Any]]:
         (
             "tight games: Spearman(label, total points) <= 0.30",
             f"{every['tight_label_points_spearman']:.3f} over {every['tight_games']:,} tight games "
-            f"(low-scoring third {every['tight_label_low_third']:.1f}, high-scoring third {every['tight_label_high_third']:.1f})",
+            f"(low-scoring third {every['tight_label_low_third']:.1f}, high-scoring third "
+            f"{every['tight_label_high_third']:.1f})",
             every["tight_label_points_spearman"] <= GOAL_LABEL_POINTS,
         ),
         (
             "tight games: Spearman(residual, total points) within +-0.20",
             f"{every['tight_residual_points_spearman']:+.3f} over all {every['tight_games']:,}, "
-            f"{unseen['tight_residual_points_spearman']:+.3f} over the {unseen['tight_games']} outside the training seasons",
+            f"{unseen['tight_residual_points_spearman']:+.3f} over the {unseen['tight_games']} outside the training "
+            "seasons",
             _within(every["tight_residual_points_spearman"], GOAL_RESIDUAL_POINTS)
             and _within(unseen["tight_residual_points_spearman"], GOAL_RESIDUAL_POINTS),
         ),
@@ -185,7 +193,8 @@ def goal_checks(figures: Mapping[str, Any]) -> list[dict[str, Any]]:
         (
             "games decided in the final 10 seconds: mean absolute residual <= 5",
             f"{every['decided_late_mean_abs_residual']:.2f} over all {every['decided_late_games']:,}, "
-            f"{unseen['decided_late_mean_abs_residual']:.2f} over the {unseen['decided_late_games']} outside the training seasons",
+            f"{unseen['decided_late_mean_abs_residual']:.2f} over the {unseen['decided_late_games']} outside the "
+            "training seasons",
             every["decided_late_mean_abs_residual"] <= GOAL_DECIDED_MAE
             and unseen["decided_late_mean_abs_residual"] <= GOAL_DECIDED_MAE,
         ),

@@ -1,4 +1,4 @@
-"""The model card's figures, drawn from one training run's :class:`~.train.TrainResult` (matplotlib here only)."""
+"""The model card's figures, drawn from one training run's :class:`~.result.TrainResult` (matplotlib here only)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 from nba_predictions.documents.models import LAST_SECONDS_FEATURES
 
 if TYPE_CHECKING:  # pragma: no cover
-    from nba_predictions.model.training.train import TrainResult
+    from nba_predictions.model.training.result import TrainResult
 
 FIGURES = {
     "label_points": "model_label_vs_points.png",

@@ -30,7 +30,6 @@ import logging
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +41,7 @@ from nba_predictions.documents.models import ALL_FEATURES
 from nba_predictions.errors import ModelError
 from nba_predictions.model.label import excitement as ex
 from nba_predictions.model.label import winprob as wp
-from nba_predictions.model.loader import FILES_DIR, MODEL_FILE, LabelInfo, ModelMetadata, meta_path_for
+from nba_predictions.model.loader import FILES_DIR, MODEL_FILE, LabelInfo, ModelMetadata, SeasonMetrics, meta_path_for
 from nba_predictions.model.training import bias
 from nba_predictions.model.training import regressor as rg
 from nba_predictions.model.training import selection as sel
@@ -53,12 +52,15 @@ from nba_predictions.model.training.data import (
     split_seasons,
     split_validation,
 )
+from nba_predictions.model.training.result import TrainReport, TrainResult
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["TrainReport", "TrainResult", "fit", "load_training_data", "split_seasons", "train_main", "write_model"]
 
 MODEL_FORMAT = "1.0"
+DEFAULT_SEED = 42
+"""The seed of the shipped model (``--seed``'s default)."""
 TARGET = "100 x Excitement Index percentile among the training games (0-100)"
 LABEL_DEFINITION = (
     "EI = sum of |change of P(home wins)| along the label's path of game states (score path: tip-off, before "
@@ -80,18 +82,6 @@ def _r(x: float, digits: int = 4) -> float:
 
 
 # --------------------------------------------------------------------------- training
-
-
-@dataclass
-class TrainResult:
-    """Everything one training run produced; :func:`write_model` and the card use it."""
-
-    model_bytes: bytes
-    metadata: ModelMetadata
-    # Per-game arrays for the figures (not written to the metadata).
-    arrays: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
-    calibration: list[dict[str, float]] = field(repr=False, default_factory=list)
-    importance: dict[str, float] = field(repr=False, default_factory=dict)
 
 
 def _season_metrics(
@@ -132,7 +122,7 @@ def _figures(
 
 
 def fit(
-    data: TrainingData, train_seasons: Sequence[Season], test_seasons: Sequence[Season], seed: int = 42
+    data: TrainingData, train_seasons: Sequence[Season], test_seasons: Sequence[Season], seed: int = DEFAULT_SEED
 ) -> TrainResult:
     """Choose on validation seasons, fit on ``train_seasons``, score ``test_seasons`` once (see the module doc)."""
     import xgboost
@@ -208,13 +198,17 @@ def fit(
         train_seasons=[str(s) for s in train_seasons],
         test_seasons=test_text,
         training={"seed": seed, "rounds": hyper.rounds, "params": hyper.params(), "games": int(tr.sum())},
-        label=LabelInfo(
-            definition=LABEL_DEFINITION,
-            candidate=chosen.name,
-            reference_quantiles=list(fitted.scale.quantiles),
-            **definition,
-        ),  # type: ignore[arg-type]
-        metrics=[{k: v for k, v in m.items() if k != "old_label_spearman"} for m in held_out],
+        label=LabelInfo.model_validate(
+            {
+                "definition": LABEL_DEFINITION,
+                "candidate": chosen.name,
+                "reference_quantiles": list(fitted.scale.quantiles),
+                **definition,
+            }
+        ),
+        metrics=[
+            SeasonMetrics.model_validate({k: v for k, v in m.items() if k != "old_label_spearman"}) for m in held_out
+        ],
         details={
             "archive": data.archive,
             "games_with_features": len(data.game_ids),
@@ -327,51 +321,9 @@ def write_model(result: TrainResult, output_dir: Path) -> Path:
     return model_path
 
 
-def goal_lines(metadata: ModelMetadata) -> list[str]:
-    """One line per goal: met or not, the figure after, and the first model's figure."""
-    goals = metadata.details["goals"]
-    return [
-        f"[{'met' if a['met'] else 'NOT MET'}] {a['goal']}: {a['figure']} (first model: {b['figure']})"
-        for a, b in zip(goals["after"], goals["before"])
-    ]
-
-
-@dataclass
-class TrainReport:
-    """What ``nba-predictions train`` prints."""
-
-    model_path: Path
-    metadata: ModelMetadata
-    seconds: float
-    card_path: Path | None = None
-
-    def render(self) -> str:
-        m = self.metadata
-        sel_ = m.details["selection"]
-        lines = [
-            f"model {m.model_version} written to {self.model_path} (+ {meta_path_for(self.model_path).name})",
-            f"trained on {m.training['games']} games of {m.train_seasons[0]} to {m.train_seasons[-1]} in {self.seconds:.1f} s",
-            f"chosen on {', '.join(sel_['validation_seasons'])}: label {m.label.candidate}, "
-            f"{sel_['hyper_parameters']['chosen']}",
-        ]
-        for s in m.details["held_out_metrics"]:
-            lines.append(
-                f"held-out {s['season']}: {s['games']} games, Spearman {s['spearman']:.3f} (baseline {s['baseline_spearman']:.3f}), "
-                f"MAE {s['mae']:.2f} (baseline {s['baseline_mae']:.2f}), Spearman with the first label {s['old_label_spearman']:.3f}"
-            )
-        for s in m.details["unused_seasons"]:
-            lines.append(
-                f"never used {s['season']}: {s['games']} games, Spearman {s['spearman']:.3f}, MAE {s['mae']:.2f}"
-            )
-        lines.extend(goal_lines(m))
-        if self.card_path is not None:
-            lines.append(f"model card: {self.card_path}")
-        return "\n".join(lines)
-
-
 def train_main(
     output_dir: Path | None = None,
-    seed: int = 42,
+    seed: int = DEFAULT_SEED,
     docs_dir: Path | None = None,
     source: TrainingSource | None = None,
 ) -> TrainReport:
