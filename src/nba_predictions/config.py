@@ -19,7 +19,8 @@ from nba_predictions.errors import UsageError
 
 EASTERN = ZoneInfo("America/New_York")
 DEFAULT_DATABASE_URL = "sqlite:///data/nba_predictions.db"
-SOURCE_CHOICES = ("auto", "archive", "nba_api")
+SOURCE_CHOICES = ("auto", "archive", "cdn", "nba_api")
+CHAIN_SOURCES = ("archive", "cdn", "nba_api")  # what NBA_SOURCES may list
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 # name -> (default, description); the single list that .env.example and the README mirror.
@@ -28,7 +29,11 @@ ENVIRONMENT = {
         DEFAULT_DATABASE_URL,
         "SQLAlchemy URL of the ratings database (sqlite:///… or postgresql+psycopg://…)",
     ),
-    "NBA_SOURCE": ("auto", "data source: auto, archive or nba_api"),
+    "NBA_SOURCE": ("auto", "data source: auto, archive, cdn or nba_api"),
+    "NBA_SOURCES": (
+        "archive,cdn,nba_api",
+        "--source auto: the sources tried for each date, in order (the first that can serve the date does)",
+    ),
     "NBA_MODEL_PATH": ("", "XGBoost model JSON file; empty = the model shipped in the package"),
     "NBA_MODEL_CACHE_DIR": (
         "data/cache/model",
@@ -48,7 +53,14 @@ ENVIRONMENT = {
         "",
         "base URL of the stats API; empty = https://stats.nba.com/stats (tests point it at a local fake server)",
     ),
-    "NBA_API_CDN_URL": ("", "base URL of the live CDN feeds; empty = https://cdn.nba.com/static/json/liveData"),
+    "NBA_CDN_URL": (
+        "",
+        "base URL of the NBA's CDN (staticData schedule, liveData feeds); empty = https://cdn.nba.com/static/json",
+    ),
+    "NBA_API_CDN_URL": (
+        "",
+        "deprecated, use NBA_CDN_URL: the CDN's liveData URL (read when NBA_CDN_URL is empty, with a warning)",
+    ),
     "RATING_GOOD_THRESHOLD": ("80", "ratings at or above this are 'good'"),
     "RATING_MEDIOCRE_THRESHOLD": ("60", "ratings at or above this (and below good) are 'mediocre'"),
     "NBA_STEP_RETRIES": (
@@ -112,7 +124,8 @@ class ApiSettings:
     proxy: str | None = None
     cache_dir: Path = Path("data/cache")
     stats_url: str | None = None  # None = the real stats.nba.com
-    cdn_url: str | None = None  # None = the real live CDN
+    cdn_url: str | None = None  # NBA_API_CDN_URL (deprecated): the liveData URL; None = from cdn_base_url
+    cdn_base_url: str | None = None  # NBA_CDN_URL; None = https://cdn.nba.com/static/json
 
 
 @dataclass(frozen=True)
@@ -132,6 +145,7 @@ class Settings:
     mediocre_threshold: float = 60.0
     cors_origins: tuple[str, ...] = ()  # () = any localhost / 127.0.0.1 origin
     api: ApiSettings = field(default_factory=ApiSettings)
+    sources: tuple[str, ...] = CHAIN_SOURCES  # NBA_SOURCES: the order --source auto tries
 
     @classmethod
     def resolve(cls, flags: Mapping[str, object], env: Mapping[str, str] | None = None) -> Settings:
@@ -168,7 +182,14 @@ class Settings:
             cache_dir=Path(var("NBA_API_CACHE_DIR")),
             stats_url=var("NBA_API_STATS_URL") or None,
             cdn_url=var("NBA_API_CDN_URL") or None,
+            cdn_base_url=var("NBA_CDN_URL") or None,
         )
+        sources = tuple(name.strip() for name in var("NBA_SOURCES").split(",") if name.strip())
+        if not sources or any(name not in CHAIN_SOURCES for name in sources) or len(set(sources)) < len(sources):
+            raise UsageError(
+                f"NBA_SOURCES={var('NBA_SOURCES')!r} is not a list of sources: name each of {', '.join(CHAIN_SOURCES)} "
+                "at most once, comma-separated, e.g. cdn,nba_api"
+            )
         backup_keep = int(_number("BACKUP_KEEP", var("BACKUP_KEEP"), int))
         if backup_keep < 1:
             raise UsageError(
@@ -191,4 +212,5 @@ class Settings:
             mediocre_threshold=mediocre,
             cors_origins=_origins("CORS_ORIGINS", var("CORS_ORIGINS")),
             api=api,
+            sources=sources,
         )

@@ -23,6 +23,11 @@ class RetryableSourceError(SourceError):
     """A transient failure: timeout, HTTP 429 or 5xx.  Only these are retried."""
 
 
+class UnresponsiveSourceError(RetryableSourceError):
+    """A source did not answer within its timeout while serving in a chain of sources: it is passed
+    over for the rest of the run (one timeout, never one per game and retry)."""
+
+
 class FatalSourceError(SourceError):
     """A permanent failure: other 4xx, malformed payload, missing field."""
 

@@ -32,7 +32,7 @@ from nba_predictions.core.domain import GameContext, GameId, GameRecord, ScoreTi
 SCHEMA_VERSION = "1.0"
 STEPS = ("collection", "features", "prediction", "storage")
 Step = Literal["collection", "features", "prediction", "storage"]
-SourceName = Literal["archive", "nba_api"]
+SourceName = Literal["archive", "cdn", "nba_api"]
 
 # The file name each step writes by convention, used in messages.
 DOCUMENT_NAMES = {

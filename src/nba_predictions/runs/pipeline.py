@@ -301,8 +301,8 @@ class Pipeline:
 
         day = summary.target_date
         source = self.source_for(day)
-        summary.source = source.name
         games, skipped, found = collect_games(source, day)
+        summary.source = source.name  # after the listing: under auto, the source that served the date
         summary.found = found
         summary.processed = len(games)
         summary.failed.extend(skipped)

@@ -16,9 +16,22 @@ name in a daemon thread and gives up at the connect timeout (a connect timeout, 
 Calls are spaced by a minimum interval (polite to stats.nba.com, which throttles bursts) that is
 shared by retries.  The interval runs from when the previous request *ended* (its answer read, or
 its failure), not from when it started: a request whose name lookup or connect took long arrives
-late, and a gap measured from its start would let the next one follow it closer than the interval.  The worst case of one call is therefore bounded:
+late, and a gap measured from its start would let the next one follow it closer than the interval.
+The worst case of one call is therefore bounded:
 ``(retries + 1) * (connect + read timeout) + connect timeout + sum of backoffs`` -- see
 :meth:`HttpTransport.worst_case_seconds`.
+
+Two options serve the source chain and the CDN source (``--source auto``, :mod:`.chain`):
+
+* ``give_up_on_timeout``: a timeout is not retried, and the host is remembered as unresponsive:
+  every later request to it fails at once with :class:`UnresponsiveSourceError` (a source that
+  hangs costs one timeout per run, then the chain passes it over);
+* ``conditional_cache``: requests made with ``conditional=True`` (the CDN's season schedule) go
+  through CacheControl, a maintained HTTP caching library for requests: the answer is kept on disk
+  with its ``ETag`` / ``Last-Modified`` and the next request for it is conditional
+  (``If-None-Match`` / ``If-Modified-Since``; a 304 costs no body).  An answer that is not valid
+  JSON is dropped from that cache at once, and a caller that finds an answer incomplete drops it
+  with :meth:`HttpTransport.forget`.
 
 Why not nba_api's own HTTP layer (``NBAStatsHTTP.send_api_request``)?  In nba_api 1.12 it never
 looks at the status code (a 429 or an HTML 500 page comes back as a "response"), has no retries,
@@ -38,10 +51,11 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from nba_predictions.errors import FatalSourceError, RetryableSourceError
+from nba_predictions.errors import FatalSourceError, RetryableSourceError, UnresponsiveSourceError
 
 logger = logging.getLogger(__name__)
 
@@ -58,11 +72,14 @@ def default_headers() -> dict[str, str]:
     derives it from the URL, so a proxy or a local server works) and with an ``Accept-Encoding``
     that requests can decode without the optional brotli package.
     """
+    stats_headers: dict[str, str] = {}
     try:
-        from nba_api.stats.library.http import STATS_HEADERS
+        from nba_api.stats.library import http as nba_api_http
+
+        stats_headers = dict(nba_api_http.STATS_HEADERS)
     except ImportError:  # nba_api is a dependency; this only guards a broken install
-        STATS_HEADERS = {}
-    headers = {k: v for k, v in STATS_HEADERS.items() if k.lower() != "host"}
+        pass
+    headers = {k: v for k, v in stats_headers.items() if k.lower() != "host"}
     headers.setdefault("User-Agent", DEFAULT_USER_AGENT)
     headers.setdefault("Referer", "https://www.nba.com/")
     headers.setdefault("Accept", "application/json, text/plain, */*")
@@ -112,6 +129,8 @@ class HttpTransport:
         clock: Callable[[], float] = time.monotonic,
         rng: Callable[[], float] = random.random,
         resolve: Callable[[str, int], object] = socket.getaddrinfo,
+        give_up_on_timeout: bool = False,
+        conditional_cache: Path | None = None,
     ) -> None:
         if timeout_seconds <= 0:
             raise ValueError(f"timeout_seconds={timeout_seconds} must be positive")
@@ -134,6 +153,11 @@ class HttpTransport:
         self._last_ended_at: float | None = None  # when the previous request ended (answer or failure)
         self._session: Any = None  # requests.Session, created on first use (keeps imports lazy)
         self.calls = 0
+        self.give_up_on_timeout = give_up_on_timeout
+        self._unresponsive: dict[str, str] = {}  # host -> the timeout that made it unresponsive
+        self.conditional_cache = Path(conditional_cache) if conditional_cache is not None else None
+        self._conditional_session: Any = None  # CacheControl-wrapped session, created on first use
+        self.revalidated = 0  # conditional requests answered from the cache (a 304: the cached body reused)
 
     def worst_case_seconds(self, retries: int | None = None, read_timeout_seconds: float | None = None) -> float:
         """Upper bound on the wall time of one :meth:`get_json` call with the same arguments
@@ -162,10 +186,40 @@ class HttpTransport:
             self._session = session
         return self._session
 
+    def _get_conditional_session(self) -> Any:
+        """A session whose answers CacheControl keeps under ``conditional_cache`` (see the module doc)."""
+        if self._conditional_session is None:
+            if self.conditional_cache is None:
+                return self._get_session()
+            import requests
+            from cachecontrol import CacheControl
+            from cachecontrol.caches.file_cache import FileCache
+
+            session = requests.Session()
+            session.headers.update(self.headers)
+            if self.proxy:
+                session.proxies = {"http": self.proxy, "https": self.proxy}
+            self._conditional_session = CacheControl(session, cache=FileCache(str(self.conditional_cache)))
+        return self._conditional_session
+
+    def forget(self, url: str) -> None:
+        """Drop the conditional cache's copy of ``url`` (an answer found incomplete is never kept)."""
+        if self.conditional_cache is None:
+            return
+        session = self._get_conditional_session()
+        controller = session.get_adapter(url).controller
+        controller.cache.delete(controller.cache_url(url))
+
+    def unresponsive(self, url: str) -> str | None:
+        """Why requests to ``url``'s host are no longer sent this run, or None."""
+        return self._unresponsive.get(_host(url))
+
     def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
-            self._session = None
+        for session in (self._session, self._conditional_session):
+            if session is not None:
+                session.close()
+        self._session = None
+        self._conditional_session = None
 
     def _wait_turn(self) -> None:
         """Block until ``min_interval_seconds`` have passed since the previous request ended."""
@@ -187,8 +241,13 @@ class HttpTransport:
         *,
         retries: int | None = None,
         read_timeout_seconds: float | None = None,
+        conditional: bool = False,
     ) -> Any:
         """The decoded JSON body of ``GET url?params``; retries retryable failures.
+
+        ``conditional``: through the conditional cache (when the transport has one).  Under
+        ``give_up_on_timeout`` a timeout is final and a host that timed out is not asked again
+        (:class:`UnresponsiveSourceError`).
 
         Raises :class:`RetryableSourceError` once retries are exhausted (the message says how many
         attempts were made) and :class:`FatalSourceError` at once for a permanent failure.
@@ -196,6 +255,9 @@ class HttpTransport:
         reachability probe makes one short attempt).
         """
         read_timeout = self.read_timeout_seconds if read_timeout_seconds is None else float(read_timeout_seconds)
+        passed_over = self.unresponsive(url)
+        if passed_over is not None:
+            raise UnresponsiveSourceError(f"{_describe(url, [])}: not asked ({passed_over})")
         # nba_api sorts parameters by name ("for some reason this matters for some requests"),
         # and it keeps URLs stable for logs; None becomes an empty value as stats.nba.com expects.
         query = sorted(((k, "" if v is None else str(v)) for k, v in (params or {}).items()))
@@ -203,8 +265,11 @@ class HttpTransport:
         last_error: RetryableSourceError | None = None
         for attempt in range(attempts):
             try:
-                return self._attempt(url, query, read_timeout)
+                return self._attempt(url, query, read_timeout, conditional)
             except RetryableSourceError as exc:
+                if self.give_up_on_timeout and getattr(exc, "timeout", False):
+                    self._unresponsive[_host(url)] = f"{_host(url)} did not answer within its timeout earlier this run"
+                    raise UnresponsiveSourceError(f"{exc}; not asked again this run") from exc
                 last_error = exc
                 if attempt + 1 >= attempts:
                     break
@@ -237,9 +302,11 @@ class HttpTransport:
         worker.start()
         worker.join(self.connect_timeout_seconds)
         if not outcome:  # still waiting on the resolver: abandon it (daemon thread)
-            raise RetryableSourceError(
+            timeout = RetryableSourceError(
                 f"{where}: connect timeout after {self._clock() - started:.1f} s resolving {host}"
             )
+            timeout.timeout = True  # type: ignore[attr-defined]
+            raise timeout
         error = outcome[0]
         if isinstance(error, OSError):
             raise FatalSourceError(f"{where}: cannot connect to {_host(url)} (failed to resolve {host}: {error})")
@@ -247,10 +314,10 @@ class HttpTransport:
             raise error
         self._resolved.add(host)
 
-    def _attempt(self, url: str, query: list[tuple[str, str]], read_timeout: float) -> Any:
+    def _attempt(self, url: str, query: list[tuple[str, str]], read_timeout: float, conditional: bool = False) -> Any:
         import requests
 
-        session = self._get_session()
+        session = self._get_conditional_session() if conditional else self._get_session()
         self._wait_turn()
         where = _describe(url, query)
         started = self._clock()
@@ -259,7 +326,9 @@ class HttpTransport:
             response = session.get(url, params=query, timeout=(self.connect_timeout_seconds, read_timeout))
         except requests.exceptions.Timeout as exc:
             kind = "connect" if isinstance(exc, requests.exceptions.ConnectTimeout) else "read"
-            raise RetryableSourceError(f"{where}: {kind} timeout after {self._clock() - started:.1f} s") from None
+            timeout = RetryableSourceError(f"{where}: {kind} timeout after {self._clock() - started:.1f} s")
+            timeout.timeout = True  # type: ignore[attr-defined]
+            raise timeout from None
         except requests.exceptions.ConnectionError as exc:
             raise FatalSourceError(f"{where}: cannot connect to {_host(url)} ({_reason(exc)})") from None
         except requests.exceptions.RequestException as exc:
@@ -273,10 +342,17 @@ class HttpTransport:
             error.retry_after = _retry_after(response.headers.get("Retry-After"))  # type: ignore[attr-defined]
             raise error
         if status != 200:
-            raise FatalSourceError(f"{where}: HTTP {status} {response.reason or ''}".rstrip())
+            refused = FatalSourceError(f"{where}: HTTP {status} {response.reason or ''}".rstrip())
+            refused.status = status  # type: ignore[attr-defined]
+            raise refused
+        if conditional and getattr(response, "from_cache", False):
+            self.revalidated += 1
+            logger.debug("GET %s: not modified, the cached answer reused", where)
         try:
             return json.loads(response.content)
         except ValueError as exc:
+            if conditional:
+                self.forget(url)
             raise FatalSourceError(f"{where}: response is not valid JSON ({exc})") from None
 
 

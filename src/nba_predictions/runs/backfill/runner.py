@@ -38,7 +38,7 @@ from nba_predictions.errors import DateNotCoveredError, PipelineError, SourceErr
 from nba_predictions.features.history import History, load_history
 from nba_predictions.runs.backfill.progress import Progress, Silent
 from nba_predictions.runs.backfill.summary import BackfillSummary, DateReport
-from nba_predictions.sources.registry import Route, routes
+from nba_predictions.sources.registry import LIVE_SOURCES, Route, routes
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -127,7 +127,7 @@ class RangeRun:
     def _plan(self) -> tuple[list[Route], Source | None]:
         if self.output_path is not None:
             artifacts.check_writable(self.output_path)  # before any work
-        archive = self.pipeline.source_named("archive") if self.settings.source != "nba_api" else None
+        archive = self.pipeline.source_named("archive") if self.settings.source not in LIVE_SOURCES else None
         return routes(self.settings, self.first, self.last, archive), archive  # type: ignore[arg-type]
 
     def _run(self) -> None:
@@ -185,7 +185,7 @@ class RangeRun:
                 entries.extend((r.date, r.game_id, r, found.matrix[i]) for i, r in enumerate(found.records))
             rechecked = found.recheck if found is not None else set()
             for d in chunk:
-                if d.route.source == "nba_api" or d.route.day in rechecked:
+                if d.route.source in LIVE_SOURCES or d.route.day in rechecked:
                     entries.extend(
                         (d.route.day, record.game_id, record, vector) for record, vector in self._one_date(d)
                     )
@@ -249,7 +249,7 @@ class RangeRun:
 
         name = d.route.source
         assert name is not None
-        if name == "nba_api" and self.live_down is not None:
+        if name in LIVE_SOURCES and self.live_down is not None:
             d.report.status, d.report.reason = "failed", self.live_down
             return []
         try:
@@ -262,10 +262,10 @@ class RangeRun:
             return []
         except PipelineError as exc:
             d.report.status, d.report.reason = "failed", _live_reason(str(exc), d.route)
-            if name == "nba_api" and isinstance(exc, SourceError):
+            if name in LIVE_SOURCES and isinstance(exc, SourceError):
                 self._live_failed(d.route.day, exc)
             return []
-        if name == "nba_api":
+        if name in LIVE_SOURCES:
             self.live_failures = 0
         d.report.found = found
         d.report.skipped = found - len(games) - len(skipped)
@@ -292,7 +292,7 @@ class RangeRun:
             try:
                 self.histories[name] = load_history(source, day, self.last)
             except SourceError as exc:
-                if name == "nba_api":
+                if name in LIVE_SOURCES:
                     self.live_down = f"not tried: the live API's results for the standings failed ({exc})"
                 raise
         return self.histories[name]
