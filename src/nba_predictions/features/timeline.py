@@ -6,7 +6,8 @@ requirements.  The features module builds on them.
 
 from __future__ import annotations
 
-from nba_predictions.core.domain import REGULATION_SECONDS, ScoreTimeline
+# OVERTIME_SECONDS is read as tl.OVERTIME_SECONDS by features.game and features.columns.
+from nba_predictions.core.domain import OVERTIME_SECONDS, REGULATION_SECONDS, ScoreTimeline  # noqa: F401
 
 
 def _sign(x: int) -> int:
