@@ -237,3 +237,36 @@ class FakeCdn(FakeStatsServer):
             )
             team["statistics"].update(leadChanges=game.lead_changes, timesTied=game.times_tied, points=score)
         return payload
+
+
+def make_cdn_source(
+    server: FakeCdn,
+    cache_dir: Path,
+    *,
+    timeout: float = 30.0,
+    retries: int = 0,
+    give_up_on_timeout: bool = False,
+    headers: dict[str, str] | None = None,
+    today: Any = None,
+) -> Any:
+    """The CDN source asking ``server``, caching under ``cache_dir`` (its feeds and its HTTP cache),
+    on a calendar where 2024-25 is over (``today`` 2025-08-01 unless given)."""
+    from datetime import date
+
+    from nba_predictions.sources.cache import ResponseCache
+    from nba_predictions.sources.cdn import CdnSource, cdn_headers
+    from nba_predictions.sources.http import HttpTransport, RetryPolicy
+
+    transport = HttpTransport(
+        timeout_seconds=timeout,
+        connect_timeout_seconds=min(timeout, 1.0),
+        min_interval_seconds=0.0,
+        retry=RetryPolicy(retries=retries, backoff_base_seconds=0.05, backoff_cap_seconds=0.2),
+        headers=cdn_headers() if headers is None else headers,
+        give_up_on_timeout=give_up_on_timeout,
+        conditional_cache=cache_dir / "http",
+    )
+    day = today or date(2025, 8, 1)
+    return CdnSource(
+        base_url=server.cdn_url, transport=transport, cache=ResponseCache(cache_dir / "cdn"), today=lambda: day
+    )

@@ -51,7 +51,8 @@ class SourceChain:
 
     @property
     def name(self) -> str:
-        """The source that served the last date listed (``auto`` before any)."""
+        """The source that served the last date listed, or else the documents' games (a features
+        step's timelines and results); ``auto`` before any."""
         return self._last or "auto"
 
     def served_by(self, day: date) -> str | None:
@@ -123,12 +124,15 @@ class SourceChain:
         reasons: list[str] = []
         for name in self._candidates(reasons):
             try:
-                return self.source(name).score_timeline(game)
+                timeline = self.source(name).score_timeline(game)
             except UnresponsiveSourceError as exc:
                 self._pass_over(name, exc)
                 reasons.append(f"{name}: {exc}")
             except (SourceError, GameDataError) as exc:
                 reasons.append(f"{name}: {str(exc).removeprefix(f'game {game.game_id}: ')}")
+            else:
+                self._last = self._last or name
+                return timeline
         raise GameDataError(game.game_id, f"no source has its timeline ({'; '.join(reasons)})")
 
     def season_results(self, season: Season) -> Sequence[GameResult]:
@@ -139,12 +143,15 @@ class SourceChain:
         reasons: list[str] = []
         for name in self._candidates(reasons):
             try:
-                return self.source(name).season_results(season)
+                results = self.source(name).season_results(season)
             except UnresponsiveSourceError as exc:
                 self._pass_over(name, exc)
                 reasons.append(f"{name}: {exc}")
             except SourceError as exc:
                 reasons.append(f"{name}: {exc}")
+            else:
+                self._last = name  # later seasons and the games' timelines come from the same source
+                return results
         raise DateNotCoveredError(f"source auto: no source has the results of {season} ({'; '.join(reasons)})")
 
     # -- checks (--validate) ----------------------------------------------------------------

@@ -203,7 +203,8 @@ class CdnSource:
             logger.info("%s: %d preseason or All-Star game(s) are not rated (not listed)", day, len(final) - len(kept))
         records = [self._record(game) for game in kept]
         failed = [self._unusable[g.game_id] for g in kept if g.game_id in self._unusable]
-        if kept and len(failed) == len(kept) and all("HTTP" in reason or "timeout" in reason for reason in failed):
+        refused = ("HTTP 403", "HTTP 5", "timeout")  # the CDN refusing or failing, not one missing feed
+        if kept and len(failed) == len(kept) and all(any(r in reason for r in refused) for reason in failed):
             raise FatalSourceError(
                 f"cdn source ({self.base_url}): no box score of {day} could be had ({failed[0]}); {HINT}"
             )
