@@ -5,6 +5,7 @@ Faults are decided by request, never by time."""
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from datetime import date
 
@@ -171,3 +172,72 @@ def test_a_season_no_source_holds_completely_is_an_error_naming_it():
     past = archive_results()
     with pytest.raises(SourceError, match=r"the results of 2025-26 are not complete in any source"):
         past(Season(2025))
+
+
+# --- done when: --source cdn rates 2024-25 as --source archive does ----------------------------
+
+# 22 dates: the regular season from opening night to its last day (NBA Cup group and knockout
+# nights included), every playoff round and Finals game 1.  Left out: the play-in (the archive has
+# no play-in timelines, so neither it nor the fake CDN built from it can rate one), the three dates
+# whose real recorded play-by-play the fake CDN serves (2024-11-08, 2025-01-06, 2025-01-15: their
+# clocks have tenths of a second where the archive's have whole seconds, see the next test), the
+# NBA Cup final's date (the archive lacks that game) and the Finals games 2-7 (so does it).
+SAME_AS_ARCHIVE = [
+    date(2024, 10, 22),
+    date(2024, 10, 30),
+    date(2024, 11, 15),
+    date(2024, 11, 27),
+    date(2024, 12, 10),
+    date(2024, 12, 25),
+    date(2025, 1, 2),
+    date(2025, 1, 20),
+    date(2025, 2, 3),
+    date(2025, 2, 26),
+    date(2025, 3, 10),
+    date(2025, 3, 22),
+    date(2025, 4, 2),
+    date(2025, 3, 1),
+    date(2025, 4, 9),
+    date(2025, 4, 13),
+    date(2025, 4, 19),
+    date(2025, 4, 27),
+    date(2025, 5, 6),
+    date(2025, 5, 14),
+    date(2025, 5, 28),
+    date(2025, 6, 5),
+]
+
+
+def test_twenty_two_dates_of_2024_25_give_the_archives_games_features_and_ratings(cdn, tmp_path):
+    from nba_predictions.config import Settings
+    from nba_predictions.runs.pipeline import Pipeline
+
+    env = {"NBA_CDN_URL": cdn.cdn_url, "NBA_API_CACHE_DIR": str(tmp_path / "cache"), "NBA_API_MIN_INTERVAL": "0"}
+    documents = {}
+    for name in ("cdn", "archive"):
+        with Pipeline(Settings.resolve({"source": name}, env)) as pipeline:
+            for day in SAME_AS_ARCHIVE:
+                out = tmp_path / f"{name}-{day}.json"
+                summary = pipeline.run("collection", "prediction", output_path=str(out), day=day)
+                assert summary.ok, (name, day, summary.render())
+                documents[name, day] = json.loads(out.read_text())
+    playoffs = 0
+    for day in SAME_AS_ARCHIVE:
+        live, offline = documents["cdn", day], documents["archive", day]
+        assert (live["metadata"]["source"], offline["metadata"]["source"]) == ("cdn", "archive")
+        assert live["predictions"] == offline["predictions"], day
+        assert live["predictions"], day
+        playoffs += any(p["game_id"].startswith("004") for p in live["predictions"])
+    assert playoffs >= 6
+    assert cdn.counts["schedule"] == 1  # once for the whole run of 22 dates
+
+
+def test_the_recorded_real_play_by_play_rates_within_a_second_of_the_archive(cdn, archive, tmp_path):
+    """The three real feeds time the last minute of a period in tenths of a second; the archive's
+    timelines have whole seconds.  Same scores in the same order, no event more than 1 s apart."""
+    source = make_cdn_source(cdn, tmp_path)
+    for day, game_id in ((date(2024, 11, 8), "0022400196"), (DAY, "0022400500"), (date(2025, 1, 15), "0022400561")):
+        record = next(g for g in source.completed_games(day) if g.game_id == game_id)
+        live, offline = source.score_timeline(record), archive.score_timeline(game_id)
+        assert [e[1:] for e in live.events] == [e[1:] for e in offline.events]
+        assert max(abs(a[0] - b[0]) for a, b in zip(live.events, offline.events)) <= 1.0
