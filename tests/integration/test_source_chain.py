@@ -98,7 +98,9 @@ def test_a_hanging_source_is_passed_over_for_the_rest_of_the_run(cdn, archive, t
 
 def test_a_date_no_source_covers_is_one_error_naming_each(archive):
     chain = SourceChain(["archive"], {"archive": archive}.__getitem__)
-    with pytest.raises(DateNotCoveredError, match=r"no source could serve 2030-01-05 \(tried archive\): archive does not"):
+    with pytest.raises(
+        DateNotCoveredError, match=r"no source could serve 2030-01-05 \(tried archive\): archive does not"
+    ):
         chain.completed_games(date(2030, 1, 5))
 
 
@@ -109,3 +111,24 @@ def test_a_backfill_routes_uncovered_dates_to_the_first_live_source_listed(archi
     plan = routes(Settings.resolve({"source": "auto"}, {}), first, last, archive)
     assert [r.source for r in plan] == ["archive", "cdn", "cdn"]
     assert [r.source for r in routes(Settings.resolve({"source": "cdn"}, {}), first, last, None)] == ["cdn"] * 3
+
+
+def test_nba_sources_names_known_sources_once():
+    from nba_predictions.errors import UsageError
+
+    assert Settings.resolve({}, {"NBA_SOURCES": " cdn , nba_api "}).sources == ("cdn", "nba_api")
+    for bad in ("cdn,carrier-pigeon", "cdn,cdn", ","):
+        with pytest.raises(UsageError, match="NBA_SOURCES="):
+            Settings.resolve({}, {"NBA_SOURCES": bad})
+
+
+def test_the_old_cdn_variable_still_works_with_a_warning(caplog):
+    from nba_predictions.sources.registry import cdn_base_url
+
+    old = Settings.resolve({}, {"NBA_API_CDN_URL": "http://127.0.0.1:9/cdn/static/json/liveData"}).api
+    with caplog.at_level(logging.WARNING):
+        assert cdn_base_url(old) == "http://127.0.0.1:9/cdn/static/json"
+    assert any("NBA_API_CDN_URL is deprecated" in m for m in caplog.messages)
+    both = Settings.resolve({}, {"NBA_API_CDN_URL": "http://a/liveData", "NBA_CDN_URL": "http://b/static/json/"}).api
+    assert cdn_base_url(both) == "http://b/static/json"
+    assert cdn_base_url(Settings.resolve({}, {}).api) == "https://cdn.nba.com/static/json"

@@ -122,7 +122,9 @@ def test_a_box_score_without_lead_changes_is_an_error():
 
 def test_sources_list_what_the_input_rules_accept_and_the_cup_final_is_rated():
     assert LISTED_SEASON_TYPES == RATED_SEASON_TYPES
-    assert [listed(g) for g in ("0012400001", "0022400001", "0032400001", "0042400101", "0052400101", "0062400001")] == [
+    assert [
+        listed(g) for g in ("0012400001", "0022400001", "0032400001", "0042400101", "0052400101", "0062400001")
+    ] == [
         False,
         True,
         False,

@@ -48,12 +48,12 @@ class SourceChain:
         self._passed_over: dict[str, str] = {}  # source -> why it is not asked again this run
         self._served: dict[date, str] = {}  # date -> the source that listed its games
         self._last: str | None = None
+        # The source that served the last date listed, or else the documents' games (a features
+        # step's timelines and results); "auto" before any (kept current by _serve).
+        self.name = "auto"
 
-    @property
-    def name(self) -> str:
-        """The source that served the last date listed, or else the documents' games (a features
-        step's timelines and results); ``auto`` before any."""
-        return self._last or "auto"
+    def _serve(self, name: str) -> None:
+        self._last = self.name = name
 
     def served_by(self, day: date) -> str | None:
         return self._served.get(day)
@@ -104,7 +104,8 @@ class SourceChain:
                 reasons.append(f"{name} failed ({exc})")
                 errors.append(exc)
                 continue
-            self._served[day] = self._last = name
+            self._served[day] = name
+            self._serve(name)
             because = f"; before it: {'; '.join(reasons)}" if reasons else ""
             logger.info("source auto: %s served by %s (%d completed games)%s", day, name, len(games), because)
             return games
@@ -131,7 +132,7 @@ class SourceChain:
             except (SourceError, GameDataError) as exc:
                 reasons.append(f"{name}: {str(exc).removeprefix(f'game {game.game_id}: ')}")
             else:
-                self._last = self._last or name
+                self._serve(self._last or name)
                 return timeline
         raise GameDataError(game.game_id, f"no source has its timeline ({'; '.join(reasons)})")
 
@@ -150,7 +151,7 @@ class SourceChain:
             except SourceError as exc:
                 reasons.append(f"{name}: {exc}")
             else:
-                self._last = name  # later seasons and the games' timelines come from the same source
+                self._serve(name)  # later seasons and the games' timelines come from the same source
                 return results
         raise DateNotCoveredError(f"source auto: no source has the results of {season} ({'; '.join(reasons)})")
 
