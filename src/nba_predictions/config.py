@@ -23,7 +23,8 @@ from zoneinfo import ZoneInfo
 from nba_predictions.errors import UsageError
 
 EASTERN = ZoneInfo("America/New_York")
-SOURCE_CHOICES = ("auto", "archive", "nba_api")
+SOURCE_CHOICES = ("auto", "archive", "cdn", "nba_api")
+CHAIN_SOURCES = ("archive", "cdn", "nba_api")  # what NBA_SOURCES may list
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 # name -> (default, description); the single list that .env.example and the README mirror.
@@ -32,7 +33,11 @@ ENVIRONMENT = {
         "sqlite:///data/nba_predictions.db",
         "SQLAlchemy URL of the ratings database (sqlite:///… or postgresql+psycopg://…)",
     ),
-    "NBA_SOURCE": ("auto", "data source: auto, archive or nba_api"),
+    "NBA_SOURCE": ("auto", "data source: auto, archive, cdn or nba_api"),
+    "NBA_SOURCES": (
+        "archive,cdn,nba_api",
+        "--source auto: the sources tried for each date, in order (the first that can serve the date does)",
+    ),
     "NBA_MODEL_PATH": ("", "XGBoost model JSON file; empty = the model shipped in the package"),
     "NBA_MODEL_CACHE_DIR": (
         "data/cache/model",
@@ -52,7 +57,14 @@ ENVIRONMENT = {
         "",
         "base URL of the stats API; empty = https://stats.nba.com/stats (tests point it at a local fake server)",
     ),
-    "NBA_API_CDN_URL": ("", "base URL of the live CDN feeds; empty = https://cdn.nba.com/static/json/liveData"),
+    "NBA_CDN_URL": (
+        "",
+        "base URL of the NBA's CDN (staticData schedule, liveData feeds); empty = https://cdn.nba.com/static/json",
+    ),
+    "NBA_API_CDN_URL": (
+        "",
+        "deprecated, use NBA_CDN_URL: the CDN's liveData URL (read when NBA_CDN_URL is empty, with a warning)",
+    ),
     "RATING_GOOD_THRESHOLD": ("80", "ratings at or above this are 'good'"),
     "RATING_MEDIOCRE_THRESHOLD": ("60", "ratings at or above this (and below good) are 'mediocre'"),
     "NBA_STEP_RETRIES": (
@@ -109,9 +121,6 @@ def parse_number(name: str, text: str, kind: type) -> float:
     return value
 
 
-_number = parse_number  # the former private name, still used by orchestration/runner.py
-
-
 def _float(name: str, text: str) -> float:
     return float(parse_number(name, text, float))
 
@@ -136,6 +145,17 @@ def _path_or_none(_name: str, text: str) -> Path | None:
     return Path(text) if text else None
 
 
+def _source_list(name: str, text: str) -> tuple[str, ...]:
+    """``NBA_SOURCES``: each of :data:`CHAIN_SOURCES` at most once, comma-separated, in the order tried."""
+    sources = tuple(part.strip() for part in text.split(",") if part.strip())
+    if not sources or any(source not in CHAIN_SOURCES for source in sources) or len(set(sources)) < len(sources):
+        raise UsageError(
+            f"{name}={text!r} is not a list of sources: name each of {', '.join(CHAIN_SOURCES)} "
+            "at most once, comma-separated, e.g. cdn,nba_api"
+        )
+    return sources
+
+
 T = TypeVar("T")
 
 
@@ -152,7 +172,10 @@ class ApiSettings:
     proxy: str | None = field(default_factory=_default("NBA_API_PROXY", _text_or_none))
     cache_dir: Path = field(default_factory=_default("NBA_API_CACHE_DIR", _path))
     stats_url: str | None = field(default_factory=_default("NBA_API_STATS_URL", _text_or_none))  # None = the real one
-    cdn_url: str | None = field(default_factory=_default("NBA_API_CDN_URL", _text_or_none))  # None = the real one
+    cdn_url: str | None = field(
+        default_factory=_default("NBA_API_CDN_URL", _text_or_none)
+    )  # deprecated: the liveData URL
+    cdn_base_url: str | None = field(default_factory=_default("NBA_CDN_URL", _text_or_none))  # None = the real CDN
 
 
 @dataclass(frozen=True)
@@ -174,6 +197,7 @@ class Settings:
     # () = any localhost / 127.0.0.1 origin
     cors_origins: tuple[str, ...] = field(default_factory=_default("CORS_ORIGINS", _origins))
     api: ApiSettings = field(default_factory=ApiSettings)
+    sources: tuple[str, ...] = field(default_factory=_default("NBA_SOURCES", _source_list))  # --source auto's order
 
     @classmethod
     def resolve(cls, flags: Mapping[str, object], env: Mapping[str, str] | None = None) -> Settings:
@@ -210,7 +234,9 @@ class Settings:
             cache_dir=_path("NBA_API_CACHE_DIR", var("NBA_API_CACHE_DIR")),
             stats_url=_text_or_none("NBA_API_STATS_URL", var("NBA_API_STATS_URL")),
             cdn_url=_text_or_none("NBA_API_CDN_URL", var("NBA_API_CDN_URL")),
+            cdn_base_url=_text_or_none("NBA_CDN_URL", var("NBA_CDN_URL")),
         )
+        sources = _source_list("NBA_SOURCES", var("NBA_SOURCES"))
         backup_keep = _int("BACKUP_KEEP", var("BACKUP_KEEP"))
         if backup_keep < 1:
             raise UsageError(
@@ -233,4 +259,5 @@ class Settings:
             mediocre_threshold=mediocre,
             cors_origins=_origins("CORS_ORIGINS", var("CORS_ORIGINS")),
             api=api,
+            sources=sources,
         )

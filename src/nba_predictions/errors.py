@@ -22,16 +22,30 @@ class SourceError(PipelineError):
 class RetryableSourceError(SourceError):
     """A transient failure: timeout, HTTP 429 or 5xx.  Only these are retried.
 
-    ``retry_after``: the seconds the server asked to wait (its ``Retry-After``), if it said.
+    ``retry_after``: the seconds the server asked to wait (its ``Retry-After``), if it said;
+    ``timeout``: the source did not answer in time (a chain of sources passes such a source over).
     """
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, *, retry_after: float | None = None, timeout: bool = False) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.timeout = timeout
+
+
+class UnresponsiveSourceError(RetryableSourceError):
+    """A source did not answer within its timeout while serving in a chain of sources: it is passed
+    over for the rest of the run (one timeout, never one per game and retry)."""
 
 
 class FatalSourceError(SourceError):
-    """A permanent failure: other 4xx, malformed payload, missing field."""
+    """A permanent failure: other 4xx, malformed payload, missing field.
+
+    ``status``: the HTTP status of a refused request (403, 404, ...), None for other failures.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class DateNotCoveredError(SourceError):

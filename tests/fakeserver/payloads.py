@@ -110,6 +110,26 @@ def _period_scores(timeline: ScoreTimeline) -> list[tuple[int, int]]:
     return out
 
 
+def scoring_actions(timeline: ScoreTimeline) -> list[tuple[int, str, str, str, str]]:
+    """(period, clock, score_home, score_away, kind) for period starts/ends and scoring plays."""
+    rows: list[tuple[int, str, str, str, str]] = []
+    events = list(timeline.events)
+    i = 0
+    last = (0, 0)
+    for period, end in enumerate(_period_ends(timeline.periods), start=1):
+        length = 720 if period <= 4 else 300
+        rows.append((period, _clock(length), "0" if period == 1 else "", "0" if period == 1 else "", "period-start"))
+        while i < len(events) and events[i][0] <= end + 1e-9:
+            t, home, away = events[i]
+            _, left = _period_of(t, timeline.periods)
+            points = (home - last[0]) + (away - last[1])
+            rows.append((period, _clock(left), str(home), str(away), "Free Throw" if points == 1 else "Made Shot"))
+            last = (home, away)
+            i += 1
+        rows.append((period, _clock(0), str(last[0]), str(last[1]), "period-end"))
+    return rows
+
+
 class Facts:
     """What the builders need, read through any :class:`Source` and memoised (thread-safe)."""
 
@@ -256,25 +276,7 @@ class Builder:
     # -- PlayByPlayV3 and CDN play-by-play -----------------------------------------------------
 
     def _actions(self, timeline: ScoreTimeline) -> list[tuple[int, str, str, str, str]]:
-        """(period, clock, score_home, score_away, kind) for period starts/ends and scoring plays."""
-        rows: list[tuple[int, str, str, str, str]] = []
-        events = list(timeline.events)
-        i = 0
-        last = (0, 0)
-        for period, end in enumerate(_period_ends(timeline.periods), start=1):
-            length = 720 if period <= 4 else 300
-            rows.append(
-                (period, _clock(length), "0" if period == 1 else "", "0" if period == 1 else "", "period-start")
-            )
-            while i < len(events) and events[i][0] <= end + 1e-9:
-                t, home, away = events[i]
-                _, left = _period_of(t, timeline.periods)
-                points = (home - last[0]) + (away - last[1])
-                rows.append((period, _clock(left), str(home), str(away), "Free Throw" if points == 1 else "Made Shot"))
-                last = (home, away)
-                i += 1
-            rows.append((period, _clock(0), str(last[0]), str(last[1]), "period-end"))
-        return rows
+        return scoring_actions(timeline)
 
     def play_by_play(self, game_id: str, *, empty: bool = False) -> dict[str, Any] | None:
         game = self._need_facts().game(game_id)

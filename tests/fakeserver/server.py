@@ -151,6 +151,8 @@ class FakeStatsServer:
 
     # -- test controls -------------------------------------------------------------------------
 
+    fault_kinds = FAULT_KINDS
+
     def inject(
         self,
         endpoint: str,
@@ -162,8 +164,8 @@ class FakeStatsServer:
         payload: Any = None,
         **match: str,
     ) -> Fault:
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault {kind!r}: use one of {', '.join(FAULT_KINDS)}")
+        if kind not in self.fault_kinds:
+            raise ValueError(f"unknown fault {kind!r}: use one of {', '.join(self.fault_kinds)}")
         if (kind == "replace") != (payload is not None):
             raise ValueError("a 'replace' fault needs a payload, and only it takes one")
         fault = Fault(endpoint, kind, times, seconds, dict(match), retry_after, payload)

@@ -229,6 +229,7 @@ def test_under_source_auto_the_live_api_serves_the_gap(run_cli, tmp_path):
             "--summary-json",
             "auto.json",
             env={
+                "NBA_SOURCES": "archive,nba_api",  # the fake serves the stats API (the default tries cdn first)
                 "NBA_API_STATS_URL": server.stats_url,
                 "NBA_API_CDN_URL": server.cdn_url,
                 "NBA_API_MIN_INTERVAL": "0",

@@ -69,7 +69,7 @@ def test_bad_environment_value_is_a_usage_error(run_cli):
         "--date", "2024-01-15", "--until-step", "collection", "--output", "c.json", env={"NBA_SOURCE": "carrier-pigeon"}
     )
     assert result.returncode == 2
-    assert "NBA_SOURCE='carrier-pigeon' is not a source: use one of auto, archive, nba_api" in result.stderr
+    assert "NBA_SOURCE='carrier-pigeon' is not a source: use one of auto, archive, cdn, nba_api" in result.stderr
 
 
 def _write(tmp: Path, name: str, text: str) -> Path:

@@ -39,7 +39,7 @@ class GameRecord(Frozen):
     away_team_id: int
     home_team_abbreviation: str = Field(min_length=2, max_length=3)
     away_team_abbreviation: str = Field(min_length=2, max_length=3)
-    season_id: str = Field(pattern=r"^[1-5]\d{4}$", description="season-type digit + start year, e.g. 22023")
+    season_id: str = Field(pattern=r"^[1-6]\d{4}$", description="season-type digit + start year, e.g. 22023")
     home_team_score: int = Field(ge=0)
     away_team_score: int = Field(ge=0)
     lead_changes: int = Field(ge=0)

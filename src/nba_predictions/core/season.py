@@ -12,6 +12,7 @@ SEASON_TYPE_DIGITS = {
     "All-Star": "3",
     "Playoffs": "4",
     "Play-In": "5",
+    "NBA Cup Final": "6",  # the in-season tournament's final (0062400001): rated, not in the standings
 }
 DIGIT_SEASON_TYPES = {v: k for k, v in SEASON_TYPE_DIGITS.items()}
 

@@ -55,7 +55,7 @@ __all__ = [  # the feature names come from features.spec; readers of documents f
 SCHEMA_VERSION: Final = "1.0"
 STEPS = ("collection", "features", "prediction", "storage")
 Step = Literal["collection", "features", "prediction", "storage"]
-SourceName = Literal["archive", "nba_api"]
+SourceName = Literal["archive", "cdn", "nba_api"]
 
 # The file name each step writes by convention, used in messages.
 DOCUMENT_NAMES = {

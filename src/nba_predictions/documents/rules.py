@@ -37,7 +37,9 @@ from nba_predictions.errors import ArtifactError
 from nba_predictions.features.spec import WINDOWED_FEATURES
 
 NBA_LEAGUE_ID = "00"  # the first two digits of every NBA game id (10 = WNBA, 20 = G League)
-RATED_SEASON_TYPES = ("Regular Season", "Playoffs", "Play-In")  # what the archive holds and the model knows
+# What the archive holds and the model knows, and the NBA Cup final (game id 006...: a game like any
+# other for the model; it does not count in the standings, so no source's season results hold it).
+RATED_SEASON_TYPES = ("Regular Season", "Playoffs", "Play-In", "NBA Cup Final")
 FINAL_STATUS = re.compile(r"^Final(?:/\d*OT)?$")  # Final, Final/OT, Final/2OT, ...
 MAX_POINTS = 250  # one team in one game; the NBA record is 186
 MAX_COUNT = 150  # lead changes or times tied in one game; far above any NBA game
@@ -73,7 +75,7 @@ def record_problem(
     if kind not in RATED_SEASON_TYPES:
         return (
             f"game_id {game_id} is a game of type {kind!r} (digit {game_id[2]}): only regular-season, "
-            "play-in and playoff games are rated"
+            "play-in, playoff and NBA Cup final games are rated"
         )
     season = Season.of_game_id(game_id)
     for side, team_id, abbreviation in _sides(record):

@@ -152,8 +152,8 @@ def _collection(step: _Step, _doc: Document | None) -> CollectedGames:
     day = summary.target_date
     assert day is not None, "a collection run has a date"
     source = step.resources.source_for(day)
-    summary.source = source.name
     games, skipped, found = collect_games(source, day)
+    summary.source = source.name  # after the listing: under auto, the source that served the date
     summary.found = found
     summary.processed = len(games)
     summary.failed.extend(skipped)

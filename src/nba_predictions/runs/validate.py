@@ -79,11 +79,10 @@ def _source(settings: Settings) -> str:
                 "use --source nba_api for other dates"
             )
         return f"offline archive, covers {first} to {last}"
-    from nba_predictions.sources.nba_api import NbaApiSource
-
-    if not isinstance(source, NbaApiSource):
+    probe = getattr(source, "probe", None)  # the live sources and the auto chain
+    if probe is None:
         raise TypeError(f"--validate has no check for the {source.name} source")
-    return source.probe(settings.target_date)  # one request, bounded in time; SourceError when unreachable
+    return probe(settings.target_date)  # one request, bounded in time; SourceError when unreachable
 
 
 def validate(settings: Settings, step: str | None = None) -> tuple[str, bool]:

@@ -21,6 +21,18 @@ The worst case of one call is therefore bounded:
 ``(retries + 1) * (connect + read timeout) + connect timeout + sum of backoffs`` -- see
 :meth:`HttpTransport.worst_case_seconds`.
 
+Two options serve the source chain and the CDN source (``--source auto``, :mod:`.chain`):
+
+* ``give_up_on_timeout``: a timeout is not retried, and the host is remembered as unresponsive:
+  every later request to it fails at once with :class:`UnresponsiveSourceError` (a source that
+  hangs costs one timeout per run, then the chain passes it over);
+* ``conditional_cache``: requests made with ``conditional=True`` (the CDN's season schedule) go
+  through CacheControl, a maintained HTTP caching library for requests: the answer is kept on disk
+  with its ``ETag`` / ``Last-Modified`` and the next request for it is conditional
+  (``If-None-Match`` / ``If-Modified-Since``; a 304 costs no body).  An answer that is not valid
+  JSON is dropped from that cache at once, and a caller that finds an answer incomplete drops it
+  with :meth:`HttpTransport.forget`.
+
 Why not nba_api's own HTTP layer (``NBAStatsHTTP.send_api_request``)?  In nba_api 1.12 it never
 looks at the status code (a 429 or an HTML 500 page comes back as a "response"), has no retries,
 backoff or spacing, raises bare ``Exception`` for invalid JSON, and keeps ``base_url`` and the
@@ -39,10 +51,11 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from nba_predictions.errors import FatalSourceError, RetryableSourceError
+from nba_predictions.errors import FatalSourceError, RetryableSourceError, UnresponsiveSourceError
 
 logger = logging.getLogger(__name__)
 
@@ -95,14 +108,12 @@ class RetryPolicy:
             delay = max(delay, min(retry_after, self.retry_after_cap_seconds))
         return delay
 
-    def total_backoff(self, retries: int) -> float:
-        """The longest the backoff of ``retries`` retries can wait in all (``Retry-After`` aside)."""
-        return sum(max(min(self.backoff_cap_seconds, self.backoff_base_seconds * 2**i), 0.0) for i in range(retries))
-
 
 class HttpTransport:
-    """GET JSON documents with timeouts, spacing, classification and bounded retries; ``calls``
-    counts HTTP requests actually sent (retries included), for logs and benchmarks."""
+    """GET JSON documents with timeouts, spacing, classification and bounded retries.
+
+    ``calls`` counts HTTP requests actually sent (retries included), for logs and benchmarks.
+    """
 
     def __init__(
         self,
@@ -117,6 +128,8 @@ class HttpTransport:
         clock: Callable[[], float] = time.monotonic,
         rng: Callable[[], float] = random.random,
         resolve: Callable[[str, int], object] = socket.getaddrinfo,
+        give_up_on_timeout: bool = False,
+        conditional_cache: Path | None = None,
     ) -> None:
         if timeout_seconds <= 0:
             raise ValueError(f"timeout_seconds={timeout_seconds} must be positive")
@@ -139,6 +152,11 @@ class HttpTransport:
         self._last_ended_at: float | None = None  # when the previous request ended (answer or failure)
         self._session: Any = None  # requests.Session, created on first use (keeps imports lazy)
         self.calls = 0
+        self.give_up_on_timeout = give_up_on_timeout
+        self._unresponsive: dict[str, str] = {}  # host -> the timeout that made it unresponsive
+        self.conditional_cache = Path(conditional_cache) if conditional_cache is not None else None
+        self._conditional_session: Any = None  # CacheControl-wrapped session, created on first use
+        self.revalidated = 0  # conditional requests answered from the cache (a 304: the cached body reused)
 
     def worst_case_seconds(self, retries: int | None = None, read_timeout_seconds: float | None = None) -> float:
         """Upper bound on the wall time of one :meth:`get_json` call with the same arguments
@@ -150,18 +168,47 @@ class HttpTransport:
         """
         retries = self.retry.retries if retries is None else retries
         read = self.read_timeout_seconds if read_timeout_seconds is None else read_timeout_seconds
-        connect = self.connect_timeout_seconds
-        return (retries + 1) * (connect + read) + connect + self.retry.total_backoff(retries)
+        waits = sum(
+            max(min(self.retry.backoff_cap_seconds, self.retry.backoff_base_seconds * 2**i), 0.0)
+            for i in range(retries)
+        )
+        return (retries + 1) * (self.connect_timeout_seconds + read) + self.connect_timeout_seconds + waits
 
     def _get_session(self) -> Any:
         if self._session is None:
             self._session = _new_session(self.headers, self.proxy)
         return self._session
 
+    def _get_conditional_session(self) -> Any:
+        """A session whose answers CacheControl keeps under ``conditional_cache`` (see the module doc)."""
+        if self._conditional_session is None:
+            if self.conditional_cache is None:
+                return self._get_session()
+            from cachecontrol import CacheControl
+            from cachecontrol.caches.file_cache import FileCache
+
+            session = _new_session(self.headers, self.proxy)
+            self._conditional_session = CacheControl(session, cache=FileCache(str(self.conditional_cache)))
+        return self._conditional_session
+
+    def forget(self, url: str) -> None:
+        """Drop the conditional cache's copy of ``url`` (an answer found incomplete is never kept)."""
+        if self.conditional_cache is None:
+            return
+        session = self._get_conditional_session()
+        controller = session.get_adapter(url).controller
+        controller.cache.delete(controller.cache_url(url))
+
+    def unresponsive(self, url: str) -> str | None:
+        """Why requests to ``url``'s host are no longer sent this run, or None."""
+        return self._unresponsive.get(_host(url))
+
     def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
-            self._session = None
+        for session in (self._session, self._conditional_session):
+            if session is not None:
+                session.close()
+        self._session = None
+        self._conditional_session = None
 
     def _wait_turn(self) -> None:
         """Block until ``min_interval_seconds`` have passed since the previous request ended."""
@@ -172,6 +219,10 @@ class HttpTransport:
                     self._sleep(wait)
             self.calls += 1
 
+    def _ended(self) -> None:
+        with self._lock:
+            self._last_ended_at = self._clock()
+
     def get_json(
         self,
         url: str,
@@ -179,8 +230,13 @@ class HttpTransport:
         *,
         retries: int | None = None,
         read_timeout_seconds: float | None = None,
+        conditional: bool = False,
     ) -> Any:
         """The decoded JSON body of ``GET url?params``; retries retryable failures.
+
+        ``conditional``: through the conditional cache (when the transport has one).  Under
+        ``give_up_on_timeout`` a timeout is final and a host that timed out is not asked again
+        (:class:`UnresponsiveSourceError`).
 
         Raises :class:`RetryableSourceError` once retries are exhausted (the message says how many
         attempts were made) and :class:`FatalSourceError` at once for a permanent failure.
@@ -188,6 +244,9 @@ class HttpTransport:
         reachability probe makes one short attempt).
         """
         read_timeout = self.read_timeout_seconds if read_timeout_seconds is None else float(read_timeout_seconds)
+        passed_over = self.unresponsive(url)
+        if passed_over is not None:
+            raise UnresponsiveSourceError(f"{_describe(url, [])}: not asked ({passed_over})")
         # nba_api sorts parameters by name ("for some reason this matters for some requests"),
         # and it keeps URLs stable for logs; None becomes an empty value as stats.nba.com expects.
         query = sorted(((k, "" if v is None else str(v)) for k, v in (params or {}).items()))
@@ -195,8 +254,11 @@ class HttpTransport:
         last_error: RetryableSourceError | None = None
         for attempt in range(attempts):
             try:
-                return self._attempt(url, query, read_timeout)
+                return self._attempt(url, query, read_timeout, conditional)
             except RetryableSourceError as exc:
+                if self.give_up_on_timeout and exc.timeout:
+                    self._unresponsive[_host(url)] = f"{_host(url)} did not answer within its timeout earlier this run"
+                    raise UnresponsiveSourceError(f"{exc}; not asked again this run") from exc
                 last_error = exc
                 if attempt + 1 >= attempts:
                     break
@@ -219,7 +281,7 @@ class HttpTransport:
         finished, error = _lookup(self._resolve, host, port, self.connect_timeout_seconds)
         if not finished:  # still waiting on the resolver: abandon it (daemon thread)
             raise RetryableSourceError(
-                f"{where}: connect timeout after {self._clock() - started:.1f} s resolving {host}"
+                f"{where}: connect timeout after {self._clock() - started:.1f} s resolving {host}", timeout=True
             )
         if isinstance(error, OSError):
             raise FatalSourceError(f"{where}: cannot connect to {_host(url)} (failed to resolve {host}: {error})")
@@ -227,10 +289,10 @@ class HttpTransport:
             raise error
         self._resolved.add(host)
 
-    def _attempt(self, url: str, query: list[tuple[str, str]], read_timeout: float) -> Any:
+    def _attempt(self, url: str, query: list[tuple[str, str]], read_timeout: float, conditional: bool = False) -> Any:
         import requests
 
-        session = self._get_session()
+        session = self._get_conditional_session() if conditional else self._get_session()
         self._wait_turn()
         where = _describe(url, query)
         started = self._clock()
@@ -239,16 +301,26 @@ class HttpTransport:
             response = session.get(url, params=query, timeout=(self.connect_timeout_seconds, read_timeout))
         except requests.exceptions.Timeout as exc:
             kind = "connect" if isinstance(exc, requests.exceptions.ConnectTimeout) else "read"
-            raise RetryableSourceError(f"{where}: {kind} timeout after {self._clock() - started:.1f} s") from None
+            raise RetryableSourceError(
+                f"{where}: {kind} timeout after {self._clock() - started:.1f} s", timeout=True
+            ) from None
         except requests.exceptions.ConnectionError as exc:
             raise FatalSourceError(f"{where}: cannot connect to {_host(url)} ({_reason(exc)})") from None
         except requests.exceptions.RequestException as exc:
             raise FatalSourceError(f"{where}: request failed ({_reason(exc)})") from None
-        finally:  # the body is read by now (no streaming): the next interval starts here
-            with self._lock:
-                self._last_ended_at = self._clock()
+        finally:
+            self._ended()  # the body is read by now (no streaming): the next interval starts here
         logger.debug("GET %s -> HTTP %d in %.2f s", where, response.status_code, self._clock() - started)
-        return _decode(response, where)
+        _check_status(response, where)
+        if conditional and getattr(response, "from_cache", False):
+            self.revalidated += 1
+            logger.debug("GET %s: not modified, the cached answer reused", where)
+        try:
+            return json.loads(response.content)
+        except ValueError as exc:
+            if conditional:
+                self.forget(url)
+            raise FatalSourceError(f"{where}: response is not valid JSON ({exc})") from None
 
 
 def _new_session(headers: Mapping[str, str], proxy: str | None) -> Any:
@@ -282,19 +354,15 @@ def _lookup(
     return (bool(outcome), outcome[0] if outcome else None)
 
 
-def _decode(response: Any, where: str) -> Any:
-    """The JSON body of a 200 answer; a retryable error for 429 and 5xx, a fatal one otherwise."""
+def _check_status(response: Any, where: str) -> None:
+    """A retryable error for 429 and 5xx, a fatal one (with its status) for any other non-200."""
     status = response.status_code
     if status == 429 or 500 <= status <= 599:
         raise RetryableSourceError(
             f"{where}: HTTP {status}", retry_after=_retry_after(response.headers.get("Retry-After"))
         )
     if status != 200:
-        raise FatalSourceError(f"{where}: HTTP {status} {response.reason or ''}".rstrip())
-    try:
-        return json.loads(response.content)
-    except ValueError as exc:
-        raise FatalSourceError(f"{where}: response is not valid JSON ({exc})") from None
+        raise FatalSourceError(f"{where}: HTTP {status} {response.reason or ''}".rstrip(), status=status)
 
 
 def _describe(url: str, query: list[tuple[str, str]]) -> str:

@@ -12,7 +12,7 @@ from nba_predictions.documents.models import CollectedGame
 from nba_predictions.errors import DateNotCoveredError, PipelineError, SourceError
 from nba_predictions.features.history import History, load_history
 from nba_predictions.runs.backfill.state import Day, RangeState
-from nba_predictions.sources.registry import Route
+from nba_predictions.sources.registry import LIVE_SOURCES, Route
 
 logger = logging.getLogger("nba_predictions.runs.backfill")
 
@@ -47,7 +47,7 @@ class DateCollector:
 
         name = d.route.source
         assert name is not None
-        if name == "nba_api" and self.live_down is not None:
+        if name in LIVE_SOURCES and self.live_down is not None:
             d.report.status, d.report.reason = "failed", self.live_down
             return []
         try:
@@ -60,10 +60,10 @@ class DateCollector:
             return []
         except PipelineError as exc:
             d.report.status, d.report.reason = "failed", _live_reason(str(exc), d.route)
-            if name == "nba_api" and isinstance(exc, SourceError):
+            if name in LIVE_SOURCES and isinstance(exc, SourceError):
                 self._live_failed(d.route.day, exc)
             return []
-        if name == "nba_api":
+        if name in LIVE_SOURCES:
             self.live_failures = 0
         d.report.found = found
         d.report.skipped = found - len(games) - len(skipped)
@@ -77,7 +77,7 @@ class DateCollector:
             try:
                 self.histories[name] = load_history(source, day, self.state.last)
             except SourceError as exc:
-                if name == "nba_api":
+                if name in LIVE_SOURCES:
                     self.live_down = f"not tried: the live API's results for the standings failed ({exc})"
                 raise
         return self.histories[name]

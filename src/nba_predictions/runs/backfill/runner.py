@@ -30,7 +30,7 @@ from nba_predictions.runs.backfill.state import RangeState
 from nba_predictions.runs.recording import record_run
 from nba_predictions.runs.resources import Resources
 from nba_predictions.runs.summary import RunSummary
-from nba_predictions.sources.registry import Route, routes
+from nba_predictions.sources.registry import LIVE_SOURCES, Route, routes
 
 if TYPE_CHECKING:  # pragma: no cover
     from nba_predictions.sources.archive import ArchiveSource
@@ -95,7 +95,7 @@ class RangeRun:
         if state.output_path is not None:
             artifacts.check_writable(state.output_path)  # before any work
         archive = None
-        if state.settings.source != "nba_api":
+        if state.settings.source not in LIVE_SOURCES:
             archive = cast("ArchiveSource", state.resources.source_named("archive"))
         return routes(state.settings, state.first, state.last, archive), archive  # type: ignore[arg-type]
 

@@ -10,7 +10,7 @@ from nba_predictions.documents.models import ALL_FEATURES
 from nba_predictions.runs.backfill.chunks import chunks
 from nba_predictions.runs.backfill.collect import DateCollector
 from nba_predictions.runs.backfill.state import Featured, RangeState
-from nba_predictions.sources.registry import Route
+from nba_predictions.sources.registry import LIVE_SOURCES, Route
 
 if TYPE_CHECKING:  # pragma: no cover
     from nba_predictions.core.domain import GameRecord
@@ -44,7 +44,7 @@ def features(
             entries.extend((r.date, r.game_id, r, found.matrix[i]) for i, r in enumerate(found.records))
         rechecked = found.recheck if found is not None else set()
         for d in chunk:
-            if d.route.source == "nba_api" or d.route.day in rechecked:
+            if d.route.source in LIVE_SOURCES or d.route.day in rechecked:
                 entries.extend(
                     (d.route.day, record.game_id, record, vector) for record, vector in collector.featured(d)
                 )

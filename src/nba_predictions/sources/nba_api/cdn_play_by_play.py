@@ -1,30 +1,23 @@
-"""The live CDN play-by-play (``liveData/playbyplay``, 2019-20 on): the fallback timeline."""
+"""The live CDN play-by-play as the stats source's fallback timeline (2019-20 on).
+
+The parser is the CDN source's (:mod:`nba_predictions.sources.cdn.play_by_play`: one parser per
+endpoint); here the feed is read without requiring its closing ``game end`` action, as before the
+CDN source existed: the stats source checks the timeline against the scoreboard's final score.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from nba_predictions.core.domain import ScoreTimeline
-from nba_predictions.errors import GameDataError
-from nba_predictions.sources.nba_api.play_by_play import timeline_from_actions
+from nba_predictions.sources.cdn.play_by_play import parse_play_by_play, play_by_play_path
 
 
 def cdn_play_by_play_path(game_id: str) -> str:
-    from nba_api.live.nba.endpoints.playbyplay import PlayByPlay
-
-    return PlayByPlay.endpoint_url.format(game_id=game_id)
+    """The feed's path under the CDN's liveData URL (``NBA_API_CDN_URL``, or ``NBA_CDN_URL``/liveData)."""
+    return play_by_play_path(game_id).removeprefix("liveData/")
 
 
 def parse_cdn_play_by_play(payload: Any, game_id: str) -> ScoreTimeline:
     """Live CDN play-by-play (``liveData/playbyplay``) -> the game's score timeline."""
-    try:
-        game = payload["game"]
-        if str(game["gameId"]) != game_id:
-            raise GameDataError(game_id, f"CDN play-by-play answered for game {game['gameId']}")
-        actions = [
-            (int(a["period"]), str(a["clock"]), a["scoreHome"], a["scoreAway"])
-            for a in sorted(game["actions"], key=lambda a: (a.get("orderNumber") or 0, a["actionNumber"]))
-        ]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise GameDataError(game_id, f"CDN play-by-play: unexpected shape ({type(exc).__name__}: {exc})") from None
-    return timeline_from_actions(game_id, actions)
+    return parse_play_by_play(payload, game_id, require_final=False)

@@ -27,7 +27,7 @@ def record_mismatch(day: date, board: Sequence[ScoreboardGame], results: Sequenc
     games the log lists for it before ``day``; None when they agree or the scoreboard gives no
     records.  Only regular-season games carry records that count (a playoff scoreboard's do not).
     """
-    played = Counter()
+    played: Counter[int] = Counter()
     for result in results:
         if result.season_type == "Regular Season" and result.date < day:
             played[result.home_team_id] += 1

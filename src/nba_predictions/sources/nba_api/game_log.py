@@ -16,7 +16,7 @@ import logging
 from datetime import date, timedelta
 from typing import Any
 
-from nba_predictions.core.domain import GameResult
+from nba_predictions.core.domain import GameResult, SeasonType
 from nba_predictions.core.season import Season, season_type_of_game_id
 from nba_predictions.errors import FatalSourceError
 from nba_predictions.sources.nba_api.common import data_sets, endpoint_name, required, rows
@@ -24,7 +24,11 @@ from nba_predictions.sources.nba_api.common import data_sets, endpoint_name, req
 logger = logging.getLogger(__name__)
 
 LOG_SEASON_TYPES = ("Regular Season", "PlayIn", "Playoffs")  # LeagueGameLog SeasonType values
-DOMAIN_SEASON_TYPES = {"Regular Season": "Regular Season", "Play-In": "Play-In", "Playoffs": "Playoffs"}
+DOMAIN_SEASON_TYPES: dict[str, SeasonType] = {
+    "Regular Season": "Regular Season",
+    "Play-In": "Play-In",
+    "Playoffs": "Playoffs",
+}
 FIRST_PLAY_IN_SEASON = Season(2019)  # the 2020 bubble had the first play-in game
 
 # Games each past season had, per LeagueGameLog season type (regular season, play-in, playoffs):

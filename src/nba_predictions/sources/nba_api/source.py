@@ -39,10 +39,10 @@ from nba_predictions.core import teams
 from nba_predictions.core.domain import GameRecord, GameResult, ScoreTimeline
 from nba_predictions.core.scoring import lead_changes_and_times_tied
 from nba_predictions.core.season import Season, season_type_of_game_id
-from nba_predictions.documents.rules import RATED_SEASON_TYPES
 from nba_predictions.errors import DateNotCoveredError, FatalSourceError, GameDataError, SourceError
 from nba_predictions.sources.base import games_and_timelines_by_date
 from nba_predictions.sources.cache import Keep, ResponseCache
+from nba_predictions.sources.game_types import listed
 from nba_predictions.sources.http import HttpTransport, RetryPolicy
 from nba_predictions.sources.nba_api.box_score_summary import GameSummary, parse_box_score_summary, summary_request
 from nba_predictions.sources.nba_api.cdn_play_by_play import cdn_play_by_play_path, parse_cdn_play_by_play
@@ -55,7 +55,7 @@ from nba_predictions.sources.nba_api.season_logs import SeasonLogs
 logger = logging.getLogger(__name__)
 
 DEFAULT_STATS_URL = "https://stats.nba.com/stats"
-DEFAULT_CDN_URL = "https://cdn.nba.com/static/json/liveData"
+DEFAULT_CDN_URL = "https://cdn.nba.com/static/json/liveData"  # NBA_CDN_URL + /liveData
 
 PROBE_DAY = date(2025, 11, 5)  # a past date with final games: its scoreboard can never change
 PROBE_READ_TIMEOUT_SECONDS = 10.0  # --validate waits at most this long for the answer
@@ -86,6 +86,7 @@ class NbaApiSource:
         transport: HttpTransport | None = None,
         cache: ResponseCache | None = None,
         today: Callable[[], date] = _today_eastern,
+        give_up_on_timeout: bool = False,
     ) -> None:
         settings = settings or ApiSettings()
         self.stats_url = stats_url.rstrip("/")
@@ -95,6 +96,7 @@ class NbaApiSource:
             min_interval_seconds=settings.min_interval_seconds,
             retry=RetryPolicy(retries=settings.retries),
             proxy=settings.proxy,
+            give_up_on_timeout=give_up_on_timeout,
         )
         self.cache = cache if cache is not None else ResponseCache(Path(settings.cache_dir) / "nba_api")
         self._today = today
@@ -112,7 +114,12 @@ class NbaApiSource:
 
     @classmethod
     def from_settings(
-        cls, settings: ApiSettings, *, stats_url: str | None = None, cdn_url: str | None = None
+        cls,
+        settings: ApiSettings,
+        *,
+        stats_url: str | None = None,
+        cdn_url: str | None = None,
+        give_up_on_timeout: bool = False,
     ) -> NbaApiSource:
         """The source the CLI builds.  Base URLs: the arguments, else ``settings.stats_url`` /
         ``settings.cdn_url`` when :class:`ApiSettings` has them, else stats.nba.com and cdn.nba.com."""
@@ -120,6 +127,7 @@ class NbaApiSource:
             settings,
             stats_url=stats_url or settings.stats_url or DEFAULT_STATS_URL,
             cdn_url=cdn_url or settings.cdn_url or DEFAULT_CDN_URL,
+            give_up_on_timeout=give_up_on_timeout,
         )
 
     @property
@@ -214,7 +222,8 @@ class NbaApiSource:
         does not list as final are listed too, from the log, and reported as failed."""
         if not self.covers(day):
             raise DateNotCoveredError(
-                f"nba_api source: {day} is outside {FIRST_COVERED_DAY}..{self._today()} (no completed games can be listed)"
+                f"nba_api source: {day} is outside {FIRST_COVERED_DAY}..{self._today()} "
+                "(no completed games can be listed)"
             )
         self._last_day = day
         games = self.scoreboard(day)
@@ -223,7 +232,7 @@ class NbaApiSource:
             logger.info(
                 "%s: %d of %d games are not final yet; listing the final ones", day, len(games) - len(final), len(games)
             )
-        rated = [g for g in final if season_type_of_game_id(g.game_id) in RATED_SEASON_TYPES]
+        rated = [g for g in final if listed(g.game_id)]
         if len(rated) < len(final):
             logger.info("%s: %d preseason or All-Star game(s) are not rated (not listed)", day, len(final) - len(rated))
         records = [self._record(day, game) for game in rated]
