@@ -53,8 +53,8 @@ sys.path.insert(0, str(REPO / "src"))
 
 from nba_predictions.core import teams  # noqa: E402
 from nba_predictions.core.domain import ScoreTimeline  # noqa: E402
-from nba_predictions.core.season import Season, season_type_of_game_id  # noqa: E402
 from nba_predictions.core.scoring import lead_changes_and_times_tied  # noqa: E402
+from nba_predictions.core.season import Season, season_type_of_game_id  # noqa: E402
 
 logger = logging.getLogger("build_archive")
 

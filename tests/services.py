@@ -8,6 +8,7 @@ there, so CI's exit trap can stop a server that a killed test run left behind.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -57,10 +58,8 @@ def stop_group(process: subprocess.Popen, grace_seconds: float = 30) -> None:
     try:
         process.wait(timeout=grace_seconds)
     except subprocess.TimeoutExpired:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         process.wait(timeout=30)
 
 

@@ -28,8 +28,7 @@ def table(path: Path, name: str) -> list[dict]:
         con.row_factory = sqlite3.Row
         key = "game_id" if name == "game_details" else "id"
         return [
-            {k: row[k] for k in row.keys() if k not in TIMES}
-            for row in con.execute(f"SELECT * FROM {name} ORDER BY {key}")
+            {k: row[k] for k in row if k not in TIMES} for row in con.execute(f"SELECT * FROM {name} ORDER BY {key}")
         ]
 
 

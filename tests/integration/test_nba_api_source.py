@@ -7,6 +7,7 @@ otherwise, so every comparison below is between the live source's parsers and th
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from datetime import date, datetime, timedelta
@@ -494,7 +495,7 @@ def test_validate_contacts_the_live_api(fake_server, run_cli, reachable):  # noq
         "nba_api",
         env={"NBA_API_STATS_URL": url, "NBA_API_RETRIES": "3", "NBA_API_MIN_INTERVAL": "0"},
     )
-    line = next(l for l in result.stdout.splitlines() if "data source" in l)
+    line = next(ln for ln in result.stdout.splitlines() if "data source" in ln)
     if reachable:
         assert line.startswith(f"  [ok]   data source: live NBA API at {url} answered ScoreboardV3"), result.stdout
         assert fake_server.counts["scoreboardv3"] == 1
@@ -524,7 +525,7 @@ def test_minimum_interval_between_calls(fake_server, tmp_path):  # noqa: F811
     # each request arrives at least the interval after the one before (which arrived before the
     # client read its answer): a lower bound, whatever the machine's load
     arrivals = [arrived for _, arrived, _ in fake_server.timings]
-    assert all(later - earlier >= 0.15 for earlier, later in zip(arrivals, arrivals[1:]))
+    assert all(later - earlier >= 0.15 for earlier, later in itertools.pairwise(arrivals))
 
 
 def test_the_interval_runs_from_when_the_previous_request_ended(fake_server):  # noqa: F811

@@ -182,7 +182,7 @@ def test_prediction_step_imports_no_database_or_network_stack(tmp_path, chain):
 def test_date_outside_the_archive_names_the_range(run_cli):
     result = run_cli("--date", "1990-01-15", "--source", "archive", "--until-step", "collection", "--output", "c.json")
     assert result.returncode == 1
-    lines = [l for l in result.stderr.splitlines() if l.startswith("nba-predictions: error:")]
+    lines = [ln for ln in result.stderr.splitlines() if ln.startswith("nba-predictions: error:")]
     assert len(lines) == 1 and "--source nba_api" in lines[0]
 
 
@@ -253,7 +253,7 @@ def test_unreachable_live_api_fails_fast_with_a_hint(run_cli):
         env={"NBA_API_STATS_URL": "http://127.0.0.1:9/stats", "NBA_API_RETRIES": "1", "NBA_API_MIN_INTERVAL": "0"},
     )
     assert result.returncode == 1
-    errors = [l for l in result.stderr.splitlines() if l.startswith("nba-predictions: error:")]
+    errors = [ln for ln in result.stderr.splitlines() if ln.startswith("nba-predictions: error:")]
     assert len(errors) == 1 and "--source archive" in errors[0]
 
 
@@ -356,7 +356,7 @@ def test_storage_failure_keeps_the_predictions_document_for_a_resume(run_cli, tm
     (tmp_path / "afile").write_text("x")
     result = run_cli("--date", DAY, "--output", "p.json", "--database", f"sqlite:///{tmp_path}/afile/db.sqlite")
     assert result.returncode == 1
-    errors = [l for l in result.stderr.splitlines() if "error" in l.lower() and "errors      :" not in l]
+    errors = [ln for ln in result.stderr.splitlines() if "error" in ln.lower() and "errors      :" not in ln]
     assert len(errors) == 1, result.stderr
     assert _load(tmp_path / "p.json")["metadata"]["total_games"] == 11  # resume: --from-step storage --input p.json
 

@@ -101,9 +101,11 @@ class Stack:
         from prefect.settings import PREFECT_API_URL, PREFECT_LOCAL_STORAGE_PATH, temporary_settings
 
         storage = Path(self.env["PREFECT_HOME"]) / "storage"
-        with temporary_settings({PREFECT_API_URL: self.api_url, PREFECT_LOCAL_STORAGE_PATH: storage}):
-            with get_client(sync_client=True) as client:
-                yield client
+        with (
+            temporary_settings({PREFECT_API_URL: self.api_url, PREFECT_LOCAL_STORAGE_PATH: storage}),
+            get_client(sync_client=True) as client,
+        ):
+            yield client
 
     def flow_runs(self, deployment: str) -> list:
         from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName

@@ -54,14 +54,14 @@ def test_standings_use_only_games_strictly_before_the_day(source: ArchiveSource,
     assert changed == played and len(played) == 22
     # And the counts equal a brute-force recount.
     results = [r for r in source.season_results(Season(2023)) if r.season_type == "Regular Season" and r.date < day]
-    for team_id, (w, l) in before.items():
+    for team_id, (won, lost) in before.items():
         wins = sum(
             (r.home_score > r.away_score) == (r.home_team_id == team_id)
             for r in results
             if team_id in (r.home_team_id, r.away_team_id)
         )
         games = sum(team_id in (r.home_team_id, r.away_team_id) for r in results)
-        assert (w, l) == (wins, games - wins)
+        assert (won, lost) == (wins, games - wins)
 
 
 def test_playoff_dates_use_the_complete_regular_season(history: History) -> None:

@@ -16,10 +16,11 @@ import logging
 import os
 import sys
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
+from prefect.client.schemas.objects import State  # at run time: Prefect reads the flows' annotations
 from prefect.deployments import run_deployment
 from prefect.states import Failed
 
@@ -28,6 +29,9 @@ from nba_predictions.documents.models import STEPS
 from nba_predictions.errors import PipelineError, RetryableSourceError, UsageError
 from nba_predictions.orchestration import runner
 from nba_predictions.orchestration.layout import document_url, summary_url
+
+if TYPE_CHECKING:  # pragma: no cover
+    from prefect.client.schemas.objects import FlowRun
 
 StepName = Literal["collection", "features", "prediction", "storage"]
 SourceName = Literal["auto", "archive", "nba_api"]
@@ -38,7 +42,7 @@ STEP_DEPLOYMENT_NAME = "step"
 STEP_DEPLOYMENTS = {step: f"{name}/{STEP_DEPLOYMENT_NAME}" for step, name in STEP_FLOW_NAMES.items()}
 
 
-def _retryable(task, task_run, state) -> bool:
+def _retryable(task: object, task_run: object, state: State) -> bool:
     """Retry a step only when it failed on a retryable source error."""
     try:
         state.result()
@@ -126,7 +130,7 @@ def rate_date(
     from_step: StepName = "collection",
     source: SourceName | None = None,
     force: bool = False,
-):
+) -> dict[str, Any] | State:
     """Rate one date (default: yesterday, US Eastern) by running the four step deployments.
 
     Each step runs on its own work pool (its own server and venv); documents go to
@@ -143,11 +147,14 @@ def rate_date(
     summaries: list[dict] = []
     for step in steps:
         logger.info("%s for %s on work pool nba-%s", step, day, step)
-        child = run_deployment(
-            name=STEP_DEPLOYMENTS[step],
-            parameters=_step_parameters(step, day, documents, source, force),
-            timeout=None,
-            as_subflow=True,
+        child = cast(
+            "FlowRun",
+            run_deployment(
+                name=STEP_DEPLOYMENTS[step],
+                parameters=_step_parameters(step, day, documents, source, force),
+                timeout=None,
+                as_subflow=True,
+            ),
         )
         state = child.state
         written = runner.read_summary(summary_url(documents, day, step))
@@ -202,7 +209,9 @@ def _backfill_task(start: date, end: date, source: str | None, force: bool) -> d
 
 
 @flow(name="nba-backfill", persist_result=True, result_serializer="json")
-def backfill_range(start: date, end: date, source: SourceName | None = None, force: bool = False):
+def backfill_range(
+    start: date, end: date, source: SourceName | None = None, force: bool = False
+) -> dict[str, Any] | State:
     """Rate every date from ``start`` to ``end`` with the existing backfill (one process, all
     four steps, the range as one run); the backfill summary is the result."""
     _forward_our_logs()

@@ -53,7 +53,7 @@ _RECENT_GAMES = 64
 
 def default_archive_path() -> Path:
     """Where the packaged archive lives (inside the installed package)."""
-    return Path(str(resources.files("nba_predictions").joinpath("data", ARCHIVE_FILE)))
+    return Path(str(resources.files("nba_predictions").joinpath("data").joinpath(ARCHIVE_FILE)))
 
 
 class ArchiveSource:

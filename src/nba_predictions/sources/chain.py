@@ -31,7 +31,7 @@ from nba_predictions.errors import (
     SourceError,
     UnresponsiveSourceError,
 )
-from nba_predictions.sources.base import Source
+from nba_predictions.sources.base import Source, games_and_timelines_by_date
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +135,10 @@ class SourceChain:
                 self._serve(self._last or name)
                 return timeline
         raise GameDataError(game.game_id, f"no source has its timeline ({'; '.join(reasons)})")
+
+    def games_and_timelines(self, first: date, last: date) -> tuple[list[GameRecord], dict[str, ScoreTimeline]]:
+        """The range's games and timelines, date by date (each date from the source that serves it)."""
+        return games_and_timelines_by_date(self, first, last)
 
     def season_results(self, season: Season) -> Sequence[GameResult]:
         """From the source that served the last date (the same source's results as its games),

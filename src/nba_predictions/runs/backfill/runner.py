@@ -97,7 +97,7 @@ class RangeRun:
         archive = None
         if state.settings.source not in LIVE_SOURCES:
             archive = cast("ArchiveSource", state.resources.source_named("archive"))
-        return routes(state.settings, state.first, state.last, archive), archive  # type: ignore[arg-type]
+        return routes(state.settings, state.first, state.last, archive), archive
 
     def _run(self) -> None:
         state = self.state

@@ -37,6 +37,7 @@ from nba_predictions.errors import (
     SourceError,
     UnresponsiveSourceError,
 )
+from nba_predictions.sources.base import games_and_timelines_by_date
 from nba_predictions.sources.cache import Keep, ResponseCache
 from nba_predictions.sources.cdn.box_score import BoxScore, box_score_path, parse_box_score
 from nba_predictions.sources.cdn.play_by_play import parse_play_by_play, play_by_play_path
@@ -311,6 +312,10 @@ class CdnSource:
             if scheduled.game_id == game.game_id and scheduled.is_final:
                 return scheduled
         raise GameDataError(game.game_id, f"not a final game of the CDN's {self.schedule().season} schedule")
+
+    def games_and_timelines(self, first: date, last: date) -> tuple[list[GameRecord], dict[str, ScoreTimeline]]:
+        """The range's games and timelines, date by date (the CDN has no bulk read)."""
+        return games_and_timelines_by_date(self, first, last)
 
     def season_results(self, season: Season) -> Sequence[GameResult]:
         """The schedule's season from its final games; earlier seasons from the offline archive."""
