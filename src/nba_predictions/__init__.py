@@ -8,11 +8,15 @@ For those who use the package as a library, the names in ``__all__``::
     from datetime import date
     import nba_predictions as nba
 
-    settings = nba.Settings.resolve({"date": date(2024, 1, 15)})  # flags > environment > defaults
-    with nba.Pipeline(settings) as pipeline:
-        summary = pipeline.run("collection", "storage")  # rate a date: a RunSummary
-        nba.backfill(pipeline, date(2024, 1, 1), date(2024, 1, 31))  # a range: a BackfillSummary
+    settings = nba.Settings.resolve({})  # flags > environment > defaults
+    summary = nba.rate_date(settings, date(2024, 1, 15))  # rate a date: a RunSummary
+    summary = nba.backfill_range(settings, date(2024, 1, 1), date(2024, 1, 31))  # a range: the same type
     model = nba.load_model()  # the shipped model (a LoadedModel), or load_model(path)
+
+    # finer control: the sources, model and database opened once for several runs
+    with nba.Resources(settings) as resources:
+        nba.StepRunner(resources).run("collection", "features", day=date(2024, 1, 15), output_path="f.json")
+        nba.backfill(resources, date(2024, 2, 1), date(2024, 2, 29))
 
 Every error the package raises on purpose is a :class:`PipelineError`.  The names are loaded
 on first use (:data:`PUBLIC`, read by the module's ``__getattr__``), so ``import nba_predictions``
@@ -30,10 +34,12 @@ __version__ = "0.1.0"
 # (tests/unit/test_public_api.py checks that both agree and that every name resolves).
 PUBLIC = {
     # rating a date, a range
-    "Pipeline": "nba_predictions.runs.pipeline",
-    "RunSummary": "nba_predictions.runs.pipeline",
+    "rate_date": "nba_predictions.runs",
+    "backfill_range": "nba_predictions.runs",
+    "RunSummary": "nba_predictions.runs.summary",
+    "Resources": "nba_predictions.runs.resources",
+    "StepRunner": "nba_predictions.runs.pipeline",
     "backfill": "nba_predictions.runs.backfill",
-    "BackfillSummary": "nba_predictions.runs.backfill",
     # the model
     "load_model": "nba_predictions.model.loader",
     "LoadedModel": "nba_predictions.model.loader",
@@ -45,6 +51,7 @@ PUBLIC = {
     "UsageError": "nba_predictions.errors",
     "SourceError": "nba_predictions.errors",
     "RetryableSourceError": "nba_predictions.errors",
+    "UnresponsiveSourceError": "nba_predictions.errors",
     "FatalSourceError": "nba_predictions.errors",
     "DateNotCoveredError": "nba_predictions.errors",
     "GameDataError": "nba_predictions.errors",
@@ -56,23 +63,26 @@ PUBLIC = {
 __all__ = [
     "ApiSettings",
     "ArtifactError",
-    "BackfillSummary",
     "DateNotCoveredError",
     "FatalSourceError",
     "GameDataError",
     "LoadedModel",
     "ModelError",
-    "Pipeline",
     "PipelineError",
+    "Resources",
     "RetryableSourceError",
     "RunSummary",
     "Settings",
     "SourceError",
+    "StepRunner",
     "StorageError",
+    "UnresponsiveSourceError",
     "UsageError",
     "__version__",
     "backfill",
+    "backfill_range",
     "load_model",
+    "rate_date",
 ]
 
 

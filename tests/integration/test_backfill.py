@@ -27,9 +27,9 @@ def table(path: Path, name: str) -> list[dict]:
     with sqlite3.connect(path) as con:
         con.row_factory = sqlite3.Row
         key = "game_id" if name == "game_details" else "id"
-        return [
-            {k: row[k] for k in row if k not in TIMES} for row in con.execute(f"SELECT * FROM {name} ORDER BY {key}")
-        ]
+        rows = con.execute(f"SELECT * FROM {name} ORDER BY {key}")
+        # .keys(): a sqlite3.Row iterates its values, not its column names
+        return [{k: row[k] for k in row.keys() if k not in TIMES} for row in rows]  # noqa: SIM118
 
 
 def same_ratings(a: Path, b: Path) -> None:

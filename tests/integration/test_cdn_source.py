@@ -210,15 +210,17 @@ SAME_AS_ARCHIVE = [
 
 def test_twenty_two_dates_of_2024_25_give_the_archives_games_features_and_ratings(cdn, tmp_path):
     from nba_predictions.config import Settings
-    from nba_predictions.runs.pipeline import Pipeline
+    from nba_predictions.runs.pipeline import StepRunner
+    from nba_predictions.runs.resources import Resources
 
     env = {"NBA_CDN_URL": cdn.cdn_url, "NBA_API_CACHE_DIR": str(tmp_path / "cache"), "NBA_API_MIN_INTERVAL": "0"}
     documents = {}
     for name in ("cdn", "archive"):
-        with Pipeline(Settings.resolve({"source": name}, env)) as pipeline:
+        with Resources(Settings.resolve({"source": name}, env)) as resources:
+            runner = StepRunner(resources)
             for day in SAME_AS_ARCHIVE:
                 out = tmp_path / f"{name}-{day}.json"
-                summary = pipeline.run("collection", "prediction", output_path=str(out), day=day)
+                summary = runner.run("collection", "prediction", output_path=str(out), day=day)
                 assert summary.ok, (name, day, summary.render())
                 documents[name, day] = json.loads(out.read_text())
     playoffs = 0

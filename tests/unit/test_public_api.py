@@ -33,8 +33,8 @@ def test_every_error_is_public_and_a_pipeline_error() -> None:
     ]
     assert user_facing
     for error in user_facing:
-        if error.__name__ in ("InvalidRequestError", "ServeError", "UnknownTeamError"):
-            continue  # raised to the web server, `serve` and the input rules, caught there
+        if error.__name__ in ("InvalidRequestError", "ServeError", "UnknownTeamError", "StdoutClosedError"):
+            continue  # raised to the web server, `serve`, the input rules and the CLI, caught there
         assert getattr(nba_predictions, error.__name__) is error
 
 
