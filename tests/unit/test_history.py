@@ -155,6 +155,27 @@ def test_head_to_head_excludes_the_day_itself_and_play_in(source: ArchiveSource,
     )
 
 
+def test_nba_cup_final_counts_in_neither_standings_nor_head_to_head() -> None:
+    def result(game_id: str, day: int, season_type: str) -> GameResult:
+        return GameResult(
+            game_id=game_id,
+            date=date(2025, 12, day),
+            season_type=season_type,
+            home_team_id=1610612752,
+            away_team_id=1610612759,
+            home_score=124,
+            away_score=113,
+        )
+
+    regular = result("0022500400", 10, "Regular Season")
+    with_final = History([regular, result("0062500001", 16, "NBA Cup Final")])
+    without = History([regular])
+    for day in (date(2025, 12, 17), date(2026, 1, 1)):
+        assert with_final.standings(day) == without.standings(day)
+        assert with_final.head_to_head(1610612752, 1610612759, day) == without.head_to_head(1610612752, 1610612759, day)
+    assert without.head_to_head(1610612752, 1610612759, date(2025, 12, 17)).regular_season_games == 1
+
+
 def test_context_of_a_game(source: ArchiveSource, history: History) -> None:
     [game] = [g for g in source.completed_games(date(2024, 1, 15)) if g.game_id == "0022300555"]
     ctx = history.context(game)

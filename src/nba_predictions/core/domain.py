@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 GameId = Annotated[str, Field(pattern=r"^\d{10}$", description="stats.nba.com game id, e.g. 0022300001")]
 Conference = Literal["East", "West"]
-SeasonType = Literal["Regular Season", "Playoffs", "Play-In"]
+SeasonType = Literal["Regular Season", "Playoffs", "Play-In", "NBA Cup Final"]
 
 REGULATION_SECONDS = 2880
 OVERTIME_SECONDS = 300
@@ -37,7 +37,7 @@ class GameRecord(Frozen):
     away_team_id: int
     home_team_abbreviation: str = Field(min_length=2, max_length=3)
     away_team_abbreviation: str = Field(min_length=2, max_length=3)
-    season_id: str = Field(pattern=r"^[1-5]\d{4}$", description="season-type digit + start year, e.g. 22023")
+    season_id: str = Field(pattern=r"^[1-6]\d{4}$", description="season-type digit + start year, e.g. 22023")
     home_team_score: int = Field(ge=0)
     away_team_score: int = Field(ge=0)
     lead_changes: int = Field(ge=0)
