@@ -12,12 +12,16 @@ is VACUUMed).  numpy/pandas are used here only; the package reads the result wit
 
 What goes in (see ``data/README.md`` for provenance and caveats):
 
-* ``games``: one row per game, 1996-97 to 2025-26 (through 2026-02-21).  Results come from, in
-  order of preference: the 2025-26 LeagueGameLog CSV, the nba_comeback_dashboard results
-  (1996-97 to 2025-04-25), the legacy play-by-play ``games.csv`` (the 2024-25 playoff games after
-  2025-04-25).  Team abbreviations are mapped to stable team ids with
-  :mod:`nba_predictions.core.teams`.  Attendance comes from kaggle ``game_info`` (to 2022-23), the
-  official lead changes / times tied from kaggle ``other_stats`` where present.
+* ``games``: one row per game, 1996-97 to 2025-26 (through the 2026 Finals, 2026-06-13).
+  Results come from, in order of preference: ``results_2025-26/nba_2025_26_results.csv`` (every
+  2025-26 game: regular season, play-in, playoffs and the NBA Cup final), the
+  nba_comeback_dashboard results (1996-97 to 2025-04-25), the legacy play-by-play ``games.csv``
+  (the 2024-25 playoff games after 2025-04-25).  The official 2025-26 LeagueGameLog CSV (to
+  2026-02-21) is a check: every game in it must be in the 2025-26 results with the same date,
+  teams and points, or the build fails; its neutral-site flags are kept.  Team abbreviations are
+  mapped to stable team ids with :mod:`nba_predictions.core.teams`.  Attendance comes from kaggle
+  ``game_info`` (to 2022-23), the official lead changes / times tied from kaggle ``other_stats``
+  where present.
 * ``timelines``: for each game with play-by-play (legacy 2013-14..2024-25, merged 2025-26 to
   2025-12-07), the score after every change of score, encoded as described in
   :func:`encode_events`.  Same-second score corrections are resolved in :func:`clean_events`.
@@ -29,7 +33,9 @@ the archive against (the tests never read the raw folder):
 * ``official_lead_changes.csv.gz``: kaggle ``other_stats`` lead changes / times tied for every
   game that also has play-by-play;
 * ``independent_results.csv.gz``: final scores of every game with play-by-play, from the
-  independent results (nba_comeback_dashboard, the 2025-26 LeagueGameLog).
+  independent results (nba_comeback_dashboard, the 2025-26 LeagueGameLog);
+* ``results_2025-26.csv.gz``: every 2025-26 game as ``results_2025-26/nba_2025_26_results.csv``
+  gives it (id, date, season type, team ids, points).
 """
 
 from __future__ import annotations
@@ -68,6 +74,7 @@ RAW_INPUTS = (
     "gabriel1200_merged_playbyplay/games_2025-26_through_2025-12-07.csv",
     "nba_comeback_dashboard/games_1996-97_to_2024-25.csv.gz",
     "api_fixtures/nba_api/games_2025-26_regular_season_through_2026-02-21_from_leaguegamelog.csv",
+    "results_2025-26/nba_2025_26_results.csv",
     "kaggle_nba_database_subset/game_info.csv.gz",
     "kaggle_nba_database_subset/other_stats.csv.gz",
 )
@@ -81,6 +88,10 @@ INPUT_COMMITS = {
     "nba-comeback-dashboard/nba-comeback-dashboard.github.io": "3581db88",
     "AIME1995/projet_NBA (kaggle NBA Database subset)": "d6236fe",
     "swar/nba_api (LeagueGameLog 2025-26 cassette)": "15eb0ede",
+    # results_2025-26/README.md: joined from these public repositories.
+    "jamiebaldock/NBA-Watchability (results_2025-26: scores, periods)": "3795faf",
+    "moizk/nba-schedule-2025-26 (results_2025-26: regular-season game ids)": "988dc7f",
+    "sportsdataverse/hoopR-nba-stats-data (results_2025-26: play-in game ids)": "e27fe22",
 }
 # Date ranges the archive knows to be incomplete: collecting them fails instead of returning a
 # silently short list.  Only the first game of the 2025 Finals (0042400401, 2025-06-05) has
@@ -94,9 +105,11 @@ KNOWN_GAPS = [
     }
 ]
 # Neutral sites known from the inputs: the 2019-20 restart in the Orlando bubble (every game from
-# 2020-07-30 to the 2020 Finals) and the five 2025-26 games the LeagueGameLog lists with two
+# 2020-07-30 to the 2020 Finals), the five 2025-26 games the LeagueGameLog lists with two
 # visiting teams (home/away there are alphabetical, not by venue, unless play-by-play says which
-# side was the designated home team).
+# side was the designated home team), and the 2025-26 NBA Cup final (results_2025-26/README.md:
+# "2025-12-16, Las Vegas, neutral site"; home/away as ESPN lists it).
+NEUTRAL_2025_26 = {"0062500001"}
 # SOURCES.md: the six legacy games whose play-by-play does not reach the final score, and the
 # 2025-26 game whose play-by-play final differs by one point from the LeagueGameLog result.
 DOCUMENTED_TRUNCATED = {
@@ -111,7 +124,16 @@ DOCUMENTED_TRUNCATED = {
 BUBBLE_FIRST_DAY = "2020-07-30"
 BUBBLE_LAST_DAY = "2020-10-11"
 
-SEASON_TYPES = {"Regular Season": "Regular Season", "Playoffs": "Playoffs", "Playin": "Play-In", "Play-In": "Play-In"}
+SEASON_TYPES = {
+    "Regular Season": "Regular Season",
+    "Playoffs": "Playoffs",
+    "Playin": "Play-In",
+    "PlayIn": "Play-In",
+    "Play-In": "Play-In",
+    "NBA Cup Final": "NBA Cup Final",
+}
+RESULTS_2025_26 = "results_2025-26/nba_2025_26_results.csv"
+LEAGUEGAMELOG_2025_26 = "api_fixtures/nba_api/games_2025-26_regular_season_through_2026-02-21_from_leaguegamelog.csv"
 
 
 # --- timelines ------------------------------------------------------------------------------
@@ -215,15 +237,43 @@ def merged_timelines(raw: Path) -> dict[str, list[tuple[int, int, int]]]:
 # --- results --------------------------------------------------------------------------------
 
 
+def load_results_2025_26(raw: Path) -> pd.DataFrame:
+    """Every 2025-26 result from ``results_2025-26``, checked against the official LeagueGameLog.
+
+    Every LeagueGameLog game must be there with the same date, teams and points (the build fails
+    otherwise); the games it flags as neutral-site keep that flag, and the NBA Cup final is
+    neutral too.  ``checked`` marks the games the LeagueGameLog confirms."""
+    new = pd.read_csv(raw / RESULTS_2025_26, dtype=str)
+    new = new.rename(columns={"date_et": "game_date", "home": "home_team_abbr", "away": "away_team_abbr"})
+    if not new["game_id"].is_unique:
+        raise SystemExit(f"{RESULTS_2025_26}: duplicate game ids")
+    for side in ("home", "away"):
+        ids = [str(teams.team_id(a, 2025)) for a in new[f"{side}_team_abbr"]]
+        wrong = new.loc[new[f"{side}_team_id"] != pd.Series(ids, index=new.index), "game_id"]
+        if len(wrong):
+            raise SystemExit(f"{RESULTS_2025_26}: {side} team id disagrees with its abbreviation in {list(wrong)}")
+    lgl = pd.read_csv(raw / LEAGUEGAMELOG_2025_26, dtype=str)
+    cols = ["game_date", "home_team_id", "away_team_id", "home_pts", "away_pts"]
+    both = lgl.merge(new, on="game_id", how="left", suffixes=("_lgl", ""), indicator=True)
+    absent = both.loc[both["_merge"] != "both", "game_id"]
+    if len(absent):
+        raise SystemExit(f"{RESULTS_2025_26} lacks {len(absent)} LeagueGameLog games: {list(absent)[:10]}")
+    differ = both.loc[(both[[f"{c}_lgl" for c in cols]].to_numpy() != both[cols].to_numpy()).any(axis=1), "game_id"]
+    if len(differ):
+        raise SystemExit(
+            f"{RESULTS_2025_26} disagrees with the LeagueGameLog on date, teams or points: {list(differ)[:10]}"
+        )
+    logger.info("2025-26 results: %d games, the LeagueGameLog's %d agree", len(new), len(lgl))
+    flagged = set(lgl.loc[lgl["both_listed_as_away"] == "True", "game_id"]) | NEUTRAL_2025_26
+    new["neutral_site"] = new["game_id"].isin(flagged).astype(int)
+    new["checked"] = new["game_id"].isin(set(lgl["game_id"]))
+    new["origin"] = "results_2025-26"
+    return new
+
+
 def load_results(raw: Path) -> pd.DataFrame:
     """Every game's result with stable team ids; one row per game id."""
-    frames = []
-    lgl = pd.read_csv(
-        raw / "api_fixtures/nba_api/games_2025-26_regular_season_through_2026-02-21_from_leaguegamelog.csv", dtype=str
-    )
-    lgl["origin"] = "leaguegamelog"
-    lgl["neutral_site"] = (lgl["both_listed_as_away"] == "True").astype(int)
-    frames.append(lgl)
+    frames = [load_results_2025_26(raw)]
     cb = pd.read_csv(raw / "nba_comeback_dashboard/games_1996-97_to_2024-25.csv.gz", dtype=str)
     cb["origin"] = "comeback_dashboard"
     cb["neutral_site"] = 0
@@ -243,7 +293,9 @@ def load_results(raw: Path) -> pd.DataFrame:
         "neutral_site",
         "origin",
     ]
-    df = pd.concat([f[cols] for f in frames], ignore_index=True)
+    for f in frames[1:]:
+        f["checked"] = False
+    df = pd.concat([f[[*cols, "checked"]] for f in frames], ignore_index=True)
     df = df.drop_duplicates("game_id", keep="first").copy()
     df["season"] = [Season.of_game_id(g).start_year for g in df["game_id"]]
     df["season_type"] = [SEASON_TYPES[s] for s in df["season_type"]]
@@ -290,7 +342,7 @@ CREATE TABLE games (
     game_id TEXT PRIMARY KEY,
     date TEXT NOT NULL,                -- YYYY-MM-DD, US Eastern
     season INTEGER NOT NULL,           -- start year: 2023 = 2023-24
-    season_type TEXT NOT NULL,         -- Regular Season | Playoffs | Play-In
+    season_type TEXT NOT NULL,         -- Regular Season | Playoffs | Play-In | NBA Cup Final
     home_team_id INTEGER NOT NULL,
     away_team_id INTEGER NOT NULL,
     home_abbr TEXT NOT NULL,           -- abbreviation in use at the time (NJN, SEA, ...)
@@ -332,9 +384,9 @@ def build(raw: Path, out: Path, reference_dir: Path | None) -> dict[str, object]
     logger.info("play-by-play: %d games", len(raw_rows))
 
     by_id = results.set_index("game_id")
-    # Neutral-site games the LeagueGameLog lists alphabetically: take the designated home team
-    # from the play-by-play when it has the game.
-    for gid in results.loc[results["neutral_site"].eq(1) & results["origin"].eq("leaguegamelog"), "game_id"]:
+    # 2025-26 neutral-site games (listed alphabetically by the LeagueGameLog): take the designated
+    # home team from the play-by-play when it has the game.
+    for gid in results.loc[results["neutral_site"].eq(1) & results["origin"].eq("results_2025-26"), "game_id"]:
         if gid in home_of_pbp and home_of_pbp[gid] != by_id.at[gid, "home_team_abbr"]:
             row = by_id.loc[gid].copy()
             for a, b in (
@@ -449,6 +501,7 @@ def build(raw: Path, out: Path, reference_dir: Path | None) -> dict[str, object]
 
     if reference_dir is not None:
         write_reference(reference_dir, by_id, timelines, official)
+        write_results_2025_26(reference_dir, raw)
 
     summary = {**meta, "bytes": out.stat().st_size, "seconds": round(time.perf_counter() - started, 1)}
     logger.info("wrote %s: %d bytes", out, out.stat().st_size)
@@ -466,10 +519,23 @@ def write_reference(ref: Path, by_id: pd.DataFrame, timelines: dict, official: d
         f.write(b"game_id,home_team_id,away_team_id,home_pts,away_pts,origin\n")
         for gid in sorted(timelines):
             r = by_id.loc[gid]
+            # A 2025-26 result the official LeagueGameLog confirms (same teams and points) names it.
+            origin = "leaguegamelog" if r["checked"] else r["origin"]
             f.write(
-                f"{gid},{r['home_team_id']},{r['away_team_id']},{r['home_pts']},{r['away_pts']},{r['origin']}\n".encode()
+                f"{gid},{r['home_team_id']},{r['away_team_id']},{r['home_pts']},{r['away_pts']},{origin}\n".encode()
             )
     logger.info("wrote reference files to %s", ref)
+
+
+def write_results_2025_26(ref: Path, raw: Path) -> None:
+    """``results_2025-26.csv.gz``: the 2025-26 results as the raw CSV gives them (not as the build
+    reads them), for the test that the archive holds every 2025-26 game."""
+    new = pd.read_csv(raw / RESULTS_2025_26, dtype=str).sort_values("game_id")
+    cols = ["game_id", "date_et", "season_type", "home_team_id", "away_team_id", "home_pts", "away_pts"]
+    with gzip.GzipFile(ref / "results_2025-26.csv.gz", "wb", mtime=0) as f:
+        f.write(b"game_id,date,season_type,home_team_id,away_team_id,home_pts,away_pts\n")
+        for row in new[cols].itertuples(index=False):
+            f.write((",".join(row) + "\n").encode())
 
 
 def missing_inputs(raw: Path) -> list[str]:

@@ -87,7 +87,7 @@ def test_archive_is_opened_read_only(source: ArchiveSource) -> None:
 
 def test_coverage(source: ArchiveSource) -> None:
     assert source.coverage() == (FIRST, LAST)
-    assert source.results_coverage() == (date(1996, 11, 1), date(2026, 2, 21))
+    assert source.results_coverage() == (date(1996, 11, 1), date(2026, 6, 13))  # to the 2026 Finals
     assert source.covers(FIRST) and source.covers(LAST) and source.covers(date(2024, 1, 15))
     assert not source.covers(date(2013, 10, 28)) and not source.covers(date(2025, 12, 8))
 
@@ -279,8 +279,59 @@ def test_season_results_whole_seasons(source: ArchiveSource) -> None:
     assert [r.date for r in results] == sorted(r.date for r in results)
     kinds = {k: sum(r.season_type == k for r in results) for k in ("Regular Season", "Playoffs", "Play-In")}
     assert kinds == {"Regular Season": 1230, "Playoffs": 82, "Play-In": 6}
-    assert len([r for r in source.season_results(Season(2025)) if r.season_type == "Regular Season"]) == 844
+    results = source.season_results(Season(2025))
+    kinds = {
+        k: sum(r.season_type == k for r in results) for k in ("Regular Season", "Playoffs", "Play-In", "NBA Cup Final")
+    }
+    assert kinds == {"Regular Season": 1230, "Playoffs": 85, "Play-In": 6, "NBA Cup Final": 1}
     assert source.season_results(Season(1990)) == []
+
+
+def test_every_2025_26_game_as_the_results_file_gives_it(source: ArchiveSource) -> None:
+    # results_2025-26.csv.gz is the raw results_2025-26/nba_2025_26_results.csv (see its README):
+    # all 1,322 games to the 2026 Finals, with the archive's ids, dates, teams and points.
+    rows = read_reference("results_2025-26.csv.gz")
+    assert len(rows) == len({r["game_id"] for r in rows}) == 1322
+    kind = {
+        "Regular Season": "Regular Season",
+        "PlayIn": "Play-In",
+        "Playoffs": "Playoffs",
+        "NBA Cup Final": "NBA Cup Final",
+    }
+    expected = [
+        (
+            r["game_id"],
+            date.fromisoformat(r["date"]),
+            kind[r["season_type"]],
+            int(r["home_team_id"]),
+            int(r["away_team_id"]),
+            int(r["home_pts"]),
+            int(r["away_pts"]),
+        )
+        for r in rows
+    ]
+    archived = [
+        (g.game_id, g.date, g.season_type, g.home_team_id, g.away_team_id, g.home_score, g.away_score)
+        for g in source.season_results(Season(2025))
+    ]
+    assert sorted(archived) == sorted(expected)
+    assert source.results_coverage()[1] == max(d for _, d, *_ in expected) == date(2026, 6, 13)
+
+
+def test_nba_cup_final_is_a_listed_neutral_site_game_without_timeline(source: ArchiveSource) -> None:
+    # 0062500001, 2025-12-16 in Las Vegas: home/away as ESPN lists it (results_2025-26/README.md).
+    [game] = source.games_between(date(2025, 12, 16), date(2025, 12, 16))
+    assert (game.game_id, game.season_id, game.home_team_abbreviation, game.away_team_abbreviation) == (
+        "0062500001",
+        "62025",
+        "NYK",
+        "SAS",
+    )
+    assert (game.home_team_score, game.away_team_score) == (124, 113)
+    assert source.neutral_site("0062500001")
+    assert "no play-by-play" in source.timeline_problems(["0062500001"])["0062500001"]
+    # The Cup's semifinals in Las Vegas are regular-season games, flagged by the LeagueGameLog.
+    assert source.neutral_sites(["0022501229", "0022501230", "0022501228"]) == {"0022501229", "0022501230"}
 
 
 def test_neutral_site_and_designated_home(source: ArchiveSource) -> None:

@@ -155,6 +155,71 @@ def test_head_to_head_excludes_the_day_itself_and_play_in(source: ArchiveSource,
     )
 
 
+def test_2025_26_standings_count_82_regular_season_games_and_not_the_cup_final(source: ArchiveSource) -> None:
+    # 2026-04-12 is the last regular-season day (every team plays): standings as of a day count
+    # the games strictly before it, so 81 games each that day and 82 from the next.  Neither the
+    # play-in, the playoffs nor the NBA Cup final (0062500001, NYK-SAS) add to them.
+    hist = load_history(source, date(2026, 4, 12), date(2026, 6, 14))
+    assert {r.games for r in hist.standings(date(2026, 4, 12))} == {81}
+    final = hist.standings(date(2026, 4, 13))
+    assert len(final) == 30 and {r.games for r in final} == {82}
+    assert hist.standings(date(2026, 6, 14)) == final
+    regular = [r for r in source.season_results(Season(2025)) if r.season_type == "Regular Season"]
+    for row in final:
+        wins = sum(
+            (r.home_score > r.away_score) == (r.home_team_id == row.team_id)
+            for r in regular
+            if row.team_id in (r.home_team_id, r.away_team_id)
+        )
+        assert row.wins == wins
+
+
+def test_a_2026_27_date_has_2025_26_standings_and_head_to_head(source: ArchiveSource) -> None:
+    day = date(2026, 11, 15)  # 2026-27: no results of its own season yet
+    hist = load_history(source, day, day)
+    assert Season(2025) in hist.seasons() and Season(2026) not in hist.seasons()
+    # Teams that have not played take their final 2025-26 rank.
+    assert hist.conference_ranks(day) == hist.conference_ranks(date(2026, 4, 13))
+    # New York and San Antonio: two 2025-26 regular-season meetings and the five games of the 2026
+    # Finals count; the NBA Cup final between them (2025-12-16) does not.
+    nyk, sas = 1610612752, 1610612759
+    h2h = hist.head_to_head(nyk, sas, day)
+    results = [r for y in range(2021, 2026) for r in source.season_results(Season(y))]
+    assert (h2h.playoff_games, h2h.regular_season_games, h2h.close_regular_season_games) == brute_force_h2h(
+        results, nyk, sas, day, 5
+    )
+    before_2025_26 = History([r for r in results if Season.of_game_id(r.game_id) < Season(2025)])
+    earlier = before_2025_26.head_to_head(nyk, sas, day)
+    assert (h2h.playoff_games - earlier.playoff_games, h2h.regular_season_games - earlier.regular_season_games) == (
+        5,
+        2,
+    )
+    assert any(r.game_id == "0062500001" for r in results)
+    cup_final_day = date(2025, 12, 16)
+    assert hist.head_to_head(nyk, sas, cup_final_day + timedelta(days=1)) == hist.head_to_head(nyk, sas, cup_final_day)
+
+
+def test_nba_cup_final_counts_in_neither_standings_nor_head_to_head() -> None:
+    def result(game_id: str, day: int, season_type: str) -> GameResult:
+        return GameResult(
+            game_id=game_id,
+            date=date(2025, 12, day),
+            season_type=season_type,
+            home_team_id=1610612752,
+            away_team_id=1610612759,
+            home_score=124,
+            away_score=113,
+        )
+
+    regular = result("0022500400", 10, "Regular Season")
+    with_final = History([regular, result("0062500001", 16, "NBA Cup Final")])
+    without = History([regular])
+    for day in (date(2025, 12, 17), date(2026, 1, 1)):
+        assert with_final.standings(day) == without.standings(day)
+        assert with_final.head_to_head(1610612752, 1610612759, day) == without.head_to_head(1610612752, 1610612759, day)
+    assert without.head_to_head(1610612752, 1610612759, date(2025, 12, 17)).regular_season_games == 1
+
+
 def test_context_of_a_game(source: ArchiveSource, history: History) -> None:
     [game] = [g for g in source.completed_games(date(2024, 1, 15)) if g.game_id == "0022300555"]
     ctx = history.context(game)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 GameId = Annotated[str, Field(pattern=r"^\d{10}$", description="stats.nba.com game id, e.g. 0022300001")]
 Conference = Literal["East", "West"]
-SeasonType = Literal["Regular Season", "Playoffs", "Play-In"]
+SeasonType = Literal["Regular Season", "Playoffs", "Play-In", "NBA Cup Final"]
 
 REGULATION_SECONDS = 2880
 OVERTIME_SECONDS = 300

@@ -12,7 +12,9 @@ SEASON_TYPE_DIGITS = {
     "All-Star": "3",
     "Playoffs": "4",
     "Play-In": "5",
-    "NBA Cup Final": "6",  # the in-season tournament's final (0062400001): rated, not in the standings
+    # The NBA Cup's final (0062500001): rated like any game, but not counted in the standings (the
+    # NBA counts the Cup's group games, quarterfinals and semifinals as regular-season games, 002).
+    "NBA Cup Final": "6",
 }
 DIGIT_SEASON_TYPES = {v: k for k, v in SEASON_TYPE_DIGITS.items()}
 

@@ -38,7 +38,7 @@ from nba_predictions.features.spec import WINDOWED_FEATURES
 
 NBA_LEAGUE_ID = "00"  # the first two digits of every NBA game id (10 = WNBA, 20 = G League)
 # What the archive holds and the model knows, and the NBA Cup final (game id 006...: a game like any
-# other for the model; it does not count in the standings, so no source's season results hold it).
+# other for the model; the standings and head-to-head leave it out, see features/history.py).
 RATED_SEASON_TYPES = ("Regular Season", "Playoffs", "Play-In", "NBA Cup Final")
 FINAL_STATUS = re.compile(r"^Final(?:/\d*OT)?$")  # Final, Final/OT, Final/2OT, ...
 MAX_POINTS = 250  # one team in one game; the NBA record is 186

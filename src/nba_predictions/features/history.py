@@ -128,6 +128,9 @@ class History:
         regular: dict[Season, list[GameResult]] = defaultdict(list)
         meetings: dict[tuple[int, int], list[tuple[date, str, int]]] = defaultdict(list)
         for r in by_id.values():
+            # Standings count regular-season games only: not play-in or playoff games, and not the
+            # NBA Cup final (game id 006...), which the NBA leaves out of the standings (the Cup's
+            # earlier rounds are regular-season games, 002..., and count).
             if r.season_type == "Regular Season":
                 regular[Season.of_game_id(r.game_id)].append(r)
             pair = (min(r.home_team_id, r.away_team_id), max(r.home_team_id, r.away_team_id))
@@ -201,7 +204,13 @@ class History:
     def head_to_head(self, team_a: int, team_b: int, day: date, years: int = 5) -> HeadToHead:
         """Meetings of the two teams from ``years`` before ``day`` up to the day before it.
 
-        Regular-season and playoff games count; play-in games are neither and are left out.
+        Regular-season and playoff games count; play-in games are neither and are left out, and so
+        is the NBA Cup final (``006...``).  The Cup final is left out because (1) the NBA counts it
+        as neither a regular-season nor a playoff game, and the features count exactly those two
+        kinds (regular-season meetings, close ones among them, and playoff meetings); (2) the
+        results hold it unevenly: the archive has the 2025-26 final but not those of 2023-24 and
+        2024-25, so counting it would make the feature depend on the season rather than the
+        teams.  The Cup's earlier rounds are regular-season games (``002...``) and count.
         """
         pair = (min(team_a, team_b), max(team_a, team_b))
         meetings = self._meetings.get(pair, [])
@@ -215,6 +224,7 @@ class History:
             elif season_type == "Regular Season":
                 regular += 1
                 close += margin <= CLOSE_GAME_POINTS
+            # "Play-In" and "NBA Cup Final": not counted (see the docstring)
         return HeadToHead(
             window_years=years, playoff_games=playoff, regular_season_games=regular, close_regular_season_games=close
         )

@@ -2,7 +2,7 @@
 
 ``nba_predictions/data/archive.sqlite`` is built by ``scripts/build_archive.py`` from real NBA
 data (provenance, coverage and caveats in ``data/README.md``).  It holds the result of every game
-from 1996-97 to 2026-02-21 and the score timeline of every game with play-by-play (2013-14 to
+from 1996-97 to the 2026 Finals (2026-06-13) and the score timeline of every game with play-by-play (2013-14 to
 2025-12-07).  The file is opened read-only and lazily, on the first query; a query for one date
 reads a few index pages, never the whole archive.
 
@@ -303,7 +303,7 @@ class ArchiveSource:
     # --- results --------------------------------------------------------------------------
 
     def season_results(self, season: Season) -> list[GameResult]:
-        """Every regular-season, play-in and playoff result of ``season``, in (date, id) order."""
+        """Every result of ``season`` (regular season, play-in, playoffs, NBA Cup final), in (date, id) order."""
         rows = self._query(
             "SELECT game_id, date, season_type, home_team_id, away_team_id, home_score, away_score "
             "FROM games WHERE season = ? ORDER BY date, game_id",

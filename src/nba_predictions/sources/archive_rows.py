@@ -98,6 +98,7 @@ _MISSING_REASONS = {
     "Play-In": "the archive has no play-by-play for play-in games",
     "Playoffs": "the archive has no play-by-play for this playoff game",
     "Regular Season": "the archive has no play-by-play for this game",
+    "NBA Cup Final": "the archive has no play-by-play for this game",
 }
 
 

@@ -1,8 +1,9 @@
 """Which games a source lists: the game types that are rated, by the game id's third digit.
 
 ``002`` regular season (NBA Cup group and knockout games included, as the NBA counts them), ``004``
-playoffs, ``005`` play-in and ``006`` the NBA Cup final (rated, but not counted in the standings:
-no source's season results hold it).  Preseason (``001``) and All-Star (``003``) games are never
+playoffs, ``005`` play-in and ``006`` the NBA Cup final (rated, but not counted in the standings
+nor the head-to-head: :mod:`nba_predictions.features.history` counts regular-season and playoff
+games only).  Preseason (``001``) and All-Star (``003``) games are never
 listed.  The steps check every listed game against the input rules
 (:mod:`nba_predictions.documents.rules`, whose ``RATED_SEASON_TYPES`` is the same list: a unit test
 keeps the two equal); a source only decides what it lists, so it never imports the rules.
