@@ -56,6 +56,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from nba_predictions.errors import FatalSourceError, RetryableSourceError, UnresponsiveSourceError
+from nba_predictions.sources.sessions import Sessions, Spacing
 
 logger = logging.getLogger(__name__)
 
@@ -148,15 +149,20 @@ class HttpTransport:
         self._rng = rng
         self._resolve = resolve
         self._resolved: set[str] = set()  # hosts whose name resolved once: not checked again
-        self._lock = threading.Lock()
-        self._last_ended_at: float | None = None  # when the previous request ended (answer or failure)
-        self._session: Any = None  # requests.Session, created on first use (keeps imports lazy)
-        self.calls = 0
+        self._spacing = Spacing(self.min_interval_seconds, sleep, clock)
         self.give_up_on_timeout = give_up_on_timeout
         self._unresponsive: dict[str, str] = {}  # host -> the timeout that made it unresponsive
-        self.conditional_cache = Path(conditional_cache) if conditional_cache is not None else None
-        self._conditional_session: Any = None  # CacheControl-wrapped session, created on first use
+        self._sessions = Sessions(self.headers, self.proxy, conditional_cache)
         self.revalidated = 0  # conditional requests answered from the cache (a 304: the cached body reused)
+
+    @property
+    def calls(self) -> int:
+        """HTTP requests sent so far (retries included)."""
+        return self._spacing.calls
+
+    @property
+    def conditional_cache(self) -> Path | None:
+        return self._sessions.cache_dir
 
     def worst_case_seconds(self, retries: int | None = None, read_timeout_seconds: float | None = None) -> float:
         """Upper bound on the wall time of one :meth:`get_json` call with the same arguments
@@ -174,54 +180,16 @@ class HttpTransport:
         )
         return (retries + 1) * (self.connect_timeout_seconds + read) + self.connect_timeout_seconds + waits
 
-    def _get_session(self) -> Any:
-        if self._session is None:
-            self._session = _new_session(self.headers, self.proxy)
-        return self._session
-
-    def _get_conditional_session(self) -> Any:
-        """A session whose answers CacheControl keeps under ``conditional_cache`` (see the module doc)."""
-        if self._conditional_session is None:
-            if self.conditional_cache is None:
-                return self._get_session()
-            from cachecontrol import CacheControl
-            from cachecontrol.caches.file_cache import FileCache
-
-            session = _new_session(self.headers, self.proxy)
-            self._conditional_session = CacheControl(session, cache=FileCache(str(self.conditional_cache)))
-        return self._conditional_session
-
     def forget(self, url: str) -> None:
         """Drop the conditional cache's copy of ``url`` (an answer found incomplete is never kept)."""
-        if self.conditional_cache is None:
-            return
-        session = self._get_conditional_session()
-        controller = session.get_adapter(url).controller
-        controller.cache.delete(controller.cache_url(url))
+        self._sessions.forget(url)
 
     def unresponsive(self, url: str) -> str | None:
         """Why requests to ``url``'s host are no longer sent this run, or None."""
         return self._unresponsive.get(_host(url))
 
     def close(self) -> None:
-        for session in (self._session, self._conditional_session):
-            if session is not None:
-                session.close()
-        self._session = None
-        self._conditional_session = None
-
-    def _wait_turn(self) -> None:
-        """Block until ``min_interval_seconds`` have passed since the previous request ended."""
-        with self._lock:
-            if self._last_ended_at is not None:
-                wait = self._last_ended_at + self.min_interval_seconds - self._clock()
-                if wait > 0:
-                    self._sleep(wait)
-            self.calls += 1
-
-    def _ended(self) -> None:
-        with self._lock:
-            self._last_ended_at = self._clock()
+        self._sessions.close()
 
     def get_json(
         self,
@@ -292,8 +260,8 @@ class HttpTransport:
     def _attempt(self, url: str, query: list[tuple[str, str]], read_timeout: float, conditional: bool = False) -> Any:
         import requests
 
-        session = self._get_conditional_session() if conditional else self._get_session()
-        self._wait_turn()
+        session = self._sessions.conditional() if conditional else self._sessions.plain()
+        self._spacing.wait_turn()
         where = _describe(url, query)
         started = self._clock()
         try:
@@ -309,7 +277,7 @@ class HttpTransport:
         except requests.exceptions.RequestException as exc:
             raise FatalSourceError(f"{where}: request failed ({_reason(exc)})") from None
         finally:
-            self._ended()  # the body is read by now (no streaming): the next interval starts here
+            self._spacing.ended()  # the body is read by now (no streaming): the next interval starts here
         logger.debug("GET %s -> HTTP %d in %.2f s", where, response.status_code, self._clock() - started)
         _check_status(response, where)
         if conditional and getattr(response, "from_cache", False):
@@ -321,17 +289,6 @@ class HttpTransport:
             if conditional:
                 self.forget(url)
             raise FatalSourceError(f"{where}: response is not valid JSON ({exc})") from None
-
-
-def _new_session(headers: Mapping[str, str], proxy: str | None) -> Any:
-    """A ``requests.Session`` with these headers, through ``proxy`` if one is given."""
-    import requests
-
-    session = requests.Session()
-    session.headers.update(headers)
-    if proxy:
-        session.proxies = {"http": proxy, "https": proxy}
-    return session
 
 
 def _lookup(
