@@ -107,7 +107,7 @@ def render_card(result: TrainResult, seconds: float) -> str:
         f"{d['games_with_features']:,} games have a complete score timeline and valid features; "
         f"{d['games_skipped_by_features']} were skipped by the features step (truncated play-by-play, no "
         "play-by-play for play-in games). Regular-season and playoff games are both used. Features come from "
-        "the features step's own vectorised `season_feature_table`, the code that rates new games."
+        "the features package's vectorised `range_features`, the code that rates new games."
     )
     add("")
     label_section(m, add)

@@ -3,7 +3,7 @@
 ``nba-predictions train`` (and ``scripts/train_model.py``) call :func:`train_main`:
 
 1. Read every game with a score timeline from the archive, and its features with the features
-   step's vectorised :func:`~nba_predictions.steps.features.season_feature_table` (the same code
+   package's vectorised :func:`~nba_predictions.features.matrix.range_features` (the same code
    that rates new games) (:mod:`.data`).
 2. Split by season: the two latest complete seasons are held out (test), every earlier season
    trains; inside the training seasons the latest two validate and the earlier ones fit.
