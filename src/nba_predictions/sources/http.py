@@ -47,7 +47,6 @@ import json
 import logging
 import random
 import socket
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -56,7 +55,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from nba_predictions.errors import FatalSourceError, RetryableSourceError, UnresponsiveSourceError
-from nba_predictions.sources.sessions import Sessions, Spacing
+from nba_predictions.sources.sessions import Resolver, Sessions, Spacing
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +108,18 @@ class RetryPolicy:
             delay = max(delay, min(retry_after, self.retry_after_cap_seconds))
         return delay
 
+    def worst_case_seconds(self, connect_timeout: float, read_timeout: float, retries: int | None = None) -> float:
+        """Upper bound on the wall time of one request with these timeouts and its retries
+        (spacing and ``Retry-After`` waits beyond the backoff excluded).
+
+        Each attempt either gives up resolving the host's name at the connect timeout or connects
+        and reads within both timeouts; the one attempt whose name lookup succeeds may add up to a
+        connect timeout to that.
+        """
+        retries = self.retries if retries is None else retries
+        waits = sum(max(min(self.backoff_cap_seconds, self.backoff_base_seconds * 2**i), 0.0) for i in range(retries))
+        return (retries + 1) * (connect_timeout + read_timeout) + connect_timeout + waits
+
 
 class HttpTransport:
     """GET JSON documents with timeouts, spacing, classification and bounded retries.
@@ -147,8 +158,7 @@ class HttpTransport:
         self._sleep = sleep
         self._clock = clock
         self._rng = rng
-        self._resolve = resolve
-        self._resolved: set[str] = set()  # hosts whose name resolved once: not checked again
+        self._resolver = Resolver(resolve, self.connect_timeout_seconds, clock)
         self._spacing = Spacing(self.min_interval_seconds, sleep, clock)
         self.give_up_on_timeout = give_up_on_timeout
         self._unresponsive: dict[str, str] = {}  # host -> the timeout that made it unresponsive
@@ -165,20 +175,9 @@ class HttpTransport:
         return self._sessions.cache_dir
 
     def worst_case_seconds(self, retries: int | None = None, read_timeout_seconds: float | None = None) -> float:
-        """Upper bound on the wall time of one :meth:`get_json` call with the same arguments
-        (spacing and ``Retry-After`` waits beyond the backoff excluded).
-
-        Each attempt either gives up resolving the host's name at the connect timeout or connects
-        and reads within both timeouts; the one attempt whose name lookup succeeds may add up to a
-        connect timeout to that.
-        """
-        retries = self.retry.retries if retries is None else retries
+        """Upper bound on the wall time of one :meth:`get_json` call with the same arguments."""
         read = self.read_timeout_seconds if read_timeout_seconds is None else read_timeout_seconds
-        waits = sum(
-            max(min(self.retry.backoff_cap_seconds, self.retry.backoff_base_seconds * 2**i), 0.0)
-            for i in range(retries)
-        )
-        return (retries + 1) * (self.connect_timeout_seconds + read) + self.connect_timeout_seconds + waits
+        return self.retry.worst_case_seconds(self.connect_timeout_seconds, read, retries)
 
     def forget(self, url: str) -> None:
         """Drop the conditional cache's copy of ``url`` (an answer found incomplete is never kept)."""
@@ -236,27 +235,6 @@ class HttpTransport:
         assert last_error is not None
         raise RetryableSourceError(f"{last_error} -- gave up after {attempts} attempts") from last_error
 
-    def _check_name_resolves(self, url: str, where: str) -> None:
-        """Resolve the host's name within the connect timeout (see the module docstring)."""
-        import requests
-
-        parts = urlsplit(url)
-        host = parts.hostname
-        if not host or host in self._resolved or self.proxy or requests.utils.get_environ_proxies(url):
-            return  # through a proxy, the proxy resolves the name
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        started = self._clock()
-        finished, error = _lookup(self._resolve, host, port, self.connect_timeout_seconds)
-        if not finished:  # still waiting on the resolver: abandon it (daemon thread)
-            raise RetryableSourceError(
-                f"{where}: connect timeout after {self._clock() - started:.1f} s resolving {host}", timeout=True
-            )
-        if isinstance(error, OSError):
-            raise FatalSourceError(f"{where}: cannot connect to {_host(url)} (failed to resolve {host}: {error})")
-        if error is not None:
-            raise error
-        self._resolved.add(host)
-
     def _attempt(self, url: str, query: list[tuple[str, str]], read_timeout: float, conditional: bool = False) -> Any:
         import requests
 
@@ -265,7 +243,8 @@ class HttpTransport:
         where = _describe(url, query)
         started = self._clock()
         try:
-            self._check_name_resolves(url, where)
+            if not self.proxy:  # through a proxy, the proxy resolves the name
+                self._resolver.check(url, where)
             response = session.get(url, params=query, timeout=(self.connect_timeout_seconds, read_timeout))
         except requests.exceptions.Timeout as exc:
             kind = "connect" if isinstance(exc, requests.exceptions.ConnectTimeout) else "read"
@@ -289,26 +268,6 @@ class HttpTransport:
             if conditional:
                 self.forget(url)
             raise FatalSourceError(f"{where}: response is not valid JSON ({exc})") from None
-
-
-def _lookup(
-    resolve: Callable[[str, int], object], host: str, port: int, timeout: float
-) -> tuple[bool, BaseException | None]:
-    """Run ``resolve(host, port)`` on a daemon thread for at most ``timeout`` seconds: (whether it
-    finished, the exception it raised).  A lookup still running is left to finish on its own."""
-    outcome: list[BaseException | None] = []
-
-    def lookup() -> None:
-        try:
-            resolve(host, port)
-            outcome.append(None)
-        except BaseException as exc:  # handed to the caller's thread
-            outcome.append(exc)
-
-    worker = threading.Thread(target=lookup, name=f"resolve-{host}", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    return (bool(outcome), outcome[0] if outcome else None)
 
 
 def _check_status(response: Any, where: str) -> None:

@@ -1,5 +1,6 @@
 """The HTTP transport's parts that hold state across requests: the spacing between requests
-(:class:`Spacing`) and the ``requests`` sessions, plain and conditional (:class:`Sessions`).
+(:class:`Spacing`), the ``requests`` sessions, plain and conditional (:class:`Sessions`), and the
+bounded name resolution (:class:`Resolver`).
 :mod:`nba_predictions.sources.http` composes them; nothing here decides what is retried."""
 
 from __future__ import annotations
@@ -8,6 +9,9 @@ import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from nba_predictions.errors import FatalSourceError, RetryableSourceError
 
 
 class Spacing:
@@ -87,3 +91,56 @@ def new_session(headers: Mapping[str, str], proxy: str | None) -> Any:
     if proxy:
         session.proxies = {"http": proxy, "https": proxy}
     return session
+
+
+class Resolver:
+    """Resolve a host's name within the connect timeout: requests' connect timeout does not cover
+    ``getaddrinfo``, which can hang for a host the resolver cannot reach (see the http module's
+    docstring).  A host that resolved once is not checked again."""
+
+    def __init__(self, resolve: Callable[[str, int], object], timeout: float, clock: Callable[[], float]) -> None:
+        self._resolve = resolve
+        self.timeout = timeout
+        self._clock = clock
+        self._resolved: set[str] = set()
+
+    def check(self, url: str, where: str) -> None:
+        import requests
+
+        parts = urlsplit(url)
+        host = parts.hostname
+        if not host or host in self._resolved or requests.utils.get_environ_proxies(url):
+            return  # through a proxy, the proxy resolves the name
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        started = self._clock()
+        finished, error = _lookup(self._resolve, host, port, self.timeout)
+        if not finished:  # still waiting on the resolver: abandon it (daemon thread)
+            raise RetryableSourceError(
+                f"{where}: connect timeout after {self._clock() - started:.1f} s resolving {host}", timeout=True
+            )
+        if isinstance(error, OSError):
+            origin = f"{parts.scheme}://{parts.netloc}"
+            raise FatalSourceError(f"{where}: cannot connect to {origin} (failed to resolve {host}: {error})")
+        if error is not None:
+            raise error
+        self._resolved.add(host)
+
+
+def _lookup(
+    resolve: Callable[[str, int], object], host: str, port: int, timeout: float
+) -> tuple[bool, BaseException | None]:
+    """Run ``resolve(host, port)`` on a daemon thread for at most ``timeout`` seconds: (whether it
+    finished, the exception it raised).  A lookup still running is left to finish on its own."""
+    outcome: list[BaseException | None] = []
+
+    def lookup() -> None:
+        try:
+            resolve(host, port)
+            outcome.append(None)
+        except BaseException as exc:  # handed to the caller's thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=lookup, name=f"resolve-{host}", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    return (bool(outcome), outcome[0] if outcome else None)
