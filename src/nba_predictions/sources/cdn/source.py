@@ -155,6 +155,13 @@ class CdnSource:
         )
         raise self._schedule_error
 
+    def take_statuses(self, games: Sequence[ScheduledGame]) -> None:
+        """The live scoreboard's newer statuses and scores of some games (``watch``): they replace the
+        schedule's entries, and such a game that failed earlier in the run is asked for again."""
+        self._schedule = self.schedule().updated(games)
+        for game in games:
+            self._unusable.pop(game.game_id, None)
+
     def _uncovered(self, day: date, schedule: Schedule) -> str | None:
         today = self._today()
         if day > today:
