@@ -80,10 +80,7 @@ def watch_parser() -> argparse.ArgumentParser:
 
 
 def watch(args: argparse.Namespace, settings: Settings) -> int:
-    from nba_predictions.runs.resources import Resources
-    from nba_predictions.runs.watch import GIVE_UP_AFTER, Watch, WatchOptions
-    from nba_predictions.sources.cdn.scoreboard import ScoreboardReader
-    from nba_predictions.sources.registry import cdn_base_url
+    from nba_predictions.runs.watch import GIVE_UP_AFTER, WatchOptions, run_watch
 
     day = args.date or datetime.now(tz=EASTERN).date()
     options = WatchOptions(
@@ -99,12 +96,9 @@ def watch(args: argparse.Namespace, settings: Settings) -> int:
     previous: dict[signal.Signals, Any] = {}
     for number in (signal.SIGTERM, signal.SIGINT):
         previous[number] = signal.signal(number, lambda *_: stop.set())
-    reader = ScoreboardReader.for_settings(settings.api, cdn_base_url(settings.api))
     try:
-        with Resources(settings) as resources:
-            report = Watch(resources, options, reader, stop=stop, emit=_stderr_line).run()
+        report = run_watch(settings, options, stop=stop, emit=_stderr_line)
     finally:
-        reader.close()
         for number, handler in previous.items():
             signal.signal(number, handler)
     ended = "stopped" if report.stopped else "ended"

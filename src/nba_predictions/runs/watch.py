@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime, timezone
 
+from nba_predictions.config import Settings
 from nba_predictions.errors import SourceError, UsageError
 from nba_predictions.runs.resources import Resources
 from nba_predictions.runs.watch_game import RatedGame
@@ -45,7 +46,7 @@ from nba_predictions.sources.cdn.scoreboard import Scoreboard, ScoreboardReader
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["GIVE_UP_AFTER", "Watch", "WatchOptions", "WatchReport"]
+__all__ = ["GIVE_UP_AFTER", "Watch", "WatchOptions", "WatchReport", "run_watch"]
 
 
 class Watch:
@@ -199,3 +200,22 @@ def _cdn_of(source: Source) -> CdnSource | None:
     if isinstance(source, SourceChain) and "cdn" in source.order:
         source = source.source("cdn")
     return source if isinstance(source, CdnSource) else None
+
+
+def run_watch(
+    settings: Settings,
+    options: WatchOptions,
+    *,
+    stop: threading.Event | None = None,
+    emit: Callable[[str], None] | None = None,
+) -> WatchReport:
+    """A whole watch with resources and a scoreboard reader of its own (the command line, the Prefect
+    flow): the scoreboard at ``NBA_CDN_URL`` (else the NBA's CDN), whatever ``--source`` rates from."""
+    from nba_predictions.sources.registry import cdn_base_url
+
+    reader = ScoreboardReader.for_settings(settings.api, cdn_base_url(settings.api))
+    try:
+        with Resources(settings) as resources:
+            return Watch(resources, options, reader, stop=stop, emit=emit).run()
+    finally:
+        reader.close()
