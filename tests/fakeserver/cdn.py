@@ -14,9 +14,18 @@ Routes (``{url}`` is ``http://127.0.0.1:<ephemeral port>``; ``cdn_url`` = ``{url
   archive knows is filled in: teams, scores, periods, scoring plays, lead changes, times tied,
   attendance; everything else null or empty).  Like the real CDN, a liveData request without the
   nba.com ``Referer`` is answered 403.
+* ``{cdn_url}/liveData/scoreboard/todaysScoreboard_00.json`` -- once a test calls
+  :meth:`FakeCdn.show_scoreboard`, the scoreboard of one 2024-25 date (its games from the recorded
+  schedule, in the recorded ``todaysScoreboard_00`` shape), whose games turn final one by one as the
+  test decides, by the scoreboard request's number (``final_at``: game id -> the first request
+  that shows it final; a game not named stays in progress); a benchmark may decide by time instead
+  (``final_when``).  The body changes only when a game turns final; it carries an ``ETag`` and a
+  ``Last-Modified``, and a request whose ``If-None-Match`` matches is answered ``304`` (counted in
+  ``not_modified``, like the schedule's).  ``final_served[game_id]`` is when (``time.monotonic``)
+  and ``final_request[game_id]`` at which scoreboard request a game was first shown final.
 
 Faults are the stats server's (decided by request count, never by time), on the endpoints
-``schedule``, ``schedule_1``, ``playbyplay`` and ``boxscore`` (match ``gameId=...``), plus
+``schedule``, ``schedule_1``, ``scoreboard``, ``playbyplay`` and ``boxscore`` (match ``gameId=...``), plus
 ``403`` and ``not_final`` (a play-by-play cut two thirds through its actions, without its ``game
 end``; a box score with ``gameStatus`` 2).
 """
@@ -28,6 +37,9 @@ import functools
 import gzip
 import hashlib
 import json
+import time
+from collections.abc import Callable, Mapping
+from datetime import date
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
@@ -43,7 +55,9 @@ PREFIX = "/static/json/"
 ROUTES = {
     "staticData/scheduleLeagueV2.json": "schedule",
     "staticData/scheduleLeagueV2_1.json": "schedule_1",
+    "liveData/scoreboard/todaysScoreboard_00.json": "scoreboard",
 }
+SCOREBOARD_TEMPLATE = "todaysScoreboard_00_2023-04-20.json"  # its final game's entry is the shape
 LAST_MODIFIED = "Wed, 27 Aug 2025 13:13:27 GMT"  # the recording's meta.time
 
 
@@ -79,6 +93,19 @@ class FakeCdn(FakeStatsServer):
         self.schedules: dict[str, bytes] = dict(schedule_bodies())  # a test may replace one
         self._pbp_template = load_json(CDN_FIXTURES / "playbyplay_0022400500.json")["game"]["actions"][0]
         self._box_template = load_json(CDN_FIXTURES / "boxscore_0042200123.json")
+        self.scoreboard: FakeScoreboard | None = None
+        self.final_served: dict[str, float] = {}
+        self.final_request: dict[str, int] = {}
+
+    def show_scoreboard(
+        self,
+        day: date,
+        final_at: Mapping[str, int] | None = None,
+        final_when: Callable[[str, int], bool] | None = None,
+    ) -> list[str]:
+        """Serve ``day``'s scoreboard from now on (see the module doc); returns its game ids in order."""
+        self.scoreboard = FakeScoreboard(day, final_at or {}, final_when)
+        return [g["gameId"] for g in self.scoreboard.entries]
 
     @property
     def cdn_url(self) -> str:
@@ -103,7 +130,7 @@ class FakeCdn(FakeStatsServer):
             self.log.append((endpoint, params))
             self.timings.append((endpoint, 0.0, None))
         referer = request.headers.get("Referer") or ""
-        if endpoint in ("playbyplay", "boxscore") and not referer.startswith("https://www.nba.com"):
+        if endpoint in ("playbyplay", "boxscore", "scoreboard") and not referer.startswith("https://www.nba.com"):
             return self._send(request, 403, "<HTML><HEAD><TITLE>Access Denied</TITLE></HEAD></HTML>")
         fault = self._take_fault(endpoint, params)
         if fault is not None and fault.kind == "hang":
@@ -116,6 +143,8 @@ class FakeCdn(FakeStatsServer):
             return self._send(request, 200, json.dumps(fault.payload))
         if endpoint in self.schedules:
             return self._schedule(request, endpoint, malformed=fault is not None and fault.kind == "malformed")
+        if endpoint == "scoreboard":
+            return self._scoreboard(request)
         payload = self.feed(
             endpoint, params.get("gameId", ""), not_final=fault is not None and fault.kind == "not_final"
         )
@@ -126,10 +155,24 @@ class FakeCdn(FakeStatsServer):
             body = body[: len(body) // 2]
         return self._send(request, 200, body)
 
+    def _scoreboard(self, request: BaseHTTPRequestHandler) -> None:
+        if self.scoreboard is None:
+            return self._send(request, 404, "<HTML><BODY>Not Found</BODY></HTML>")
+        with self._lock:
+            number = self.counts["scoreboard"]
+            body, final = self.scoreboard.body(number)
+            for game_id in final:
+                self.final_served.setdefault(game_id, time.monotonic())
+                self.final_request.setdefault(game_id, number)
+        return self._send_conditional(request, body)
+
     def _schedule(self, request: BaseHTTPRequestHandler, endpoint: str, *, malformed: bool) -> None:
         body = self.schedules[endpoint]
         if malformed:
             body = body[: len(body) // 2]
+        return self._send_conditional(request, body)
+
+    def _send_conditional(self, request: BaseHTTPRequestHandler, body: bytes) -> None:
         tag = etag(body)
         if request.headers.get("If-None-Match") == tag:
             with self._lock:
@@ -270,3 +313,76 @@ def make_cdn_source(
     return CdnSource(
         base_url=server.cdn_url, transport=transport, cache=ResponseCache(cache_dir / "cdn"), today=lambda: day
     )
+
+
+@functools.cache
+def _schedule_entries() -> dict[date, tuple[dict[str, Any], ...]]:
+    """The recorded 2024-25 schedule's games by date (parsed once per test session)."""
+    by_day: dict[date, list[dict[str, Any]]] = {}
+    for group in json.loads(schedule_bodies()["schedule_1"])["leagueSchedule"]["gameDates"]:
+        for game in group["games"]:
+            by_day.setdefault(date.fromisoformat(str(game["gameDateEst"])[:10]), []).append(game)
+    return {day: tuple(sorted(games, key=lambda g: g["gameId"])) for day, games in by_day.items()}
+
+
+class FakeScoreboard:
+    """One date's ``todaysScoreboard_00``: which games are final at the n-th request, and its body."""
+
+    def __init__(self, day: date, final_at: Mapping[str, int], final_when: Callable[[str, int], bool] | None) -> None:
+        self.day = day
+        self.entries = list(_schedule_entries()[day])
+        unknown = set(final_at) - {g["gameId"] for g in self.entries}
+        if unknown:
+            raise ValueError(f"not games of {day}: {sorted(unknown)}")
+        self.final_at = dict(final_at)
+        self.final_when = final_when
+        self._template = load_json(CDN_FIXTURES / SCOREBOARD_TEMPLATE)
+
+    def is_final(self, game_id: str, number: int) -> bool:
+        if self.final_when is not None:
+            return self.final_when(game_id, number)
+        return game_id in self.final_at and number >= self.final_at[game_id]
+
+    def body(self, number: int) -> tuple[bytes, list[str]]:
+        """The scoreboard as the ``number``-th request sees it, and its final games."""
+        final = [g["gameId"] for g in self.entries if self.is_final(g["gameId"], number)]
+        template = self._template["scoreboard"]["games"][-1]  # the recording's final game
+        games = [self._game(template, entry, entry["gameId"] in final) for entry in self.entries]
+        payload = {
+            "meta": dict(self._template["meta"], time="built by tests/fakeserver/cdn.py"),
+            "scoreboard": {
+                "gameDate": self.day.isoformat(),
+                "leagueId": "00",
+                "leagueName": "National Basketball Association",
+                "games": games,
+            },
+        }
+        return json.dumps(payload).encode("utf-8"), final
+
+    @staticmethod
+    def _game(template: dict[str, Any], entry: dict[str, Any], final: bool) -> dict[str, Any]:
+        game = copy.deepcopy(template)
+        game.update(
+            gameId=entry["gameId"],
+            gameCode=entry.get("gameCode", ""),
+            gameStatus=3 if final else 2,
+            gameStatusText="Final" if final else "Q3 5:00",
+            period=4 if final else 3,
+            gameClock="" if final else "PT05M00.00S",
+            gameEt=entry.get("gameDateTimeEst", ""),
+            gameTimeUTC=entry.get("gameDateTimeUTC", ""),
+            ifNecessary=bool(entry.get("ifNecessary") is True),
+        )
+        for side in ("homeTeam", "awayTeam"):
+            recorded = entry[side]
+            team = game[side]
+            team.update(
+                teamId=recorded["teamId"],
+                teamName=recorded.get("teamName", ""),
+                teamCity=recorded.get("teamCity", ""),
+                teamTricode=recorded["teamTricode"],
+                score=recorded["score"] if final else 0,
+                periods=[],
+            )
+        game["gameLeaders"] = None
+        return game

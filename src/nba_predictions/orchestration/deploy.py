@@ -8,7 +8,8 @@ environment (``PREFECT_API_URL``), as for every Prefect command.
   ``nba-features``, ``nba-prediction``, ``nba-storage`` (one per step, each served by a worker on
   the step's server) and ``nba-pipeline`` (the daily flow and the backfill);
 * deployments ``nba-<step>/step`` on each step's pool, ``nba-rate-date/daily`` with the daily
-  schedule, and ``nba-backfill/backfill``.
+  schedule, ``nba-backfill/backfill`` and ``nba-watch/evening`` (the day's games as each ends,
+  from noon US Eastern: :mod:`.watch`).
 
 The flows are found by module path (``nba_predictions.orchestration.flows``): every worker's venv
 has the package installed (``pip install --no-deps .``), so nothing is pulled at run time.
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_CRON = "0 6 * * *"  # 06:00: every game of the day before has ended (West-coast games too)
 DEFAULT_TIMEZONE = "America/New_York"  # the NBA's game dates are US Eastern
+WATCH_CRON = "0 12 * * *"  # noon: the watch of the day's games starts before the first tip-off
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ POOLS = (
 PIPELINE_POOL = "nba-pipeline"
 DAILY_DEPLOYMENT = "nba-rate-date/daily"
 BACKFILL_DEPLOYMENT = "nba-backfill/backfill"
+WATCH_DEPLOYMENT = "nba-watch/evening"
 
 
 def ensure_pools() -> list[str]:
@@ -77,10 +80,11 @@ def ensure_pools() -> list[str]:
 def deploy(
     documents: str, cron: str = DEFAULT_CRON, timezone: str = DEFAULT_TIMEZONE, paused: bool = False
 ) -> list[str]:
-    """Ensure the pools and register the six deployments; returns one line per thing done."""
+    """Ensure the pools and register the seven deployments; returns one line per thing done."""
     from prefect.schedules import Cron
 
     from nba_predictions.orchestration.flows import STEP_DEPLOYMENT_NAME, STEP_FLOWS, backfill_range, rate_date
+    from nba_predictions.orchestration.watch import watch_evening
 
     if not documents:
         raise ValueError("--documents is required: a folder every worker reaches, or a URL such as s3://bucket/nba")
@@ -102,6 +106,15 @@ def deploy(
     )
     _register(backfill_range, PIPELINE_POOL, name="backfill", description="rate a range of dates (the backfill)")
     done.append(f"deployment {BACKFILL_DEPLOYMENT} on work pool {PIPELINE_POOL}")
+    _register(
+        watch_evening,
+        PIPELINE_POOL,
+        name="evening",
+        description="rate the day's games as each ends (watch --until-done); the daily run is the catch-all",
+        schedules=[Cron(WATCH_CRON, timezone=timezone, active=not paused)],
+        parameters={"documents": documents},
+    )
+    done.append(f"deployment {WATCH_DEPLOYMENT} on work pool {PIPELINE_POOL}: cron '{WATCH_CRON}' ({timezone})")
     return done
 
 

@@ -38,6 +38,10 @@ class GameFeeds:
         """Why a listed game cannot be rated (its box score failed), or None."""
         return self._unusable.get(game_id)
 
+    def retry(self, game_id: str) -> None:
+        """Forget that ``game_id``'s box score failed this run: the next listing asks for it again."""
+        self._unusable.pop(game_id, None)
+
     def record(self, game: ScheduledGame) -> GameRecord:
         """The game as the ``Source`` protocol lists it, with its box score's counts; a game whose
         box score fails is listed too, and its :meth:`score_timeline` raises why."""

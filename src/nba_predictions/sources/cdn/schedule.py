@@ -10,7 +10,7 @@ friends end in ``Z`` but hold US Eastern times: the date is taken as written, ne
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -49,6 +49,14 @@ class Schedule:
 
     def on(self, day: date) -> list[ScheduledGame]:
         return sorted((g for g in self.games if g.day == day), key=lambda g: g.game_id)
+
+    def updated(self, newer: Sequence[ScheduledGame]) -> Schedule:
+        """This schedule with ``newer``'s games (the live scoreboard's, :mod:`.scoreboard`) in place of
+        its own entries of them, and added where it has none."""
+        by_id = {g.game_id: g for g in newer}
+        known = {g.game_id for g in self.games}
+        games = tuple(by_id.get(g.game_id, g) for g in self.games) + tuple(g for g in newer if g.game_id not in known)
+        return replace(self, games=games)
 
     @property
     def first_day(self) -> date:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from nba_predictions.core.season import Season
@@ -76,6 +76,10 @@ class SeasonSchedule:
             f"cdn source ({self._base_url}): no season schedule ({'; '.join(map(str, problems))}); {HINT}"
         )
         raise self._error
+
+    def take(self, games: Sequence[ScheduledGame]) -> None:
+        """Newer entries of some games (the live scoreboard's, for ``watch``) replace the schedule's."""
+        self._schedule = self.get().updated(games)
 
     def uncovered(self, day: date, schedule: Schedule) -> str | None:
         """Why ``schedule`` cannot list the games of ``day``, or None when it can."""

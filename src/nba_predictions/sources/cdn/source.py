@@ -112,6 +112,13 @@ class CdnSource:
         """The season schedule: ``scheduleLeagueV2.json``, else ``scheduleLeagueV2_1.json``; asked once per run."""
         return self._season_schedule.get()
 
+    def take_statuses(self, games: Sequence[ScheduledGame]) -> None:
+        """The live scoreboard's newer statuses and scores of some games (``watch``): they replace the
+        schedule's entries, and such a game that failed earlier in the run is asked for again."""
+        self._season_schedule.take(games)
+        for game in games:
+            self._feeds.retry(game.game_id)
+
     def covers(self, day: date) -> bool:
         return self._season_schedule.covers(day)
 
