@@ -121,7 +121,7 @@ class LocalArchive:
             con = self._connect()
         except (OSError, sqlite3.Error, ValueError) as exc:
             raise ArchiveWriteError(
-                f"local archive {self.path}: cannot store games ({exc}); check NBA_ARCHIVE_DIR"
+                f"local archive {self.path}: cannot store games ({exc}); nothing was written, check NBA_ARCHIVE_DIR"
             ) from exc
         try:
             con.execute("BEGIN IMMEDIATE")
