@@ -76,6 +76,7 @@ class ArchiveDatabase:
         self._con: sqlite3.Connection | None = None
         self._meta: dict[str, str] | None = None
         self._local_meta: dict[str, str] = {}
+        self._local_attached = False  # the local archive existed when the connection was opened
         self._lock = threading.Lock()
 
     @property
@@ -101,6 +102,7 @@ class ArchiveDatabase:
             if local is not None:
                 con.execute("ATTACH DATABASE ? AS local", (f"{local.resolve().as_uri()}?mode=ro",))
                 self._local_meta = dict(con.execute("SELECT key, value FROM local.meta").fetchall())
+                self._local_attached = True
                 view = f"{_arm('main', 'local')} UNION ALL {_arm('local', 'main')}"
             else:
                 view = _arm("main", None)
@@ -195,7 +197,8 @@ class ArchiveDatabase:
             reason = f"falls in a known gap of the offline archive ({gap})"
         else:
             return None
-        if self.local_path is None:
+        self._connection()
+        if not self._local_attached:  # no local archive (yet): the bundled archive's reason alone
             return reason
         if day in self.local_days():
             return None
