@@ -49,6 +49,20 @@ def pytest_xdist_make_scheduler(config, log):
     return WholeModulesFirst(config, log)
 
 
+@pytest.fixture(autouse=True)
+def _private_local_archive(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, monkeypatch):
+    """Every test's runs store what a live source collected in a folder of their own, never in the
+    checkout's data/archive/: NBA_ARCHIVE_DIR's default is a fresh temporary folder (a test that
+    sets the variable still wins).  Not in the test that compares .env.example with the defaults."""
+    if request.node.name == "test_every_environment_variable_is_in_env_example_with_its_default":
+        return
+    from nba_predictions import config
+
+    description = config.ENVIRONMENT["NBA_ARCHIVE_DIR"][1]
+    folder = tmp_path_factory.mktemp("local-archive")
+    monkeypatch.setitem(config.ENVIRONMENT, "NBA_ARCHIVE_DIR", (str(folder), description))
+
+
 @pytest.fixture
 def run_cli(tmp_path: Path):
     """Run ``python main.py ARGS`` in ``tmp_path`` with a private database; return the result."""

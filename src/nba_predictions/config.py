@@ -44,6 +44,12 @@ ENVIRONMENT = {
         "on-disk cache of the tables a backfill's contributions come from, "
         "one file per model (rebuilt when missing); empty = none",
     ),
+    "NBA_ARCHIVE_DIR": (
+        "data/archive",
+        "the local archive: every final game a live source collects is also stored here (archive.sqlite, "
+        "the bundled archive's format) and read with the bundled archive; empty = none",
+    ),
+    "NBA_BUNDLED_ARCHIVE": ("", "the bundled archive file; empty = the one shipped in the package"),
     "LOG_LEVEL": ("INFO", "DEBUG, INFO, WARNING or ERROR"),
     "BACKUP_ENABLED": ("false", "back up the SQLite database before each storage run"),
     "BACKUP_DIR": ("data/backups", "where SQLite backups go"),
@@ -198,6 +204,9 @@ class Settings:
     cors_origins: tuple[str, ...] = field(default_factory=_default("CORS_ORIGINS", _origins))
     api: ApiSettings = field(default_factory=ApiSettings)
     sources: tuple[str, ...] = field(default_factory=_default("NBA_SOURCES", _source_list))  # --source auto's order
+    archive_dir: Path | None = field(default_factory=_default("NBA_ARCHIVE_DIR", _path_or_none))  # None = no local
+    # None = the archive shipped in the package
+    bundled_archive: Path | None = field(default_factory=_default("NBA_BUNDLED_ARCHIVE", _path_or_none))
 
     @classmethod
     def resolve(cls, flags: Mapping[str, object], env: Mapping[str, str] | None = None) -> Settings:
@@ -260,4 +269,6 @@ class Settings:
             cors_origins=_origins("CORS_ORIGINS", var("CORS_ORIGINS")),
             api=api,
             sources=sources,
+            archive_dir=_path_or_none("NBA_ARCHIVE_DIR", var("NBA_ARCHIVE_DIR")),
+            bundled_archive=_path_or_none("NBA_BUNDLED_ARCHIVE", var("NBA_BUNDLED_ARCHIVE")),
         )

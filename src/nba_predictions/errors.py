@@ -77,6 +77,10 @@ class StorageError(PipelineError):
     """The database could not be reached or written."""
 
 
+class ArchiveWriteError(PipelineError):
+    """The local archive (``NBA_ARCHIVE_DIR``) could not be written; nothing of the batch was."""
+
+
 class InvalidRequestError(PipelineError):
     """A web request's parameter is malformed or names nothing we know (HTTP 400).
 

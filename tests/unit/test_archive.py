@@ -409,7 +409,7 @@ def test_score_timeline_of_a_record_checks_the_archive_game_has_its_date_and_tea
 
 
 def test_a_date_costs_one_query_and_one_timeline_decode_per_game(monkeypatch: pytest.MonkeyPatch) -> None:
-    import nba_predictions.sources.archive as archive_module
+    import nba_predictions.sources.archive_reader as archive_module  # where the timelines are decoded
 
     source = ArchiveSource()
     source.meta()  # coverage metadata, read once per source

@@ -111,11 +111,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 def train(args: argparse.Namespace, settings: Settings) -> int:
     from nba_predictions.model.training.train import train_main
+    from nba_predictions.sources.archive import ArchiveSource
 
     report = train_main(
         Path(args.output_dir) if args.output_dir else None,
         seed=args.seed,
         docs_dir=Path(args.docs_dir) if args.docs_dir else None,
+        source=ArchiveSource(settings.bundled_archive, settings.archive_dir),  # the bundled and local archives
     )
     print(report.render())
     return EXIT_OK

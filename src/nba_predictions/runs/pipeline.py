@@ -23,6 +23,7 @@ from nba_predictions.documents import io as artifacts
 from nba_predictions.documents import locations, rules
 from nba_predictions.documents.models import STEPS, CollectedGames, EngineeredFeatures, Predictions, Step
 from nba_predictions.errors import ArtifactError, PipelineError, UsageError
+from nba_predictions.runs.archiving import archive_collected
 from nba_predictions.runs.metadata import document_metadata
 from nba_predictions.runs.recording import record_failure_before_storage, record_run
 from nba_predictions.runs.resources import Resources
@@ -154,6 +155,7 @@ def _collection(step: _Step, _doc: Document | None) -> CollectedGames:
     source = step.resources.source_for(day)
     games, skipped, found = collect_games(source, day)
     summary.source = source.name  # after the listing: under auto, the source that served the date
+    archive_collected(step.resources.settings, source.name, day, games, listed=found)  # a live source's: kept
     summary.found = found
     summary.processed = len(games)
     summary.failed.extend(skipped)

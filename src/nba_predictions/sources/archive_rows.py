@@ -1,9 +1,10 @@
-"""The offline archive's row format: the games query, event blobs, records and missing-timeline reasons.
+"""The offline archive's format: its schema, the games query, event blobs, records and missing-timeline reasons.
 
-Shared by :class:`~nba_predictions.sources.archive.ArchiveSource` (one date, one game) and the
+Shared by :class:`~nba_predictions.sources.archive.ArchiveSource` (one date, one game), the
 backfill's bulk read (:class:`ArchiveRow`, typed rows; :func:`decode_event_arrays`, a whole range's
-timelines at once).  Standard library only,
-except :func:`decode_event_arrays`, which imports numpy when called.
+timelines at once) and the local archive's writer (:data:`SCHEMA`, :func:`encode_events`, the
+same format as ``scripts/build_archive.py`` writes: a test keeps the two schemas equal).
+Standard library only, except :func:`decode_event_arrays`, which imports numpy when called.
 """
 
 from __future__ import annotations
@@ -21,14 +22,44 @@ from nba_predictions.core.season import Season
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE games (
+    game_id TEXT PRIMARY KEY,
+    date TEXT NOT NULL,                -- YYYY-MM-DD, US Eastern
+    season INTEGER NOT NULL,           -- start year: 2023 = 2023-24
+    season_type TEXT NOT NULL,         -- Regular Season | Playoffs | Play-In | NBA Cup Final
+    home_team_id INTEGER NOT NULL,
+    away_team_id INTEGER NOT NULL,
+    home_abbr TEXT NOT NULL,           -- abbreviation in use at the time (NJN, SEA, ...)
+    away_abbr TEXT NOT NULL,
+    home_score INTEGER NOT NULL,
+    away_score INTEGER NOT NULL,
+    neutral_site INTEGER NOT NULL,     -- 1 = known neutral site, 0 = not flagged
+    attendance INTEGER,                -- NULL where unknown
+    official_lead_changes INTEGER,     -- the box score's, NULL where absent
+    official_times_tied INTEGER,
+    timeline_status TEXT NOT NULL      -- ok | truncated | missing
+) WITHOUT ROWID;
+CREATE INDEX games_date ON games (date);
+CREATE INDEX games_season ON games (season, date);
+CREATE TABLE timelines (
+    game_id TEXT PRIMARY KEY,
+    periods INTEGER NOT NULL,
+    n_events INTEGER NOT NULL,
+    events BLOB NOT NULL               -- zlib(<HBB per event: dt deciseconds, home pts, away pts>)
+) WITHOUT ROWID;
+"""
+"""The tables of an archive file, bundled or local (``scripts/build_archive.py`` has the same)."""
+
 EVENT = struct.Struct("<HBB")
 """One event of a timeline blob: seconds since the previous event (in tenths), home and away points scored."""
 
 
 class ArchiveRow(NamedTuple):
-    """One row of :data:`SELECT_GAMES`, by name: a game of the archive and its timeline blob.
-
-    Only this module knows the query's column order; everything else reads the fields by name.
+    """One game of the archive and its timeline blob (``periods``, ``events``: NULL without one), by
+    name: the readers select these columns in this order
+    (:func:`~nba_predictions.sources.archive_db.select_games`); everything else reads them by name.
     """
 
     game_id: str
@@ -90,10 +121,6 @@ class ArchiveRow(NamedTuple):
         return problem_for(self.timeline_status, self.season_type)
 
 
-SELECT_GAMES = f"SELECT {', '.join(ArchiveRow._fields)} FROM games LEFT JOIN timelines USING (game_id)"
-"""Every game column and the game's timeline (``periods``, ``events``: NULL without one), in
-:class:`ArchiveRow`'s order: one query per date or range."""
-
 _MISSING_REASONS = {
     "Play-In": "the archive has no play-by-play for play-in games",
     "Playoffs": "the archive has no play-by-play for this playoff game",
@@ -112,6 +139,23 @@ def decode_events(blob: bytes) -> list[tuple[float, int, int]]:
         a += da
         out.append((t / 10, h, a))
     return out
+
+
+def encode_events(events: Sequence[tuple[float, int, int]]) -> bytes:
+    """Inverse of :func:`decode_events` (the build script's ``encode_events`` for absolute
+    ``(seconds, home, away)``): zlib of one ``<HBB`` record per event, the time since the
+    previous event in tenths of a second and the points each side scored since it.  Raises
+    ``ValueError`` for a timeline that goes back or an event that does not fit a record."""
+    buf = bytearray()
+    pt = ph = pa = 0
+    for seconds, home, away in events:
+        t = round(seconds * 10)
+        try:
+            buf += EVENT.pack(t - pt, home - ph, away - pa)
+        except struct.error as exc:
+            raise ValueError(f"event at {seconds} s ({home}-{away}) cannot be stored: {exc}") from None
+        pt, ph, pa = t, home, away
+    return zlib.compress(bytes(buf), 9)
 
 
 def decode_event_arrays(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -46,13 +46,15 @@ def cdn_base_url(api: ApiSettings) -> str:
 def _archive(settings: Settings, in_chain: bool = False) -> Source:
     from nba_predictions.sources.archive import ArchiveSource
 
-    return ArchiveSource()
+    return ArchiveSource(settings.bundled_archive, settings.archive_dir)  # the bundled file and the local archive
 
 
 def _cdn(settings: Settings, in_chain: bool = False) -> Source:
     from nba_predictions.sources.cdn import CdnSource
+    from nba_predictions.sources.cdn.results import archive_results
 
-    return CdnSource(settings.api, base_url=cdn_base_url(settings.api), give_up_on_timeout=in_chain)
+    past = archive_results(settings.bundled_archive, settings.archive_dir)  # earlier seasons: both archives
+    return CdnSource(settings.api, base_url=cdn_base_url(settings.api), give_up_on_timeout=in_chain, past_results=past)
 
 
 def _nba_api(settings: Settings, in_chain: bool = False) -> Source:

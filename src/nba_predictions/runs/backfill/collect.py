@@ -11,6 +11,7 @@ from nba_predictions.core.domain import GameRecord
 from nba_predictions.documents.models import CollectedGame
 from nba_predictions.errors import DateNotCoveredError, PipelineError, SourceError
 from nba_predictions.features.history import History, load_history
+from nba_predictions.runs.archiving import archive_collected
 from nba_predictions.runs.backfill.state import Day, RangeState
 from nba_predictions.sources.registry import LIVE_SOURCES, Route
 
@@ -65,6 +66,7 @@ class DateCollector:
             return []
         if name in LIVE_SOURCES:
             self.live_failures = 0
+            archive_collected(self.state.settings, name, d.route.day, games, listed=found)
         d.report.found = found
         d.report.skipped = found - len(games) - len(skipped)
         d.report.failed = list(skipped)

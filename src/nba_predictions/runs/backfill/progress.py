@@ -19,7 +19,7 @@ from typing import IO, Protocol
 
 logger = logging.getLogger("nba_predictions.runs.backfill")
 
-UNITS = {"features": "dates", "collection": "dates", "rating": "games", "storage": "games"}
+UNITS = {"features": "dates", "collection": "dates", "rating": "games", "storage": "games", "update": "dates"}
 
 
 class Progress(Protocol):
@@ -73,8 +73,9 @@ class _Stage:
 class LogLines:
     """Standard error is not a terminal (cron, CI, a log file): one INFO line per chunk."""
 
-    def __init__(self) -> None:
+    def __init__(self, label: str = "backfill") -> None:
         self._stage: _Stage | None = None
+        self._label = label
 
     def stage(self, name: str, total: int) -> None:
         self._stage = _Stage(name, total)
@@ -85,7 +86,8 @@ class LogLines:
         stage.add(done, games, failed)
         reached = f" (up to {up_to})" if up_to else ""
         logger.info(
-            "backfill %s: %d/%d %s%s, %d games, %d failed, %.0f games/s, ETA %s",
+            "%s %s: %d/%d %s%s, %d games, %d failed, %.0f games/s, ETA %s",
+            self._label,
             stage.name,
             stage.done,
             stage.total,
@@ -104,8 +106,9 @@ class LogLines:
 class Bar:
     """Standard error is a terminal: a tqdm bar per stage."""
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: IO[str], label: str = "backfill", verb: str = "rated") -> None:
         self._stream = stream
+        self._label, self._verb = label, verb
         self._bar = None
         self._stage: _Stage | None = None
         self._redirect = ExitStack()
@@ -125,7 +128,7 @@ class Bar:
         self._bar = tqdm(
             total=total,
             unit=UNITS[name][:-1],
-            desc=f"backfill {name}",
+            desc=f"{self._label} {name}",
             file=self._stream,
             dynamic_ncols=sized,
             ncols=None if sized else 100,
@@ -140,7 +143,7 @@ class Bar:
     def advance(self, done: int, *, up_to: date | None = None, games: int = 0, failed: int = 0) -> None:
         assert self._stage is not None and self._bar is not None, "advance() before stage()"
         self._stage.add(done, games, failed)
-        note = f", {self._stage.games:,} games rated, {self._stage.games_per_second():,.0f} games/s"
+        note = f", {self._stage.games:,} games {self._verb}, {self._stage.games_per_second():,.0f} games/s"
         if up_to:
             note += f", up to {up_to}"
         if self._stage.failed:
@@ -165,8 +168,9 @@ def _columns(stream: IO[str]) -> int:
         return 0
 
 
-def make_progress(*, quiet: bool, stream: IO[str]) -> Progress:
-    """Silent with ``quiet``; bars on a terminal (when tqdm is installed); log lines otherwise."""
+def make_progress(*, quiet: bool, stream: IO[str], label: str = "backfill", verb: str = "rated") -> Progress:
+    """Silent with ``quiet``; bars on a terminal (when tqdm is installed); log lines otherwise.
+    ``label`` names the command on each bar and line, ``verb`` what was done to the games."""
     if quiet:
         return Silent()
     if stream.isatty():
@@ -175,5 +179,5 @@ def make_progress(*, quiet: bool, stream: IO[str]) -> Progress:
         except ImportError:
             logger.debug("tqdm is not installed: progress as log lines")
         else:
-            return Bar(stream)
-    return LogLines()
+            return Bar(stream, label, verb)
+    return LogLines(label)

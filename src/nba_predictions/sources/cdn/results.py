@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
+from pathlib import Path
 
 from nba_predictions.core.domain import GameResult
 from nba_predictions.core.season import DIGIT_SEASON_TYPES, Season
@@ -38,12 +39,13 @@ def schedule_results(schedule: Schedule) -> list[GameResult]:
     return sorted(out, key=lambda r: (r.date, r.game_id))
 
 
-def archive_results(path: str | None = None) -> PastResults:
-    """Complete past seasons from the offline archive: a season counts as complete when the
-    archive holds results of a later date's season (its last result is past that season)."""
+def archive_results(path: str | Path | None = None, local_dir: str | Path | None = None) -> PastResults:
+    """Complete past seasons from the offline archive (the bundled file at ``path``, None = the
+    packaged one, read with the local archive in ``local_dir``): a season counts as complete when
+    the archives hold results of a later date's season (their last result is past that season)."""
     from nba_predictions.sources.archive import ArchiveSource  # stdlib sqlite3 only
 
-    archive = ArchiveSource(path)
+    archive = ArchiveSource(path, local_dir)
 
     def results(season: Season) -> Sequence[GameResult]:
         first, last = archive.results_coverage()
