@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from nba_predictions.core.domain import GameRecord, ScoreTimeline
+from nba_predictions.core.domain import GameRecord, GameResult, ScoreTimeline
 from nba_predictions.core.season import Season
 from nba_predictions.errors import DateNotCoveredError, GameDataError
 from nba_predictions.sources.archive import ArchiveSource
@@ -283,7 +283,11 @@ def test_season_results_whole_seasons(source: ArchiveSource) -> None:
     kinds = {
         k: sum(r.season_type == k for r in results) for k in ("Regular Season", "Playoffs", "Play-In", "NBA Cup Final")
     }
-    assert kinds == {"Regular Season": 1230, "Playoffs": 85, "Play-In": 6, "NBA Cup Final": 1}
+    # The NBA Cup final is in the archive but not in the season's results: those are what standings and
+    # head-to-head count, as every source's are (sources/game_types.py RESULT_SEASON_TYPES).
+    assert kinds == {"Regular Season": 1230, "Playoffs": 85, "Play-In": 6, "NBA Cup Final": 0}
+    [final] = source.season_games(Season(2025), ("NBA Cup Final",))
+    assert final.game_id == "0062500001"
     assert source.season_results(Season(1990)) == []
 
 
@@ -310,9 +314,24 @@ def test_every_2025_26_game_as_the_results_file_gives_it(source: ArchiveSource) 
         )
         for r in rows
     ]
+    results = [
+        *source.season_results(Season(2025)),
+        *(
+            GameResult(
+                game_id=g.game_id,
+                date=g.date,
+                season_type="NBA Cup Final",
+                home_team_id=g.home_team_id,
+                away_team_id=g.away_team_id,
+                home_score=g.home_team_score,
+                away_score=g.away_team_score,
+            )
+            for g in source.season_games(Season(2025), ("NBA Cup Final",))
+        ),
+    ]
     archived = [
         (g.game_id, g.date, g.season_type, g.home_team_id, g.away_team_id, g.home_score, g.away_score)
-        for g in source.season_results(Season(2025))
+        for g in sorted(results, key=lambda r: (r.date, r.game_id))
     ]
     assert sorted(archived) == sorted(expected)
     assert source.results_coverage()[1] == max(d for _, d, *_ in expected) == date(2026, 6, 13)
@@ -320,7 +339,7 @@ def test_every_2025_26_game_as_the_results_file_gives_it(source: ArchiveSource) 
 
 def test_nba_cup_final_is_a_listed_neutral_site_game_without_timeline(source: ArchiveSource) -> None:
     # 0062500001, 2025-12-16 in Las Vegas: home/away as ESPN lists it (results_2025-26/README.md).
-    [game] = source.games_between(date(2025, 12, 16), date(2025, 12, 16))
+    [game] = source.season_games(Season(2025), ("NBA Cup Final",))
     assert (game.game_id, game.season_id, game.home_team_abbreviation, game.away_team_abbreviation) == (
         "0062500001",
         "62025",
@@ -328,7 +347,7 @@ def test_nba_cup_final_is_a_listed_neutral_site_game_without_timeline(source: Ar
         "SAS",
     )
     assert (game.home_team_score, game.away_team_score) == (124, 113)
-    assert source.neutral_site("0062500001")
+    assert source.neutral_sites(["0062500001"]) == {"0062500001"}
     assert "no play-by-play" in source.timeline_problems(["0062500001"])["0062500001"]
     # The Cup's semifinals in Las Vegas are regular-season games, flagged by the LeagueGameLog.
     assert source.neutral_sites(["0022501229", "0022501230", "0022501228"]) == {"0022501229", "0022501230"}
