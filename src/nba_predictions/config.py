@@ -26,6 +26,13 @@ EASTERN = ZoneInfo("America/New_York")
 SOURCE_CHOICES = ("auto", "archive", "cdn", "nba_api")
 CHAIN_SOURCES = ("archive", "cdn", "nba_api")  # what NBA_SOURCES may list
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# Defaults of options that have no environment variable (the command line's help texts and the code
+# that uses them both read these; the environment's defaults are in ENVIRONMENT below).
+DEFAULT_CHUNK_GAMES = 1024  # backfill: games per storage transaction and per features chunk
+DEFAULT_SEED = 42  # train: the seed of the shipped model
+DEFAULT_SERVE_HOST = "127.0.0.1"  # serve: loopback only unless asked
+DEFAULT_SERVE_PORT = 3001  # serve: where the original front end calls its API
+DEFAULT_WATCH_INTERVAL_SECONDS = 120.0  # watch: seconds between scoreboard polls
 
 # name -> (default, description); the single list that .env.example and the README mirror.
 ENVIRONMENT = {

@@ -8,7 +8,15 @@ import re
 from datetime import date
 
 from nba_predictions import __version__
-from nba_predictions.config import LOG_LEVELS, SOURCE_CHOICES
+from nba_predictions.config import (
+    DEFAULT_CHUNK_GAMES,
+    DEFAULT_SEED,
+    DEFAULT_SERVE_HOST,
+    DEFAULT_SERVE_PORT,
+    ENVIRONMENT,
+    LOG_LEVELS,
+    SOURCE_CHOICES,
+)
 from nba_predictions.documents.models import STEPS
 from nba_predictions.errors import UsageError
 
@@ -46,7 +54,10 @@ def _date(text: str) -> date:
 
 def _logging_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--log-level", choices=LOG_LEVELS, type=str.upper, help="log verbosity (env LOG_LEVEL; default INFO)"
+        "--log-level",
+        choices=LOG_LEVELS,
+        type=str.upper,
+        help=f"log verbosity (env LOG_LEVEL; default {ENVIRONMENT['LOG_LEVEL'][0]})",
     )
     p.add_argument("--quiet", action="store_true", help="only warnings and errors on stderr")
 
@@ -100,7 +111,7 @@ def run_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--database",
         metavar="URL",
-        help="SQLAlchemy database URL (env DATABASE_URL; default sqlite:///data/nba_predictions.db)",
+        help=f"SQLAlchemy database URL (env DATABASE_URL; default {ENVIRONMENT['DATABASE_URL'][0]})",
     )
     p.add_argument(
         "--model", metavar="PATH", help="XGBoost model JSON (env NBA_MODEL_PATH; default: the shipped model)"
@@ -121,7 +132,7 @@ def train_parser() -> argparse.ArgumentParser:
         default=None,
         help="where to write model.json and model_meta.json (default: the package's model/files)",
     )
-    p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     p.add_argument(
         "--docs-dir", default=None, help="also rewrite the model card (MODEL.md) and its figures here, e.g. docs"
     )
@@ -159,7 +170,8 @@ def backfill_parser() -> argparse.ArgumentParser:
         type=_positive,
         default=None,
         metavar="N",
-        help="games per batch prediction and per storage transaction (default 1024): the most a kill can lose",
+        help=f"games per batch prediction and per storage transaction (default {DEFAULT_CHUNK_GAMES}): "
+        "the most a kill can lose",
     )
     _logging_flags(p)
     return p
@@ -211,13 +223,16 @@ def serve_parser() -> argparse.ArgumentParser:
         "the API answers cross-origin.",
     )
     p.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 = every interface)"
+        "--host",
+        default=DEFAULT_SERVE_HOST,
+        help=f"address to listen on (default {DEFAULT_SERVE_HOST}; 0.0.0.0 = every interface)",
     )
     p.add_argument(
         "--port",
         type=_port,
-        default=3001,
-        help="port to listen on (default 3001, where the original front end calls its API; 0 = any free port)",
+        default=DEFAULT_SERVE_PORT,
+        help=f"port to listen on (default {DEFAULT_SERVE_PORT}, where the original front end calls its API; "
+        "0 = any free port)",
     )
     p.add_argument("--database", metavar="URL", help="SQLAlchemy database URL (env DATABASE_URL), opened read-only")
     _logging_flags(p)

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from nba_predictions.cli.parsers import PROG, _date, _logging_flags, _Parser
-from nba_predictions.config import EASTERN, SOURCE_CHOICES, Settings
+from nba_predictions.config import DEFAULT_WATCH_INTERVAL_SECONDS, EASTERN, SOURCE_CHOICES, Settings
 
 
 def _interval(text: str) -> float:
@@ -46,7 +46,11 @@ def watch_parser() -> argparse.ArgumentParser:
         "current day: a later date is waited for, an earlier one refused (rate it with a run)",
     )
     p.add_argument(
-        "--interval", type=_interval, default=120.0, metavar="SECONDS", help="seconds between polls (default 120)"
+        "--interval",
+        type=_interval,
+        default=DEFAULT_WATCH_INTERVAL_SECONDS,
+        metavar="SECONDS",
+        help=f"seconds between polls (default {DEFAULT_WATCH_INTERVAL_SECONDS:g})",
     )
     p.add_argument(
         "--until-done",

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from nba_predictions.config import DEFAULT_WATCH_INTERVAL_SECONDS
 from nba_predictions.runs.resources import Resources
 from nba_predictions.runs.watch_documents import DateDocuments
 from nba_predictions.runs.watch_game import GameRater, RatedGame
@@ -21,7 +22,7 @@ GIVE_UP_AFTER = 30  # polls: an hour at the default interval for a final game's 
 @dataclass(frozen=True)
 class WatchOptions:
     day: date
-    interval: float = 120.0
+    interval: float = DEFAULT_WATCH_INTERVAL_SECONDS
     until_done: bool = False
     follow: bool = False  # the watched date moves on with the scoreboard (no --date, no --until-done)
     give_up_after: int = GIVE_UP_AFTER

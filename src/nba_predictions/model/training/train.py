@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from nba_predictions import config
 from nba_predictions.core.atomic import write_bytes_atomic
 from nba_predictions.core.season import Season
 from nba_predictions.documents.models import ALL_FEATURES
@@ -59,7 +60,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["TrainReport", "TrainResult", "fit", "load_training_data", "split_seasons", "train_main", "write_model"]
 
 MODEL_FORMAT = "1.0"
-DEFAULT_SEED = 42
+DEFAULT_SEED = config.DEFAULT_SEED
 """The seed of the shipped model (``--seed``'s default)."""
 TARGET = "100 x Excitement Index percentile among the training games (0-100)"
 LABEL_DEFINITION = (

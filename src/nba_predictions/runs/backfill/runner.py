@@ -20,6 +20,7 @@ import time
 from datetime import date
 from typing import TYPE_CHECKING, cast
 
+from nba_predictions.config import DEFAULT_CHUNK_GAMES
 from nba_predictions.documents import io as artifacts
 from nba_predictions.documents.models import STEPS
 from nba_predictions.errors import PipelineError, UsageError
@@ -37,7 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger("nba_predictions.runs.backfill")
 
-CHUNK_GAMES = 1024
+CHUNK_GAMES = DEFAULT_CHUNK_GAMES
 """Games per storage transaction (the most a kill can lose) and per chunk of the features stage."""
 
 
