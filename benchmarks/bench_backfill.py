@@ -3,7 +3,7 @@
 
 Usage::
 
-    python benchmarks/bench_backfill.py [--repeat 3] [--dir DIR] [--skip-archive]
+    python benchmarks/bench_backfill.py [--repeat 3] [--dir DIR] [--skip-archive] [--baseline DIR]
 
 Measures, side by side in one run (each figure the best of ``--repeat`` runs, the median in
 brackets), every command as a user runs it, in a fresh process (process start and imports
@@ -21,7 +21,11 @@ included) on a fresh SQLite database under ``--dir`` (default: a temporary folde
 5. a one-date full pipeline run (``nba-predictions --date 2024-01-15``) into an existing database
    (the daily job) and into a new one, and the import time of each step's modules on its own;
 6. what that one-date run imports, from ``python -X importtime`` (total and the heaviest
-   top-level modules; numpy, scipy and the xgboost package must not be among them).
+   top-level modules; numpy, scipy and the xgboost package must not be among them);
+7. with ``--baseline DIR`` (a checkout of an earlier commit, e.g. ``git worktree add /tmp/base
+   ad9f5d1``), the whole archive, the season and the one-date run of that checkout too,
+   interleaved with this one's, and this checkout's time as a ratio of the baseline's: whether a
+   change slowed the backfill, measured side by side under the same load.
 
 Prints games/s and the ratios the done-when of issue 12 names.  The machine's load is printed
 too: on a shared machine, compare ratios from one run, not absolute figures across runs.
@@ -186,6 +190,45 @@ def import_times(folder: Path, env: dict[str, str], database: Path) -> tuple[flo
     return sum(t for t, _ in top), sorted(top, reverse=True)[:6], heavy
 
 
+def one_date(folder: Path, env: dict[str, str]) -> float:
+    """A one-date run into an existing database (made by the first call), as the daily job."""
+    existing = folder / "daily.db"
+    if not existing.exists():
+        run([sys.executable, "-m", "nba_predictions", "--date", "2024-01-14", "--database", f"sqlite:///{existing}"],
+            folder, env)  # fmt: skip
+    command = [sys.executable, "-m", "nba_predictions", "--date", DAY, "--database", f"sqlite:///{existing}"]
+    wall, _, result = run([*command, "--quiet", "--force"], folder, env)
+    assert result.returncode == 0, result.stderr
+    return wall
+
+
+def compare(
+    figures: dict[str, list[float]],
+    baseline_dir: Path,
+    baseline_env: dict[str, str],
+    folder: Path,
+    env: dict[str, str],
+    *,
+    skip_archive: bool,
+) -> None:
+    """One run of each compared command from the baseline checkout, then from this one, in turn."""
+    ranges = {"season": SEASON} if skip_archive else {"archive": ARCHIVE, "season": SEASON}
+    for name, (first, last) in ranges.items():
+        figures.setdefault(f"baseline: {name}", []).append(backfill(baseline_dir, baseline_env, first, last, name)[0])
+        figures.setdefault(f"compared: {name}", []).append(backfill(folder, env, first, last, f"{name}-again")[0])
+    figures.setdefault("baseline: one date", []).append(one_date(baseline_dir, baseline_env))
+    figures.setdefault("compared: one date", []).append(one_date(folder, env))
+
+
+def print_comparison(figures: dict[str, list[float]], baseline: Path) -> None:
+    print(f"\nthis checkout against the baseline {baseline} (interleaved runs; ratio of the best times):")
+    for name in ("archive", "season", "one date"):
+        if f"baseline: {name}" in figures:
+            new, old = min(figures[f"compared: {name}"]), min(figures[f"baseline: {name}"])
+            print(f"  {name:10} {best(figures[f'compared: {name}'])} vs {best(figures[f'baseline: {name}'])}: "
+                  f"{new / old:.2f}x")  # fmt: skip
+
+
 def best(values: list[float]) -> str:
     return f"{min(values):7.2f} s [{statistics.median(values):.2f}]"
 
@@ -195,10 +238,18 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement (default 3)")
     parser.add_argument("--dir", type=Path, default=None, help="where the databases go (default: a temporary folder)")
     parser.add_argument("--skip-archive", action="store_true", help="leave out the whole-archive runs (1, 2, 4)")
+    parser.add_argument(
+        "--baseline", type=Path, default=None, help="a checkout of an earlier commit to compare with, side by side"
+    )
     args = parser.parse_args()
     folder = args.dir or Path(tempfile.mkdtemp(prefix="bench-backfill-"))
     folder.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NBA_", "DATABASE_URL", "LOG_LEVEL"))}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1] / "src")  # this checkout, not an installed copy
+    baseline_env, baseline_dir = None, folder / "baseline"
+    if args.baseline is not None:
+        baseline_env = {**env, "PYTHONPATH": str(args.baseline.resolve() / "src")}
+        baseline_dir.mkdir(exist_ok=True)  # its own data/cache/model: the baseline's tables may differ
     print(
         f"load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs; "
         f"best of {args.repeat} [median]"
@@ -273,6 +324,8 @@ def main() -> int:
         figures.setdefault("python start", []).append(wall)
         total, heaviest, heavy = import_times(folder, env, existing)
         figures.setdefault("one date: imports (-X importtime)", []).append(total)
+        if baseline_env is not None:
+            compare(figures, baseline_dir, baseline_env, folder, env, skip_archive=args.skip_archive)
 
     print(f"\n{'measurement':44} {'seconds':>18} {'games':>7} {'games/s':>9}")
     for name, label in (
@@ -314,6 +367,8 @@ def main() -> int:
         f"{', '.join(f'{name} {seconds * 1000:.0f} ms' for seconds, name in heaviest)}; "
         f"numpy/scipy/xgboost imported: {', '.join(sorted(heavy)) or 'none'}"
     )
+    if args.baseline is not None:
+        print_comparison(figures, args.baseline)
     print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
