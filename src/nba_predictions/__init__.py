@@ -58,10 +58,12 @@ PUBLIC = {
     "ArtifactError": "nba_predictions.errors",
     "ModelError": "nba_predictions.errors",
     "StorageError": "nba_predictions.errors",
+    "ArchiveWriteError": "nba_predictions.errors",
 }
 
 __all__ = [
     "ApiSettings",
+    "ArchiveWriteError",
     "ArtifactError",
     "DateNotCoveredError",
     "FatalSourceError",

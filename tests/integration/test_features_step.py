@@ -267,7 +267,7 @@ def test_season_table_equals_the_step_game_by_game(archive: ArchiveSource) -> No
 
 
 def test_season_table_decodes_each_timeline_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    import nba_predictions.sources.archive as archive_module
+    import nba_predictions.sources.archive_reader as archive_module  # where the archive decodes timelines
 
     source = ArchiveSource()
     first, last = date(2024, 1, 15), date(2024, 1, 21)  # a week in which every game has a timeline
