@@ -19,6 +19,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import TYPE_CHECKING, Protocol
 
 from nba_predictions.core.domain import GameContext, GameRecord, ScoreTimeline
@@ -119,10 +120,18 @@ def feature_matrix(
     return np.column_stack([np.asarray(columns[name], dtype=np.float64) for name in ALL_FEATURES])
 
 
+@cache
+def _dump_order() -> tuple[tuple[str, bool], ...]:
+    """(feature, is an integer) in column order: read once, not per row of a backfill."""
+    return tuple((spec.name, spec.is_integer) for spec in FEATURES)
+
+
 def feature_values(row: Sequence[float]) -> dict[str, float | int]:
     """One row of a feature matrix as ``GameFeatures.model_dump(mode="json")`` gives it: the same
     keys in the same order, the integer features as ints, the others as floats."""
-    return {spec.name: int(row[i]) if spec.is_integer else float(row[i]) for i, spec in enumerate(FEATURES)}
+    # A numpy row becomes Python floats at once (indexing it would make a numpy scalar per feature).
+    values = row.tolist() if hasattr(row, "tolist") else list(row)
+    return {name: int(v) if integer else float(v) for (name, integer), v in zip(_dump_order(), values)}
 
 
 # --- A range of dates, from a source ----------------------------------------------------------
