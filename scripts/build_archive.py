@@ -45,10 +45,8 @@ import gzip
 import json
 import logging
 import sqlite3
-import struct
 import sys
 import time
-import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -61,6 +59,8 @@ from nba_predictions.core import teams  # noqa: E402
 from nba_predictions.core.domain import ScoreTimeline  # noqa: E402
 from nba_predictions.core.scoring import lead_changes_and_times_tied  # noqa: E402
 from nba_predictions.core.season import Season, season_type_of_game_id  # noqa: E402
+from nba_predictions.sources.archive_rows import SCHEMA  # noqa: E402
+from nba_predictions.sources.archive_rows import encode_events as encode_timeline  # noqa: E402
 
 logger = logging.getLogger("build_archive")
 
@@ -180,14 +180,9 @@ def clean_events(raw: Iterable[tuple[int, int, int]]) -> list[tuple[int, int, in
 
 
 def encode_events(events: list[tuple[int, int, int]]) -> bytes:
-    """zlib of one ``<HBB`` record per event: time delta in deciseconds, home and away points
-    scored since the previous event (all non-negative after :func:`clean_events`)."""
-    buf = bytearray()
-    pt = ph = pa = 0
-    for t, h, a in events:
-        buf += struct.pack("<HBB", t - pt, h - ph, a - pa)
-        pt, ph, pa = t, h, a
-    return zlib.compress(bytes(buf), 9)
+    """The package's encoding (:func:`nba_predictions.sources.archive_rows.encode_events`) of
+    events in whole deciseconds (all non-negative after :func:`clean_events`)."""
+    return encode_timeline([(t / 10, h, a) for t, h, a in events])
 
 
 def to_timeline(periods: int, events: list[tuple[int, int, int]]) -> ScoreTimeline:
@@ -336,36 +331,8 @@ def load_official(raw: Path) -> dict[str, tuple[int, int]]:
 
 # --- build ----------------------------------------------------------------------------------
 
-SCHEMA = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE games (
-    game_id TEXT PRIMARY KEY,
-    date TEXT NOT NULL,                -- YYYY-MM-DD, US Eastern
-    season INTEGER NOT NULL,           -- start year: 2023 = 2023-24
-    season_type TEXT NOT NULL,         -- Regular Season | Playoffs | Play-In | NBA Cup Final
-    home_team_id INTEGER NOT NULL,
-    away_team_id INTEGER NOT NULL,
-    home_abbr TEXT NOT NULL,           -- abbreviation in use at the time (NJN, SEA, ...)
-    away_abbr TEXT NOT NULL,
-    home_score INTEGER NOT NULL,
-    away_score INTEGER NOT NULL,
-    neutral_site INTEGER NOT NULL,     -- 1 = known neutral site, 0 = not flagged
-    attendance INTEGER,                -- NULL where unknown
-    official_lead_changes INTEGER,     -- kaggle other_stats, NULL where absent
-    official_times_tied INTEGER,
-    timeline_status TEXT NOT NULL      -- ok | truncated | missing
-) WITHOUT ROWID;
-CREATE INDEX games_date ON games (date);
-CREATE INDEX games_season ON games (season, date);
-CREATE TABLE timelines (
-    game_id TEXT PRIMARY KEY,
-    periods INTEGER NOT NULL,
-    n_events INTEGER NOT NULL,
-    events BLOB NOT NULL               -- zlib(<HBB per event: dt deciseconds, home pts, away pts>)
-) WITHOUT ROWID;
-"""
 
-
+# The archive's tables: the package's own definition, which the local archive uses too.
 def build(raw: Path, out: Path, reference_dir: Path | None) -> dict[str, object]:
     started = time.perf_counter()
     results = load_results(raw)

@@ -9,7 +9,7 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from nba_predictions.cli.parsers import PROG, _date, _logging_flags, _Parser
+from nba_predictions.cli.parsers import PROG, _date, _logging_flags, _Parser, _positive
 from nba_predictions.config import DEFAULT_WATCH_INTERVAL_SECONDS, EASTERN, SOURCE_CHOICES, Settings
 
 
@@ -21,12 +21,6 @@ def _interval(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"invalid interval {text!r}: expected a number of seconds above 0, e.g. 120")
     return value
-
-
-def _count(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"invalid count {text!r}: expected a whole number of 1 or more")
-    return int(text)
 
 
 def watch_parser() -> argparse.ArgumentParser:
@@ -59,7 +53,7 @@ def watch_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--give-up-after",
-        type=_count,
+        type=_positive,
         default=None,
         metavar="POLLS",
         help="a final game still not rated after this many polls is reported as not rated (default 30)",
