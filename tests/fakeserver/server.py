@@ -93,6 +93,7 @@ class FakeStatsServer:
         self.log: list[tuple[str, dict[str, str]]] = []
         self.timings: list[tuple[str, float, float | None]] = []  # (endpoint, arrived, answered or None)
         self.hung = 0  # requests held by a hang fault so far
+        self.abandoned = 0  # of those, the ones the client gave up on (closed) before the server let go
         self.faults: list[Fault] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -278,6 +279,14 @@ class FakeStatsServer:
             return self.builder.cdn_play_by_play(params["gameId"], empty=empty)
         return None
 
+    def settle_abandoned(self, expected: int, guard_seconds: float = 60.0) -> int:
+        """``abandoned`` once it reaches ``expected`` (the client's close reaches the server's
+        thread a moment after the client's call returns).  The guard only ends a broken test."""
+        deadline = time.monotonic() + guard_seconds
+        while self.abandoned < expected and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.abandoned
+
     def _hold_until_client_leaves(self, request: BaseHTTPRequestHandler) -> None:
         """Answer nothing until the client closes the connection (its read timeout fired) or the
         server stops; then drop the connection.  No timer decides when the request fails."""
@@ -287,9 +296,12 @@ class FakeStatsServer:
             readable, _, _ = select.select([connection], [], [], 0.05)
             if readable:
                 try:
-                    if not connection.recv(1, socket.MSG_PEEK):  # b"": the client closed its end
-                        break
+                    closed = not connection.recv(1, socket.MSG_PEEK)  # b"": the client closed its end
                 except OSError:
+                    closed = True
+                if closed:
+                    with self._lock:
+                        self.abandoned += 1
                     break
         request.close_connection = True
 
