@@ -28,6 +28,7 @@ from pydantic import BaseModel
 
 from nba_predictions.config import Settings
 from nba_predictions.web import contract
+from tests.web import test_postgres
 from tests.web.conftest import DAY, start_server
 from tests.web.fuzzing import NASTY, Surface, check, fill, sample_body, surface
 
@@ -59,11 +60,11 @@ def _serve(app) -> Iterator[Target]:
         stop()
 
 
-def _app(rated_db: Path):
+def _app(database: Path | str):
     from nba_predictions.web.app import create_app
     from nba_predictions.web.database import open_read_only
 
-    engine = open_read_only(f"sqlite:///{rated_db}")
+    engine = open_read_only(database if isinstance(database, str) else f"sqlite:///{database}")
     return create_app(engine, Settings(web_max_body_bytes=BODY_LIMIT), default_day=lambda: DAY), engine
 
 
@@ -181,6 +182,20 @@ def test_random_values_in_path_parameters(target: Target, value: str) -> None:
     for route in target.surface.path_routes:
         path = fill(route, value)
         check(target.client.get(path), path, target.surface)
+
+
+pg_rated = test_postgres.pg_rated  # the 11 games of 2024-01-15 rated into a fresh PostgreSQL database
+
+
+@pytest.mark.postgres
+def test_the_sweeps_on_postgres(pg_rated: str) -> None:
+    """PostgreSQL refuses what SQLite takes (a NUL byte in a text parameter): no hostile value reaches it."""
+    app, engine = _app(pg_rated)
+    assert engine.dialect.name == "postgresql"
+    for target in _serve(app):
+        failures = sweep_queries(target) + sweep_paths(target) + sweep_bodies(target)
+        assert not failures, f"{len(failures)} bad answers, e.g.\n" + "\n".join(failures[:10])
+    engine.dispose()
 
 
 # -- what no HTTP library sends: raw bytes to uvicorn ---------------------------------------------------
