@@ -13,9 +13,9 @@ sends it), gets the same headers from :func:`add_headers` in its handler.
   says, for browsers that predate it), ``Referrer-Policy: no-referrer``.
 * A request body longer than the limit is refused with 413 in the API's error shape before the
   application reads it.  A declared ``Content-Length`` over the limit is refused at once; a body
-  without one (chunked) is read up to the limit and then refused, so no request holds more than
-  the limit in memory.  GET, HEAD and OPTIONS carry no body the app reads: only a declared
-  oversized one is refused.
+  without one (chunked) is read until it passes the limit and then refused, so no request holds
+  more than the limit and one more chunk of it in memory.  GET, HEAD and OPTIONS carry no body
+  the app reads: only a declared oversized one is refused.
 
 Nothing here buffers an answer: headers are added to the ``http.response.start`` message as it
 passes, the body streams through untouched.
