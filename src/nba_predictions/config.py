@@ -11,6 +11,7 @@ are that text parsed by the same function (:func:`_default`).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -93,6 +94,15 @@ ENVIRONMENT = {
         "origins the web API answers cross-origin (comma-separated, e.g. https://fans.example.org; "
         "* = any); empty = any http(s)://localhost or 127.0.0.1 origin, as the original API's development mode",
     ),
+    "NBA_TRUSTED_PROXIES": (
+        "",
+        "serve: the reverse proxies (comma-separated IPs or CIDR networks, e.g. 127.0.0.1,10.0.0.0/8) whose "
+        "X-Forwarded-For / X-Forwarded-Proto the web server believes; empty = none (the peer is the client)",
+    ),
+    "NBA_WEB_MAX_BODY_BYTES": (
+        "65536",
+        "serve: the largest request body the web server accepts (bytes); a longer one is refused with 413",
+    ),
 }
 
 
@@ -112,6 +122,20 @@ def _origins(name: str, text: str) -> tuple[str, ...]:
                 "e.g. http://localhost:5173"
             )
     return origins
+
+
+def _networks(name: str, text: str) -> tuple[str, ...]:
+    """``NBA_TRUSTED_PROXIES``: comma-separated IP addresses or CIDR networks; empty = ()."""
+    entries = tuple(part.strip() for part in text.split(",") if part.strip())
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry) if "/" in entry else ipaddress.ip_address(entry)
+        except ValueError:
+            raise UsageError(
+                f"{name} entry {entry!r} is not an IP address or network (host bits zero): "
+                "write e.g. 127.0.0.1 or 10.0.0.0/8"
+            ) from None
+    return entries
 
 
 def _bool(name: str, text: str) -> bool:
@@ -209,6 +233,9 @@ class Settings:
     mediocre_threshold: float = field(default_factory=_default("RATING_MEDIOCRE_THRESHOLD", _float))
     # () = any localhost / 127.0.0.1 origin
     cors_origins: tuple[str, ...] = field(default_factory=_default("CORS_ORIGINS", _origins))
+    # () = no proxy is trusted: X-Forwarded-* headers are ignored
+    trusted_proxies: tuple[str, ...] = field(default_factory=_default("NBA_TRUSTED_PROXIES", _networks))
+    web_max_body_bytes: int = field(default_factory=_default("NBA_WEB_MAX_BODY_BYTES", _int))
     api: ApiSettings = field(default_factory=ApiSettings)
     sources: tuple[str, ...] = field(default_factory=_default("NBA_SOURCES", _source_list))  # --source auto's order
     archive_dir: Path | None = field(default_factory=_default("NBA_ARCHIVE_DIR", _path_or_none))  # None = no local
@@ -274,6 +301,8 @@ class Settings:
             good_threshold=good,
             mediocre_threshold=mediocre,
             cors_origins=_origins("CORS_ORIGINS", var("CORS_ORIGINS")),
+            trusted_proxies=_networks("NBA_TRUSTED_PROXIES", var("NBA_TRUSTED_PROXIES")),
+            web_max_body_bytes=_int("NBA_WEB_MAX_BODY_BYTES", var("NBA_WEB_MAX_BODY_BYTES")),
             api=api,
             sources=sources,
             archive_dir=_path_or_none("NBA_ARCHIVE_DIR", var("NBA_ARCHIVE_DIR")),

@@ -23,7 +23,14 @@ from nba_predictions.storage.migrate import current_revision
 from nba_predictions.storage.schema import SCHEMA_REVISION
 from nba_predictions.web import contract, queries
 from nba_predictions.web.context import WebContext
-from nba_predictions.web.params import parse_date, parse_team, parse_whole, single_values, unknown_team
+from nba_predictions.web.params import (
+    could_be_game_id,
+    parse_date,
+    parse_team,
+    parse_whole,
+    single_values,
+    unknown_team,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +153,7 @@ async def prediction(
     request: Request, game_id: str = Path(description="NBA game id", examples=["0022300565"])
 ) -> Response:
     web = WebContext.of(request)
-    row = await web.read(queries.game, game_id)
+    row = await web.read(queries.game, game_id) if could_be_game_id(game_id) else None
     if row is None:
         return error_response(404, "GAME_NOT_FOUND", f"Game with ID '{game_id}' not found")
     return json_response(contract.success({"game": contract.game(row, web.good_threshold, web.mediocre_threshold)}))

@@ -1,4 +1,4 @@
-"""The application factory: API, pages, static files, CORS and the error answers of both.
+"""The application factory: API, pages, static files, CORS, security headers and the error answers.
 
 :func:`create_app` takes the process's one read-only engine (see :mod:`.database`); it opens
 nothing itself, so tests build apps on their own databases and ``serve`` on the configured one.
@@ -27,7 +27,7 @@ from nba_predictions import __version__
 from nba_predictions.config import Settings, yesterday_eastern
 from nba_predictions.errors import InvalidRequestError
 from nba_predictions.storage.engine import masked, reason
-from nba_predictions.web import api, docs, pages
+from nba_predictions.web import api, docs, pages, security
 from nba_predictions.web.context import WebContext
 
 logger = logging.getLogger(__name__)
@@ -72,8 +72,11 @@ def create_app(
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    docs.add_docs(app)  # /docs with Swagger UI from local files, not a CDN
+    docs_html = docs.add_docs(app)  # /docs with Swagger UI from local files, not a CDN
+    app.state.security = security.Headers({"/docs": security.docs_policy(docs_html)})
     app.add_middleware(CORSMiddleware, **cors_options(settings.cors_origins))
+    # Added last, so outermost: its headers are on CORS preflights and every error answer too.
+    app.add_middleware(security.Guard, headers=app.state.security, max_body_bytes=settings.web_max_body_bytes)
     app.add_exception_handler(InvalidRequestError, _invalid_request)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
@@ -156,12 +159,19 @@ async def _database_error(request: Request, exc: Exception) -> Response:
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:
-    """A bug: the traceback goes to the log under a request id, the client gets the contract's 500."""
+    """A bug: the traceback goes to the log under a request id, the client gets the contract's 500.
+
+    Starlette sends this answer from outside every middleware, so it gets its security headers here.
+    """
     request_id = f"req_{uuid.uuid4().hex[:12]}"
     logger.error("%s %s failed (%s)", request.method, request.url.path, request_id, exc_info=exc)
     if _is_api(request):
-        return api.error_response(500, "INTERNAL_SERVER_ERROR", "An unexpected error occurred", request_id=request_id)
-    return _page(request, 500, "Something went wrong", f"this page failed to render (reference {request_id})")
+        response = api.error_response(
+            500, "INTERNAL_SERVER_ERROR", "An unexpected error occurred", request_id=request_id
+        )
+    else:
+        response = _page(request, 500, "Something went wrong", f"this page failed to render (reference {request_id})")
+    return security.add_headers(response, request.app.state.security, request.url.path)
 
 
 def _one_line(text: str) -> str:

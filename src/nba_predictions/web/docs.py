@@ -25,18 +25,24 @@ def swagger_ui_files() -> Path:
     return Path(str(files("fastapi_offline") / "static"))
 
 
-def add_docs(app: FastAPI) -> None:
-    """Serve ``/docs`` (the app must be created with ``docs_url=None``) from local files."""
+def add_docs(app: FastAPI) -> str:
+    """Serve ``/docs`` (the app must be created with ``docs_url=None``) from local files.
+
+    Returns the page's HTML, whose one inline script (Swagger UI's set-up) the page's
+    Content-Security-Policy allows by its hash (see :mod:`.security`).
+    """
     app.mount(ASSETS, StaticFiles(directory=swagger_ui_files()), name="docs-assets")
-    title = f"{app.title} - API docs"
-    openapi_url = app.openapi_url or "/openapi.json"
+    page = get_swagger_ui_html(
+        openapi_url=app.openapi_url or "/openapi.json",
+        title=f"{app.title} - API docs",
+        swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
+        swagger_css_url=f"{ASSETS}/swagger-ui.css",
+        swagger_favicon_url=f"{ASSETS}/favicon.png",
+    )
+    html = bytes(page.body).decode()
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=openapi_url,
-            title=title,
-            swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
-            swagger_css_url=f"{ASSETS}/swagger-ui.css",
-            swagger_favicon_url=f"{ASSETS}/favicon.png",
-        )
+        return HTMLResponse(html)
+
+    return html

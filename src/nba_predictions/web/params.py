@@ -2,7 +2,9 @@
 
 The API and the page share these, so a date or a team code is judged the same way in both.
 Pure functions: whether a well-formed team code names a team is for the caller to ask the
-database.
+database.  Every pattern is ASCII only (``[0-9]``, not ``\\d``, which takes other scripts'
+digits), and a date must lie in :data:`EARLIEST` .. :data:`LATEST`, so a week before or after it
+is still a date (``9999-12-31`` plus 7 days is not).
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ from nba_predictions.errors import InvalidRequestError
 
 DATE_EXAMPLE = "2024-01-15"
 TEAM_EXAMPLE = "LAL"
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+GAME_ID_LONGEST = 32
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TEAM = re.compile(r"[A-Za-z]{2,4}")
-_WHOLE = re.compile(r"\d+")
+_WHOLE = re.compile(r"[0-9]+")
+_GAME_ID = re.compile(rf"[A-Za-z0-9_-]{{1,{GAME_ID_LONGEST}}}")
 
 
 def parse_date(text: str, field: str = "date") -> date:
@@ -26,7 +31,7 @@ def parse_date(text: str, field: str = "date") -> date:
             field, text, f"invalid {field} {text!r}: expected YYYY-MM-DD, e.g. {DATE_EXAMPLE}", DATE_EXAMPLE
         )
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise InvalidRequestError(
             field,
@@ -34,6 +39,22 @@ def parse_date(text: str, field: str = "date") -> date:
             f"invalid {field} {text!r}: there is no such day; expected a real date as YYYY-MM-DD, e.g. {DATE_EXAMPLE}",
             DATE_EXAMPLE,
         ) from None
+    if not EARLIEST <= day <= LATEST:
+        raise InvalidRequestError(
+            field,
+            text,
+            f"invalid {field} {text!r}: expected a date from {EARLIEST} to {LATEST}, e.g. {DATE_EXAMPLE}",
+            f"{EARLIEST}..{LATEST}",
+        )
+    return day
+
+
+def could_be_game_id(text: str) -> bool:
+    """Whether ``text`` could be a stored game id (NBA ids are 10 digits; at most 32 letters, digits, - or _).
+
+    Anything else names no game, so it is not worth a query (a NUL byte would even fail one on PostgreSQL).
+    """
+    return _GAME_ID.fullmatch(text) is not None
 
 
 def parse_team(text: str, field: str = "team") -> str:

@@ -63,6 +63,19 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def forwarded_allow_ips(trusted: tuple[str, ...]) -> list[str] | None:
+    """uvicorn's ``forwarded_allow_ips`` for ``NBA_TRUSTED_PROXIES`` (with ``proxy_headers`` on only if any).
+
+    uvicorn believes ``X-Forwarded-For`` / ``X-Forwarded-Proto`` from 127.0.0.1 unless told
+    otherwise (or whatever ``FORWARDED_ALLOW_IPS`` says): none trusted turns the headers off
+    altogether (``proxy_headers=False``), so a client cannot pose as another address, whatever
+    the environment holds.  With proxies listed, only a direct peer among them is believed, and
+    the client address is the right-most entry of ``X-Forwarded-For`` that is not itself a
+    trusted proxy.
+    """
+    return list(trusted) if trusted else None
+
+
 def serve(settings: Settings, host: str, port: int) -> None:
     """Serve the page and the API until interrupted (SIGINT / SIGTERM stop it gracefully)."""
     try:
@@ -87,6 +100,8 @@ def serve(settings: Settings, host: str, port: int) -> None:
             lifespan="off",
             server_header=False,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            proxy_headers=bool(settings.trusted_proxies),
+            forwarded_allow_ips=forwarded_allow_ips(settings.trusted_proxies),
         )
         logger.info(
             "serving %s read-only on http://%s:%d/ (page /, API /api/v1, docs /docs); Ctrl-C stops",
@@ -94,6 +109,8 @@ def serve(settings: Settings, host: str, port: int) -> None:
             shown,
             bound_port,
         )
+        if settings.trusted_proxies:
+            logger.info("X-Forwarded-For/-Proto believed from %s only", ", ".join(settings.trusted_proxies))
         _run_until_signalled(uvicorn.Server(config), sock)
     finally:
         engine.dispose()
