@@ -127,3 +127,9 @@ def test_the_status_rule_counts_only_games_that_could_have_been_rated() -> None:
     assert (summary.status, summary.exit_code) == ("partial", 1)
     assert [g["game_id"] for g in summary.to_dict()["failed"]] == ["0022300559"]
     assert summary.record().failed == 1
+
+
+def test_a_document_written_before_rateable_existed_counts_its_skipped_games_as_failures() -> None:
+    old = SkippedGame.model_validate({"game_id": "0052300101", "step": "collection", "reason": "no play-by-play"})
+    assert old.rateable is True
+    assert RunSummary(steps=["prediction"], failed=[old]).status == "partial"
