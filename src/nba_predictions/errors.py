@@ -58,6 +58,14 @@ class GameDataError(PipelineError):
     def __init__(self, game_id: str, message: str) -> None:
         super().__init__(f"game {game_id}: {message}")
         self.game_id = game_id
+        self.detail = message
+
+
+class UnrateableGameError(GameDataError):
+    """The source knows from its own data that it can never rate this game (the offline archive: no
+    play-by-play for play-in games, a play-by-play recorded truncated or inconsistent).  The game is
+    skipped and reported as *not rateable*, with the reason, like a date the source does not
+    cover: it does not fail the run."""
 
 
 class ArtifactError(PipelineError):

@@ -38,8 +38,9 @@ def same_ratings(a: Path, b: Path) -> None:
         assert table(a, name) == table(b, name), name
 
 
-def one_by_one(path: Path, first: date, last: date) -> list[tuple[str, str, str]]:
-    """The dates run one at a time, each a full one-date pipeline run; the failed games."""
+def one_by_one(path: Path, first: date, last: date) -> list[tuple[str, str, str, bool]]:
+    """The dates run one at a time, each a full one-date pipeline run; the games not rated (and
+    whether they could have been)."""
     settings = Settings.resolve({"database": f"sqlite:///{path}", "source": "archive"}, {})
     failed = []
     with Resources(settings) as resources:
@@ -47,7 +48,7 @@ def one_by_one(path: Path, first: date, last: date) -> list[tuple[str, str, str]
         day = first
         while day <= last:
             run = runner.run("collection", "storage", day=day)
-            failed += [(g.game_id, g.step, g.reason) for g in run.failed]
+            failed += [(g.game_id, g.step, g.reason, g.rateable) for g in run.failed]
             day += timedelta(days=1)
     return failed
 
@@ -81,15 +82,19 @@ def test_a_backfill_equals_running_the_dates_one_by_one(run_cli, tmp_path, first
         "--summary-json",
         "summary.json",
     )
-    assert result.returncode == (1 if failed else 0), result.stderr
+    failing = [f for f in failed if f[3]]
+    assert failed and not failing  # the archive's truncated play-by-play and play-in games: never rateable
+    assert result.returncode == 0, result.stderr
     same_ratings(tmp_path / "one_by_one.db", tmp_path / "ratings.db")
     summary = summary_of(tmp_path / "summary.json")
-    assert sorted((g["game_id"], g["step"], g["reason"]) for g in summary["failed"]) == sorted(failed)
+    listed = summary["failed"] + summary["not_rateable"]
+    assert sorted((g["game_id"], g["step"], g["reason"], g["rateable"]) for g in listed) == sorted(failed)
     # one pipeline_runs row for the backfill, its counts those of the dates
     [run] = table(tmp_path / "ratings.db", "pipeline_runs")
     saved = len(table(tmp_path / "ratings.db", "games"))
-    assert (run["target_date"], run["games_saved"], run["games_failed"]) == (None, saved, len(failed))
-    assert run["status"] == ("partial" if failed else "ok") and summary["saved"] == saved
+    assert (run["target_date"], run["games_saved"], run["games_failed"]) == (None, saved, 0)
+    assert run["status"] == "ok" and summary["saved"] == saved
+    assert sum("not rateable" in line for line in json.loads(run["errors"])) == len(failed)
 
 
 # -- resumable ------------------------------------------------------------------------------------
@@ -305,14 +310,22 @@ def test_a_terminal_gets_a_progress_bar(tmp_path):
     assert "INFO" not in text.split("backfill features")[-1]  # no log lines under the bars
 
 
-def test_quiet_prints_only_warnings(run_cli):
+def test_quiet_prints_only_warnings(run_cli, tmp_path):
     quiet = run_cli(*backfill_args("--quiet"))
     assert quiet.returncode == 0 and quiet.stderr == ""
-    failing = run_cli("backfill", "--start", "2024-04-16", "--end", "2024-04-17", "--quiet")
+    # The play-in dates: their games are not rateable from the archive, which fails nothing.
+    play_in = run_cli("backfill", "--start", "2024-04-16", "--end", "2024-04-17", "--quiet")
+    assert play_in.returncode == 0 and play_in.stderr == "", play_in.stderr
+    days = ["--start", "2024-01-14", "--end", "2024-01-15"]
+    assert run_cli("backfill", *days, "--until-step", "features", "--output", "f.json").returncode == 0
+    doc = json.loads((tmp_path / "f.json").read_text())
+    doc["games"][0]["features"]["scores_diff"] += 1  # a game that could be rated, made to fail
+    (tmp_path / "f.json").write_text(json.dumps(doc))
+    failing = run_cli("backfill", "--from-step", "prediction", "--input", "f.json", "--quiet")
     assert failing.returncode == 1
     lines = [line for line in failing.stderr.splitlines() if line.strip()]
     assert lines and not any(" INFO " in line for line in lines)
-    assert any(" WARNING " in line and "could not be rated" in line for line in lines)
+    assert "failed 1, not rateable 0" in failing.stderr
 
 
 # -- step by step ---------------------------------------------------------------------------------
@@ -397,11 +410,15 @@ def test_a_range_document_goes_through_the_input_rules_game_by_game(run_cli, tmp
 
 def test_the_summary_json_of_a_backfill(run_cli, tmp_path):
     result = run_cli("backfill", "--start", "2024-04-15", "--end", "2024-04-17", "--summary-json", "s.json")
-    assert result.returncode == 1  # play-in games have no play-by-play in the archive
+    assert result.returncode == 0, result.stderr  # play-in games have no play-by-play in the archive: not rateable
     summary = summary_of(tmp_path / "s.json")
-    assert (summary["status"], summary["ok"], summary["exit_code"]) == ("partial", False, 1)
+    assert (summary["status"], summary["ok"], summary["exit_code"]) == ("ok", True, 0)
     assert summary["dates"] == {"total": 3, "with_games": 2, "skipped": 0, "failed": 0}
-    assert summary["found"] == 4 and summary["saved"] == 0 and len(summary["failed"]) == 4
-    assert all(g["step"] == "collection" and "play-in" in g["reason"] for g in summary["failed"])
+    assert summary["found"] == 4 and summary["saved"] == 0 and summary["failed"] == []
+    assert len(summary["not_rateable"]) == 4
+    assert all(
+        g["step"] == "collection" and "play-in" in g["reason"] and g["rateable"] is False
+        for g in summary["not_rateable"]
+    )
     assert [r["target_date"] for r in summary["runs"]] == ["2024-04-16", "2024-04-17"]
     assert summary["duration_seconds"] > 0 and summary["steps"][-1] == "storage"

@@ -41,7 +41,7 @@ def test_a_full_run_writes_its_summary(run_cli, tmp_path):
         "failed": [],
         "errors": [],
     }
-    assert summary["summary_version"] == "1.0" and summary["duration_seconds"] > 0
+    assert summary["summary_version"] == "1.1" and summary["not_rateable"] == [] and summary["duration_seconds"] > 0
 
 
 def test_a_failed_run_writes_its_error_and_exit_code(run_cli, tmp_path):

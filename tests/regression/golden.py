@@ -115,7 +115,8 @@ def produce(work: Path) -> dict[str, Any]:
 
     season = {}
     start, end = SEASON
-    # Seven games of the range cannot be rated from the archive (named in the summaries): exit 1.
+    # Seven games of the range cannot be rated from the archive (named in the summaries as not
+    # rateable): they fail no run, so each exits 0 (issue 25; exit 1 before).
     _run(
         [
             "backfill",
@@ -132,7 +133,6 @@ def produce(work: Path) -> dict[str, Any]:
             "summary_features.json",
         ],
         work,
-        1,
     )
     _run(
         [
@@ -148,7 +148,6 @@ def produce(work: Path) -> dict[str, Any]:
             "summary_prediction.json",
         ],
         work,
-        1,
     )
     _run(
         [
@@ -164,7 +163,6 @@ def produce(work: Path) -> dict[str, Any]:
             "summary_full.json",
         ],
         work,
-        1,
     )
     for name in ("summary_features", "summary_prediction", "summary_full"):
         season[name] = _document(work / f"{name}.json")

@@ -151,7 +151,8 @@ def test_an_empty_database_and_the_web_apps_own_are_refused_with_what_to_do(tmp_
     assert result.returncode == 1
     assert "is the original web app's database, not adopted yet" in _error_line(result)
     assert theirs.read_bytes() == before
-    adopt = _run("show", "--database", f"sqlite:///{theirs}", "--date", DAY.isoformat(), cwd=tmp_path)
+    assert f"adopt it first: nba-predictions adopt --database sqlite:///{theirs}" in _error_line(result)
+    adopt = _run("adopt", "--database", f"sqlite:///{theirs}", cwd=tmp_path)
     assert adopt.returncode == 0, adopt.stderr  # what the message suggests: now it is ours
     with serving("--database", f"sqlite:///{theirs}", cwd=tmp_path) as (url, _):
         assert httpx.get(f"{url}/api/v1/health").json()["data"]["status"] == "healthy"
@@ -166,10 +167,7 @@ def test_an_older_schema_is_refused_with_the_way_to_upgrade(rated_db: Path, tmp_
     result = _run("serve", "--database", f"sqlite:///{old}", cwd=tmp_path)
     assert result.returncode == 1
     assert "is at schema revision '0000', this nba-predictions serves revision" in _error_line(result)
-    assert (
-        f"bring it up to date with any run of the job (e.g. nba-predictions show --database sqlite:///{old})"
-        in _error_line(result)
-    )
+    assert f"bring it up to date first with nba-predictions adopt --database sqlite:///{old}" in _error_line(result)
 
 
 def test_a_port_in_use_is_one_line_and_exit_1(rated_db: Path, tmp_path: Path) -> None:

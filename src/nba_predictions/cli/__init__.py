@@ -2,7 +2,7 @@
 
 ``main`` is the entry point of ``nba-predictions``, ``python -m nba_predictions`` and ``main.py``.
 The package: :mod:`.parsers` (flags), :mod:`.commands` (what each command does), :mod:`.show`
-(``show``'s table and JSON), :mod:`.archive` (``archive update|status``), :mod:`.validate`
+(``show``'s table and JSON), :mod:`.adopt` (``adopt``), :mod:`.archive` (``archive update|status``), :mod:`.validate`
 (``--validate``) and :mod:`.exits`, the only module
 that turns exceptions into exit codes and user-facing text (0 every game done; 1 a run failed or
 any game failed; 2 usage error; 141 standard output closed by its reader).
@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from nba_predictions.cli import commands
+from nba_predictions.cli.adopt import adopt, adopt_parser
 from nba_predictions.cli.archive import archive, archive_parser
 from nba_predictions.cli.exits import EXIT_FAILED, EXIT_OK, EXIT_STDOUT_CLOSED, EXIT_USAGE, exit_code_of
 from nba_predictions.cli.parsers import PROG, backfill_parser, run_parser, serve_parser, show_parser, train_parser
@@ -44,6 +45,7 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 COMMANDS: dict[str, tuple[Callable[[], argparse.ArgumentParser], Handler]] = {
     "train": (train_parser, commands.train),
     "show": (show_parser, show),
+    "adopt": (adopt_parser, adopt),
     "backfill": (backfill_parser, commands.backfill),
     "serve": (serve_parser, commands.serve),
     "watch": (watch_parser, watch),

@@ -1,6 +1,7 @@
 """Exit codes, and the one place exceptions become an exit code and one line on standard error.
 
-0 every game done; 1 a run failed or any game failed; 2 usage error; 130 interrupted; 141
+0 every game done (games the source can never rate are reported, not failures); 1 a run failed
+or any game that could be rated failed; 2 usage error; 130 interrupted; 141
 standard output was closed by its reader (``show --json | head -3``: a quiet exit, as a process
 ended by SIGPIPE).
 """

@@ -76,7 +76,8 @@ def run_parser() -> argparse.ArgumentParser:
         description="Rate completed NBA games 0-100 for how worth watching they were, without spoilers. "
         "Runs collection -> features -> prediction -> storage for one date, or a part of it "
         "through JSON files. Other commands: 'backfill' (rate a range of dates), 'show' (list a "
-        "date's rated games), 'train' (retrain the model), 'serve' (the web page and API); "
+        "date's rated games), 'adopt' (make the original web app's database ours), 'train' (retrain the "
+        "model), 'serve' (the web page and API); "
         f"see e.g. '{PROG} backfill --help'.",
     )
     p.add_argument("--date", type=_date, help="game date YYYY-MM-DD (default: yesterday, US Eastern time)")

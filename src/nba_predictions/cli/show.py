@@ -2,6 +2,11 @@
 
 No scores: a game's spoilers (its features and the rating's explanation) are shown only when
 ``--spoilers`` read them.
+
+Reads only: the database is opened read-only (SQLite ``mode=ro``, PostgreSQL read-only sessions),
+never created, upgraded or adopted.  The original web app's database, not adopted yet, is listed
+from its own columns; one that would need an upgrade is refused with one line naming
+``nba-predictions adopt --database ...``.
 """
 
 from __future__ import annotations
@@ -17,10 +22,10 @@ from nba_predictions.storage.records import RatedGame
 
 
 def show(args: argparse.Namespace, settings: Settings) -> int:
-    """Print the stored games of the settings' date (read-only: the database is not created)."""
-    from nba_predictions.steps.storage import connect, games_for_date
+    """Print the stored games of the settings' date (read-only: nothing is created or written)."""
+    from nba_predictions.steps.storage import connect_read_only, games_for_date
 
-    db = connect(settings.database_url, create=False)
+    db = connect_read_only(settings.database_url)
     try:
         rows = games_for_date(db, settings.target_date, spoilers=args.spoilers)
     finally:

@@ -70,11 +70,21 @@ class Strict(BaseModel):
 
 
 class SkippedGame(Strict):
-    """A game a step could not process, and why; carried forward so later steps report it."""
+    """A game a step could not process, and why; carried forward so later steps report it.
+
+    ``rateable`` False: the source knows from its own data that it can never rate the game (the
+    archive's play-in games without play-by-play, a play-by-play it recorded truncated or
+    inconsistent); such a game is reported as not rateable and fails no run.
+    """
 
     game_id: GameId
     step: Step
     reason: str
+    rateable: bool = Field(
+        default=True,
+        description="false: the source knows it can never rate this game from its data (reported as not "
+        "rateable, not a failure of the run); true: it could have been rated and was not",
+    )
 
 
 class Metadata(Strict):

@@ -47,8 +47,8 @@ def check_database(database_url: str) -> str:
             if found.kind == WEB_APP:
                 return (
                     f"{where}: the web app's database ({teams} teams, {total} games, no schema revision of ours), "
-                    f"will be adopted: the next storage run adds our columns and tables, keeps every row, "
-                    f"and stamps schema {SCHEMA_REVISION}"
+                    f"will be adopted: the next storage run (or nba-predictions adopt) adds our columns and "
+                    f"tables, keeps every row, and stamps schema {SCHEMA_REVISION}"
                 )
             assert found.kind == OURS
             if found.revision != SCHEMA_REVISION:

@@ -2,6 +2,10 @@
 
 * :func:`run_status` is the one ok / partial / failed rule (and :data:`EXIT_CODES` its exit
   code); the summary, the backfill and the orchestration's combined summaries all use it.
+  Games the source knows it can never rate (``SkippedGame.rateable`` False: the archive's play-in
+  games without play-by-play, a play-by-play it recorded truncated or inconsistent) are reported
+  as *not rateable*, with the reason, like dates no source covers: they fail no run.  A game that
+  could have been rated and was not still does.
 * :class:`RunSummary` is a date's run or, with per-date reports in ``dates``, a range's (a
   backfill).  It is printed at the end (:meth:`RunSummary.render`), written by ``--summary-json``
   and by the orchestration (:meth:`RunSummary.to_dict`) and recorded in ``pipeline_runs``
@@ -22,7 +26,8 @@ from nba_predictions.storage.records import RunRecord
 if TYPE_CHECKING:  # pragma: no cover
     from nba_predictions.errors import PipelineError
 
-SUMMARY_VERSION = "1.0"  # the JSON run summary's shape (RunSummary.to_dict), a date's and a range's
+SUMMARY_VERSION = "1.1"  # the JSON run summary's shape (RunSummary.to_dict), a date's and a range's
+# 1.1: ``not_rateable`` (games the source can never rate, with reasons); ``failed`` lists only the others.
 SHOWN_PROBLEMS = 20  # a range's problems listed by render(); to_dict() lists them all
 
 Status = Literal["ok", "partial", "failed"]
@@ -38,8 +43,25 @@ def run_status(*, stopped: bool, failures: bool) -> Status:
 
 
 def game_problem(game: SkippedGame) -> str:
-    """A failed game as one line of a summary or a ``pipeline_runs`` row."""
-    return f"{game.game_id} ({game.step}): {game.reason}"
+    """A failed (or not rateable) game as one line of a summary or a ``pipeline_runs`` row."""
+    return f"{game.game_id} ({game.step}{'' if game.rateable else ', not rateable'}): {game.reason}"
+
+
+def failures(games: list[SkippedGame]) -> list[SkippedGame]:
+    """The games that could have been rated and were not: these fail a run."""
+    return [g for g in games if g.rateable]
+
+
+def not_rateable(games: list[SkippedGame]) -> list[SkippedGame]:
+    """The games their source knows it can never rate: reported, never a failure."""
+    return [g for g in games if not g.rateable]
+
+
+def _games_dict(games: list[SkippedGame]) -> dict:
+    return {
+        "failed": [g.model_dump() for g in failures(games)],
+        "not_rateable": [g.model_dump() for g in not_rateable(games)],
+    }
 
 
 @dataclass
@@ -53,7 +75,7 @@ class DateReport:
     processed: int = 0
     saved: int = 0
     skipped: int = 0  # already stored and rated, left alone (no --force)
-    failed: list[SkippedGame] = field(default_factory=list)
+    failed: list[SkippedGame] = field(default_factory=list)  # every game not processed (see rateable)
     status: Literal["ok", "skipped", "failed"] = "ok"
     reason: str | None = None
 
@@ -72,7 +94,7 @@ class DateReport:
             "processed": self.processed,
             "saved": self.saved,
             "skipped": self.skipped,
-            "failed": [g.model_dump() for g in self.failed],
+            **_games_dict(self.failed),
         }
 
 
@@ -91,6 +113,8 @@ class RunSummary:
     processed: int = 0
     saved: int = 0
     skipped: int = 0  # already stored and not re-rated (no --force)
+    # Every game a step did not process (a document's skipped_games): the failures and, with
+    # rateable False, the games the source can never rate (see failures / not_rateable).
     failed: list[SkippedGame] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # what stopped the run, if anything
     started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
@@ -119,9 +143,20 @@ class RunSummary:
         return [d for d in self.dates or () if d.status == "skipped"]
 
     @property
+    def failures(self) -> list[SkippedGame]:
+        """The games that could have been rated and were not: they make the run ``partial``."""
+        return failures(self.failed)
+
+    @property
+    def not_rateable(self) -> list[SkippedGame]:
+        """The games the source knows it can never rate: reported, not failures."""
+        return not_rateable(self.failed)
+
+    @property
     def status(self) -> Status:
-        """Dates no source can answer for under the chosen ``--source`` are reported, not failures."""
-        return run_status(stopped=bool(self.errors), failures=bool(self.failed or self.failed_dates))
+        """Dates no source can answer for under the chosen ``--source``, and games the source can
+        never rate, are reported, not failures."""
+        return run_status(stopped=bool(self.errors), failures=bool(self.failures or self.failed_dates))
 
     @property
     def ok(self) -> bool:
@@ -185,9 +220,14 @@ class RunSummary:
             processed=self.processed,
             saved=self.saved,
             skipped=self.skipped,
-            failed=len(self.failed),
+            failed=len(self.failures),
             status=self.status,
-            errors=(*map(game_problem, self.failed), *self.date_problems(), *self.errors),
+            errors=(
+                *map(game_problem, self.failures),
+                *map(game_problem, self.not_rateable),
+                *self.date_problems(),
+                *self.errors,
+            ),
             started_at=self.started_at,
             finished_at=finished_at or datetime.now(timezone.utc),
         )
@@ -214,7 +254,7 @@ def _counts(s: RunSummary) -> dict:
         "processed": s.processed,
         "saved": s.saved,
         "skipped": s.skipped,
-        "failed": [g.model_dump() for g in s.failed],
+        **_games_dict(s.failed),
     }
 
 
@@ -263,12 +303,23 @@ def _range_dict(s: RunSummary, dates: list[DateReport]) -> dict:
 def _games_line(s: RunSummary) -> str:
     return (
         f"  games       : found {s.found}, processed {s.processed}, saved {s.saved}, "
-        f"skipped {s.skipped}, failed {len(s.failed)}"
+        f"skipped {s.skipped}, failed {len(s.failures)}, not rateable {len(s.not_rateable)}"
     )
 
 
+def _not_rateable_lines(s: RunSummary) -> list[str]:
+    """The games the source can never rate, with their reasons (not errors: they fail no run)."""
+    games = s.not_rateable
+    if not games:
+        return []
+    shown = [f"    - {game_problem(g)}" for g in games[:SHOWN_PROBLEMS]]
+    if len(games) > SHOWN_PROBLEMS:
+        shown.append(f"    ... and {len(games) - SHOWN_PROBLEMS} more (all of them in --summary-json)")
+    return [f"  not rateable: {len(games)} (the source can never rate them; not a failure)", *shown]
+
+
 def _render_date(s: RunSummary) -> str:
-    problems = [*map(game_problem, s.failed), *s.errors]
+    problems = [*map(game_problem, s.failures), *s.errors]
     return "\n".join(
         [
             "run summary",
@@ -276,6 +327,7 @@ def _render_date(s: RunSummary) -> str:
             f"  source      : {s.source or '-'}",
             f"  steps       : {' -> '.join(s.steps)}",
             _games_line(s),
+            *_not_rateable_lines(s),
             f"  errors      : {len(problems) or 'none'}",
             *(f"    - {p}" for p in problems),
             f"  duration    : {s.duration_seconds:.2f} s",
@@ -285,7 +337,7 @@ def _render_date(s: RunSummary) -> str:
 
 def _render_range(s: RunSummary, dates: list[DateReport]) -> str:
     """The first :data:`SHOWN_PROBLEMS` problems (the dates', the games', what stopped the run)."""
-    problems = [*s.date_problems(), *map(game_problem, s.failed), *s.errors]
+    problems = [*s.date_problems(), *map(game_problem, s.failures), *s.errors]
     shown = problems[:SHOWN_PROBLEMS]
     if len(problems) > SHOWN_PROBLEMS:
         shown.append(f"... and {len(problems) - SHOWN_PROBLEMS} more (all of them in --summary-json)")
@@ -300,6 +352,7 @@ def _render_range(s: RunSummary, dates: list[DateReport]) -> str:
             f"  source      : {s.source or '-'}",
             f"  steps       : {' -> '.join(s.steps)}",
             _games_line(s),
+            *_not_rateable_lines(s),
             f"  errors      : {len(problems) or 'none'}",
             *(f"    - {p}" for p in shown),
             f"  duration    : {s.duration_seconds:.2f} s ({rate:,.0f} games/s)",

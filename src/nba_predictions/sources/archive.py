@@ -10,7 +10,9 @@ Collectable dates are those between the first and the last date with play-by-pla
 range ``completed_games`` raises :class:`DateNotCoveredError`; an in-range date without games
 (off day, All-Star break, the 2020 suspension, the off-season) returns ``[]``.  A game without a
 usable timeline (play-in games, a truncated play-by-play) is still listed; its
-``score_timeline`` raises :class:`GameDataError` saying why, and its ``lead_changes`` /
+``score_timeline`` raises :class:`UnrateableGameError` saying why (so does a timeline the archive
+holds that is not the complete timeline of its game: overtime from a score that was not level),
+and its ``lead_changes`` /
 ``times_tied`` are the official box-score values where the archive has them, otherwise the
 counts of the partial timeline, otherwise 0.
 
@@ -40,7 +42,8 @@ from datetime import date
 from pathlib import Path
 
 from nba_predictions.core.domain import GameRecord, ScoreTimeline
-from nba_predictions.errors import GameDataError
+from nba_predictions.errors import GameDataError, UnrateableGameError
+from nba_predictions.features.game import check_timeline
 from nba_predictions.sources.archive_db import ARCHIVE_FILE, default_archive_path, local_archive_path
 from nba_predictions.sources.archive_reader import ArchiveReader
 
@@ -88,8 +91,9 @@ class ArchiveSource(ArchiveReader):
             return self._recent.get(game_id)
 
     def score_timeline(self, game: GameRecord | str) -> ScoreTimeline:
-        """Score after every change of score.  Raises ``GameDataError`` for a game without a
-        usable timeline (no play-by-play, or truncated play-by-play), and, given a
+        """Score after every change of score.  Raises ``UnrateableGameError`` for a game without a
+        usable timeline (no play-by-play, or truncated or inconsistent play-by-play: the archive
+        can never rate it), ``GameDataError``, given a
         :class:`GameRecord`, for a game id whose archive game has another date or other teams.
 
         The games of the last few dates :meth:`completed_games` listed are answered from memory;
@@ -106,7 +110,13 @@ class ArchiveSource(ArchiveReader):
         if isinstance(game, GameRecord):
             _check_same_game(game, archived)
         if timeline is None:
-            raise GameDataError(game_id, self.timeline_problems([game_id])[game_id])
+            raise UnrateableGameError(game_id, self.timeline_problems([game_id])[game_id])
+        try:
+            check_timeline(archived, timeline)
+        except GameDataError as exc:  # recorded as it is in the archive: no run here can rate it
+            raise UnrateableGameError(
+                game_id, f"the archive's play-by-play is inconsistent ({exc.detail}); try --source nba_api"
+            ) from None
         return timeline
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from nba_predictions.documents.models import CollectedGame, SkippedGame
 from nba_predictions.documents.rules import screen_records
-from nba_predictions.errors import GameDataError
+from nba_predictions.errors import GameDataError, UnrateableGameError
 from nba_predictions.sources.base import Source
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -67,8 +67,10 @@ def collect_games(
             assert history is not None
             context = history.context(record)
         except GameDataError as exc:
-            logger.warning("collection: skipping %s", exc)
-            skipped.append(SkippedGame(game_id=record.game_id, step="collection", reason=str(exc)))
+            rateable = not isinstance(exc, UnrateableGameError)  # the source knows it never can
+            log = logger.warning if rateable else logger.info
+            log("collection: skipping %s%s", exc, "" if rateable else " (not rateable from this source)")
+            skipped.append(SkippedGame(game_id=record.game_id, step="collection", reason=str(exc), rateable=rateable))
             continue
         games.append(CollectedGame(**record.model_dump(), score_timeline=timeline, context=context))
     logger.info(

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from nba_predictions.core.domain import GameContext, GameRecord, ScoreTimeline
 from nba_predictions.documents.models import CollectedGame, FeaturedGame, GameFeatures, SkippedGame
-from nba_predictions.errors import GameDataError
+from nba_predictions.errors import GameDataError, UnrateableGameError
 from nba_predictions.features.game import game_feature_values
 from nba_predictions.features.matrix import compute_features, feature_values, reasons
 from nba_predictions.sources.base import Source
@@ -32,8 +32,10 @@ def game_features(record: GameRecord, timeline: ScoreTimeline | None, context: G
     return GameFeatures(**game_feature_values(record, timeline, context))
 
 
-def _skip(game_id: str, reason: str) -> SkippedGame:
-    return SkippedGame(game_id=game_id, step="features", reason=reason)
+def _skip(game_id: str, problem: GameDataError) -> SkippedGame:
+    """A game the features step could not take; not rateable when its source knows it never can."""
+    rateable = not isinstance(problem, UnrateableGameError)
+    return SkippedGame(game_id=game_id, step="features", reason=str(problem), rateable=rateable)
 
 
 def build_features(
@@ -88,7 +90,7 @@ def build_features(
     skipped: list[SkippedGame] = []
     for i in sorted(problems):
         logger.warning("features: skipping %s", problems[i])
-        skipped.append(_skip(games[i].game_id, str(problems[i])))
+        skipped.append(_skip(games[i].game_id, problems[i]))
     logger.info(
         "features: %d in, %d out, %d skipped (%s), %.3f s",
         len(games),

@@ -6,7 +6,10 @@ handed a :class:`~nba_predictions.storage.database.Database` the caller opened o
 * :func:`store_predictions` - the step: one transaction for the whole document.
 * :func:`store_rows`, :func:`rated_game_ids` - a backfill's chunks, and what it leaves alone.
 * :func:`record_run` - one row of ``pipeline_runs``.
-* :func:`games_for_date` - what ``nba-predictions show`` lists (rendered by :mod:`nba_predictions.cli.show`).
+* :func:`games_for_date` - what ``nba-predictions show`` lists (rendered by :mod:`nba_predictions.cli.show`):
+  it only reads, on a database opened with :func:`connect_read_only`.
+* :func:`adopt_database` - ``nba-predictions adopt``: the web app's database made ours (or ours
+  brought up to date) in one transaction.
 
 This module imports SQLAlchemy; the pipeline imports it only when storage runs or ``show`` is
 asked for.
@@ -27,22 +30,28 @@ from nba_predictions.documents.models import Predictions
 from nba_predictions.errors import ArtifactError, StorageError
 from nba_predictions.storage import queries
 from nba_predictions.storage.backup import BackupSettings, backup_sqlite
-from nba_predictions.storage.database import Database, connect, open_database
+from nba_predictions.storage.database import Database, connect, connect_read_only, open_database
+from nba_predictions.storage.detect import OURS, WEB_APP, Finding
 from nba_predictions.storage.engine import connection_errors, reason, write_transaction
+from nba_predictions.storage.migrate import check_finding
 from nba_predictions.storage.records import RatedGame, RunRecord, StoreResult
 from nba_predictions.storage.rows import check_known_teams, prediction_rows, team_rows
+from nba_predictions.storage.schema import SCHEMA_REVISION
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "Adoption",
     "BackupSettings",
     "Database",
     "RatedGame",
     "RunRecord",
     "StoreResult",
     "Written",
+    "adopt_database",
     "backup_before_writing",
     "connect",
+    "connect_read_only",
     "games_for_date",
     "open_database",
     "rated_game_ids",
@@ -169,10 +178,56 @@ def record_run(db: Database, run: RunRecord) -> int:
 
 
 def games_for_date(db: Database, day: date, *, spoilers: bool = False) -> list[RatedGame]:
-    """The stored games played on ``day``, best rated first; their details only with ``spoilers``."""
-    db.prepare()
+    """The stored games played on ``day``, best rated first; their details only with ``spoilers``.
+
+    Reads only: the schema is never created, upgraded or adopted here (open ``db`` with
+    :func:`connect_read_only` and the database refuses any write itself).  Ours at the newest
+    revision is read whole; the web app's, not adopted yet, from its own columns (no class, no
+    spoilers), with a warning naming ``nba-predictions adopt``; anything else is refused with
+    one :class:`StorageError` naming the fix (:meth:`Database.readable`).
+    """
+    found = db.readable()
+    if found.kind == WEB_APP:
+        logger.warning(
+            "%s is the original web app's database, not adopted yet: listed from its own columns (no class, "
+            "no spoilers), nothing written; nba-predictions adopt --database %s adopts it",
+            db.name,
+            db.name,
+        )
     with connection_errors(db.url, "reading the games"), db.engine.connect() as conn:
-        return queries.rated_games_on(conn, day, spoilers=spoilers)
+        return queries.rated_games_on(conn, day, spoilers=spoilers, adopted=found.kind == OURS)
+
+
+@dataclass(frozen=True)
+class Adoption:
+    """What :func:`adopt_database` found and did."""
+
+    before: Finding  # the database before (ours at some revision, or the web app's)
+    changed: bool  # False: it was ours at the newest revision already
+    teams: int  # rows of teams and games after
+    games: int
+    backup: Path | None = None
+
+
+def adopt_database(db: Database, backup: BackupSettings | None = None) -> Adoption:
+    """``nba-predictions adopt``: make the web app's database ours (or bring an older one of ours up
+    to date), in one transaction with all its checks: a conflict (a teams row holding one of the
+    30 teams' abbreviations under another id, ...) leaves it exactly as it was and raises
+    :class:`StorageError` naming it.  An empty or foreign database is refused, nothing written.
+    With ``backup`` and a SQLite database that changes, the file is copied first.
+    """
+    current = Finding(OURS, SCHEMA_REVISION)
+    before = db.finding()
+    backup_path = None
+    if before != current:
+        check_finding(before, db.name, create=False)  # refused before any backup is taken
+        if backup is not None:
+            backup_path = _backup(db, backup, datetime.now(timezone.utc))
+        before = db.adopt()  # what it was when the adoption's lock was taken
+    with connection_errors(db.url, "counting the games"), db.engine.connect() as conn:
+        total, _rated = queries.count_games(conn)
+        teams = queries.count_teams(conn)
+    return Adoption(before=before, changed=before != current, teams=teams, games=total, backup=backup_path)
 
 
 # -- rows ---------------------------------------------------------------------------------------

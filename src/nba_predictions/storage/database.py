@@ -1,4 +1,9 @@
-"""A database opened once per run: its engine, and its schema brought up to date on first use."""
+"""A database opened once per run: its engine, and its schema brought up to date on first use.
+
+The commands that only read (``show``) open it with :func:`connect_read_only`: its engine cannot
+write (:func:`~nba_predictions.storage.engine.make_read_only_engine`), :meth:`Database.prepare`
+refuses, and :meth:`Database.readable` says what can be read without writing anything.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,16 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
 from nba_predictions.errors import StorageError
-from nba_predictions.storage.engine import connection_errors, make_engine, masked, parse_url, sqlite_path
-from nba_predictions.storage.migrate import upgrade
+from nba_predictions.storage.detect import Finding, classify
+from nba_predictions.storage.engine import (
+    connection_errors,
+    make_engine,
+    make_read_only_engine,
+    masked,
+    parse_url,
+    sqlite_path,
+)
+from nba_predictions.storage.migrate import check_readable, upgrade
 
 logger = logging.getLogger(__name__)
 
@@ -26,9 +39,10 @@ class Database:
     its schema the first time; later calls cost nothing.  :meth:`close` disposes of the engine.
     """
 
-    def __init__(self, url: URL, engine: Engine) -> None:
+    def __init__(self, url: URL, engine: Engine, *, read_only: bool = False) -> None:
         self.url = url
         self.engine = engine
+        self.read_only = read_only
         self._prepared = False
         self._lock = threading.Lock()
 
@@ -46,12 +60,41 @@ class Database:
         with self._lock:
             if self._prepared:
                 return
+            self._writable("bring its schema up to date")
             path = self.sqlite_file
             if path is not None and not path.exists():
                 logger.info("creating SQLite database %s", path)
             with connection_errors(self.url, "opening the database"):
                 upgrade(self.engine, self.name)
             self._prepared = True
+
+    def adopt(self) -> Finding:
+        """``nba-predictions adopt``: adopt the web app's database, or upgrade an older one of ours, in
+        one transaction (see :func:`~nba_predictions.storage.migrate.upgrade`); an empty database is
+        refused, not created.  Returns what the database was before."""
+        with self._lock:
+            self._writable("adopt it")
+            with connection_errors(self.url, "adopting the database"):
+                found = upgrade(self.engine, self.name, create=False)
+            self._prepared = True
+            return found
+
+    def finding(self) -> Finding:
+        """Which kind of database this is (:func:`~nba_predictions.storage.detect.classify`); reads only."""
+        with connection_errors(self.url, "opening the database"), self.engine.connect() as conn:
+            return classify(conn)
+
+    def readable(self) -> Finding:
+        """What :meth:`finding` says, for a command that only reads: ours at the newest revision and
+        the web app's (not adopted yet) can be read as they are; anything else is refused with one
+        :class:`StorageError` naming the fix (:func:`~nba_predictions.storage.migrate.check_readable`)."""
+        found = self.finding()
+        check_readable(found, self.name)
+        return found
+
+    def _writable(self, doing: str) -> None:
+        if self.read_only:
+            raise StorageError(f"{self.name} is opened read-only: cannot {doing}")
 
     def close(self) -> None:
         self.engine.dispose()
@@ -71,6 +114,19 @@ def connect(database_url: str, *, create: bool = True) -> Database:
             "or set DATABASE_URL / --database"
         )
     return Database(url, make_engine(url))
+
+
+def connect_read_only(database_url: str) -> Database:
+    """The database at ``database_url`` for a command that only reads (``show``): its engine refuses
+    every write, a missing SQLite file is a :class:`StorageError`; the caller closes it."""
+    url = parse_url(database_url)
+    path = sqlite_path(url)
+    if path is not None and not path.is_file():
+        raise StorageError(
+            f"no database at {path}: store some ratings first (nba-predictions --date YYYY-MM-DD) "
+            "or set DATABASE_URL / --database"
+        )
+    return Database(url, make_read_only_engine(url), read_only=True)
 
 
 @contextmanager

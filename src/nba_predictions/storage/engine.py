@@ -4,11 +4,15 @@ Credentials never reach a log line or an error message: everything that names a 
 :func:`masked`.  SQLite connections run with foreign keys on, a busy timeout, and transactions
 that this module begins itself, so a writer can take the write lock up front (``BEGIN
 IMMEDIATE``) and two concurrent runs queue instead of failing half-way.
+
+:func:`make_read_only_engine` is the engine of the commands that only read (``show``): the
+database refuses every write itself (SQLite ``mode=ro``, PostgreSQL read-only transactions).
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -99,6 +103,38 @@ def make_engine(url: URL) -> Engine:
     return engine
 
 
+def make_read_only_engine(url: URL) -> Engine:
+    """An engine on ``url`` (from :func:`parse_url`) that cannot write, whatever it is asked.
+
+    SQLite: the file opened with ``mode=ro`` (it must exist; not even a journal is written).
+    PostgreSQL: sessions with ``default_transaction_read_only``, so the server refuses any write.
+    """
+    path = sqlite_path(url)
+    if path is not None:
+        if not path.is_file():
+            raise StorageError(f"no database at {path}: point --database / DATABASE_URL at one")
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+
+        def connect() -> sqlite3.Connection:
+            return sqlite3.connect(uri, uri=True, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+
+        return create_engine(url, creator=connect)
+    try:
+        return create_engine(
+            url,
+            connect_args={
+                "connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS,
+                "options": "-c default_transaction_read_only=on",
+            },
+            pool_pre_ping=True,
+        )
+    except ImportError as exc:
+        raise StorageError(
+            f"{masked(url)}: the driver is not installed ({exc}); use postgresql+psycopg:// "
+            "(pip install 'nba-predictions[storage]')"
+        ) from None
+
+
 def _sqlite_on_connect(dbapi_connection: Any, _record: object) -> None:
     # Let SQLAlchemy's "begin" event issue BEGIN (the sqlite3 module's own implicit BEGIN would
     # defer the lock and skip DDL); see _sqlite_on_begin.
@@ -129,8 +165,19 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 
 @contextmanager
 def connection_errors(url: URL, doing: str) -> Iterator[None]:
-    """Turn driver errors into :class:`StorageError` naming the (masked) database."""
+    """Turn driver errors into :class:`StorageError` naming the (masked) database.
+
+    A SQLite file holding a transaction that a killed writer left half done (a hot journal
+    beside it) cannot be read through a read-only connection, which may not roll it back: that
+    is said, with what does roll it back.
+    """
     try:
         yield
     except SQLAlchemyError as exc:
+        if getattr(getattr(exc, "orig", None), "sqlite_errorname", None) == "SQLITE_READONLY_ROLLBACK":
+            raise StorageError(
+                f"{doing} in {masked(url)} failed: it holds a transaction a killed writer left half done "
+                f"(its -journal file), which a read-only command may not roll back: the next command that "
+                f"writes it rolls it back first (a storage run, or nba-predictions adopt --database {masked(url)})"
+            ) from exc
         raise StorageError(f"{doing} in {masked(url)} failed: {reason(exc)}") from exc

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Connection, bindparam, func, inspect, null, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -43,18 +43,9 @@ def seed_teams(conn: Connection, rows: Iterable[dict[str, str]]) -> int:
     changed = [row for team_id, row in sorted(wanted.items()) if stored.get(team_id) != row]
     if not changed:
         return 0
-    owner = {row["abbreviation"]: row for row in changed}
-    clash = conn.execute(
-        select(teams.c.id, teams.c.abbreviation)
-        .where(teams.c.abbreviation.in_(sorted(owner)), teams.c.id.not_in(sorted(wanted)))
-        .order_by(teams.c.id)
-    ).first()
+    clash = abbreviation_clash(conn, changed, others_than=wanted)
     if clash is not None:
-        team = owner[clash.abbreviation]
-        raise StorageError(
-            f"teams row {clash.id!r} holds the abbreviation {clash.abbreviation}, which is team {team['id']} "
-            f"({team['name']}): change or delete that row, then rerun"
-        )
+        raise StorageError(clash)
     # Missing teams are inserted with DO NOTHING, so runs that race to seed a new database wait
     # for the first and then write nothing: an upsert would take a FOR UPDATE lock on each team
     # (the unique abbreviation makes it a key update), which blocks the other runs' foreign-key
@@ -73,6 +64,30 @@ def seed_teams(conn: Connection, rows: Iterable[dict[str, str]]) -> int:
         )
         conn.execute(stmt, differing)
     return len(changed)
+
+
+def abbreviation_clash(
+    conn: Connection, rows: Iterable[dict[str, str]], others_than: Iterable[str] | None = None
+) -> str | None:
+    """Why ``rows`` (teams) cannot be written, or None: a ``teams`` row under an id not among
+    ``others_than`` (default: the rows' own ids) holds one of their abbreviations, which are unique.
+    Reads the web app's columns only (``id``, ``abbreviation``), so it works before adoption too."""
+    owner = {row["abbreviation"]: row for row in rows}
+    ids = sorted(others_than if others_than is not None else (row["id"] for row in owner.values()))
+    if not owner:
+        return None
+    clash = conn.execute(
+        select(teams.c.id, teams.c.abbreviation)
+        .where(teams.c.abbreviation.in_(sorted(owner)), teams.c.id.not_in(ids))
+        .order_by(teams.c.id)
+    ).first()
+    if clash is None:
+        return None
+    team = owner[clash.abbreviation]
+    return (
+        f"teams row {clash.id!r} holds the abbreviation {clash.abbreviation}, which is team {team['id']} "
+        f"({team['name']}): change or delete that row, then rerun"
+    )
 
 
 def insert_new_games(conn: Connection, rows: Sequence[dict[str, object]]) -> set[str]:
@@ -160,21 +175,29 @@ def insert_run(conn: Connection, run: RunRecord) -> int:
     return int(result.scalar_one())
 
 
-def rated_games_on(conn: Connection, day: date, *, spoilers: bool = False) -> list[RatedGame]:
+def rated_games_on(conn: Connection, day: date, *, spoilers: bool = False, adopted: bool = True) -> list[RatedGame]:
     """The games of ``day``, best rated first (unrated last, ties by game id).
 
     Teams are joined as the web app joins them (LEFT JOIN), so a row it wrote for a team it never
-    stored is listed too.  ``game_details`` is read only with ``spoilers``.
+    stored is listed too.  ``game_details`` is read only with ``spoilers``.  Not ``adopted``: the
+    web app's database as it made it, read from the columns it has (our columns of ``games`` where
+    present, None otherwise; no ``game_details``, so no spoilers).
     """
+    present = None if adopted else {column["name"] for column in inspect(conn).get_columns("games")}
+
+    def ours(column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return column if present is None or column.key in present else null()
+
+    spoilers = spoilers and adopted
     home, away = teams.alias("home"), teams.alias("away")
     columns = [
         games.c.id,
         games.c.date,
         games.c.prediction_rating,
-        games.c.classification,
-        games.c.season,
-        games.c.model_version,
-        games.c.predicted_at,
+        ours(games.c.classification),
+        ours(games.c.season),
+        ours(games.c.model_version),
+        ours(games.c.predicted_at),
         games.c.home_team_id,
         games.c.away_team_id,
         home.c.abbreviation,
@@ -236,6 +259,7 @@ def count_teams(conn: Connection) -> int:
 __all__ = [
     "DETAIL_COLUMNS",
     "RERATED_COLUMNS",
+    "abbreviation_clash",
     "count_games",
     "count_teams",
     "dump_table",

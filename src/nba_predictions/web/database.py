@@ -6,7 +6,7 @@ write).  Before serving, :func:`open_read_only` checks that the database is ours
 :data:`~nba_predictions.storage.schema.SCHEMA_REVISION` (:mod:`~nba_predictions.storage.detect`
 tells ours, the original web app's, an empty and a foreign one apart, reading only).  Read-only
 means it cannot migrate or adopt a database itself, so those are refused with the command that
-does.
+does (``nba-predictions adopt``).
 """
 
 from __future__ import annotations
@@ -53,17 +53,17 @@ def check_ours(found: Finding, where: str) -> None:
     """Refuse, naming the fix, any database but ours at :data:`SCHEMA_REVISION`."""
     if found == Finding(OURS, SCHEMA_REVISION):
         return
-    upgrade = f"nba-predictions show --database {where}"
+    adopt = f"nba-predictions adopt --database {where}"
     if found.kind == OURS:
         raise StorageError(
             f"{where} is at schema revision {found.revision!r}, this nba-predictions serves revision "
-            f"{SCHEMA_REVISION!r}; serving is read-only, so bring it up to date with any run of the job "
-            f"(e.g. {upgrade}), or upgrade nba-predictions if the database is the newer one"
+            f"{SCHEMA_REVISION!r}; serving is read-only, so bring it up to date first with {adopt} "
+            "(or any storage run), or upgrade nba-predictions if the database is the newer one"
         )
     if found.kind == WEB_APP:
         raise StorageError(
             f"{where} is the original web app's database, not adopted yet; serving is read-only, so "
-            f"let any run of the job adopt it first (e.g. {upgrade}, or rate a date into it)"
+            f"adopt it first: {adopt} (or rate a date into it)"
         )
     if found.kind == EMPTY:
         raise StorageError(

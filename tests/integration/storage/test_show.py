@@ -1,4 +1,5 @@
-"""``show`` and ``--validate`` read the database; neither creates or changes one."""
+"""``show`` and ``--validate`` read the database; neither creates or changes one (more in
+test_reads_never_write.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from nba_predictions.cli.show import render_json, render_table
 from nba_predictions.errors import StorageError
 from nba_predictions.runs.database_check import check_database
 from nba_predictions.steps.storage import games_for_date
-from nba_predictions.storage.database import connect, open_database
+from nba_predictions.storage.database import connect, connect_read_only
 from nba_predictions.storage.engine import make_engine, parse_url
 from tests.integration.storage.helpers import document, dump, store
 from tests.integration.storage.test_web_app_contract import make_web_app_database
@@ -22,8 +23,11 @@ DAY = date(2024, 1, 15)
 
 
 def shown(url: str, day: date = DAY, **options) -> list:
-    with open_database(url, create=False) as db:
+    db = connect_read_only(url)
+    try:
         return games_for_date(db, day, **options)
+    finally:
+        db.close()
 
 
 def test_show_lists_the_dates_games_best_first(database_url: str) -> None:
@@ -75,9 +79,10 @@ def test_show_lists_the_web_app_rows_without_our_columns(tmp_path: Path) -> None
 
 def test_show_does_not_create_a_missing_sqlite_database(tmp_path: Path) -> None:
     path = tmp_path / "none" / "ratings.db"
-    with pytest.raises(StorageError, match="no database at .*store some ratings first"):
-        connect(f"sqlite:///{path}", create=False)
-    assert not path.exists()
+    for opening in (lambda url: connect(url, create=False), connect_read_only):
+        with pytest.raises(StorageError, match="no database at .*store some ratings first"):
+            opening(f"sqlite:///{path}")
+    assert not path.exists() and not path.parent.exists()
 
 
 def test_check_database_reports_without_changing_anything(database_url: str) -> None:

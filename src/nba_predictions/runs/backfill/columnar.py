@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from nba_predictions.core.domain import GameContext, GameRecord
 from nba_predictions.documents.models import ALL_FEATURES, SkippedGame
 from nba_predictions.documents.rules import screen_records
-from nba_predictions.errors import GameDataError, PipelineError
+from nba_predictions.errors import GameDataError, PipelineError, UnrateableGameError
 from nba_predictions.features.events import EventArrays
 from nba_predictions.features.game import check_timeline
 from nba_predictions.features.matrix import compute_features
@@ -61,8 +61,9 @@ def archive_features(rows: Sequence[ArchiveRow], history: History) -> ArchiveFea
             usable.append(row)
         elif row.timeline_status in ("truncated", "missing"):  # the few without a timeline: as collection reports them
             _, refused = screen_records([row.record(*row.counts_without_timeline())], "collection", target_date=row.day)
-            reason = refused[0].reason if refused else str(GameDataError(row.game_id, row.problem()))
-            failed.append((row.day, SkippedGame(game_id=row.game_id, step="collection", reason=reason)))
+            # An input rule broken is a failure; otherwise the archive knows it cannot rate the game.
+            game = refused[0] if refused else _unrateable(row)
+            failed.append((row.day, game))
         else:
             recheck.add(row.day)
     try:
@@ -110,6 +111,12 @@ def archive_features(rows: Sequence[ArchiveRow], history: History) -> ArchiveFea
         [(day, game) for day, game in failed if day not in recheck],
         recheck,
     )
+
+
+def _unrateable(row: ArchiveRow) -> SkippedGame:
+    """A game without a usable timeline, as the collection step reports it: not rateable."""
+    reason = str(UnrateableGameError(row.game_id, row.problem()))
+    return SkippedGame(game_id=row.game_id, step="collection", reason=reason, rateable=False)
 
 
 def _consistent(events: EventArrays, rows: Sequence[ArchiveRow]) -> np.ndarray:

@@ -53,7 +53,7 @@ def features(
             len(chunk),
             up_to=chunk[-1].route.day,
             games=len(entries) - before,
-            failed=sum(len(d.report.failed) for d in chunk),
+            failed=sum(1 for d in chunk for g in d.report.failed if g.rateable),
         )
     entries.sort(key=lambda e: (e[0], e[1]))
     for day, _, _, _ in entries:

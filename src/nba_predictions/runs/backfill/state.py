@@ -87,12 +87,18 @@ class RangeState:
         )
 
     def warn_failed(self, chunk: list[Day]) -> None:
-        failed = [g for d in chunk for g in d.report.failed]
-        if failed:
-            logger.warning(
-                "backfill %s to %s: %d game(s) could not be rated (listed in the summary), e.g. %s",
-                chunk[0].route.day,
-                chunk[-1].route.day,
-                len(failed),
-                failed[0].reason,
-            )
+        """A warning for the chunk's games that failed; a line at INFO for those never rateable."""
+        games = [g for d in chunk for g in d.report.failed]
+        for log, which, what in (
+            (logger.warning, [g for g in games if g.rateable], "could not be rated"),
+            (logger.info, [g for g in games if not g.rateable], "are not rateable from their source"),
+        ):
+            if which:
+                log(
+                    "backfill %s to %s: %d game(s) %s (listed in the summary), e.g. %s",
+                    chunk[0].route.day,
+                    chunk[-1].route.day,
+                    len(which),
+                    what,
+                    which[0].reason,
+                )
