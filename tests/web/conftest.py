@@ -215,7 +215,7 @@ def node_api_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return require(API_RUNTIME, tmp_path_factory.mktemp("node-api"))
 
 
-def copy_with_games(source: Path, target: Path, games: list[tuple[str, str, str, str, float]]) -> Path:
+def copy_with_games(source: Path, target: Path, games: list[tuple[str, str, str, str, float | None]]) -> Path:
     """A copy of ``source`` with more rated games ``(game_id, YYYY-MM-DD, home, away, rating)``."""
     shutil.copy(source, target)
     with sqlite3.connect(target) as conn:
