@@ -14,6 +14,7 @@ import pytest
 from nba_predictions.steps.prediction import classify
 from tests.web.conftest import DAY
 from tests.web.pagetext import Page, read_page
+from tests.web.test_postgres import pg_rated  # noqa: F401  (a PostgreSQL database our pipeline rated)
 
 
 def _shown(rating: float) -> str:
@@ -168,7 +169,8 @@ def test_answers_carry_an_etag_and_a_matching_if_none_match_is_a_304(client: htt
     other = url.replace(str(DAY), "2024-01-14")
     assert client.get(other).headers["etag"] != etag  # another question, another tag
     if not url.startswith("/api"):  # the viewer's saved choices shape the page
-        assert client.get(url, cookies={"nba_spoilers": "number"}).headers["etag"] != etag
+        with httpx.Client(base_url=client.base_url, cookies={"nba_spoilers": "number"}) as saved:
+            assert saved.get(url).headers["etag"] != etag
 
 
 def test_health_and_errors_get_no_etag(client: httpx.Client) -> None:
@@ -195,3 +197,41 @@ def test_storing_a_game_changes_the_etag_at_once(serve_app, rated_db: Path, tmp_
             fresh = c.get(url, headers={"If-None-Match": tags[url]})
             assert fresh.status_code == 200 and fresh.headers["etag"] != tags[url]
             assert "0022300999" in fresh.text
+
+
+def test_re_rating_a_game_changes_the_etag_at_once(serve_app, rated_db: Path, tmp_path: Path) -> None:
+    db = tmp_path / "rerated.db"
+    shutil.copy(rated_db, db)
+    live = serve_app(db)
+    with httpx.Client(base_url=live.url) as c:
+        url = f"/?date={DAY}&spoilers=number"
+        etag = c.get(url).headers["etag"]
+        with sqlite3.connect(db) as conn:
+            conn.execute("UPDATE games SET prediction_rating = 42.42 WHERE id = '0022300565'")
+        conn.close()
+        fresh = c.get(url, headers={"If-None-Match": etag})
+        assert fresh.status_code == 200 and fresh.headers["etag"] != etag and "42.4" in fresh.text
+
+
+@pytest.mark.postgres
+def test_on_postgres_storing_a_game_changes_the_etag_at_once(serve_app, pg_rated: str) -> None:  # noqa: F811
+    from sqlalchemy import create_engine, text
+
+    live = serve_app(pg_rated)
+    url = f"/api/v1/predictions?date={DAY}"
+    with httpx.Client(base_url=live.url) as c:
+        etag = c.get(url).headers["etag"]
+        assert c.get(url, headers={"If-None-Match": etag}).status_code == 304
+        writer = create_engine(pg_rated)
+        with writer.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO games (id, date, home_team_id, away_team_id, prediction_rating) "
+                    "SELECT '0022300999', :day, h.id, a.id, 99.5 FROM teams h, teams a "
+                    "WHERE h.abbreviation = 'DEN' AND a.abbreviation = 'PHX'"
+                ),
+                {"day": DAY.isoformat()},
+            )
+        writer.dispose()
+        fresh = c.get(url, headers={"If-None-Match": etag})
+        assert fresh.status_code == 200 and fresh.headers["etag"] != etag and "0022300999" in fresh.text

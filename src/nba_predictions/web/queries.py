@@ -150,7 +150,12 @@ def _latest() -> Select:
 
 @cache
 def _version() -> Select:
-    return select(func.count(), func.max(games.c.id), func.max(games.c.updated_at)).select_from(games)
+    # Three scalar subqueries: together in one aggregate, max(id) could not use the primary key.
+    return select(
+        select(func.count()).select_from(games).scalar_subquery(),
+        select(func.max(games.c.id)).scalar_subquery(),
+        select(func.max(games.c.updated_at)).scalar_subquery(),
+    )
 
 
 @cache
