@@ -89,7 +89,7 @@ def test_the_settings_form_saves_the_choices_in_cookies(live, stored_games: list
     with httpx.Client(base_url=live.url) as c:
         saved = c.get(f"/?remember=1&date={DAY}&teams=NYK&teams=LAL&spoilers=number&order=schedule")
         assert saved.status_code == 303 and saved.headers["location"] == f"/?date={DAY}"
-        assert "etag" not in saved.headers
+        assert "etag" not in saved.headers and saved.headers["cache-control"] == "private, no-store"
         cookies = {c.name: c.value for c in c.cookies.jar}
         assert cookies["nba_spoilers"] == "number" and cookies["nba_order"] == "schedule"
         assert re.findall(r"[A-Z]{3}", cookies["nba_teams"]) == ["NYK", "LAL"]

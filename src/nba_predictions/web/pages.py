@@ -23,7 +23,7 @@ from sqlalchemy import Connection
 
 from nba_predictions.config import yesterday_eastern
 from nba_predictions.web import queries
-from nba_predictions.web.cards import Card, Group, arrange, card, rating_text
+from nba_predictions.web.cards import Card, Group, arrange, card
 from nba_predictions.web.context import WebContext
 from nba_predictions.web.params import parse_date, parse_team, unknown_team
 from nba_predictions.web.preferences import (
@@ -34,8 +34,6 @@ from nba_predictions.web.preferences import (
     cookies_to_save,
     read_preferences,
 )
-
-__all__ = ["Card", "rating_text", "router", "templates"]
 
 TEMPLATES = Path(__file__).with_name("templates")
 WEEK_DAYS = 7
@@ -128,7 +126,7 @@ def _cards(read: Read, web: WebContext, path: str, team: str | None) -> list[Car
     ]
 
 
-def _common(request: Request, read: Read, path: str, team: str | None) -> dict[str, Any]:
+def _common(read: Read, path: str, team: str | None) -> dict[str, Any]:
     """What both pages show around their list: the filter, the settings form, the view links."""
     p = read.preferences
     return {
@@ -153,17 +151,18 @@ def _render(request: Request, name: str, **context: Any) -> HTMLResponse:
     return request.app.state.templates.TemplateResponse(request, name, context)
 
 
-async def _save(request: Request, asked: Asked, web: WebContext, path: str) -> Response:
+async def _save(asked: Asked, web: WebContext, path: str) -> Response:
     """The settings form (``remember=1``): its choices go into cookies, then back to the page without them.
 
     A form without a ticked team clears the favourites (the form always sends the other two).
     """
     query = {**asked.query, "teams": asked.query.get("teams", [""])}
-    read = await web.read(_start, Asked(asked.day, asked.team, query, asked.cookies), web)
+    _, _, _, chosen = await web.read(_start, Asked(asked.day, asked.team, query, asked.cookies), web)
     page = {"date": asked.day.isoformat() if asked.day else None, "team": asked.team}
     back = Preferences().query(**page)
     response = RedirectResponse(f"{path}?{back}" if back else path, status_code=303)
-    for name, value in cookies_to_save(read[3]).items():
+    response.headers["Cache-Control"] = "private, no-store"  # it sets this viewer's cookies
+    for name, value in cookies_to_save(chosen).items():
         response.set_cookie(name, value, max_age=COOKIE_SECONDS, path="/", httponly=True, samesite="lax")
     return response
 
@@ -173,7 +172,7 @@ async def day_page(request: Request) -> Response:
     web = WebContext.of(request)
     asked = _asked(request)
     if "remember" in asked.query:
-        return await _save(request, asked, web, "/")
+        return await _save(asked, web, "/")
     read = await web.read(_day_data, asked, web)
     day, team, p = read.day, asked.team, read.preferences
     return _render(
@@ -186,7 +185,7 @@ async def day_page(request: Request) -> Response:
         next_link=_link("/", p, read.after, team) if read.after else None,
         next_day=read.after,
         week_link=_link("/best", p, day, team),
-        **_common(request, read, "/", team),
+        **_common(read, "/", team),
     )
 
 
@@ -201,7 +200,7 @@ async def best_page(request: Request) -> Response:
     web = WebContext.of(request)
     asked = _asked(request)
     if "remember" in asked.query:
-        return await _save(request, asked, web, "/best")
+        return await _save(asked, web, "/best")
     read = await web.read(_week_data, asked, web)
     last, team, p = read.day, asked.team, read.preferences
     first = last - timedelta(days=WEEK_DAYS - 1)
@@ -218,5 +217,5 @@ async def best_page(request: Request) -> Response:
         prev_link=_link("/best", p, earlier, team) if read.before else None,
         next_link=_link("/best", p, later, team) if read.after else None,
         day_link=_link("/", p, last, team),
-        **_common(request, read, "/best", team),
+        **_common(read, "/best", team),
     )
