@@ -156,6 +156,12 @@ def test_the_controls_work_by_keyboard(browser, live: LiveServer) -> None:
     page.keyboard.press("Enter")
     page.wait_for_url("**mine=1**")
     assert len(_rows(page)) == 1
+    # A hidden game is revealed from the keyboard too, and the focus lands on the revealed row.
+    page.goto(f"{live.url}/?date={DAY}&teams=LAL&spoilers=hidden")
+    tab_to("a.reveal")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelectorAll('li.game.hidden').length === 0")
+    assert page.evaluate("() => document.activeElement.matches('li.game.favourite')")
     context.close()
 
 
@@ -175,3 +181,12 @@ def test_the_page_fits_a_360_px_screen(
     if "hidden" in url:
         page.screenshot(path=str(screenshots / "web_mobile_360.png"), full_page=True)
     context.close()
+
+
+def test_the_axe_check_finds_a_real_violation(browser, live: LiveServer) -> None:
+    """The check above can fail: a button without a name is reported."""
+    page = browser.new_page()
+    page.goto(f"{live.url}/?date={DAY}")
+    page.evaluate("() => document.querySelector('main').append(document.createElement('button'))")
+    assert any(line.startswith("button-name") for line in _axe(page))
+    page.close()
