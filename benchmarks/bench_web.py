@@ -11,10 +11,13 @@ or ``--webapp``; tests/webapp.py finds, unpacks and starts it, as for the tests)
 original API on a copy of the same file.  ``--database`` benchmarks an existing SQLite database
 instead (e.g. one ``nba-predictions backfill`` wrote).
 
-The load is ``GET /api/v1/predictions?date=D`` (what the front end asks), cycling through the
-season's dates, from 1 and from 50 concurrent keep-alive clients for ``--seconds`` each (after a
-warm-up), sent by a small asyncio HTTP/1.1 client in this process, in ``--rounds`` rounds that
-take turns between the servers (the median round is reported).  Prints requests/s, p50 and
+The load is ``GET /api/v1/predictions?date=D`` (what the front end asks) and, ours only, the page
+``GET /?date=D``, cycling through the season's dates, from 1 and from 50 concurrent keep-alive
+clients for ``--seconds`` each (after a warm-up), each load twice: plain, and revalidating (the
+clients share a cache of the ETag of each path fetched and send it back in ``If-None-Match``, as
+a caching proxy in front does; the share of 304 answers is reported), sent by a small asyncio HTTP/1.1 client in
+this process, in ``--rounds`` rounds that take turns between the servers (the median round is
+reported).  Prints requests/s, p50 and
 p95 latency and the servers' resident memory, and the ratios ours / original measured in the
 same run.  Both servers first answer one date and the answers must be equal.  The machine's
 cores are shared by the servers and the client, so compare ratios, not absolute figures.
@@ -46,6 +49,13 @@ from tests.services import free_port, spawn  # noqa: E402
 from tests.webapp import API_RUNTIME, NODE_MISSING, WebApi, unpack, webapp_dir  # noqa: E402
 
 CONCURRENCY = (1, 50)
+# (load, client, server): what each round runs, in this order.
+RUNS = [
+    (load, mode, name)
+    for load, names in (("api", ("ours", "original")), ("page", ("ours",)))
+    for mode in ("plain", "revalidating")
+    for name in names
+]
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,7 @@ class Result:
     p50_ms: float
     p95_ms: float
     errors: int
+    not_modified: int = 0  # 304 answers (revalidating clients only)
 
     @property
     def rate(self) -> float:
@@ -66,25 +77,41 @@ class Result:
 # -- a minimal keep-alive HTTP/1.1 client (the load generator must cost less than the servers) ------
 
 
-async def _get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, path: str) -> tuple[int, bytes]:
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\n\r\n".encode())
+async def _get(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, path: str, etag: bytes | None = None
+) -> tuple[int, bytes, bytes | None]:
+    """One request (with ``If-None-Match: etag`` when given): status, body and the answer's ETag."""
+    condition = b"If-None-Match: " + etag + b"\r\n" if etag else b""
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: */*\r\n".encode() + condition + b"\r\n")
     await writer.drain()
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
+    tag = re.search(rb"(?im)^etag:\s*(\S+)", head)
+    if status == 304:  # no body, by definition
+        return status, b"", tag.group(1) if tag else etag
     length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
     if length is None:
         raise RuntimeError(f"{path}: the answer has no Content-Length (chunked answers are not expected)")
-    return status, await reader.readexactly(int(length.group(1)))
+    return status, await reader.readexactly(int(length.group(1))), tag.group(1) if tag else None
 
 
-async def _load(port: int, paths: list[str], clients: int, seconds: float, warmup: float) -> tuple[list[float], int]:
+async def _load(
+    port: int, paths: list[str], clients: int, seconds: float, warmup: float, revalidate: bool
+) -> tuple[list[float], int, int]:
+    """Latencies, errors and 304s of ``clients`` keep-alive clients cycling through ``paths``.
+
+    ``revalidate``: the clients share one cache of the ETag of every path fetched (as a caching
+    proxy in front of the server does, or many returning browsers) and send it back in
+    ``If-None-Match``; a 304 counts as a good answer.
+    """
     latencies: list[float] = []
-    errors = 0
+    errors = not_modified = 0
+    tags: dict[str, bytes | None] = {}
     start = time.perf_counter()
     measure_from, stop_at = start + warmup, start + warmup + seconds
 
     async def client(n: int) -> None:
-        nonlocal errors
+        nonlocal errors, not_modified
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         i = n
         try:
@@ -92,21 +119,27 @@ async def _load(port: int, paths: list[str], clients: int, seconds: float, warmu
                 sent = time.perf_counter()
                 if sent >= stop_at:
                     return
-                status, _ = await _get(reader, writer, f"127.0.0.1:{port}", paths[i % len(paths)])
+                path = paths[i % len(paths)]
+                status, _, tag = await _get(reader, writer, f"127.0.0.1:{port}", path, tags.get(path))
+                if revalidate:
+                    tags[path] = tag
                 done = time.perf_counter()
                 if sent >= measure_from:
                     latencies.append(done - sent)
-                    errors += status != 200
+                    errors += status not in (200, 304)
+                    not_modified += status == 304
                 i += clients
         finally:
             writer.close()
 
     await asyncio.gather(*(client(n) for n in range(clients)))
-    return latencies, errors
+    return latencies, errors, not_modified
 
 
-def measure(name: str, port: int, paths: list[str], clients: int, seconds: float) -> Result:
-    latencies, errors = asyncio.run(_load(port, paths, clients, seconds, warmup=min(2.0, seconds / 2)))
+def measure(name: str, port: int, paths: list[str], clients: int, seconds: float, revalidate: bool = False) -> Result:
+    latencies, errors, not_modified = asyncio.run(
+        _load(port, paths, clients, seconds, min(2.0, seconds / 2), revalidate)
+    )
     ordered = sorted(latencies)
     return Result(
         name,
@@ -116,6 +149,7 @@ def measure(name: str, port: int, paths: list[str], clients: int, seconds: float
         1000 * statistics.median(ordered),
         1000 * ordered[int(0.95 * (len(ordered) - 1))],
         errors,
+        not_modified,
     )
 
 
@@ -230,10 +264,15 @@ def main() -> None:
                 )
             ]
             games = conn.execute("SELECT count(*) FROM games WHERE prediction_rating IS NOT NULL").fetchone()[0]
-        paths = [f"/api/v1/predictions?date={d}" for d in dates]
+        loads = {
+            "api": [f"/api/v1/predictions?date={d}" for d in dates],
+            "page": [f"/?date={d}" for d in dates],  # ours only: the original API has no page
+        }
+        paths = loads["api"]
         print(
-            f"{games} rated games on {len(dates)} dates; load: GET /api/v1/predictions?date=D over those dates, "
-            f"{args.seconds:g} s per run, {os.cpu_count()} cores shared by servers and client"
+            f"{games} rated games on {len(dates)} dates; loads: GET /api/v1/predictions?date=D and (ours) "
+            f"GET /?date=D over those dates, plain and revalidating (If-None-Match), {args.seconds:g} s per run, "
+            f"{os.cpu_count()} cores shared by servers and client"
         )
 
         servers: dict[str, Server] = {}
@@ -250,34 +289,50 @@ def main() -> None:
 
             rounds: dict[tuple[str, int], list[Result]] = {}
             memory: dict[str, float] = {}
-            # Rounds interleave the servers, so a burst of load from elsewhere on the machine
-            # falls on both; the median round is reported.
+            # Rounds interleave the servers and modes, so a burst of load from elsewhere on the
+            # machine falls on all of them; the median round is reported.
             for _ in range(args.rounds):
                 for clients in CONCURRENCY:
-                    for name, server in servers.items():
-                        rounds.setdefault((name, clients), []).append(
-                            measure(name, server.port, paths, clients, args.seconds)
+                    for load, mode, name in RUNS:
+                        if name not in servers:
+                            continue
+                        label = f"{name} {load} {mode}"
+                        rounds.setdefault((label, clients), []).append(
+                            measure(
+                                label, servers[name].port, loads[load], clients, args.seconds, mode == "revalidating"
+                            )
                         )
-                        memory[name] = max(memory.get(name, 0.0), rss_mib(server.pid))
+                        memory[name] = max(memory.get(name, 0.0), rss_mib(servers[name].pid))
             results = [median_round(runs) for runs in rounds.values()]
         finally:
             for server in servers.values():
                 server.stop()
+    report(results, memory, args.rounds)
 
-    print(f"\nmedian of {args.rounds} rounds")
-    print(f"{'server':<10}{'clients':>8}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}")
+
+def report(results: list[Result], memory: dict[str, float], rounds: int) -> None:
+    print(f"\nmedian of {rounds} rounds")
+    print(f"{'server, load, client':<34}{'clients':>8}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'304s':>7}{'errors':>8}")
     for r in results:
-        print(f"{r.server:<10}{r.clients:>8}{r.rate:>10.0f}{r.p50_ms:>9.2f}{r.p95_ms:>9.2f}{r.errors:>8}")
+        share = f"{100 * r.not_modified / r.requests:.0f} %" if r.requests else "-"
+        print(f"{r.server:<34}{r.clients:>8}{r.rate:>10.0f}{r.p50_ms:>9.2f}{r.p95_ms:>9.2f}{share:>7}{r.errors:>8}")
     print("\nresident memory after the load: " + ", ".join(f"{k} {v:.0f} MiB" for k, v in memory.items()))
-    if "original" in servers:
-        print("\nours / original (requests/s: > 1 is faster; latency: < 1 is faster)")
-        by = {(r.server, r.clients): r for r in results}
+    by = {(r.server, r.clients): r for r in results}
+    print("\nrevalidating / plain, same server and load (requests/s: > 1 is faster)")
+    for label in sorted({r.server.rsplit(" ", 1)[0] for r in results}):
         for clients in CONCURRENCY:
-            o, t = by["ours", clients], by["original", clients]
-            print(
-                f"  {clients:>2} client{'s' if clients > 1 else ' '}: requests/s x{o.rate / t.rate:.2f}, "
-                f"p50 x{o.p50_ms / t.p50_ms:.2f}, p95 x{o.p95_ms / t.p95_ms:.2f}"
-            )
+            plain, cond = by.get((f"{label} plain", clients)), by.get((f"{label} revalidating", clients))
+            if plain and cond:
+                print(f"  {label:<12} {clients:>2} clients: x{cond.rate / plain.rate:.2f}")
+    if "original" in memory:
+        print("\nours / original, API load (requests/s: > 1 is faster; latency: < 1 is faster)")
+        for mode in ("plain", "revalidating"):
+            for clients in CONCURRENCY:
+                o, t = by[f"ours api {mode}", clients], by[f"original api {mode}", clients]
+                print(
+                    f"  {mode:<13}{clients:>2} client{'s' if clients > 1 else ' '}: requests/s x{o.rate / t.rate:.2f}, "
+                    f"p50 x{o.p50_ms / t.p50_ms:.2f}, p95 x{o.p95_ms / t.p95_ms:.2f}"
+                )
         print(f"  memory: x{memory['ours'] / memory['original']:.2f}")
 
 

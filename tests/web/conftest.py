@@ -24,6 +24,8 @@ import httpx
 import pytest
 
 from nba_predictions.config import Settings
+from tests.services import service_missing
+from tests.web.port_proxy import PortProxy, port_proxy
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = date(2024, 1, 15)  # 11 completed games in the archive
@@ -215,7 +217,7 @@ def node_api_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return require(API_RUNTIME, tmp_path_factory.mktemp("node-api"))
 
 
-def copy_with_games(source: Path, target: Path, games: list[tuple[str, str, str, str, float]]) -> Path:
+def copy_with_games(source: Path, target: Path, games: list[tuple[str, str, str, str, float | None]]) -> Path:
     """A copy of ``source`` with more rated games ``(game_id, YYYY-MM-DD, home, away, rating)``."""
     shutil.copy(source, target)
     with sqlite3.connect(target) as conn:
@@ -225,4 +227,55 @@ def copy_with_games(source: Path, target: Path, games: list[tuple[str, str, str,
             [(gid, day, ids[home], ids[away], rating) for gid, day, home, away, rating in games],
         )
     conn.close()
+    return target
+
+
+# -- the browser (Debian's Chromium through Playwright; tests marked ``browser``) ----------------------
+
+CHROMIUM = os.environ.get("NBA_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _missing(reason: str) -> None:
+    service_missing("the browser tests", reason)
+
+
+@pytest.fixture(scope="session")
+def proxy() -> Iterator[PortProxy]:
+    with port_proxy() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser(proxy: PortProxy):
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("Playwright is not installed: pip install -e '.[test]'")
+    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
+        _missing(f"no Chromium at {CHROMIUM}: apt-get install chromium (or set NBA_CHROMIUM)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + proxy.chromium_args)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = (
+        Path(os.environ["NBA_SCREENSHOT_DIR"])
+        if os.environ.get("NBA_SCREENSHOT_DIR")
+        else tmp_path_factory.mktemp("screenshots")
+    )
+    target.mkdir(parents=True, exist_ok=True)
     return target

@@ -25,6 +25,7 @@ class _Reader(HTMLParser):
         self.links: dict[str, str] = {}  # rel/class -> href
         self.text: list[str] = []
         self.scripts = 0
+        self.inline = 0  # script elements without src, style attributes, on* handlers: what a strict CSP blocks
         self._open: list[tuple[str, str]] = []  # (tag, role) of the elements we are in
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -32,6 +33,10 @@ class _Reader(HTMLParser):
         classes = a.get("class", "").split()
         if tag == "script":
             self.scripts += 1
+            self.inline += "src" not in a
+        self.inline += sum(1 for k in a if k == "style" or k.startswith("on"))
+        if tag == "style":
+            self.inline += 1
         if tag == "li" and "game" in classes:
             self.games.append(ListedGame())
         if tag == "a":
@@ -71,6 +76,7 @@ class Page:
     links: dict[str, str]
     text: str
     scripts: int
+    inline: int  # inline scripts, styles and event handlers (none allowed)
 
     def numbers(self) -> set[str]:
         """Every number written anywhere in the markup (text, attributes, URLs)."""
@@ -80,4 +86,6 @@ class Page:
 def read_page(html: str) -> Page:
     reader = _Reader()
     reader.feed(html)
-    return Page(html, reader.games, reader.links, " ".join(" ".join(reader.text).split()), reader.scripts)
+    return Page(
+        html, reader.games, reader.links, " ".join(" ".join(reader.text).split()), reader.scripts, reader.inline
+    )

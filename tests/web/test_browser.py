@@ -12,8 +12,6 @@ Screenshots go to ``$NBA_SCREENSHOT_DIR`` (CI and the docs) or the test's tempor
 from __future__ import annotations
 
 import math
-import os
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -21,62 +19,14 @@ import pytest
 
 from nba_predictions.config import Settings
 from nba_predictions.steps.prediction import classify
-from tests.services import service_missing
 from tests.web.conftest import DAY, LiveServer
-from tests.web.port_proxy import PortProxy, port_proxy, static_files
+from tests.web.port_proxy import PortProxy, static_files
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("NBA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 FRONT_END_API = ("127.0.0.1", 3001)  # fixed in the original front end's built files
 # The original front end's default date is Pacific-time "today" (yesterday before 3 pm): 3 pm PST.
 FRONT_END_NOW = datetime(2024, 1, 15, 23, 0, tzinfo=timezone.utc)
-
-
-def _missing(reason: str) -> None:
-    service_missing("the browser tests", reason)
-
-
-@pytest.fixture(scope="session")
-def proxy() -> Iterator[PortProxy]:
-    with port_proxy() as running:
-        yield running
-
-
-@pytest.fixture(scope="session")
-def browser(proxy: PortProxy):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("Playwright is not installed: pip install -e '.[test]'")
-    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
-        _missing(f"no Chromium at {CHROMIUM}: apt-get install chromium (or set NBA_CHROMIUM)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + proxy.chromium_args)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="session")
-def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = (
-        Path(os.environ["NBA_SCREENSHOT_DIR"])
-        if os.environ.get("NBA_SCREENSHOT_DIR")
-        else tmp_path_factory.mktemp("screenshots")
-    )
-    target.mkdir(parents=True, exist_ok=True)
-    return target
 
 
 def _ours(page) -> list[dict]:
@@ -100,7 +50,7 @@ def test_our_page_lists_the_days_games_best_first_with_badges(
 ) -> None:
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
-    page.goto(f"{live.url}/?date={DAY}")
+    page.goto(f"{live.url}/?date={DAY}&spoilers=number")  # tier and number (the default shows tiers only)
     shown = _ours(page)
     expected = sorted(stored_games, key=lambda g: (-g["rating"], g["id"]))
     assert [g["teams"] for g in shown] == [[g["away"], g["home"]] for g in expected]

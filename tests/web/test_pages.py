@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -54,7 +55,7 @@ def _best_first(games: list[dict]) -> list[dict]:
 
 
 def test_a_date_shows_its_games_best_first_with_badges(client: httpx.Client, stored_games: list[dict]) -> None:
-    page = _page(client, f"/?date={DAY}")
+    page = _page(client, f"/?date={DAY}&spoilers=number")
     expected = _best_first(stored_games)
     assert len(page.games) == len(expected) == 11
     for shown, stored in zip(page.games, expected):
@@ -62,19 +63,36 @@ def test_a_date_shows_its_games_best_first_with_badges(client: httpx.Client, sto
         assert shown.rating == _shown(stored["rating"])
         assert shown.badge == classify(stored["rating"], 80, 60)
     assert "Monday, January 15, 2024" in page.text
-    assert page.scripts == 0  # works without JavaScript
+    assert page.inline == 0  # only external scripts and styles: a strict Content-Security-Policy holds
+
+
+def test_by_default_a_game_shows_its_tier_and_no_number_anywhere_in_the_html(
+    client: httpx.Client, stored_games: list[dict]
+) -> None:
+    page = _page(client, f"/?date={DAY}")
+    expected = _best_first(stored_games)
+    assert [g.badge for g in page.games] == [classify(g["rating"], 80, 60) for g in expected]
+    assert [g.rating for g in page.games] == [""] * 11
+    for game in stored_games:
+        assert _shown(game["rating"]) not in page.html and str(game["rating"]) not in page.html
 
 
 def test_the_page_has_no_score_margin_or_winner(
     client: httpx.Client, stored_games: list[dict], final_scores: dict[str, tuple[int, int]]
 ) -> None:
-    for url in (f"/?date={DAY}", f"/best?date={DAY}", f"/?date={DAY}&team=LAL"):
+    game_ids = {g["id"] for g in stored_games}  # in row anchors and reveal links
+    for url in (
+        f"/?date={DAY}&spoilers=number",
+        f"/best?date={DAY}&spoilers=number",
+        f"/?date={DAY}&team=LAL&spoilers=number",
+        f"/?date={DAY}&teams=LAL,BOS&spoilers=hidden",
+    ):
         page = _page(client, url)
         words = set(re.findall(r"[a-z]+", page.text.lower()))
         assert not words & set(SPOILER_WORDS), (url, words & set(SPOILER_WORDS))
         # Every number in the markup is a rating, a date, a threshold or a fixed number of the layout.
-        layout = {"0", "1", "7", "10", "100", "80", "60", "76"}  # 0-100, scale=1, 7 days, top 10, 76ers
-        explained = {_shown(g["rating"]) for g in stored_games} | layout
+        layout = {"0", "1", "2", "7", "10", "100", "80", "60", "76"}  # 0-100, scale=1, h2, 7 days, top 10, 76ers
+        explained = {_shown(g["rating"]) for g in stored_games} | layout | game_ids
         for day in (DAY - timedelta(days=n) for n in range(8)):
             explained |= {
                 day.isoformat(),
@@ -104,8 +122,25 @@ def test_without_a_date_the_default_day_is_shown(client: httpx.Client) -> None:
     assert len(page.games) == 11 and "January 15, 2024" in page.text
 
 
-def test_the_default_day_is_yesterday_in_us_eastern_time(serve_app, rated_db: Path) -> None:
-    live = serve_app(rated_db)  # no default_day given: the real clock
+def test_the_default_day_is_the_latest_date_with_rated_games(serve_app, rated_db: Path, tmp_path: Path) -> None:
+    db = copy_with_games(
+        rated_db,
+        tmp_path / "later.db",
+        [("0022300570", "2024-01-17", "DEN", "LAL", 90.0), ("0022300580", "2024-01-19", "PHX", "SAC", None)],
+    )
+    live = serve_app(db)  # no default_day given: the database decides
+    page = read_page(httpx.get(f"{live.url}/").text)
+    assert "Wednesday, January 17, 2024" in page.text and [g.teams for g in page.games] == [["LAL", "DEN"]]
+
+
+def test_without_any_rated_game_the_default_day_is_yesterday_in_us_eastern_time(
+    serve_app, rated_db: Path, tmp_path: Path
+) -> None:
+    empty = copy_with_games(rated_db, tmp_path / "empty.db", [])
+    with sqlite3.connect(empty) as conn:
+        conn.execute("DELETE FROM games")
+    conn.close()
+    live = serve_app(empty)
     before = yesterday_eastern()
     text = read_page(httpx.get(f"{live.url}/").text).text
     after = yesterday_eastern()
@@ -178,7 +213,7 @@ def test_best_of_the_last_7_days(serve_app, rated_db: Path, tmp_path: Path, stor
     )
     live = serve_app(db, default_day=DAY)
     with httpx.Client(base_url=live.url) as c:
-        page = _page(c, f"/best?date={DAY}")
+        page = _page(c, f"/best?date={DAY}&spoilers=number")
         assert "Best of the last 7 days" in page.text and "January 9 to January 15, 2024" in page.text
         week = [
             *stored_games,
@@ -192,7 +227,8 @@ def test_best_of_the_last_7_days(serve_app, rated_db: Path, tmp_path: Path, stor
         assert [g.teams for g in page.games] == [[g["away"], g["home"]] for g in expected]
         assert [g.rating for g in page.games] == [_shown(g["rating"]) for g in expected]
         assert [g.day_link for g in page.games] == [f"/?date={g['date']}" for g in expected]
-        assert page.links["prev"] == "/best?date=2024-01-08" and page.links["next"] == "/best?date=2024-01-22"
+        assert page.links["prev"] == "/best?date=2024-01-08&spoilers=number"
+        assert page.links["next"] == "/best?date=2024-01-22&spoilers=number"
         team = _page(c, f"/best?date={DAY}&team=LAL")
         assert team.games[0].teams == ["LAL", "BOS"] and all("LAL" in g.teams for g in team.games)
     assert f'href="/best?date={DAY}"' in httpx.get(f"{live.url}/?date={DAY}").text  # the day page links the week

@@ -24,10 +24,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 
 from nba_predictions import __version__
-from nba_predictions.config import Settings, yesterday_eastern
+from nba_predictions.config import Settings
 from nba_predictions.errors import InvalidRequestError
 from nba_predictions.storage.engine import masked, reason
 from nba_predictions.web import api, docs, pages, security
+from nba_predictions.web.caching import CachingMiddleware
 from nba_predictions.web.context import WebContext
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ def create_app(
     settings: Settings,
     *,
     database_name: str | None = None,
-    default_day: Callable[[], date] = yesterday_eastern,
+    default_day: Callable[[], date] | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="nba-predictions",
@@ -74,6 +75,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     docs_html = docs.add_docs(app)  # /docs with Swagger UI from local files, not a CDN
     app.state.security = security.Headers({"/docs": security.docs_policy(docs_html)})
+    app.add_middleware(CachingMiddleware)  # inside CORS: a 304 gets the CORS headers too
     app.add_middleware(CORSMiddleware, **cors_options(settings.cors_origins))
     # Added last, so outermost: its headers are on CORS preflights and every error answer too.
     app.add_middleware(security.Guard, headers=app.state.security, max_body_bytes=settings.web_max_body_bytes)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -26,11 +26,17 @@ class WebContext:
     database_name: str  # masked URL, for logs
     good_threshold: float
     mediocre_threshold: float
-    default_day: Callable[[], date]  # the page's date when none is asked for, evaluated per request
+    # The page's date when none is asked for, evaluated per request; None: the newest date with ratings.
+    default_day: Callable[[], date] | None
 
     @staticmethod
     def of(request: Request) -> WebContext:
         return request.app.state.web
+
+    @staticmethod
+    def of_app(app: Any) -> WebContext:
+        """The context of an application (what an ASGI middleware has, from ``scope["app"]``)."""
+        return app.state.web
 
     @property
     def reads_in_loop(self) -> bool:

@@ -144,6 +144,21 @@ def _nearest(later: bool, by_team: bool) -> Select:
 
 
 @cache
+def _latest() -> Select:
+    return select(func.max(games.c.date)).where(games.c.prediction_rating.is_not(None))
+
+
+@cache
+def _version() -> Select:
+    # Three scalar subqueries: together in one aggregate, max(id) could not use the primary key.
+    return select(
+        select(func.count()).select_from(games).scalar_subquery(),
+        select(func.max(games.c.id)).scalar_subquery(),
+        select(func.max(games.c.updated_at)).scalar_subquery(),
+    )
+
+
+@cache
 def _teams() -> Select:
     return select(teams.c.id, teams.c.abbreviation, teams.c.name, teams.c.conference).order_by(teams.c.abbreviation)
 
@@ -158,6 +173,21 @@ def _team_id() -> Select:
 
 def ping(conn: Connection) -> None:
     conn.execute(text("SELECT 1")).scalar_one()
+
+
+def latest_rated_day(conn: Connection) -> date | None:
+    """The newest date with a rated game; None on a database without one."""
+    found = conn.execute(_latest()).scalar_one_or_none()
+    return None if found is None else _day(found)
+
+
+def version(conn: Connection) -> str:
+    """What changes whenever a game is stored, re-rated or removed: rows, newest id, newest write.
+
+    One aggregate over ``games`` (no score read); the caching middleware puts it in every ETag.
+    """
+    count, newest_id, newest_write = conn.execute(_version()).one()
+    return f"{count}:{newest_id}:{newest_write}"
 
 
 def all_teams(conn: Connection) -> list[TeamRow]:
