@@ -24,7 +24,16 @@ from starlette.routing import Mount, Route
 
 from nba_predictions.web import api, contract
 
-PAGE_FIELDS = ("date", "team")  # what the pages read from the query string (not in the OpenAPI document)
+PAGE_FIELDS = (
+    "date",
+    "team",
+    "teams",
+    "spoilers",
+    "order",
+    "mine",
+    "reveal",
+    "remember",
+)  # the pages' query string (not in the OpenAPI document)
 SCRIPT = "<script>alert(1)</script>"
 # Hostile values: traversal, NUL, oversized, SQL and template injection, unicode, numbers and dates
 # out of every range, header injection.  Sent to every parameter of every route.
