@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 
 from nba_predictions.errors import StorageError
 
@@ -127,10 +127,38 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
+def connection_lost(url: URL, exc: BaseException) -> bool:
+    """Whether ``exc`` says the PostgreSQL server could not be reached or went away (stopped,
+    restarted, the network cut), not that it refused a statement.
+
+    SQLAlchemy marks a connection it found dead (``connection_invalidated``); psycopg's own
+    connection failures carry no SQLSTATE; a server that ends our session says class 08
+    (connection exception) or 57P (shut down, crashed, cannot connect now).
+    """
+    if sqlite_path(url) is not None or not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    state = getattr(exc.orig, "sqlstate", None)
+    return state is None or state.startswith(("08", "57P"))
+
+
+def unreachable_message(url: URL, exc: BaseException, lost: str) -> str:
+    """One line for a server that is not there: the database, the driver's reason, the fix."""
+    return (
+        f"the database server of {masked(url)} cannot be reached ({reason(exc)}): start it, or fix "
+        f"DATABASE_URL, and run the same command again; {lost}"
+    )
+
+
 @contextmanager
 def connection_errors(url: URL, doing: str) -> Iterator[None]:
     """Turn driver errors into :class:`StorageError` naming the (masked) database."""
     try:
         yield
     except SQLAlchemyError as exc:
+        if connection_lost(url, exc):
+            raise StorageError(unreachable_message(url, exc, f"{doing} did not happen")) from exc
         raise StorageError(f"{doing} in {masked(url)} failed: {reason(exc)}") from exc
