@@ -39,6 +39,9 @@ from nba_predictions.storage.records import RatedGame, RunRecord, StoreResult
 from nba_predictions.storage.rows import check_known_teams, prediction_rows, team_rows
 
 logger = logging.getLogger(__name__)
+# A lost connection is said whatever the run: a backfill quiets this module's per-document lines
+# (the "nba_predictions.steps" loggers), not this one.
+connection_logger = logging.getLogger("nba_predictions.storage.connection")
 
 STORE_ATTEMPTS = 2
 """Transactions :func:`store_rows` tries when the PostgreSQL connection is lost under it (a server
@@ -133,7 +136,9 @@ def store_rows(
             if lost and attempt < STORE_ATTEMPTS:
                 # The transaction never committed (or, cut during COMMIT, did: its games then
                 # count as already stored); a fresh connection writes the same rows again.
-                logger.warning("storage: lost the connection to %s (%s); trying once more", db.name, reason(exc))
+                connection_logger.warning(
+                    "storage: lost the connection to %s (%s); trying once more", db.name, reason(exc)
+                )
                 continue
             if lost:
                 raise StorageError(
