@@ -31,6 +31,7 @@ from nba_predictions.storage.database import Database, connect, open_database
 from nba_predictions.storage.engine import (
     connection_errors,
     connection_lost,
+    disk_fix,
     reason,
     unreachable_message,
     write_transaction,
@@ -146,8 +147,10 @@ def store_rows(
                         db.url, exc, f"these {len(rows)} predictions were not saved (what was stored before is kept)"
                     )
                 ) from exc
+            fix = disk_fix(db.url, exc)
             raise StorageError(
                 f"storing {len(rows)} predictions in {db.name} failed, nothing was saved: {reason(exc)}"
+                + (f"; {fix}" if fix else "")
             ) from exc
     rerated = {str(row["id"]) for row in rerate}
     return Written(

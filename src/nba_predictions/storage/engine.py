@@ -153,6 +153,19 @@ def unreachable_message(url: URL, exc: BaseException, lost: str) -> str:
     )
 
 
+SQLITE_FULL, SQLITE_IOERR = 13, 10  # result codes (the primary code is the low byte of an extended one)
+
+
+def disk_fix(url: URL, exc: BaseException) -> str | None:
+    """For a SQLite file that could not be written (a full disk, a file size limit, a failing
+    disk): what to do, else None.  SQLite rolls the transaction back, so the file stays as it was."""
+    path = sqlite_path(url)
+    code = getattr(getattr(exc, "orig", None), "sqlite_errorcode", None)
+    if path is None or code is None or code & 0xFF not in (SQLITE_FULL, SQLITE_IOERR):
+        return None
+    return f"free space where {path.parent} is and run the same command again (the database was left as it was)"
+
+
 @contextmanager
 def connection_errors(url: URL, doing: str) -> Iterator[None]:
     """Turn driver errors into :class:`StorageError` naming the (masked) database."""
@@ -161,4 +174,5 @@ def connection_errors(url: URL, doing: str) -> Iterator[None]:
     except SQLAlchemyError as exc:
         if connection_lost(url, exc):
             raise StorageError(unreachable_message(url, exc, f"{doing} did not happen")) from exc
-        raise StorageError(f"{doing} in {masked(url)} failed: {reason(exc)}") from exc
+        fix = disk_fix(url, exc)
+        raise StorageError(f"{doing} in {masked(url)} failed: {reason(exc)}{f'; {fix}' if fix else ''}") from exc
