@@ -26,10 +26,15 @@ MAIN = ROOT / "main.py"
 # -- pytest-xdist (`-n auto`, the README's test command) -------------------------------------------
 # Tests are handed to the workers one by one, except these modules, which go whole to one worker,
 # before any other test: the Prefect end-to-end tests share one module-scoped stack (a server and
-# five workers: split over two workers it would start twice), and the retraining module holds the
-# suite's longest single test.  (xdist's own `xdist_group` marks do not group under pytest 9.2,
-# whose node ids no longer come from the attribute xdist rewrites.)
-WHOLE_MODULES = ("tests/orchestration/test_prefect_e2e.py", "tests/unit/test_training.py")
+# five workers: split over two workers it would start twice), the retraining module holds the
+# suite's longest single test, and the PostgreSQL fault tests share one throw-away server that they
+# stop and start (split, each worker would start its own).  (xdist's own `xdist_group` marks do not
+# group under pytest 9.2, whose node ids no longer come from the attribute xdist rewrites.)
+WHOLE_MODULES = (
+    "tests/orchestration/test_prefect_e2e.py",
+    "tests/unit/test_training.py",
+    "tests/faults/test_postgres_down.py",
+)
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)  # optional: pytest runs without xdist too

@@ -81,6 +81,12 @@ ENVIRONMENT = {
     ),
     "RATING_GOOD_THRESHOLD": ("80", "ratings at or above this are 'good'"),
     "RATING_MEDIOCRE_THRESHOLD": ("60", "ratings at or above this (and below good) are 'mediocre'"),
+    "NBA_S3_ATTEMPTS": (
+        "3",
+        "s3:// documents: attempts of one S3 request that got 500/503, timed out or lost its connection "
+        "(botocore's standard retry mode; a read whose body breaks off is started over once more)",
+    ),
+    "NBA_S3_TIMEOUT": ("30", "s3:// documents: connect and read timeout of one S3 request, seconds"),
     "NBA_STEP_RETRIES": (
         "3",
         "Prefect workers: how often a step that hit a retryable source error (timeout, 429, 5xx) runs again",

@@ -46,7 +46,7 @@ def test_every_command_has_help_and_is_in_the_readme(command):
 
 def test_every_environment_variable_is_in_env_example_with_its_default():
     example = (ROOT / ".env.example").read_text(encoding="utf-8")
-    values = dict(re.findall(r"^([A-Z_]+)=(.*)$", example, re.M))
+    values = dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", example, re.M))
     assert values == {name: default for name, (default, _) in ENVIRONMENT.items()}
 
 

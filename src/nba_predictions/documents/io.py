@@ -230,7 +230,7 @@ def read_document(path: str | Path, expected_step: str) -> BaseModel:
             raise ArtifactError(
                 f"{name} does not exist; make {_a(expected_name)} with: {PRODUCING_COMMAND[expected_step]}"
             ) from None
-        raise ArtifactError(f"cannot read {name}: {exc.reason}") from None
+        raise ArtifactError(f"cannot read {name}: {exc.reason}{f'; {exc.hint}' if exc.hint else ''}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ArtifactError(f"cannot read {name}: {exc}") from None
     raw = decode_document(text, name, PRODUCING_COMMAND[expected_step])

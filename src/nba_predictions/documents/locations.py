@@ -32,6 +32,7 @@ The documents' I/O is three modules, from the document down to the disk:
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import posixpath
@@ -40,14 +41,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from nba_predictions.config import ENVIRONMENT, parse_number
 from nba_predictions.core.atomic import write_bytes_atomic
 
 # LocationError lives in errors.py; named here too for the callers that know it as locations.LocationError.
 from nba_predictions.errors import LocationError as LocationError
+from nba_predictions.errors import UsageError
 
 logger = logging.getLogger(__name__)
 
 STDIO = "-"
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)  # no room left, over quota, over the file size limit
 # Environment variables whose values must never appear in a message.
 SECRET_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID")
 # Loggers that would print request headers (session tokens, signatures) at DEBUG.
@@ -143,9 +147,50 @@ def _filesystem(location: str) -> tuple[Any, str]:
     except ImportError as exc:
         raise LocationError(location, f"{scheme}:// needs the {exc.name} package: {backend.install}") from None
     # A new instance each time (not fsspec's cache): it reads the environment as it is now.
-    fs = fsspec.filesystem(backend.protocol, skip_instance_cache=True)  # credentials: the environment
+    options = s3_options(location) if backend.protocol == "s3" else {}
+    fs = fsspec.filesystem(backend.protocol, skip_instance_cache=True, **options)  # credentials: the environment
+    if backend.protocol == "s3":
+        fs.retries = S3FS_ATTEMPTS  # a class attribute of S3FileSystem, not an option of its constructor
     path = str(location).split("://", 1)[1]
     return fs, path
+
+
+S3FS_ATTEMPTS = 2
+"""s3fs's own loop around each S3 call (its ``retries``, 5 by default): 2 starts a read whose body
+broke off (the connection dropped mid-transfer, which botocore has already handed over) once more.
+Each of its attempts is one botocore call of at most ``NBA_S3_ATTEMPTS`` requests."""
+
+
+def s3_options(location: str) -> dict[str, Any]:
+    """s3fs's options, every retry and timeout explicit rather than the libraries' defaults.
+
+    botocore's *standard* retry mode makes at most ``NBA_S3_ATTEMPTS`` requests for one call
+    (retrying 500, 502, 503, 504, throttling, a lost connection and a timeout, with jittered
+    exponential backoff), each with ``NBA_S3_TIMEOUT`` seconds to connect and to read; s3fs starts
+    the call over at most :data:`S3FS_ATTEMPTS` times.  So one document read or write sends at most
+    ``2 x NBA_S3_ATTEMPTS`` requests and then fails with one line.  (Left alone, botocore's legacy
+    mode makes 5 attempts, and s3fs multiplies that by its own 5 with a 60 s read timeout each.)
+    """
+    attempts = _number(location, "NBA_S3_ATTEMPTS", int)
+    timeout = _number(location, "NBA_S3_TIMEOUT", float)
+    if attempts < 1:
+        raise LocationError(location, f"NBA_S3_ATTEMPTS={attempts} must be 1 or more (1 = no retry)")
+    if timeout <= 0:
+        raise LocationError(location, f"NBA_S3_TIMEOUT={timeout:g} must be more than 0 seconds")
+    return {
+        "config_kwargs": {
+            "retries": {"total_max_attempts": attempts, "mode": "standard"},
+            "connect_timeout": timeout,
+            "read_timeout": timeout,
+        },
+    }
+
+
+def _number(location: str, name: str, kind: type) -> float:
+    try:
+        return parse_number(name, os.environ.get(name, ENVIRONMENT[name][0]), kind)
+    except UsageError as exc:
+        raise LocationError(location, str(exc)) from None
 
 
 def _describe(location: str, exc: BaseException) -> str:
@@ -156,7 +201,35 @@ def _describe(location: str, exc: BaseException) -> str:
             "AWS_SECRET_ACCESS_KEY or AWS_PROFILE) and the bucket's policy"
         )
     text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    answer = _s3_answer(exc)
+    if answer:
+        text = f"the S3 server answered {answer}: {text}"
     return scrub(" ".join(str(text).split()))
+
+
+def _s3_answer(exc: BaseException) -> str | None:
+    """``"503 SlowDown"`` when botocore's error (s3fs keeps it as the cause) carries an HTTP answer."""
+    cause = exc.__cause__ or exc.__context__
+    response = getattr(cause, "response", None)
+    if not isinstance(response, dict):
+        return None
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    code = response.get("Error", {}).get("Code")
+    return " ".join(str(part) for part in (status, code) if part) or None
+
+
+def _gave_up(location: str, exc: BaseException) -> LocationError:
+    """The error of a URL's read or write that failed for a reason other than a missing object, a
+    folder or refused credentials: an S3 one says how long it tried and what to do."""
+    reason = _describe(location, exc)
+    if scheme_of(location) not in ("s3", "s3a") or isinstance(exc, (PermissionError, LocationError)):
+        return LocationError(location, reason)
+    attempts, timeout = (os.environ.get(name, ENVIRONMENT[name][0]) for name in ("NBA_S3_ATTEMPTS", "NBA_S3_TIMEOUT"))
+    return LocationError(
+        location,
+        f"{reason} (gave up after NBA_S3_ATTEMPTS={attempts} attempts of up to NBA_S3_TIMEOUT={timeout} s)",
+        hint="rerun when the object store answers again, or raise NBA_S3_ATTEMPTS / NBA_S3_TIMEOUT for a slow one",
+    )
 
 
 def read_bytes(location: str | Path) -> bytes:
@@ -177,7 +250,7 @@ def read_bytes(location: str | Path) -> bytes:
     except IsADirectoryError:
         raise LocationError(text, "is a folder, not a document") from None
     except Exception as exc:
-        raise LocationError(text, _describe(text, exc)) from None
+        raise _gave_up(text, exc) from None
 
 
 def write_bytes(location: str | Path, data: bytes) -> None:
@@ -193,8 +266,16 @@ def write_bytes(location: str | Path, data: bytes) -> None:
         fs.pipe_file(path, data)
     except LocationError:
         raise
+    except OSError as exc:
+        if exc.errno in DISK_FULL and not is_url(text):
+            raise LocationError(
+                text,
+                f"{exc.strerror} (the document is {len(data):,} bytes)",
+                hint=f"free space where {local_path(text).parent} is; anything already there was left as it was",
+            ) from None
+        raise _gave_up(text, exc) from None
     except Exception as exc:
-        raise LocationError(text, _describe(text, exc)) from None
+        raise _gave_up(text, exc) from None
 
 
 def check_writable(location: str | Path) -> None:

@@ -32,13 +32,28 @@ from nba_predictions.storage import queries
 from nba_predictions.storage.backup import BackupSettings, backup_sqlite
 from nba_predictions.storage.database import Database, connect, connect_read_only, open_database
 from nba_predictions.storage.detect import OURS, WEB_APP, Finding
-from nba_predictions.storage.engine import connection_errors, reason, write_transaction
+from nba_predictions.storage.engine import (
+    connection_errors,
+    connection_lost,
+    disk_fix,
+    reason,
+    unreachable_message,
+    write_transaction,
+)
 from nba_predictions.storage.migrate import check_finding
 from nba_predictions.storage.records import RatedGame, RunRecord, StoreResult
 from nba_predictions.storage.rows import check_known_teams, prediction_rows, team_rows
 from nba_predictions.storage.schema import SCHEMA_REVISION
 
 logger = logging.getLogger(__name__)
+# A lost connection is said whatever the run: a backfill quiets this module's per-document lines
+# (the "nba_predictions.steps" loggers), not this one.
+connection_logger = logging.getLogger("nba_predictions.storage.connection")
+
+STORE_ATTEMPTS = 2
+"""Transactions :func:`store_rows` tries when the PostgreSQL connection is lost under it (a server
+restarted between or during a backfill's chunks): the second, on a fresh connection, either
+writes the rows or finds the server still gone and fails in one line."""
 
 __all__ = [
     "Adoption",
@@ -121,23 +136,31 @@ def store_rows(
     """Write ``games`` rows (:func:`~nba_predictions.storage.rows.game_row`) and their ``game_details``
     rows in one transaction on ``db`` (its schema prepared first), by the rules of
     :func:`store_predictions`; any failure rolls all of it back and raises :class:`StorageError`."""
-    by_id = {row["game_id"]: row for row in details}
     db.prepare()
-    try:
-        with write_transaction(db.engine) as conn:
-            queries.seed_teams(conn, team_rows())
-            inserted = queries.insert_new_games(conn, rows)
-            stored = [row for row in rows if row["id"] not in inserted]
-            to_fill = queries.unrated(conn, (str(row["id"]) for row in stored))
-            rerate = stored if force else [row for row in stored if row["id"] in to_fill]
-            queries.rerate_games(conn, rerate)
-            queries.upsert_details(
-                conn, [by_id[game_id] for game_id in sorted(inserted | {str(row["id"]) for row in rerate})]
-            )
-    except SQLAlchemyError as exc:
-        raise StorageError(
-            f"storing {len(rows)} predictions in {db.name} failed, nothing was saved: {reason(exc)}"
-        ) from exc
+    for attempt in range(1, STORE_ATTEMPTS + 1):
+        try:
+            inserted, to_fill, stored, rerate = _store_once(db, rows, details, force)
+            break
+        except SQLAlchemyError as exc:
+            lost = connection_lost(db.url, exc)
+            if lost and attempt < STORE_ATTEMPTS:
+                # The transaction never committed (or, cut during COMMIT, did: its games then
+                # count as already stored); a fresh connection writes the same rows again.
+                connection_logger.warning(
+                    "storage: lost the connection to %s (%s); trying once more", db.name, reason(exc)
+                )
+                continue
+            if lost:
+                raise StorageError(
+                    unreachable_message(
+                        db.url, exc, f"these {len(rows)} predictions were not saved (what was stored before is kept)"
+                    )
+                ) from exc
+            fix = disk_fix(db.url, exc)
+            raise StorageError(
+                f"storing {len(rows)} predictions in {db.name} failed, nothing was saved: {reason(exc)}"
+                + (f"; {fix}" if fix else "")
+            ) from exc
     rerated = {str(row["id"]) for row in rerate}
     return Written(
         inserted=inserted,
@@ -145,6 +168,24 @@ def store_rows(
         updated=rerated - set(to_fill),
         kept={str(row["id"]) for row in stored} - rerated,
     )
+
+
+def _store_once(
+    db: Database, rows: Sequence[dict[str, object]], details: Sequence[dict[str, object]], force: bool
+) -> tuple[set[str], set[str], list[dict[str, object]], list[dict[str, object]]]:
+    """One transaction of :func:`store_rows`: (inserted, to fill, stored before, re-rated)."""
+    by_id = {row["game_id"]: row for row in details}
+    with write_transaction(db.engine) as conn:
+        queries.seed_teams(conn, team_rows())
+        inserted = queries.insert_new_games(conn, rows)
+        stored = [row for row in rows if row["id"] not in inserted]
+        to_fill = set(queries.unrated(conn, (str(row["id"]) for row in stored)))
+        rerate = stored if force else [row for row in stored if row["id"] in to_fill]
+        queries.rerate_games(conn, rerate)
+        queries.upsert_details(
+            conn, [by_id[game_id] for game_id in sorted(inserted | {str(row["id"]) for row in rerate})]
+        )
+    return inserted, to_fill, stored, rerate
 
 
 def rated_game_ids(db: Database, first: date, last: date) -> set[str]:

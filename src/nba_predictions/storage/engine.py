@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 
 from nba_predictions.errors import StorageError
 
@@ -163,6 +163,45 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
+def connection_lost(url: URL, exc: BaseException) -> bool:
+    """Whether ``exc`` says the PostgreSQL server could not be reached or went away (stopped,
+    restarted, the network cut), not that it refused a statement.
+
+    SQLAlchemy marks a connection it found dead (``connection_invalidated``); psycopg's own
+    connection failures carry no SQLSTATE; a server that ends our session says class 08
+    (connection exception) or 57P (shut down, crashed, cannot connect now).
+    """
+    if sqlite_path(url) is not None or not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    state = getattr(exc.orig, "sqlstate", None)
+    return state is None or state.startswith(("08", "57P"))
+
+
+def unreachable_message(url: URL, exc: BaseException, lost: str) -> str:
+    """One line for a server that is not there: the database, the driver's reason, the fix."""
+    return (
+        f"the database server of {masked(url)} cannot be reached ({reason(exc)}): start it, or fix "
+        f"DATABASE_URL, and run the same command again; {lost}"
+    )
+
+
+SQLITE_FULL, SQLITE_IOERR = 13, 10  # result codes (the primary code is the low byte of an extended one)
+
+
+def disk_fix(url: URL, exc: BaseException) -> str | None:
+    """For a SQLite file that could not be written (a full disk, a file size limit, a failing
+    disk): what to do, else None.  SQLite rolls the transaction back, so the file stays as it was."""
+    path = sqlite_path(url)
+    code = getattr(getattr(exc, "orig", None), "sqlite_errorcode", None)
+    if path is None or code is None or code & 0xFF not in (SQLITE_FULL, SQLITE_IOERR):
+        return None
+    return f"free space where {path.parent} is and run the same command again (the database was left as it was)"
+
+
 @contextmanager
 def connection_errors(url: URL, doing: str) -> Iterator[None]:
     """Turn driver errors into :class:`StorageError` naming the (masked) database.
@@ -180,4 +219,7 @@ def connection_errors(url: URL, doing: str) -> Iterator[None]:
                 f"(its -journal file), which a read-only command may not roll back: the next command that "
                 f"writes it rolls it back first (a storage run, or nba-predictions adopt --database {masked(url)})"
             ) from exc
-        raise StorageError(f"{doing} in {masked(url)} failed: {reason(exc)}") from exc
+        if connection_lost(url, exc):
+            raise StorageError(unreachable_message(url, exc, f"{doing} did not happen")) from exc
+        fix = disk_fix(url, exc)
+        raise StorageError(f"{doing} in {masked(url)} failed: {reason(exc)}{f'; {fix}' if fix else ''}") from exc
