@@ -12,6 +12,7 @@ are that text parsed by the same function (:func:`_default`).
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -22,6 +23,8 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from nba_predictions.errors import UsageError
+
+logger = logging.getLogger(__name__)
 
 EASTERN = ZoneInfo("America/New_York")
 SOURCE_CHOICES = ("auto", "archive", "cdn", "nba_api")
@@ -112,10 +115,46 @@ ENVIRONMENT = {
 }
 
 
+# Tests only: a fixed "now" for the default date (see now_eastern).  Not a setting: not in ENVIRONMENT.
+CLOCK_VARIABLE = "NBA_NOW"
+
+
+def now_eastern(env: Mapping[str, str] | None = None) -> datetime:
+    """The current time in US Eastern, whatever the machine's own time zone.
+
+    ``NBA_NOW`` (an ISO 8601 time with its UTC offset, e.g. ``2026-03-08T04:59:59Z``) fixes it, for
+    tests of the default date around midnight and the daylight-saving changes in a subprocess (no
+    waiting, no library that fakes the system clock).  It moves only the default date (nothing else
+    reads this clock), each use says so in a WARNING line, and a value that is not such a time is a
+    usage error: a stray one cannot go unnoticed.
+    """
+    text = (os.environ if env is None else env).get(CLOCK_VARIABLE, "")
+    if not text:
+        return datetime.now(tz=EASTERN)
+    try:
+        fixed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        fixed = None
+    if fixed is None or fixed.tzinfo is None:
+        raise UsageError(
+            f"{CLOCK_VARIABLE}={text!r} is not a time with its UTC offset (e.g. 2026-03-08T04:59:59Z): "
+            "fix it, or unset it (it fixes the clock of the default date, for tests only)"
+        )
+    logger.warning("%s=%s fixes the clock of the default date (tests only; unset it otherwise)", CLOCK_VARIABLE, text)
+    return fixed.astimezone(EASTERN)
+
+
 def yesterday_eastern(now: datetime | None = None) -> date:
-    """Yesterday's date in US Eastern time: the default target of the daily job."""
-    now = now or datetime.now(tz=EASTERN)
-    return (now.astimezone(EASTERN) - timedelta(days=1)).date()
+    """Yesterday's date in US Eastern time: the default target of the daily job.
+
+    ``now`` (default :func:`now_eastern`) must know its time zone: the Eastern calendar date it
+    falls on, minus one day (a calendar day, so 23- and 25-hour days around the daylight-saving
+    changes make no difference).
+    """
+    now = now if now is not None else now_eastern()
+    if now.tzinfo is None:
+        raise ValueError(f"yesterday_eastern needs a time with its time zone, not the naive {now.isoformat()}")
+    return now.astimezone(EASTERN).date() - timedelta(days=1)
 
 
 def _origins(name: str, text: str) -> tuple[str, ...]:

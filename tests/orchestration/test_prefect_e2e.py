@@ -298,12 +298,15 @@ def test_a_daily_run_rates_the_date_with_each_step_on_its_own_worker(stack):
         tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[collection.id])))
     assert [t.run_count for t in tasks] == [2]  # failed once on the 500, retried, completed
     assert stack.stats.requests_for("scoreboardv3", GameDate="2024-01-15") == 2
+    run = json.loads(stack.s3.get(stack.bucket, "nba/2024-01-15/latest.json"))["run"]
+    folder = f"nba/2024-01-15/runs/{run}"
     assert stack.s3.keys(stack.bucket) == sorted(
-        [f"nba/2024-01-15/{name}" for name in ("collected_games.json", "engineered_features.json", "predictions.json")]
-        + [f"nba/2024-01-15/summaries/{step}.json" for step in STEPS]
+        [f"{folder}/{name}" for name in ("collected_games.json", "engineered_features.json", "predictions.json")]
+        + [f"{folder}/summaries/{step}.json" for step in STEPS]
+        + ["nba/2024-01-15/latest.json"]
     )
     stored = stack.stored("2024-01-15")
-    predictions = json.loads(stack.s3.get(stack.bucket, "nba/2024-01-15/predictions.json"))["predictions"]
+    predictions = json.loads(stack.s3.get(stack.bucket, f"{folder}/predictions.json"))["predictions"]
     assert sorted(g["game_id"] for g in stored) == sorted(p["game_id"] for p in predictions)
     assert len(stored) == 11
 
@@ -325,10 +328,11 @@ def test_a_run_whose_storage_failed_resumes_from_its_stored_predictions(stack):
     assert failed.returncode != 0
     parent = stack.last_run("nba-rate-date/daily")
     assert parent.state.is_failed()
-    assert f"--param day={day} --param from_step=storage" in parent.state.message
-    assert f"nba/{day}/predictions.json" in parent.state.message
+    run = json.loads(stack.s3.get(stack.bucket, f"nba/{day}/latest.json"))["run"]
+    assert f"--param day={day} --param from_step=storage --param run={run}" in parent.state.message
+    assert f"nba/{day}/runs/{run}/predictions.json" in parent.state.message
     assert stack.result(parent)["status"] == "failed"
-    predictions = json.loads(stack.s3.get(stack.bucket, f"nba/{day}/predictions.json"))["predictions"]
+    predictions = json.loads(stack.s3.get(stack.bucket, f"nba/{day}/runs/{run}/predictions.json"))["predictions"]
     assert stack.stored(day) == []
     collections_before = len(stack.flow_runs("nba-collection/step"))
 
@@ -349,3 +353,34 @@ def test_the_backfill_deployment_rates_a_range(stack):
     for run in summary["runs"]:
         assert len(stack.stored(run["target_date"])) == run["saved"] > 0
     assert date.fromisoformat(summary["first"]) == date(2024, 1, 17)
+
+
+def test_two_daily_runs_of_one_date_at_once_keep_both_runs_documents(stack):
+    """Two operators start the daily run of one date at the same moment: each run writes its own
+    folder (nothing of one replaces the other's), the pointer names one of them, and the
+    nba-collection pool (limit 1) ran their collection steps one after the other."""
+    day = "2024-01-19"
+    command = [str(Path(sys.executable).parent / "prefect"), "deployment", "run", "nba-rate-date/daily"]
+    command += ["--watch", "--watch-timeout", str(WATCH_TIMEOUT), "--param", f"day={day}"]
+    processes = [
+        subprocess.Popen(command, env=stack.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    for process in processes:
+        out, err = process.communicate(timeout=WATCH_TIMEOUT + 120)
+        assert process.returncode == 0, out + err
+    prefix = f"nba/{day}/runs/"
+    runs = sorted({key[len(prefix) :].split("/")[0] for key in stack.s3.keys(stack.bucket) if key.startswith(prefix)})
+    assert len(runs) == 2
+    for run in runs:
+        for name in ("collected_games.json", "engineered_features.json", "predictions.json"):
+            document = json.loads(stack.s3.get(stack.bucket, f"{prefix}{run}/{name}"))
+            assert document["metadata"]["target_date"] == day
+        storage = json.loads(stack.s3.get(stack.bucket, f"{prefix}{run}/summaries/storage.json"))
+        assert storage["status"] == "ok" and storage["found"] > 0
+    pointer = json.loads(stack.s3.get(stack.bucket, f"nba/{day}/latest.json"))
+    assert pointer["run"] in runs and pointer["step"] == "storage"
+    collections = [r for r in stack.flow_runs("nba-collection/step") if str(r.parameters.get("day")) == day]
+    assert sorted(r.parameters["run"] for r in collections) == runs
+    first, second = sorted(collections, key=lambda r: r.start_time)
+    assert first.end_time <= second.start_time  # the pool's limit of one, across the two runs

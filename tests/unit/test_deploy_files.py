@@ -61,15 +61,9 @@ def test_cron_lines_match_the_guide_and_name_every_step():
             assert line in GUIDE, f"the guide's crontab lacks: {line}"
 
 
-def test_nba_step_uses_the_orchestration_layout():
-    from datetime import date
-
-    from nba_predictions.orchestration.layout import document_url, summary_url
-
+def test_nba_step_runs_the_step_command_under_the_documents_root():
+    """nba-step derives no folder itself: the step command puts each run in a folder of its own
+    (documents/layout.py), the layout the Prefect flows use too."""
     script = (DEPLOY / "bin" / "nba-step").read_text()
-    day = date(2024, 1, 15)
-    for step in ("collection", "features", "prediction"):
-        name = document_url("$NBA_DOCUMENTS", day, step).rsplit("/", 1)[1]
-        assert f'"$docs/{name}"' in script
-    assert summary_url("X", day, "storage").endswith("/summaries/storage.json")
-    assert '--summary-json "$docs/summaries/$step.json"' in script
+    assert 'args=(step "$step" --documents "$NBA_DOCUMENTS")' in script
+    assert "--output" not in script and "date -d" not in script  # the date's default is the step's (Python)

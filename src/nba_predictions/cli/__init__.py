@@ -21,6 +21,7 @@ from nba_predictions.cli.archive import archive, archive_parser
 from nba_predictions.cli.exits import EXIT_FAILED, EXIT_OK, EXIT_STDOUT_CLOSED, EXIT_USAGE, exit_code_of
 from nba_predictions.cli.parsers import PROG, backfill_parser, run_parser, serve_parser, show_parser, train_parser
 from nba_predictions.cli.show import show
+from nba_predictions.cli.step import step, step_parser
 from nba_predictions.cli.watch import watch, watch_parser
 from nba_predictions.config import Settings
 from nba_predictions.documents.locations import CHATTY_LOGGERS
@@ -50,6 +51,7 @@ COMMANDS: dict[str, tuple[Callable[[], argparse.ArgumentParser], Handler]] = {
     "serve": (serve_parser, commands.serve),
     "watch": (watch_parser, watch),
     "archive": (archive_parser, archive),
+    "step": (step_parser, step),
 }
 """The subcommands: their parser and what they do.  Without one, the arguments are a run's."""
 

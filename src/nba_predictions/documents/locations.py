@@ -253,6 +253,20 @@ def read_bytes(location: str | Path) -> bytes:
         raise _gave_up(text, exc) from None
 
 
+def exists(location: str | Path) -> bool:
+    """Whether a document is stored at ``location`` (a path, ``file://`` or a supported URL)."""
+    text = str(location)
+    try:
+        if not is_url(text):
+            return local_path(text).is_file()
+        fs, path = _filesystem(text)
+        return bool(fs.isfile(path))
+    except LocationError:
+        raise
+    except Exception as exc:
+        raise LocationError(text, _describe(text, exc)) from None
+
+
 def write_bytes(location: str | Path, data: bytes) -> None:
     """Replace the document at ``location`` with ``data``, all or nothing."""
     text = str(location)

@@ -5,8 +5,10 @@
   step's requirements.  The step runs in a task that Prefect retries only on
   :class:`~nba_predictions.errors.RetryableSourceError` (timeouts, 429, 5xx).
 * ``nba-rate-date``: the daily job.  It runs the step deployments one after the other for a date
-  (default: yesterday, US Eastern), passing document URLs, and returns the run summary as its
-  result; with ``from_step`` it resumes from the stored document of the step before.
+  (default: yesterday, US Eastern) in a run of its own (``{documents}/{day}/runs/{run}/``, so two
+  runs of one date never replace each other's documents; the date's ``latest.json`` names the
+  last to finish a step), and returns the run summary as its result; with ``from_step`` it resumes
+  from the stored document of the step before, in the run given as ``run`` or else the latest.
 * ``nba-backfill``: a range of dates through the existing backfill (one process, all steps).
 """
 
@@ -25,10 +27,11 @@ from prefect.deployments import run_deployment
 from prefect.states import Failed
 
 from nba_predictions.config import yesterday_eastern
+from nba_predictions.documents.layout import document_url, new_run_id, summary_url
 from nba_predictions.documents.models import STEPS
 from nba_predictions.errors import PipelineError, RetryableSourceError, UsageError
 from nba_predictions.orchestration import runner
-from nba_predictions.orchestration.layout import document_url, summary_url
+from nba_predictions.runs.dated import resolve_run
 
 if TYPE_CHECKING:  # pragma: no cover
     from prefect.client.schemas.objects import FlowRun
@@ -54,8 +57,8 @@ def _retryable(task: object, task_run: object, state: State) -> bool:
 
 
 @task(name="run-step", cache_policy=NONE, persist_result=False)
-def _step_task(step: str, day: date, documents: str, source: str | None, force: bool) -> dict:
-    return runner.run_step(step, day, documents, source=source, force=force)
+def _step_task(step: str, day: date, documents: str, run: str | None, source: str | None, force: bool) -> dict:
+    return runner.run_step(step, day, documents, run=run, source=source, force=force)
 
 
 def _forward_our_logs() -> None:
@@ -69,7 +72,7 @@ def _forward_our_logs() -> None:
         ours.setLevel(logging.INFO)
 
 
-def _run_step(step: str, day: date, documents: str, source: str | None, force: bool) -> dict:
+def _run_step(step: str, day: date, documents: str, run: str | None, source: str | None, force: bool) -> dict:
     _forward_our_logs()
     get_run_logger().info("%s for %s runs in %s (worker's Python %s)", step, day, sys.prefix, sys.version.split()[0])
     retries, delays = runner.retry_policy(os.environ)
@@ -79,31 +82,33 @@ def _run_step(step: str, day: date, documents: str, source: str | None, force: b
         retry_delay_seconds=delays or 0,
         retry_condition_fn=_retryable,
     )
-    return configured(step, day, documents, source, force)
+    return configured(step, day, documents, run, source, force)
 
 
 @flow(name=STEP_FLOW_NAMES["collection"], persist_result=False, validate_parameters=True)
-def collection_step(day: date, documents: str, source: SourceName | None = None) -> dict:
-    """Collect ``day``'s completed games into ``{documents}/{day}/collected_games.json``."""
-    return _run_step("collection", day, documents, source, False)
+def collection_step(day: date, documents: str, source: SourceName | None = None, run: str | None = None) -> dict:
+    """Collect ``day``'s completed games into ``{documents}/{day}/runs/{run}/collected_games.json``
+    (``run``: the daily flow's; by default a new run)."""
+    return _run_step("collection", day, documents, run, source, False)
 
 
 @flow(name=STEP_FLOW_NAMES["features"], persist_result=False)
-def features_step(day: date, documents: str, source: SourceName | None = None) -> dict:
-    """Features from ``collected_games.json`` into ``engineered_features.json``."""
-    return _run_step("features", day, documents, source, False)
+def features_step(day: date, documents: str, source: SourceName | None = None, run: str | None = None) -> dict:
+    """Features from the run's ``collected_games.json`` into its ``engineered_features.json``
+    (``run``: the daily flow's; by default the date's latest)."""
+    return _run_step("features", day, documents, run, source, False)
 
 
 @flow(name=STEP_FLOW_NAMES["prediction"], persist_result=False)
-def prediction_step(day: date, documents: str) -> dict:
-    """Ratings from ``engineered_features.json`` into ``predictions.json``."""
-    return _run_step("prediction", day, documents, None, False)
+def prediction_step(day: date, documents: str, run: str | None = None) -> dict:
+    """Ratings from the run's ``engineered_features.json`` into its ``predictions.json``."""
+    return _run_step("prediction", day, documents, run, None, False)
 
 
 @flow(name=STEP_FLOW_NAMES["storage"], persist_result=False)
-def storage_step(day: date, documents: str, force: bool = False) -> dict:
-    """Store ``predictions.json``'s ratings in the worker's database (``DATABASE_URL``)."""
-    return _run_step("storage", day, documents, None, force)
+def storage_step(day: date, documents: str, force: bool = False, run: str | None = None) -> dict:
+    """Store the run's ``predictions.json`` ratings in the worker's database (``DATABASE_URL``)."""
+    return _run_step("storage", day, documents, run, None, force)
 
 
 STEP_FLOWS = {
@@ -114,8 +119,8 @@ STEP_FLOWS = {
 }
 
 
-def _step_parameters(step: str, day: date, documents: str, source: str | None, force: bool) -> dict:
-    parameters: dict = {"day": day.isoformat(), "documents": documents}
+def _step_parameters(step: str, day: date, documents: str, run: str, source: str | None, force: bool) -> dict:
+    parameters: dict = {"day": day.isoformat(), "documents": documents, "run": run}
     if step in ("collection", "features") and source is not None:
         parameters["source"] = source
     if step == "storage":
@@ -130,12 +135,14 @@ def rate_date(
     from_step: StepName = "collection",
     source: SourceName | None = None,
     force: bool = False,
+    run: str | None = None,
 ) -> dict[str, Any] | State:
     """Rate one date (default: yesterday, US Eastern) by running the four step deployments.
 
-    Each step runs on its own work pool (its own server and venv); documents go to
-    ``{documents}/{day}/``.  Returns the run summary; a run whose games or steps failed ends
-    Failed with the summary as its data and the command that resumes it in its message.
+    Each step runs on its own work pool (its own server and venv); documents go to the run's
+    folder ``{documents}/{day}/runs/{run}/``: a new run from collection, else ``run`` (default:
+    the date's latest).  Returns the run summary; a run whose games or steps failed ends Failed
+    with the summary as its data and the command that resumes it in its message.
     """
     logger = get_run_logger()
     day = day or yesterday_eastern()
@@ -144,6 +151,10 @@ def rate_date(
             "no documents root: redeploy with --documents (a folder path or a URL such as s3://bucket/nba)"
         )
     steps = list(STEPS[STEPS.index(from_step) :])
+    # One run id for all the steps, fixed here: a run of the same date started meanwhile elsewhere
+    # moves the date's pointer, not this run's documents.
+    run = new_run_id() if from_step == "collection" else resolve_run(documents, day, from_step, run)
+    logger.info("rating %s as run %s under %s", day, run, documents)
     summaries: list[dict] = []
     for step in steps:
         logger.info("%s for %s on work pool nba-%s", step, day, step)
@@ -151,18 +162,18 @@ def rate_date(
             "FlowRun",
             run_deployment(
                 name=STEP_DEPLOYMENTS[step],
-                parameters=_step_parameters(step, day, documents, source, force),
+                parameters=_step_parameters(step, day, documents, run, source, force),
                 timeout=None,
                 as_subflow=True,
             ),
         )
         state = child.state
-        written = runner.read_summary(summary_url(documents, day, step))
+        written = runner.read_summary(summary_url(documents, day, run, step))
         if state is None or not state.is_completed():
             reason = (state.message if state is not None else None) or "the step's flow run did not complete"
             if written is not None and written["steps"] == [step]:
                 summaries.append(written)
-            resume = _resume_hint(step, day, documents)
+            resume = _resume_hint(step, day, documents, run)
             message = f"{step} for {day} failed in flow run {child.name}: {reason}; {resume}"
             logger.error(message)
             summary = runner.with_error(runner.combine(summaries), message) if summaries else None
@@ -170,7 +181,7 @@ def rate_date(
         if written is None:
             raise PipelineError(
                 f"{step} for {day} completed but left no run summary at "
-                f"{summary_url(documents, day, step)}: check that every worker reaches {documents}"
+                f"{summary_url(documents, day, run, step)}: check that every worker reaches {documents}"
             )
         summaries.append(written)
     summary = runner.combine(summaries)
@@ -188,13 +199,13 @@ def rate_date(
     return summary
 
 
-def _resume_hint(step: str, day: date, documents: str) -> str:
+def _resume_hint(step: str, day: date, documents: str, run: str) -> str:
     if step == "collection":
         return "run the deployment again once the cause is fixed"
     previous = STEPS[STEPS.index(step) - 1]
     return (
-        f"once fixed, resume from {document_url(documents, day, previous)} with: prefect deployment run "
-        f"'nba-rate-date/daily' --param day={day.isoformat()} --param from_step={step}"
+        f"once fixed, resume from {document_url(documents, day, run, previous)} with: prefect deployment run "
+        f"'nba-rate-date/daily' --param day={day.isoformat()} --param from_step={step} --param run={run}"
     )
 
 

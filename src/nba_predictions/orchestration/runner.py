@@ -2,9 +2,10 @@
 
 This module is the orchestration's counterpart of :mod:`nba_predictions.cli`: it resolves the
 settings (the worker's environment: ``DATABASE_URL``, ``NBA_SOURCE``, AWS credentials …), runs
-the step through :class:`~nba_predictions.runs.pipeline.StepRunner` between the date's documents, and
-writes the step's JSON run summary next to them, whatever the outcome.  It does not import
-Prefect, so it is tested on its own.
+the step between the documents of its run of the date
+(:func:`~nba_predictions.runs.dated.run_dated_step`: ``{documents}/{day}/runs/{run}/``, the
+date's ``latest.json`` pointing at the run once the step is done), and writes the step's JSON run
+summary next to them, whatever the outcome.  It does not import Prefect, so it is tested on its own.
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ from nba_predictions.config import ENVIRONMENT, Settings
 from nba_predictions.documents import locations
 from nba_predictions.documents.models import STEPS
 from nba_predictions.errors import UsageError
-from nba_predictions.orchestration.layout import step_locations, summary_url
-from nba_predictions.runs.pipeline import StepRunner
+from nba_predictions.runs import dated
 from nba_predictions.runs.resources import Resources
 from nba_predictions.runs.summary import EXIT_CODES, RunSummary, run_status
 
@@ -58,10 +58,7 @@ def settings_for(day: date, source: str | None, force: bool, env: Mapping[str, s
 
 def write_summary(location: str, summary: RunSummary) -> None:
     """Write a JSON run summary (best effort: a summary that cannot be written is logged)."""
-    try:
-        locations.write_bytes(location, (json.dumps(summary.to_dict(), indent=2) + "\n").encode("utf-8"))
-    except locations.LocationError as exc:
-        logger.warning("could not write the run summary to %s: %s", location, exc.reason)
+    dated.write_summary(location, summary)
 
 
 def read_summary(location: str) -> dict | None:
@@ -79,31 +76,28 @@ def run_step(
     day: date,
     documents: str,
     *,
+    run: str | None = None,
     source: str | None = None,
     force: bool = False,
     env: Mapping[str, str] | None = None,
 ) -> dict:
-    """Run ``step`` for ``day``, reading and writing the date's documents under ``documents``.
+    """Run ``step`` for ``day`` in run ``run`` (default: a new run for collection, the date's
+    latest for a later step), between its documents under ``documents``.
 
     Returns the step's run summary (``RunSummary.to_dict()``); a step that fails as a whole
     raises its :class:`PipelineError` (a :class:`RetryableSourceError` is what the flow retries).
-    Either way the summary is written to ``{documents}/{day}/summaries/{step}.json``.
+    Either way the summary is written to ``{documents}/{day}/runs/{run}/summaries/{step}.json``.
     """
     if step not in STEPS:
         raise UsageError(f"unknown step {step!r}: use one of {', '.join(STEPS)}")
     if not documents:
         raise UsageError("no documents root: deploy with --documents (a folder path or a URL such as s3://bucket/nba)")
     settings = settings_for(day, source, force, env)
-    source_url, target_url = step_locations(documents, day, step)
-    logger.info("%s for %s: %s -> %s", step, day, source_url or settings.source, target_url or "the database")
     with Resources(settings) as resources:
-        summary = StepRunner(resources, explicit_date=True).run(
-            step, step, input_path=source_url, output_path=target_url, day=day
-        )
-    write_summary(summary_url(documents, day, step), summary)
+        summary, run = dated.run_dated_step(resources, step, day, documents, run)
     if summary.error is not None:
         raise summary.error
-    logger.info("%s for %s done:\n%s", step, day, summary.render())
+    logger.info("%s for %s (run %s) done:\n%s", step, day, run, summary.render())
     return summary.to_dict()
 
 

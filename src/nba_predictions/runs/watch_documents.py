@@ -1,9 +1,10 @@
 """A watched date's three documents, kept whole and current (``watch --documents DIR|URL``).
 
 ``{root}/{YYYY-MM-DD}/collected_games.json``, ``engineered_features.json`` and
-``predictions.json`` -- the layout of the daily job's documents (the orchestration's
-:mod:`~nba_predictions.orchestration.layout`), so a ``--from-step`` run or another server can go on
-from them.  Each game the watch rates is added to the three (a game rated again replaces its
+``predictions.json``, so a ``--from-step`` run or another server can go on from them.  They sit
+beside the date's ``runs/`` folder of the daily job (:mod:`nba_predictions.documents.layout`),
+whose runs write each to a folder of its own, so the daily job and the watch never replace each
+other's documents.  Each game the watch rates is added to the three (a game rated again replaces its
 entry), and each document is rewritten whole, all or nothing (a temporary file and a rename, or
 one S3 put), before the game is stored: a watch killed between the two finds the game in the
 documents, not in the database, and rates it again, replacing it.  A restarted watch starts from
@@ -34,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 
 def document_location(root: str, day: date, step: str) -> str:
-    """``{root}/{day}/{the step's document name}``: the daily job's layout."""
+    """``{root}/{day}/{the step's document name}``: the watch's documents of ``day``."""
     return "/".join([root.rstrip("/"), day.isoformat(), DOCUMENT_NAMES[step]])
 
 

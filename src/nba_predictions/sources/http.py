@@ -13,8 +13,11 @@ blocks for as long as the system resolver waits -- often 5 s per attempt and nam
 machine whose DNS times out instead of answering), so the first request to a host resolves the
 name in a daemon thread and gives up at the connect timeout (a connect timeout, retried like one).
 
-Calls are spaced by a minimum interval (polite to stats.nba.com, which throttles bursts) that is
-shared by retries.  The interval runs from when the previous request *ended* (its answer read, or
+Calls go one at a time and are spaced by a minimum interval (polite to stats.nba.com, which
+throttles bursts) that is shared by retries -- and, given a ``spacing_file`` (the sources use
+``NBA_API_CACHE_DIR/spacing/<source>.lock``), by every process on the machine naming that file:
+two collection runs at once keep the limit together (:class:`~.sessions.Spacing`).
+The interval runs from when the previous request *ended* (its answer read, or
 its failure), not from when it started: a request whose name lookup or connect took long arrives
 late, and a gap measured from its start would let the next one follow it closer than the interval.
 The worst case of one call is therefore bounded:
@@ -142,6 +145,7 @@ class HttpTransport:
         resolve: Callable[[str, int], object] = socket.getaddrinfo,
         give_up_on_timeout: bool = False,
         conditional_cache: Path | None = None,
+        spacing_file: Path | None = None,
     ) -> None:
         if timeout_seconds <= 0:
             raise ValueError(f"timeout_seconds={timeout_seconds} must be positive")
@@ -159,7 +163,7 @@ class HttpTransport:
         self._clock = clock
         self._rng = rng
         self._resolver = Resolver(resolve, self.connect_timeout_seconds, clock)
-        self._spacing = Spacing(self.min_interval_seconds, sleep, clock)
+        self._spacing = Spacing(self.min_interval_seconds, sleep, clock, spacing_file)
         self.give_up_on_timeout = give_up_on_timeout
         self._unresponsive: dict[str, str] = {}  # host -> the timeout that made it unresponsive
         self._sessions = Sessions(self.headers, self.proxy, conditional_cache)
@@ -239,8 +243,8 @@ class HttpTransport:
         import requests
 
         session = self._sessions.conditional() if conditional else self._sessions.plain()
-        self._spacing.wait_turn()
         where = _describe(url, query)
+        self._spacing.wait_turn()  # the turn is ours until ended(), in the finally below
         started = self._clock()
         try:
             if not self.proxy:  # through a proxy, the proxy resolves the name

@@ -5,6 +5,7 @@ bounded name resolution (:class:`Resolver`).
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -13,31 +14,118 @@ from urllib.parse import urlsplit
 
 from nba_predictions.errors import FatalSourceError, RetryableSourceError
 
+logger = logging.getLogger(__name__)
+
 
 class Spacing:
-    """Politeness: at least ``min_interval_seconds`` from the end of one request to the start of the
-    next, across threads; counts the requests sent."""
+    """Politeness: one request at a time, and at least ``min_interval_seconds`` from the end of one
+    request to the start of the next, across threads -- and, with a ``shared`` lock file, across
+    every process on the machine that names the same file (two collection runs at once, a watch
+    beside a daily run).  Counts the requests sent.
 
-    def __init__(self, min_interval_seconds: float, sleep: Callable[[float], None], clock: Callable[[], float]) -> None:
+    ``wait_turn`` takes the turn (the thread lock, then an exclusive ``flock`` on ``shared``) and
+    holds it until ``ended``, which records when the request ended, in memory and in the file (the
+    ``clock``'s reading: ``time.monotonic``, which is system-wide on Linux and macOS, so every
+    process reads the same clock).  A recorded end later than now (a reboot, another clock) is
+    ignored.  Without ``fcntl`` (Windows), or when the file cannot be opened (a read-only cache
+    folder: said once in a warning), the spacing is per process, as it was before.
+    """
+
+    def __init__(
+        self,
+        min_interval_seconds: float,
+        sleep: Callable[[float], None],
+        clock: Callable[[], float],
+        shared: Path | None = None,
+    ) -> None:
         self.min_interval_seconds = min_interval_seconds
         self._sleep = sleep
         self._clock = clock
         self._lock = threading.Lock()
         self._last_ended_at: float | None = None  # when the previous request ended (answer or failure)
+        self.shared = shared
+        self._file: Any = None  # the open lock file while this process holds the turn
         self.calls = 0
 
     def wait_turn(self) -> None:
-        """Block until ``min_interval_seconds`` have passed since the previous request ended."""
-        with self._lock:
-            if self._last_ended_at is not None:
-                wait = self._last_ended_at + self.min_interval_seconds - self._clock()
+        """Block until no other request is in flight and ``min_interval_seconds`` have passed since
+        the previous one ended (in any process sharing the file); the caller then owns the turn
+        until :meth:`ended`."""
+        self._lock.acquire()
+        try:
+            self._file = _lock_file(self.shared) if self.shared is not None else None
+            last = [t for t in (self._last_ended_at, _read_time(self._file)) if t is not None and t <= self._clock()]
+            if last:
+                wait = max(last) + self.min_interval_seconds - self._clock()
                 if wait > 0:
                     self._sleep(wait)
             self.calls += 1
+        except BaseException:
+            self._release()
+            raise
 
     def ended(self) -> None:
-        with self._lock:
+        """The request of the turn ended (answered or failed): record when, and give the turn up."""
+        try:
             self._last_ended_at = self._clock()
+            if self._file is not None:
+                _write_time(self._file, self._last_ended_at)
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        handle, self._file = self._file, None
+        if handle is not None:
+            handle.close()  # closing the file releases its flock
+        self._lock.release()
+
+
+_warned: set[Path] = set()
+
+
+def spacing_file(cache_dir: Path | str, source: str) -> Path:
+    """The lock file every process's transport to ``source`` (``cdn``, ``nba_api``) shares."""
+    return Path(cache_dir) / "spacing" / f"{source}.lock"
+
+
+def _lock_file(path: Path) -> Any:
+    """``path`` opened and exclusively locked (blocking), or None where that is not possible."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+b")  # noqa: SIM115 - held open across the request, closed by _release
+    except OSError as exc:
+        if path not in _warned:
+            _warned.add(path)
+            logger.warning("cannot open %s (%s): requests are spaced within this process only", path, exc)
+        return None
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+    except BaseException:
+        handle.close()
+        raise
+    return handle
+
+
+def _read_time(handle: Any) -> float | None:
+    if handle is None:
+        return None
+    handle.seek(0)
+    text = handle.read().decode("ascii", "replace").strip()
+    try:
+        return float(text) if text else None
+    except ValueError:  # a torn or foreign file: start the spacing afresh
+        return None
+
+
+def _write_time(handle: Any, value: float) -> None:
+    handle.seek(0)
+    handle.truncate()
+    handle.write(repr(value).encode("ascii"))
+    handle.flush()
 
 
 class Sessions:

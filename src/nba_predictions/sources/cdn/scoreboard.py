@@ -22,6 +22,7 @@ from nba_predictions.errors import FatalSourceError
 from nba_predictions.sources.cdn.schedule import FINAL, ScheduledGame
 from nba_predictions.sources.game_types import listed
 from nba_predictions.sources.http import HttpTransport, RetryPolicy
+from nba_predictions.sources.sessions import spacing_file
 
 SCOREBOARD_PATH = "liveData/scoreboard/todaysScoreboard_00.json"
 POSTPONED_TEXTS = ("ppd", "postponed", "cancelled", "canceled")
@@ -110,6 +111,7 @@ class ScoreboardReader:
             proxy=settings.proxy,
             headers=cdn_headers(),
             conditional_cache=Path(settings.cache_dir) / "http",
+            spacing_file=spacing_file(settings.cache_dir, "cdn"),
         )
         return cls(transport, base_url)
 

@@ -42,6 +42,7 @@ from nba_predictions.sources.cdn.schedule import Schedule, ScheduledGame
 from nba_predictions.sources.cdn.season_schedule import FIRST_LIVE_SEASON, HINT, SeasonSchedule
 from nba_predictions.sources.game_types import listed
 from nba_predictions.sources.http import DEFAULT_USER_AGENT, HttpTransport, RetryPolicy
+from nba_predictions.sources.sessions import spacing_file
 
 __all__ = ["DEFAULT_CDN_URL", "FIRST_LIVE_SEASON", "HINT", "CdnSource", "cdn_headers"]
 
@@ -91,6 +92,7 @@ class CdnSource:
             headers=cdn_headers(),
             give_up_on_timeout=give_up_on_timeout,
             conditional_cache=Path(settings.cache_dir) / "http",
+            spacing_file=spacing_file(settings.cache_dir, "cdn"),
         )
         self.cache = cache if cache is not None else ResponseCache(Path(settings.cache_dir) / "cdn")
         self._past = past_results

@@ -52,6 +52,7 @@ from nba_predictions.sources.nba_api.game_feeds import FIRST_CDN_SEASON, GameFee
 from nba_predictions.sources.nba_api.listing import GameListing
 from nba_predictions.sources.nba_api.scoreboard import ScoreboardGame
 from nba_predictions.sources.nba_api.season_logs import SeasonLogs
+from nba_predictions.sources.sessions import spacing_file
 
 __all__ = [
     "DEFAULT_CDN_URL",
@@ -99,6 +100,7 @@ class NbaApiSource:
             retry=RetryPolicy(retries=settings.retries),
             proxy=settings.proxy,
             give_up_on_timeout=give_up_on_timeout,
+            spacing_file=spacing_file(settings.cache_dir, "nba_api"),
         )
         self.cache = cache if cache is not None else ResponseCache(Path(settings.cache_dir) / "nba_api")
         self._today = today
