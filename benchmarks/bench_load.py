@@ -91,7 +91,7 @@ async def _client(port: int, mix: list[tuple[str, int]], start: int, count: int)
         try:
             if connection is None:
                 connection = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), TIMEOUT_SECONDS)
-            status, _ = await asyncio.wait_for(_get(*connection, f"127.0.0.1:{port}", path), TIMEOUT_SECONDS)
+            status, _, _ = await asyncio.wait_for(_get(*connection, f"127.0.0.1:{port}", path), TIMEOUT_SECONDS)
         except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, RuntimeError) as failed:
             errors.append(f"{path}: {failed!r}")
             if connection is not None:
