@@ -4,15 +4,18 @@ real games), the features by hand, and the vectorised pass equal to the one-game
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nba_predictions.features.performance import (
     PERFORMANCE_NAMES,
     PlayerLine,
+    lines_from_cdn,
     lines_from_pbp_v2,
     performance_columns,
     performance_table,
@@ -110,3 +113,34 @@ def test_performance_columns_equal_the_one_game_function(games: list[list[tuple[
 
 def test_features_md_carries_the_performance_table() -> None:
     assert performance_table() in (ROOT / "docs" / "FEATURES.md").read_text(encoding="utf-8")
+
+
+CDN_GAMES = {  # the CDN play-by-play fixtures (tests/fixtures/api/cdn/README.md): game id -> home team id
+    "0022400196": 1610612758,  # LAC at SAC
+    "0022400500": 1610612750,  # LAC at MIN
+    "0022400561": 1610612755,  # NYK at PHI
+}
+
+
+@pytest.mark.parametrize("game_id", sorted(CDN_GAMES))
+def test_cdn_lines_agree_with_the_feeds_own_running_totals(game_id: str) -> None:
+    """Each player's points, rebounds and assists equal the feed's own counters on his last such
+    action (``pointsTotal``, ``reboundTotal``, ``assistTotal``), and each side's points its final score."""
+    actions = json.loads((ROOT / "tests/fixtures/api/cdn" / f"playbyplay_{game_id}.json").read_text("utf-8"))
+    actions = actions["game"]["actions"]
+    lines = lines_from_cdn(actions, CDN_GAMES[game_id])
+    expected: dict[int, dict[str, int]] = {}
+    for action in actions:
+        person = action.get("personId") or 0
+        if action.get("shotResult") == "Made" and "pointsTotal" in action:
+            expected.setdefault(person, {})["points"] = action["pointsTotal"]
+        if action["actionType"] == "rebound" and person:
+            expected.setdefault(person, {})["rebounds"] = action["reboundTotal"]
+        if action.get("assistPersonId"):
+            expected.setdefault(action["assistPersonId"], {})["assists"] = action["assistTotal"]
+    for person, totals in expected.items():
+        for stat, total in totals.items():
+            assert getattr(lines[person], stat) == total, (person, stat)
+    final = actions[-1]
+    assert sum(x.points for x in lines.values() if x.side == "home") == int(final["scoreHome"])
+    assert sum(x.points for x in lines.values() if x.side == "away") == int(final["scoreAway"])

@@ -2,7 +2,8 @@
 
 A player's line is his points, rebounds and assists in one game, summed from the play-by-play
 (:func:`lines_from_pbp_v2` reads stats.nba.com PlayByPlayV2 rows, the layout of the raw data the
-archive was built from).  From the lines of one game:
+archive was built from; :func:`lines_from_cdn` the CDN's liveData play-by-play actions, what the
+CDN source reads).  From the lines of one game:
 
 * ``top_points``: the most points by one player (a 50-point game: ``top_points >= 50``);
 * ``duel_points``: the smaller of the two teams' top scorers' points (a duel of two players past
@@ -105,6 +106,45 @@ def lines_from_pbp_v2(rows: Iterable[Mapping[str, object]]) -> dict[int, PlayerL
         assister = _int(row.get("PLAYER2_ID"))
         if kind == MADE_SHOT and assister:
             add(assister, side, assists=1)
+    return lines
+
+
+CDN_SHOTS = ("2pt", "3pt", "freethrow")
+
+
+def lines_from_cdn(actions: Iterable[Mapping[str, object]], home_team_id: int) -> dict[int, PlayerLine]:
+    """Every player's line from one game's CDN liveData play-by-play ``actions``, in order.
+
+    Points: a made ``2pt``/``3pt``/``freethrow`` earns the rise of its side's score (``scoreHome``,
+    ``scoreAway``, each its running maximum, as in :func:`lines_from_pbp_v2`); the side is home
+    when the action's ``teamId`` is ``home_team_id``.  Rebounds: a ``rebound`` by a player
+    (``personId`` 0 is a team rebound).  Assists: ``assistPersonId`` of a made shot.
+    """
+    lines: dict[int, PlayerLine] = {}
+    home = away = 0
+
+    def add(player: int, side: Side, **counts: int) -> None:
+        line = lines.get(player, PlayerLine(side))
+        lines[player] = replace(line, **{k: getattr(line, k) + v for k, v in counts.items()})
+
+    for action in actions:
+        new_home = max(home, _int(action.get("scoreHome")))
+        new_away = max(away, _int(action.get("scoreAway")))
+        gained = {"home": new_home - home, "away": new_away - away}
+        home, away = new_home, new_away
+        player = _int(action.get("personId"))
+        if not player:
+            continue
+        side: Side = "home" if _int(action.get("teamId")) == home_team_id else "away"
+        kind = action.get("actionType")
+        if kind in CDN_SHOTS and action.get("shotResult") == "Made":
+            if gained[side]:
+                add(player, side, points=gained[side])
+            assister = _int(action.get("assistPersonId"))
+            if assister:
+                add(assister, side, assists=1)
+        elif kind == "rebound":
+            add(player, side, rebounds=1)
     return lines
 
 
