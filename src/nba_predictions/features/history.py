@@ -14,6 +14,9 @@ A :class:`History` is built once from a sequence of :class:`~nba_predictions.cor
   per-pair index built in the same pass.
 * :meth:`History.context` - both of the above for one game, as a
   :class:`~nba_predictions.core.domain.GameContext`.
+* :meth:`History.series_winners` and :func:`stakes_context` - the series state before a playoff
+  game and the teams in a late-season seeding race, for the stakes features
+  (:mod:`nba_predictions.features.stakes`; not model inputs yet).
 
 Ranking rule (deterministic): win percentage, then wins, then team id.  This is the order of
 stats.nba.com's conference standings by day (ScoreboardV2 ``EastConfStandingsByDay``), which do

@@ -85,7 +85,7 @@ class StakesContext:
 
 
 def _digit(game_id: str, i: int) -> int:
-    if len(game_id) != 10 or not game_id.isdigit():
+    if len(game_id) != 10 or not (game_id.isascii() and game_id.isdigit()):
         raise GameDataError(game_id, "invalid game id: expected 10 digits like 0042300405")
     return ord(game_id[i]) - 48
 
