@@ -180,6 +180,41 @@ def main(argv: list[str] | None = None) -> int:
         f"acclaimed rated >= 80: {np.mean(rating[acclaimed] >= 80):.0%} of all {len(acclaimed)}, "
         f"{np.mean(rating[held] >= 80):.0%} of the {len(held)} outside the training seasons"
     )
+    # How much each kind of game moves the rating of the median held-out game (its other features kept).
+    median_row = np.flatnonzero(te)[np.argmin(np.abs(rating[te] - np.median(rating[te])))]
+    scenarios = {
+        "Finals Game 7 (3-3)": {
+            "playoff_round": 4,
+            "series_game": 7,
+            "series_leader_wins": 3,
+            "series_trailer_wins": 3,
+            "elimination_game": 1,
+            "game_seven": 1,
+        },
+        "first-round Game 6 (3-2)": {
+            "playoff_round": 1,
+            "series_game": 6,
+            "series_leader_wins": 3,
+            "series_trailer_wins": 2,
+            "elimination_game": 1,
+        },
+        "first-round Game 2 (1-0)": {"playoff_round": 1, "series_game": 2, "series_leader_wins": 1},
+        "play-in, loser out": {"play_in": 1, "elimination_game": 1},
+        "both teams in a seeding race": {"seed_race_teams": 2},
+        "a 50-point scorer": {"top_points": 50},
+        "a duel, 40 and 40": {"top_points": 40, "duel_points": 40},
+        "a triple-double": {"all_round": 10},
+    }
+    base = float(rating[median_row])
+    print(f"the median held-out game ({data.game_ids[median_row]}, rated {base:.1f}), with its stakes and performance:")
+    for name, changes in scenarios.items():
+        if any(k not in names for k in changes):
+            continue
+        row = x[median_row].copy()
+        for k, v in changes.items():
+            row[names.index(k)] = v
+        moved = float(np.clip(rg.predict(booster, row[None, :], names), 0.0, 100.0)[0]) - base
+        print(f"  {name:<30} {moved:+.1f}")
     margin = np.abs(np.array([records[g].home_team_score - records[g].away_team_score for g in data.game_ids]))
     blowout = margin >= 45
     if perf is not None:
