@@ -14,6 +14,9 @@ A :class:`History` is built once from a sequence of :class:`~nba_predictions.cor
   per-pair index built in the same pass.
 * :meth:`History.context` - both of the above for one game, as a
   :class:`~nba_predictions.core.domain.GameContext`.
+* :meth:`History.series_winners` and :func:`stakes_context` - the series state before a playoff
+  game and the teams in a late-season seeding race, for the stakes features
+  (:mod:`nba_predictions.features.stakes`; not model inputs yet).
 
 Ranking rule (deterministic): win percentage, then wins, then team id.  This is the order of
 stats.nba.com's conference standings by day (ScoreboardV2 ``EastConfStandingsByDay``), which do
@@ -41,6 +44,7 @@ from nba_predictions.core.domain import GameContext, GameRecord, GameResult, Hea
 from nba_predictions.core.season import Season
 from nba_predictions.errors import DateNotCoveredError
 from nba_predictions.features.spec import CLOSE_GAME_POINTS
+from nba_predictions.features.stakes import StakesContext, teams_in_seed_race
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +131,12 @@ class History:
             by_id[r.game_id] = r
         regular: dict[Season, list[GameResult]] = defaultdict(list)
         meetings: dict[tuple[int, int], list[tuple[date, str, int]]] = defaultdict(list)
+        series: dict[str, dict[int, int]] = defaultdict(dict)  # "004YY00RS" -> {game number: winner}
         for r in by_id.values():
+            if r.season_type == "Playoffs":
+                series[r.game_id[:9]][int(r.game_id[9])] = (
+                    r.home_team_id if r.home_score > r.away_score else r.away_team_id
+                )
             # Standings count regular-season games only: not play-in or playoff games, and not the
             # NBA Cup final (game id 006...), which the NBA leaves out of the standings (the Cup's
             # earlier rounds are regular-season games, 002..., and count).
@@ -136,6 +145,7 @@ class History:
             pair = (min(r.home_team_id, r.away_team_id), max(r.home_team_id, r.away_team_id))
             meetings[pair].append((r.date, r.season_type, abs(r.home_score - r.away_score)))
         self._regular = dict(regular)
+        self._series = dict(series)
         self._tables: dict[Season, _SeasonTable] = {}
         self._meetings = {pair: sorted(v) for pair, v in meetings.items()}
         self._meeting_dates = {pair: [m[0] for m in v] for pair, v in self._meetings.items()}
@@ -242,6 +252,32 @@ class History:
             away_conference_rank=ranks[game.away_team_id],
             head_to_head=self.head_to_head(game.home_team_id, game.away_team_id, game.date, years),
         )
+
+    def series_winners(self, game_id: str) -> dict[int, int]:
+        """``{game number: winner's team id}`` of the results of playoff game ``game_id``'s series."""
+        return dict(self._series.get(game_id[:9], {}))
+
+
+def stakes_context(history: History, game: GameRecord) -> StakesContext:
+    """What the stakes features need for one game, from games before it
+    (:mod:`nba_predictions.features.stakes`): for a playoff game, each team's wins in the series'
+    earlier games; for a regular-season game, how many of its teams are in a late-season seeding
+    race by the standings as of the game date."""
+    if game.game_id[2] == "4":
+        winners = history.series_winners(game.game_id)
+        earlier = [winners[g] for g in range(1, int(game.game_id[9])) if g in winners]
+        return StakesContext(
+            home_series_wins=earlier.count(game.home_team_id), away_series_wins=earlier.count(game.away_team_id)
+        )
+    if game.game_id[2] != "2":
+        return StakesContext()
+    season = Season.of_game_id(game.game_id)
+    racing: set[int] = set()
+    rows = history.standings(game.date)
+    for conf in ("East", "West"):
+        table = [(row.team_id, row.wins, row.losses) for row in rows if row.conference == conf]
+        racing |= teams_in_seed_race(table, season.start_year)
+    return StakesContext(seed_race_teams=len(racing & {game.home_team_id, game.away_team_id}))
 
 
 def seasons_needed(first_day: date, last_day: date, years: int = 5) -> list[Season]:

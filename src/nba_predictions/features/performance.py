@@ -1,0 +1,184 @@
+"""What a player did: the performance features (issue 23), from players' lines in the play-by-play.
+
+A player's line is his points, rebounds and assists in one game, summed from the play-by-play
+(:func:`lines_from_pbp_v2` reads stats.nba.com PlayByPlayV2 rows, the layout of the raw data the
+archive was built from; :func:`lines_from_cdn` the CDN's liveData play-by-play actions, what the
+CDN source reads).  From the lines of one game:
+
+* ``top_points``: the most points by one player (a 50-point game: ``top_points >= 50``);
+* ``duel_points``: the smaller of the two teams' top scorers' points (a duel of two players past
+  a high mark: ``duel_points >= 40``);
+* ``all_round``: the best all-round line, the largest over players of the smallest of his points,
+  rebounds and assists (a triple-double of those three: ``all_round >= 10``; near one: 8 or 9).
+
+These are computed and tested like the other features (one-game and vectorised side by side) but
+are neither in the archive nor model inputs: the archive keeps no player data, see
+docs/WORTH_WATCHING.md.  Pure Python except :func:`performance_columns` (numpy, imported when
+called).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal
+
+from nba_predictions.features.spec import FeatureSpec
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+Side = Literal["home", "away"]
+
+FIFTY_POINTS = 50
+DUEL_POINTS = 40
+TRIPLE_DOUBLE = 10
+
+PERFORMANCE_FEATURES: tuple[FeatureSpec, ...] = (
+    FeatureSpec("top_points", "int", f"the most points by one player (a {FIFTY_POINTS}-point game: >= {FIFTY_POINTS})"),
+    FeatureSpec(
+        "duel_points",
+        "int",
+        f"the smaller of the two teams' top scorers' points (a duel: >= {DUEL_POINTS})",
+    ),
+    FeatureSpec(
+        "all_round",
+        "int",
+        f"the largest over players of min(points, rebounds, assists) (a triple-double: >= {TRIPLE_DOUBLE})",
+    ),
+)
+PERFORMANCE_NAMES: tuple[str, ...] = tuple(f.name for f in PERFORMANCE_FEATURES)
+
+# PlayByPlayV2: EVENTMSGTYPE 1 made field goal, 3 free throw, 4 rebound; PERSON1TYPE 4 a home
+# player, 5 an away player (2 and 3 are the teams: team rebounds); SCORE "away - home".
+MADE_SHOT, FREE_THROW, REBOUND = 1, 3, 4
+PLAYER_SIDES: dict[int, Side] = {4: "home", 5: "away"}
+
+
+@dataclass(frozen=True)
+class PlayerLine:
+    """One player's points, rebounds and assists in one game, and his side."""
+
+    side: Side
+    points: int = 0
+    rebounds: int = 0
+    assists: int = 0
+
+
+def _int(value: object) -> int:
+    if value is None or value == "":
+        return 0
+    return int(float(str(value)))
+
+
+def lines_from_pbp_v2(rows: Iterable[Mapping[str, object]]) -> dict[int, PlayerLine]:
+    """Every player's line from one game's PlayByPlayV2 rows, in file order.
+
+    Points: a made shot or free throw by a player earns the rise of his side's score on that row
+    (each side's score is its running maximum, so a score corrected downwards and back does not
+    count twice).  Rebounds: a rebound row whose ``PERSON1TYPE`` is a player (team rebounds are
+    not).  Assists: ``PLAYER2_ID`` of a made shot.
+    """
+    lines: dict[int, PlayerLine] = {}
+    home = away = 0
+
+    def add(player: int, side: Side, **counts: int) -> None:
+        line = lines.get(player, PlayerLine(side))
+        lines[player] = replace(line, **{k: getattr(line, k) + v for k, v in counts.items()})
+
+    for row in rows:
+        gained = {"home": 0, "away": 0}
+        score = str(row.get("SCORE") or "").strip()
+        if score:
+            away_text, _, home_text = score.partition(" - ")
+            new_away, new_home = max(away, int(away_text)), max(home, int(home_text))
+            gained = {"home": new_home - home, "away": new_away - away}
+            home, away = new_home, new_away
+        side = PLAYER_SIDES.get(_int(row.get("PERSON1TYPE")))
+        player = _int(row.get("PLAYER1_ID"))
+        if side is None or not player:
+            continue
+        kind = _int(row.get("EVENTMSGTYPE"))
+        if kind in (MADE_SHOT, FREE_THROW) and gained[side]:
+            add(player, side, points=gained[side])
+        if kind == REBOUND:
+            add(player, side, rebounds=1)
+        assister = _int(row.get("PLAYER2_ID"))
+        if kind == MADE_SHOT and assister:
+            add(assister, side, assists=1)
+    return lines
+
+
+CDN_SHOTS = ("2pt", "3pt", "freethrow")
+
+
+def lines_from_cdn(actions: Iterable[Mapping[str, object]], home_team_id: int) -> dict[int, PlayerLine]:
+    """Every player's line from one game's CDN liveData play-by-play ``actions``, in order.
+
+    Points: a made ``2pt``/``3pt``/``freethrow`` earns the rise of its side's score (``scoreHome``,
+    ``scoreAway``, each its running maximum, as in :func:`lines_from_pbp_v2`); the side is home
+    when the action's ``teamId`` is ``home_team_id``.  Rebounds: a ``rebound`` by a player
+    (``personId`` 0 is a team rebound).  Assists: ``assistPersonId`` of a made shot.
+    """
+    lines: dict[int, PlayerLine] = {}
+    home = away = 0
+
+    def add(player: int, side: Side, **counts: int) -> None:
+        line = lines.get(player, PlayerLine(side))
+        lines[player] = replace(line, **{k: getattr(line, k) + v for k, v in counts.items()})
+
+    for action in actions:
+        new_home = max(home, _int(action.get("scoreHome")))
+        new_away = max(away, _int(action.get("scoreAway")))
+        gained = {"home": new_home - home, "away": new_away - away}
+        home, away = new_home, new_away
+        player = _int(action.get("personId"))
+        if not player:
+            continue
+        side: Side = "home" if _int(action.get("teamId")) == home_team_id else "away"
+        kind = action.get("actionType")
+        if kind in CDN_SHOTS and action.get("shotResult") == "Made":
+            if gained[side]:
+                add(player, side, points=gained[side])
+            assister = _int(action.get("assistPersonId"))
+            if assister:
+                add(assister, side, assists=1)
+        elif kind == "rebound":
+            add(player, side, rebounds=1)
+    return lines
+
+
+def performance_values(lines: Iterable[PlayerLine]) -> dict[str, int]:
+    """The performance features of one game (the one-game counterpart of :func:`performance_columns`)."""
+    top = {"home": 0, "away": 0}
+    all_round = 0
+    for line in lines:
+        top[line.side] = max(top[line.side], line.points)
+        all_round = max(all_round, min(line.points, line.rebounds, line.assists))
+    return {
+        "top_points": max(top.values()),
+        "duel_points": min(top.values()),
+        "all_round": all_round,
+    }
+
+
+def performance_columns(
+    game: np.ndarray, home: np.ndarray, points: np.ndarray, rebounds: np.ndarray, assists: np.ndarray, games: int
+) -> dict[str, np.ndarray]:
+    """The performance features of ``games`` games from their players' lines as flat arrays: line
+    ``j`` is game ``game[j]``'s, of the home side when ``home[j]``; one array per feature."""
+    import numpy as np
+
+    top = np.zeros((games, 2), dtype=np.int64)
+    np.maximum.at(top, (game, np.where(home, 0, 1)), points)
+    all_round = np.zeros(games, dtype=np.int64)
+    np.maximum.at(all_round, game, np.minimum(np.minimum(points, rebounds), assists))
+    return {"top_points": top.max(axis=1), "duel_points": top.min(axis=1), "all_round": all_round}
+
+
+def performance_table() -> str:
+    """The performance features' table of docs/FEATURES.md (like the stakes table)."""
+    lines = ["| feature | type | range | meaning |", "|---|---|---|---|"]
+    for spec in PERFORMANCE_FEATURES:
+        lines.append(f"| `{spec.name}` | {spec.kind} | >= 0 | {spec.meaning} |")
+    return "\n".join(lines) + "\n"
