@@ -8,7 +8,6 @@ and our page render in Chromium with no violation.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -179,25 +178,19 @@ def test_a_bad_trusted_proxy_entry_is_one_line(rated_db: Path, tmp_path: Path) -
 
 
 @pytest.mark.browser
-def test_the_docs_and_our_page_render_under_their_policies(guarded: str) -> None:
-    from playwright.sync_api import sync_playwright
-
-    chromium = os.environ.get("NBA_CHROMIUM", "/usr/bin/chromium")
-    if not Path(chromium).exists():
-        from tests.services import service_missing
-
-        service_missing("Chromium", f"no Chromium at {chromium}: apt-get install chromium (or set NBA_CHROMIUM)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        try:
-            page = browser.new_page()
-            refused: list[str] = []
-            page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
-            page.goto(guarded + "/docs")
-            page.wait_for_selector(".opblock", timeout=60_000)
-            assert page.locator(".opblock").count() >= 3  # health, the listing, one game
-            page.goto(f"{guarded}/?date={DAY}")
-            assert page.locator("li.game").count() == 11
-            assert refused == [], refused
-        finally:
-            browser.close()
+def test_the_docs_and_our_page_render_under_their_policies(guarded: str, browser) -> None:
+    # The session's one Chromium (tests/web/conftest.py): a second sync Playwright started in a
+    # test would find the first one's event loop running in this thread.
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        refused: list[str] = []
+        page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+        page.goto(guarded + "/docs")
+        page.wait_for_selector(".opblock", timeout=60_000)
+        assert page.locator(".opblock").count() >= 3  # health, the listing, one game
+        page.goto(f"{guarded}/?date={DAY}")
+        assert page.locator("li.game").count() == 11
+        assert refused == [], refused
+    finally:
+        context.close()
