@@ -85,7 +85,7 @@ def upgrade(engine: Engine, where: str) -> Finding:
             command.stamp(config, ADOPTED_REVISION)
         else:
             logger.info("database %s: schema revision %s -> %s", where, found.revision or "(empty)", SCHEMA_REVISION)
-        command.upgrade(config, SCHEMA_REVISION)  # nothing to do after adopting, until a revision 0003
+        command.upgrade(config, SCHEMA_REVISION)  # after adopting: the revisions after ADOPTED_REVISION
         broken = _broken_references(conn) - broken_before
         if broken:
             table, rowid, parent = sorted(broken)[0]

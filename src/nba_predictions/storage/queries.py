@@ -8,7 +8,7 @@ the same order and cannot deadlock each other.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -17,8 +17,9 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from nba_predictions.errors import StorageError
+from nba_predictions.features.tags import tags_of
 from nba_predictions.storage.records import RatedGame, RunRecord, Spoilers, TeamRef
-from nba_predictions.storage.schema import game_details, games, pipeline_runs, teams
+from nba_predictions.storage.schema import game_details, game_tags, games, pipeline_runs, teams
 
 # The games columns --force rewrites (and the columns of game_details); date, teams and
 # created_at never change.  season is filled where a row the web app wrote has none.
@@ -129,14 +130,26 @@ def rerate_games(conn: Connection, rows: Sequence[dict[str, object]]) -> int:
 
 
 def upsert_details(conn: Connection, rows: Sequence[dict[str, object]]) -> None:
-    """Write the games' ``game_details`` rows, replacing any already there."""
+    """Write the games' ``game_details`` rows, replacing any already there, and their spoiler-safe
+    ``game_tags`` rows (computed from the features: :func:`~nba_predictions.features.tags.tags_of`)."""
     if not rows:
         return
+    ordered = sorted(rows, key=lambda row: str(row["game_id"]))
     stmt = _insert(conn)(game_details)
     stmt = stmt.on_conflict_do_update(
         index_elements=[game_details.c.game_id], set_={name: stmt.excluded[name] for name in DETAIL_COLUMNS}
     )
-    conn.execute(stmt, sorted(rows, key=lambda row: str(row["game_id"])))
+    conn.execute(stmt, ordered)
+    upsert_tags(conn, [(str(row["game_id"]), row["features"]) for row in ordered])  # type: ignore[misc]
+
+
+def upsert_tags(conn: Connection, features: Sequence[tuple[str, Mapping[str, float]]]) -> None:
+    """Write ``game_tags`` rows for ``(game_id, feature values)`` pairs, replacing any already there."""
+    if not features:
+        return
+    stmt = _insert(conn)(game_tags)
+    stmt = stmt.on_conflict_do_update(index_elements=[game_tags.c.game_id], set_={"tags": stmt.excluded.tags})
+    conn.execute(stmt, [{"game_id": game_id, "tags": ",".join(tags_of(values))} for game_id, values in features])
 
 
 def insert_run(conn: Connection, run: RunRecord) -> int:
@@ -219,7 +232,7 @@ def _spoilers(features: dict, explanation: list[dict]) -> Spoilers:
 
 def dump_table(conn: Connection, table_name: str) -> list[tuple]:
     """Every row of a table in primary-key order (tests and diagnostics compare these)."""
-    table = {t.name: t for t in (teams, games, game_details, pipeline_runs)}[table_name]
+    table = {t.name: t for t in (teams, games, game_details, game_tags, pipeline_runs)}[table_name]
     return [tuple(row) for row in conn.execute(select(table).order_by(*table.primary_key.columns))]
 
 
@@ -247,4 +260,5 @@ __all__ = [
     "seed_teams",
     "unrated",
     "upsert_details",
+    "upsert_tags",
 ]

@@ -54,7 +54,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 # The Alembic revision these tables correspond to (the newest migration); a test keeps them equal.
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 RUN_STATUSES = ("ok", "partial", "failed")
 
 
@@ -182,8 +182,18 @@ pipeline_runs = Table(
     Index(None, "target_date"),
 )
 
+game_tags = Table(
+    "game_tags",
+    metadata,
+    Column("game_id", Text, ForeignKey("games.id"), primary_key=True),
+    Column("tags", Text, nullable=False, comment="comma-separated tag names (features/tags.py), at most three"),
+    comment="Spoiler-safe tags of a game, computed from its features when stored; the fans' page reads them.",
+)
+
 FRONT_END_TABLES = (teams, games)
 SPOILER_TABLES = (game_details,)
+FAN_PAGE_TABLES = (game_tags,)
+"""Ours, read by our page only (never by the original web app): each checked to leak no result."""
 
 # Every column a front end may read, and why it reveals no score, margin or winner.  A test
 # fails when a column of teams/games is missing here, so a new one has to be argued for.

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Connection
 
+from nba_predictions.features.tags import tag_texts
 from nba_predictions.steps.prediction import classify
 from nba_predictions.web import queries
 from nba_predictions.web.context import WebContext
@@ -45,6 +46,7 @@ class Card:
     home: queries.TeamRow
     rating: str
     classification: str
+    tags: tuple[str, ...] = ()  # spoiler-safe tag texts (features/tags.py), at most three
 
 
 def rating_text(rating: float) -> str:
@@ -52,10 +54,15 @@ def rating_text(rating: float) -> str:
     return f"{math.floor(rating * 10 + 1e-9) / 10:.1f}"
 
 
-def _cards(rows: list[queries.GameRow], web: WebContext) -> list[Card]:
+def _cards(rows: list[queries.GameRow], web: WebContext, tags: dict[str, str]) -> list[Card]:
     return [
         Card(
-            r.day, r.away, r.home, rating_text(r.rating), classify(r.rating, web.good_threshold, web.mediocre_threshold)
+            r.day,
+            r.away,
+            r.home,
+            rating_text(r.rating),
+            classify(r.rating, web.good_threshold, web.mediocre_threshold),
+            tuple(tag_texts(tags.get(r.game_id))),
         )
         for r in rows
     ]
@@ -90,21 +97,25 @@ def _render(request: Request, name: str, **context: Any) -> HTMLResponse:
 def _day_data(conn: Connection, day: date, team: str | None) -> tuple[Any, ...]:
     teams = queries.all_teams(conn)
     team_id = _team_id(team, teams)
-    return teams, queries.games_on(conn, day, team_id), queries.neighbour_days(conn, day, team_id)
+    rows = queries.games_on(conn, day, team_id)
+    tags = queries.tags_of_games(conn, [r.game_id for r in rows])
+    return teams, rows, tags, queries.neighbour_days(conn, day, team_id)
 
 
 def _week_data(conn: Connection, first: date, last: date, team: str | None) -> tuple[Any, ...]:
     teams = queries.all_teams(conn)
     team_id = _team_id(team, teams)
     rows = queries.best_between(conn, first, last, team_id, WEEK_BEST)
-    return teams, rows, queries.neighbour_days(conn, first, team_id)[0], queries.neighbour_days(conn, last, team_id)[1]
+    tags = queries.tags_of_games(conn, [r.game_id for r in rows])
+    before, after = queries.neighbour_days(conn, first, team_id)[0], queries.neighbour_days(conn, last, team_id)[1]
+    return teams, rows, tags, before, after
 
 
 @router.get("/", response_class=HTMLResponse)
 async def day_page(request: Request) -> HTMLResponse:
     web = WebContext.of(request)
     day, team = _filters(request, web)
-    teams, rows, (before, after) = await web.read(_day_data, day, team)
+    teams, rows, tags, (before, after) = await web.read(_day_data, day, team)
     return _render(
         request,
         "day.html",
@@ -113,7 +124,7 @@ async def day_page(request: Request) -> HTMLResponse:
         team=team,
         teams=teams,
         action="/",
-        cards=_cards(rows, web),
+        cards=_cards(rows, web, tags),
         prev_link=_link("/", before, team) if before else None,
         prev_day=before,
         next_link=_link("/", after, team) if after else None,
@@ -127,7 +138,7 @@ async def best_page(request: Request) -> HTMLResponse:
     web = WebContext.of(request)
     last, team = _filters(request, web)
     first = last - timedelta(days=WEEK_DAYS - 1)
-    teams, rows, before, after = await web.read(_week_data, first, last, team)
+    teams, rows, tags, before, after = await web.read(_week_data, first, last, team)
     earlier, later = last - timedelta(days=WEEK_DAYS), last + timedelta(days=WEEK_DAYS)
     return _render(
         request,
@@ -138,7 +149,7 @@ async def best_page(request: Request) -> HTMLResponse:
         team=team,
         teams=teams,
         action="/best",
-        cards=_cards(rows, web),
+        cards=_cards(rows, web, tags),
         limit=WEEK_BEST,
         days=WEEK_DAYS,
         prev_link=_link("/best", earlier, team) if before else None,

@@ -1,10 +1,13 @@
-"""Every statement the web layer runs.  Read-only, and spoiler-free by construction.
+"""Every statement the web layer runs. Read-only, and spoiler-free by construction.
 
-They read the columns of the original web app's contract and nothing else: team id,
-abbreviation, name and conference; game id, date, home and away team, and the rating.
-``game_details`` (features and explanations, which give scores and margins away) is never
-touched, and no statement names a score.  A game without a rating (a row the original web app's
-own set-up may hold) is not a prediction, so it is never listed or served.
+They read the columns of the original web app's contract and nothing else: team id, abbreviation,
+name and conference; game id, date, home and away team, and the rating. ``game_details`` (features
+and explanations, which give scores and margins away) is never touched, and no statement names a
+score. Our page also reads ``game_tags``: tags computed from the features when a game is stored,
+each shown only because it carries no information about the result
+(:mod:`nba_predictions.features.tags`; the leak test measures it over the archive). A game without a
+rating (a row the original web app's own set-up may hold) is not a prediction, so it is never listed
+or served.
 
 Every function takes an open connection; the caller owns the transaction.
 """
@@ -19,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, bindparam, func, or_, select, text
 
-from nba_predictions.storage.schema import games, teams
+from nba_predictions.storage.schema import game_tags, games, teams
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,12 @@ def _team_id() -> Select:
     return select(teams.c.id).where(teams.c.abbreviation == bindparam("abbreviation"))
 
 
+@cache
+def _tags() -> Select:
+    wanted = game_tags.c.game_id.in_(bindparam("ids", expanding=True))
+    return select(game_tags.c.game_id, game_tags.c.tags).where(wanted)
+
+
 # -- the queries ------------------------------------------------------------------------------------
 
 
@@ -213,3 +222,10 @@ def neighbour_days(conn: Connection, day: date, team_id: str | None) -> tuple[da
         return None if found is None else _day(found)
 
     return nearest(False), nearest(True)
+
+
+def tags_of_games(conn: Connection, game_ids: Sequence[str]) -> dict[str, str]:
+    """The stored tag names (comma-separated) of these games; a game without a row is left out."""
+    if not game_ids:
+        return {}
+    return {str(row[0]): row[1] for row in conn.execute(_tags(), {"ids": list(game_ids)})}
