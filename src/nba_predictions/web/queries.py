@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from functools import cache
 from typing import Any
 
@@ -157,6 +157,15 @@ def _team_id() -> Select:
 
 
 @cache
+def _newest(by_team: bool) -> Select:
+    query = _rated_games(games.c.updated_at).where(games.c.prediction_rating >= bindparam("least"))
+    if by_team:
+        team_ids: Any = bindparam("team_ids", expanding=True)
+        query = query.where(or_(games.c.home_team_id.in_(team_ids), games.c.away_team_id.in_(team_ids)))
+    return query.order_by(games.c.updated_at.desc(), games.c.date.desc(), games.c.id).limit(bindparam("limit"))
+
+
+@cache
 def _tags() -> Select:
     wanted = game_tags.c.game_id.in_(bindparam("ids", expanding=True))
     return select(game_tags.c.game_id, game_tags.c.tags).where(wanted)
@@ -229,3 +238,23 @@ def tags_of_games(conn: Connection, game_ids: Sequence[str]) -> dict[str, str]:
     if not game_ids:
         return {}
     return {str(row[0]): row[1] for row in conn.execute(_tags(), {"ids": list(game_ids)})}
+
+
+def newest_rated(
+    conn: Connection, team_ids: Sequence[str], least: float, limit: int
+) -> list[tuple[GameRow, datetime | None]]:
+    """The most recently (re-)rated games rated ``least`` or more, of any of ``team_ids`` (all when
+    empty), newest first, each with the time its row was last written (``games.updated_at``)."""
+    params: dict[str, object] = {"least": least, "limit": limit}
+    if team_ids:
+        params["team_ids"] = list(team_ids)
+    return [(_row(r), _stamp(r[11])) for r in conn.execute(_newest(bool(team_ids)), params)]
+
+
+def _stamp(value: datetime | str | None) -> datetime | None:
+    """A stored time as an aware UTC datetime (the web app's rows may hold ``CURRENT_TIMESTAMP`` text)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
