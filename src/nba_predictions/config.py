@@ -93,6 +93,16 @@ ENVIRONMENT = {
         "origins the web API answers cross-origin (comma-separated, e.g. https://fans.example.org; "
         "* = any); empty = any http(s)://localhost or 127.0.0.1 origin, as the original API's development mode",
     ),
+    "NBA_NOTIFY_URL": (
+        "",
+        "webhook the date run and watch post newly rated games to (Slack- and Discord-compatible JSON); empty = none",
+    ),
+    "NBA_NOTIFY_MIN": ("", "the least rating a game needs to be posted; empty = RATING_GOOD_THRESHOLD"),
+    "NBA_NOTIFY_TEAMS": (
+        "",
+        "post only games of these teams (comma-separated abbreviations, e.g. LAL,BOS); empty = all",
+    ),
+    "NBA_NOTIFY_TIMEOUT": ("5", "seconds the webhook may take before the post is given up (the run goes on)"),
 }
 
 
@@ -191,6 +201,43 @@ class ApiSettings:
     cdn_base_url: str | None = field(default_factory=_default("NBA_CDN_URL", _text_or_none))  # None = the real CDN
 
 
+def _notify_teams(name: str, text: str) -> tuple[str, ...]:
+    teams = tuple(part.strip().upper() for part in text.split(",") if part.strip())
+    for team in teams:
+        if not re.fullmatch(r"[A-Z]{2,4}", team):
+            raise UsageError(f"{name} entry {team!r} is not a team abbreviation: list them like LAL,BOS")
+    return teams
+
+
+def _notify_url(name: str, text: str) -> str | None:
+    if text and not re.match(r"https?://[^/\s]+", text):
+        raise UsageError(f"{name}={text!r} is not an http(s) URL: e.g. https://hooks.slack.com/services/...")
+    return text or None
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """The webhook (``NBA_NOTIFY_*``): None ``url`` = no notifications; None ``least`` = the good threshold."""
+
+    url: str | None = field(default_factory=_default("NBA_NOTIFY_URL", _notify_url))
+    least: float | None = field(default_factory=lambda: None)
+    teams: tuple[str, ...] = field(default_factory=_default("NBA_NOTIFY_TEAMS", _notify_teams))
+    timeout_seconds: float = field(default_factory=_default("NBA_NOTIFY_TIMEOUT", _float))
+
+    @classmethod
+    def resolve(cls, var: Callable[[str], str]) -> NotifySettings:
+        timeout = _float("NBA_NOTIFY_TIMEOUT", var("NBA_NOTIFY_TIMEOUT"))
+        if timeout <= 0:
+            raise UsageError(f"NBA_NOTIFY_TIMEOUT={timeout:g} must be more than 0 seconds")
+        least = var("NBA_NOTIFY_MIN")
+        return cls(
+            url=_notify_url("NBA_NOTIFY_URL", var("NBA_NOTIFY_URL")),
+            least=_float("NBA_NOTIFY_MIN", least) if least else None,
+            teams=_notify_teams("NBA_NOTIFY_TEAMS", var("NBA_NOTIFY_TEAMS")),
+            timeout_seconds=timeout,
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     target_date: date = field(default_factory=yesterday_eastern)
@@ -214,6 +261,7 @@ class Settings:
     archive_dir: Path | None = field(default_factory=_default("NBA_ARCHIVE_DIR", _path_or_none))  # None = no local
     # None = the archive shipped in the package
     bundled_archive: Path | None = field(default_factory=_default("NBA_BUNDLED_ARCHIVE", _path_or_none))
+    notify: NotifySettings = field(default_factory=NotifySettings)
 
     @classmethod
     def resolve(cls, flags: Mapping[str, object], env: Mapping[str, str] | None = None) -> Settings:
@@ -278,4 +326,5 @@ class Settings:
             sources=sources,
             archive_dir=_path_or_none("NBA_ARCHIVE_DIR", var("NBA_ARCHIVE_DIR")),
             bundled_archive=_path_or_none("NBA_BUNDLED_ARCHIVE", var("NBA_BUNDLED_ARCHIVE")),
+            notify=NotifySettings.resolve(var),
         )
