@@ -103,6 +103,16 @@ ENVIRONMENT = {
         "post only games of these teams (comma-separated abbreviations, e.g. LAL,BOS); empty = all",
     ),
     "NBA_NOTIFY_TIMEOUT": ("5", "seconds the webhook may take before the post is given up (the run goes on)"),
+    "NBA_VOTE_SECRET": (
+        "",
+        "serve: the secret that signs the vote cookie and form tokens (a secret); empty = the one in "
+        "NBA_VOTE_SECRET_FILE, made there on first use",
+    ),
+    "NBA_VOTE_SECRET_FILE": (
+        "data/vote_secret",
+        "serve: where the generated vote secret is kept when NBA_VOTE_SECRET is empty",
+    ),
+    "NBA_VOTE_RATE": ("30", "serve: votes one client address may send per minute (more are answered 429)"),
 }
 
 
@@ -262,6 +272,9 @@ class Settings:
     # None = the archive shipped in the package
     bundled_archive: Path | None = field(default_factory=_default("NBA_BUNDLED_ARCHIVE", _path_or_none))
     notify: NotifySettings = field(default_factory=NotifySettings)
+    vote_secret: str | None = field(default_factory=_default("NBA_VOTE_SECRET", _text_or_none), repr=False)
+    vote_secret_file: Path = field(default_factory=_default("NBA_VOTE_SECRET_FILE", _path))
+    vote_rate: int = field(default_factory=_default("NBA_VOTE_RATE", _int))
 
     @classmethod
     def resolve(cls, flags: Mapping[str, object], env: Mapping[str, str] | None = None) -> Settings:
@@ -327,4 +340,7 @@ class Settings:
             archive_dir=_path_or_none("NBA_ARCHIVE_DIR", var("NBA_ARCHIVE_DIR")),
             bundled_archive=_path_or_none("NBA_BUNDLED_ARCHIVE", var("NBA_BUNDLED_ARCHIVE")),
             notify=NotifySettings.resolve(var),
+            vote_secret=_text_or_none("NBA_VOTE_SECRET", var("NBA_VOTE_SECRET")),
+            vote_secret_file=_path("NBA_VOTE_SECRET_FILE", var("NBA_VOTE_SECRET_FILE")),
+            vote_rate=_int("NBA_VOTE_RATE", var("NBA_VOTE_RATE")),
         )

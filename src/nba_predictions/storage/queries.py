@@ -19,7 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from nba_predictions.errors import StorageError
 from nba_predictions.features.tags import tags_of
 from nba_predictions.storage.records import RatedGame, RunRecord, Spoilers, TeamRef
-from nba_predictions.storage.schema import game_details, game_tags, games, pipeline_runs, teams
+from nba_predictions.storage.schema import fan_votes, game_details, game_tags, games, pipeline_runs, teams
 
 # The games columns --force rewrites (and the columns of game_details); date, teams and
 # created_at never change.  season is filled where a row the web app wrote has none.
@@ -242,6 +242,12 @@ def count_games(conn: Connection) -> tuple[int, int]:
     return int(total), int(rated)
 
 
+def fan_vote_rows(conn: Connection) -> list[dict[str, Any]]:
+    """Every fan vote, oldest first: game id, vote, voter hash, created_at (an aware UTC datetime)."""
+    columns = (fan_votes.c.game_id, fan_votes.c.vote, fan_votes.c.voter_hash, fan_votes.c.created_at)
+    return [dict(row._mapping) for row in conn.execute(select(*columns).order_by(fan_votes.c.id))]
+
+
 def count_teams(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(teams)).scalar_one())
 
@@ -252,6 +258,7 @@ __all__ = [
     "count_games",
     "count_teams",
     "dump_table",
+    "fan_vote_rows",
     "insert_new_games",
     "insert_run",
     "rated_games_on",

@@ -27,7 +27,7 @@ from nba_predictions import __version__
 from nba_predictions.config import Settings, yesterday_eastern
 from nba_predictions.errors import InvalidRequestError
 from nba_predictions.storage.engine import masked, reason
-from nba_predictions.web import api, docs, feed, pages
+from nba_predictions.web import api, docs, feed, pages, votes
 from nba_predictions.web.context import WebContext
 
 logger = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ def create_app(
     *,
     database_name: str | None = None,
     default_day: Callable[[], date] = yesterday_eastern,
+    vote_box: votes.VoteBox | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="nba-predictions",
@@ -72,6 +73,8 @@ def create_app(
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(feed.router)
+    app.state.votes = vote_box  # None: no voting (the page shows no vote control)
+    app.include_router(votes.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     docs.add_docs(app)  # /docs with Swagger UI from local files, not a CDN
     app.add_middleware(CORSMiddleware, **cors_options(settings.cors_origins))

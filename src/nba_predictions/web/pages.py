@@ -22,7 +22,7 @@ from sqlalchemy import Connection
 
 from nba_predictions.features.tags import tag_texts
 from nba_predictions.steps.prediction import classify
-from nba_predictions.web import queries
+from nba_predictions.web import queries, votes
 from nba_predictions.web.context import WebContext
 from nba_predictions.web.params import parse_date, parse_team, unknown_team
 
@@ -47,6 +47,7 @@ class Card:
     rating: str
     classification: str
     tags: tuple[str, ...] = ()  # spoiler-safe tag texts (features/tags.py), at most three
+    game_id: str = ""
 
 
 def rating_text(rating: float) -> str:
@@ -63,6 +64,7 @@ def _cards(rows: list[queries.GameRow], web: WebContext, tags: dict[str, str]) -
             rating_text(r.rating),
             classify(r.rating, web.good_threshold, web.mediocre_threshold),
             tuple(tag_texts(tags.get(r.game_id))),
+            r.game_id,
         )
         for r in rows
     ]
@@ -90,8 +92,13 @@ def _team_id(team: str | None, teams: list[queries.TeamRow]) -> str | None:
     raise unknown_team(team, [t.abbreviation for t in teams])
 
 
-def _render(request: Request, name: str, **context: Any) -> HTMLResponse:
-    return request.app.state.templates.TemplateResponse(request, name, context)
+async def _render(request: Request, name: str, **context: Any) -> HTMLResponse:
+    ids = [card.game_id for card in context["cards"]]
+    csrf, views = await WebContext.of(request).read(votes.page_state, request, ids)
+    back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    context.update(csrf=csrf, votes=views, back=back)
+    response = request.app.state.templates.TemplateResponse(request, name, context)
+    return votes.remember_voter(request, response)
 
 
 def _day_data(conn: Connection, day: date, team: str | None) -> tuple[Any, ...]:
@@ -116,7 +123,7 @@ async def day_page(request: Request) -> HTMLResponse:
     web = WebContext.of(request)
     day, team = _filters(request, web)
     teams, rows, tags, (before, after) = await web.read(_day_data, day, team)
-    return _render(
+    return await _render(
         request,
         "day.html",
         title=day.isoformat(),
@@ -140,7 +147,7 @@ async def best_page(request: Request) -> HTMLResponse:
     first = last - timedelta(days=WEEK_DAYS - 1)
     teams, rows, tags, before, after = await web.read(_week_data, first, last, team)
     earlier, later = last - timedelta(days=WEEK_DAYS), last + timedelta(days=WEEK_DAYS)
-    return _render(
+    return await _render(
         request,
         "best.html",
         title=f"best of {first.isoformat()} to {last.isoformat()}",

@@ -1,4 +1,4 @@
-"""game_tags: the spoiler-safe tags of each game, for our page.
+"""The fans' tables: game_tags (spoiler-safe tags of each game) and fan_votes (worth it? votes).
 
 Revision ID: 0003
 Revises: 0002
@@ -7,7 +7,8 @@ Create Date: 2026-12-07
 A new table of ours, ``game_tags`` (game id, comma-separated tag names), which the storage step
 fills from a game's features whenever it writes its ``game_details``.  The upgrade fills it for the
 games already stored, from their stored features, with the tag rules of this version
-(:func:`nba_predictions.features.tags.tags_of`).  Nothing else changes.
+(:func:`nba_predictions.features.tags.tags_of`).  ``fan_votes`` (game id, up or down, the voter's
+hash, when) is the one table ``serve`` writes; it starts empty.  Nothing else changes.
 """
 
 from __future__ import annotations
@@ -37,6 +38,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("game_id", name=op.f("pk_game_tags")),
         comment="Spoiler-safe tags of a game, computed from its features when stored; the fans' page reads them.",
     )
+    op.create_table(
+        "fan_votes",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("game_id", sa.Text(), nullable=False),
+        sa.Column("vote", sa.String(length=4), nullable=False, comment="up or down: was it worth watching?"),
+        sa.Column(
+            "voter_hash", sa.Text(), nullable=False, comment="HMAC of the browser's random voter id; never the id itself"
+        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("vote IN ('up', 'down')", name=op.f("ck_fan_votes_vote")),
+        sa.ForeignKeyConstraint(["game_id"], ["games.id"], name=op.f("fk_fan_votes_game_id_games")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_fan_votes")),
+        sa.UniqueConstraint("game_id", "voter_hash", name=op.f("uq_fan_votes_game_id_voter_hash")),
+        comment="The fans' 'worth it?' votes, one per browser per game; the one table serve writes.",
+    )
     details = sa.table("game_details", sa.column("game_id", sa.Text()), sa.column("features", sa.JSON().with_variant(JSONB(), "postgresql")))
     tags = sa.table("game_tags", sa.column("game_id", sa.Text()), sa.column("tags", sa.Text()))
     conn = op.get_bind()
@@ -48,4 +64,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("fan_votes")
     op.drop_table("game_tags")
