@@ -163,3 +163,27 @@ def test_bad_settings_are_a_usage_error(run_cli, variable: str, value: str, mess
     done = run_cli("--date", DAY, "--source", "archive", env={variable: value})
     assert done.returncode == 2
     assert message in done.stderr
+
+
+def test_watch_posts_each_game_as_it_is_rated(hook: Hook, tmp_path: Path) -> None:
+    from nba_predictions.config import Settings
+    from nba_predictions.runs.resources import Resources
+    from nba_predictions.runs.watch import Watch, WatchOptions
+    from nba_predictions.sources.archive import ArchiveSource
+    from nba_predictions.sources.cdn.scoreboard import ScoreboardReader
+    from tests.fakeserver.cdn import FakeCdn
+    from tests.integration.test_watch import DAY as WATCH_DAY
+    from tests.integration.test_watch import env_for, one_by_one
+
+    with FakeCdn(ArchiveSource()) as cdn:
+        one_by_one(cdn)
+        env = {**env_for(cdn, tmp_path), "NBA_NOTIFY_URL": hook.url, "NBA_NOTIFY_MIN": "0"}
+        settings = Settings.resolve({"source": "cdn", "database": f"sqlite:///{tmp_path / 'watch.db'}"}, env)
+        options = WatchOptions(day=WATCH_DAY, interval=0.05, until_done=True, log_json=True)
+        with Resources(settings) as resources:
+            reader = ScoreboardReader.for_settings(settings.api, cdn.cdn_url)
+            Watch(resources, options, reader, emit=lambda line: None).run()
+            reader.close()
+    assert len(hook.posts) == 5  # one post per game, as each is rated
+    assert all(len(post["body"]["text"].splitlines()) == 2 for post in hook.posts)
+    assert len({post["body"]["text"] for post in hook.posts}) == 5

@@ -107,8 +107,16 @@ def _walkthrough(live: LiveServer) -> None:
         )
 
 
+def _other_tables(url: str) -> list:
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+        names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return [(name, db.execute(f"SELECT * FROM {name}").fetchall()) for name in names if name != "fan_votes"]
+
+
 def test_a_browser_votes_once_and_then_sees_the_counts(voting, sqlite_url: str) -> None:
+    before = _other_tables(sqlite_url)
     _walkthrough(voting(sqlite_url))
+    assert _other_tables(sqlite_url) == before, "votes write fan_votes and nothing else"
     with sqlite3.connect(sqlite_url.removeprefix("sqlite:///")) as db:
         rows = db.execute("SELECT game_id, vote, voter_hash FROM fan_votes ORDER BY id").fetchall()
     assert [(r[0] == rows[0][0], r[1]) for r in rows] == [(True, "up"), (True, "down")]
