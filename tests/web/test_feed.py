@@ -35,6 +35,8 @@ def test_the_feed_has_every_element_rfc_4287_requires(client: httpx.Client) -> N
         assert (root.findtext(f"{A}{required}") or "").strip(), required
     assert root.findtext(f"{A}author/{A}name") == "nba-predictions"
     assert root.find(f"{A}link[@rel='self']") is not None
+    assert root.findtext(f"{A}id") == "urn:nba-predictions:feed"
+    assert _feed(client, "?min=80&teams=LAL").findtext(f"{A}id") == "urn:nba-predictions:feed:min=80&teams=LAL"
     entries = root.findall(f"{A}entry")
     assert len(entries) == 11
     for entry in entries:

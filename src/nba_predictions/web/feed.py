@@ -75,7 +75,8 @@ async def atom_feed(request: Request) -> Response:
     base = str(request.base_url).rstrip("/")
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
-    _add(feed, "id", FEED_ID + (f"?{urlencode(sorted(given.items()))}" if given else ""))
+    # One id per filter: a URN's name may carry '=' and '&' (RFC 8141), not a query.
+    _add(feed, "id", FEED_ID + (f":{urlencode(sorted(given.items()))}" if given else ""))
     _add(feed, "title", "nba-predictions: newly rated games" + (f" ({', '.join(teams)})" if teams else ""))
     _add(feed, "updated", _stamp(max((stamp or EPOCH for _, stamp in rows), default=EPOCH)))
     _add(_add(feed, "author"), "name", "nba-predictions")
