@@ -12,7 +12,7 @@ import pytest
 
 from nba_predictions.features.tags import TAGS_BY_NAME, tags_of
 from tests.web.conftest import DAY
-from tests.web.test_browser import browser, proxy  # noqa: F401 (the session's Chromium and its proxy)
+from tests.web.test_browser import browser, proxy, screenshots  # noqa: F401 (the session's Chromium, proxy, shots)
 from tests.web.test_votes import voting  # noqa: F401 (our app with votes on a live server)
 
 pytestmark = pytest.mark.browser
@@ -24,6 +24,7 @@ def test_a_fan_sees_tags_votes_once_and_then_sees_the_counts(
     voting,  # noqa: F811
     rated: Path,
     tmp_path: Path,
+    screenshots: Path,  # noqa: F811
     javascript: bool,
 ) -> None:
     copy = tmp_path / "fans.db"
@@ -61,6 +62,8 @@ def test_a_fan_sees_tags_votes_once_and_then_sees_the_counts(
     assert first.locator("form.vote").count() == 0  # cannot vote again from the page
     page.reload()
     assert page.locator("li.game").nth(0).locator("form.vote").count() == 0
+    if javascript:
+        page.screenshot(path=str(screenshots / "web_fans_2024-01-15.png"), full_page=True)
     assert page.locator("form.vote").count() == 10  # the other games can still be voted on
 
     # Nor by replaying the form: the same browser (its cookie) is refused.
