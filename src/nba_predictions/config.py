@@ -112,6 +112,11 @@ ENVIRONMENT = {
         "data/vote_secret",
         "serve: where the generated vote secret is kept when NBA_VOTE_SECRET is empty",
     ),
+    "NBA_VOTE_DATABASE_URL": (
+        "",
+        "serve: the database URL votes are written with (on PostgreSQL a role that may only write fan_votes); "
+        "empty = the served database's URL",
+    ),
     "NBA_VOTE_RATE": ("30", "serve: votes one client address may send per minute (more are answered 429)"),
 }
 
@@ -275,6 +280,7 @@ class Settings:
     vote_secret: str | None = field(default_factory=_default("NBA_VOTE_SECRET", _text_or_none), repr=False)
     vote_secret_file: Path = field(default_factory=_default("NBA_VOTE_SECRET_FILE", _path))
     vote_rate: int = field(default_factory=_default("NBA_VOTE_RATE", _int))
+    vote_database_url: str | None = field(default_factory=_default("NBA_VOTE_DATABASE_URL", _text_or_none))
 
     @classmethod
     def resolve(cls, flags: Mapping[str, object], env: Mapping[str, str] | None = None) -> Settings:
@@ -343,4 +349,5 @@ class Settings:
             vote_secret=_text_or_none("NBA_VOTE_SECRET", var("NBA_VOTE_SECRET")),
             vote_secret_file=_path("NBA_VOTE_SECRET_FILE", var("NBA_VOTE_SECRET_FILE")),
             vote_rate=_int("NBA_VOTE_RATE", var("NBA_VOTE_RATE")),
+            vote_database_url=_text_or_none("NBA_VOTE_DATABASE_URL", var("NBA_VOTE_DATABASE_URL")),
         )

@@ -22,6 +22,7 @@ import pytest
 
 from nba_predictions.config import Settings
 from tests.integration.storage.conftest import fresh_postgres_database
+from tests.services import service_missing
 from tests.web.conftest import DAY, ROOT, LiveServer, start_server
 
 SECRET = b"test-vote-secret"
@@ -36,9 +37,9 @@ def voting(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
 
     stops: list[Callable[[], None]] = []
 
-    def serve(url: str, limit: int = 30) -> LiveServer:
+    def serve(url: str, limit: int = 30, writer_url: str | None = None) -> LiveServer:
         engine = open_read_only(url)
-        box = VoteBox(open_vote_writer(url), SECRET, RateLimiter(limit))
+        box = VoteBox(open_vote_writer(writer_url or url), SECRET, RateLimiter(limit))
         live, stop = start_server(create_app(engine, Settings(), default_day=lambda: DAY, vote_box=box))
         stops.extend([stop, engine.dispose, box.engine.dispose])
         return live
@@ -124,7 +125,7 @@ def test_a_browser_votes_once_and_then_sees_the_counts(voting, sqlite_url: str) 
 
 
 @pytest.mark.postgres
-def test_votes_on_postgresql(voting, pg_url: str) -> None:
+def test_votes_on_postgresql(pg_url: str, voting) -> None:
     _walkthrough(voting(pg_url))
     from sqlalchemy import create_engine, text
 
@@ -132,6 +133,44 @@ def test_votes_on_postgresql(voting, pg_url: str) -> None:
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM fan_votes")).scalar_one() == 2
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_on_postgresql_votes_need_only_a_role_that_writes_fan_votes(pg_url: str, voting) -> None:
+    """NBA_VOTE_DATABASE_URL's role may insert into fan_votes and nothing else, and voting works."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import ProgrammingError
+
+    from nba_predictions.storage.engine import parse_url
+
+    role, password = f"voter_{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        try:
+            conn.execute(text(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'"))
+        except ProgrammingError:
+            admin.dispose()
+            service_missing(
+                "the restricted-role vote test",
+                "the test server's role may not create roles: restart it with scripts/start_postgres.sh",
+            )
+        conn.execute(text(f"GRANT SELECT, INSERT ON fan_votes TO {role}"))
+        conn.execute(text(f"GRANT USAGE ON SEQUENCE fan_votes_id_seq TO {role}"))
+    writer_url = parse_url(pg_url).set(username=role, password=password).render_as_string(hide_password=False)
+    try:
+        _walkthrough(voting(pg_url, writer_url=writer_url))
+        writer = create_engine(writer_url)
+        with pytest.raises(ProgrammingError, match="permission denied"), writer.begin() as conn:
+            conn.execute(text("UPDATE games SET prediction_rating = 0"))
+        writer.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"REVOKE ALL ON fan_votes FROM {role}"))
+            conn.execute(text(f"REVOKE ALL ON SEQUENCE fan_votes_id_seq FROM {role}"))
+            conn.execute(text(f"DROP ROLE {role}"))
+        admin.dispose()
 
 
 def test_a_post_without_the_cookies_token_is_403(voting, sqlite_url: str) -> None:

@@ -78,9 +78,8 @@ def serve(settings: Settings, host: str, port: int) -> None:
     engine = open_read_only(settings.database_url)
     try:
         # Votes are the one thing serve writes: their own engine (docs/WEB.md, "Votes").
-        vote_box = VoteBox(
-            open_vote_writer(settings.database_url), load_secret(settings), RateLimiter(settings.vote_rate)
-        )
+        writer = open_vote_writer(settings.vote_database_url or settings.database_url)
+        vote_box = VoteBox(writer, load_secret(settings), RateLimiter(settings.vote_rate))
     except BaseException:
         engine.dispose()
         raise
