@@ -94,7 +94,10 @@ def _team_id(team: str | None, teams: list[queries.TeamRow]) -> str | None:
 
 async def _render(request: Request, name: str, **context: Any) -> HTMLResponse:
     ids = [card.game_id for card in context["cards"]]
-    csrf, views = await WebContext.of(request).read(votes.page_state, request, ids)
+    csrf: str | None = None
+    views: dict[str, votes.VoteView] = {}
+    if request.app.state.votes is not None:  # voting on: the form's token and each game's votes
+        csrf, views = await WebContext.of(request).read(votes.page_state, request, ids)
     back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     context.update(csrf=csrf, votes=views, back=back)
     response = request.app.state.templates.TemplateResponse(request, name, context)
