@@ -115,3 +115,19 @@ def test_the_day_page_links_the_feed(client: httpx.Client) -> None:
     page = client.get(f"/?date={DAY}").text
     assert 'href="/feed.atom"' in page
     assert 'href="/feed.atom?teams=LAL"' in client.get(f"/?date={DAY}&team=LAL").text
+
+
+def test_the_most_recently_rated_game_comes_first(serve_app, rated_db: Path, tmp_path: Path) -> None:
+    import shutil
+    import sqlite3
+
+    copy = tmp_path / "feed.db"
+    shutil.copy(rated_db, copy)
+    with sqlite3.connect(copy) as db:
+        last = db.execute("SELECT id FROM games ORDER BY id DESC LIMIT 1").fetchone()[0]
+        db.execute("UPDATE games SET updated_at = '2030-01-01 12:00:00' WHERE id = ?", (last,))
+    live = serve_app(copy)
+    root = ET.fromstring(httpx.get(f"{live.url}/feed.atom").content)
+    first = root.find(f"{A}entry")
+    assert first.findtext(f"{A}id") == f"urn:nba-predictions:game:{last}"
+    assert first.findtext(f"{A}updated") == "2030-01-01T12:00:00Z" == root.findtext(f"{A}updated")
