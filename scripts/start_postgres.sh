@@ -107,7 +107,8 @@ for attempt in 1 2 3 4 5; do
 done
 
 psql_admin() { as_pg "$BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -h "$SOCK" -p "$PORT" -U postgres -d postgres "$@"; }
-psql_admin -c "CREATE ROLE $ROLE LOGIN CREATEDB PASSWORD '$PASSWORD'" >&2
+# CREATEROLE: tests/web/test_votes.py makes a role that may write fan_votes only (NBA_VOTE_DATABASE_URL)
+psql_admin -c "CREATE ROLE $ROLE LOGIN CREATEDB CREATEROLE PASSWORD '$PASSWORD'" >&2
 psql_admin -c "CREATE DATABASE $DB OWNER $ROLE" >&2
 
 URL="postgresql+psycopg://$ROLE:$PASSWORD@127.0.0.1:$PORT/$DB"

@@ -112,6 +112,31 @@ ENVIRONMENT = {
         "65536",
         "serve: the largest request body the web server accepts (bytes); a longer one is refused with 413",
     ),
+    "NBA_NOTIFY_URL": (
+        "",
+        "webhook the date run and watch post newly rated games to (Slack- and Discord-compatible JSON); empty = none",
+    ),
+    "NBA_NOTIFY_MIN": ("", "the least rating a game needs to be posted; empty = RATING_GOOD_THRESHOLD"),
+    "NBA_NOTIFY_TEAMS": (
+        "",
+        "post only games of these teams (comma-separated abbreviations, e.g. LAL,BOS); empty = all",
+    ),
+    "NBA_NOTIFY_TIMEOUT": ("5", "seconds the webhook may take before the post is given up (the run goes on)"),
+    "NBA_VOTE_SECRET": (
+        "",
+        "serve: the secret that signs the vote cookie and form tokens (a secret); empty = the one in "
+        "NBA_VOTE_SECRET_FILE, made there on first use",
+    ),
+    "NBA_VOTE_SECRET_FILE": (
+        "data/vote_secret",
+        "serve: where the generated vote secret is kept when NBA_VOTE_SECRET is empty",
+    ),
+    "NBA_VOTE_DATABASE_URL": (
+        "",
+        "serve: the database URL votes are written with (on PostgreSQL a role that may only write fan_votes); "
+        "empty = the served database's URL",
+    ),
+    "NBA_VOTE_RATE": ("30", "serve: votes one client address may send per minute (more are answered 429)"),
 }
 
 
@@ -260,6 +285,43 @@ class ApiSettings:
     cdn_base_url: str | None = field(default_factory=_default("NBA_CDN_URL", _text_or_none))  # None = the real CDN
 
 
+def _notify_teams(name: str, text: str) -> tuple[str, ...]:
+    teams = tuple(part.strip().upper() for part in text.split(",") if part.strip())
+    for team in teams:
+        if not re.fullmatch(r"[A-Z]{2,4}", team):
+            raise UsageError(f"{name} entry {team!r} is not a team abbreviation: list them like LAL,BOS")
+    return teams
+
+
+def _notify_url(name: str, text: str) -> str | None:
+    if text and not re.match(r"https?://[^/\s]+", text):
+        raise UsageError(f"{name}={text!r} is not an http(s) URL: e.g. https://hooks.slack.com/services/...")
+    return text or None
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """The webhook (``NBA_NOTIFY_*``): None ``url`` = no notifications; None ``least`` = the good threshold."""
+
+    url: str | None = field(default_factory=_default("NBA_NOTIFY_URL", _notify_url))
+    least: float | None = field(default_factory=lambda: None)
+    teams: tuple[str, ...] = field(default_factory=_default("NBA_NOTIFY_TEAMS", _notify_teams))
+    timeout_seconds: float = field(default_factory=_default("NBA_NOTIFY_TIMEOUT", _float))
+
+    @classmethod
+    def resolve(cls, var: Callable[[str], str]) -> NotifySettings:
+        timeout = _float("NBA_NOTIFY_TIMEOUT", var("NBA_NOTIFY_TIMEOUT"))
+        if timeout <= 0:
+            raise UsageError(f"NBA_NOTIFY_TIMEOUT={timeout:g} must be more than 0 seconds")
+        least = var("NBA_NOTIFY_MIN")
+        return cls(
+            url=_notify_url("NBA_NOTIFY_URL", var("NBA_NOTIFY_URL")),
+            least=_float("NBA_NOTIFY_MIN", least) if least else None,
+            teams=_notify_teams("NBA_NOTIFY_TEAMS", var("NBA_NOTIFY_TEAMS")),
+            timeout_seconds=timeout,
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     target_date: date = field(default_factory=yesterday_eastern)
@@ -286,6 +348,11 @@ class Settings:
     archive_dir: Path | None = field(default_factory=_default("NBA_ARCHIVE_DIR", _path_or_none))  # None = no local
     # None = the archive shipped in the package
     bundled_archive: Path | None = field(default_factory=_default("NBA_BUNDLED_ARCHIVE", _path_or_none))
+    notify: NotifySettings = field(default_factory=NotifySettings)
+    vote_secret: str | None = field(default_factory=_default("NBA_VOTE_SECRET", _text_or_none), repr=False)
+    vote_secret_file: Path = field(default_factory=_default("NBA_VOTE_SECRET_FILE", _path))
+    vote_rate: int = field(default_factory=_default("NBA_VOTE_RATE", _int))
+    vote_database_url: str | None = field(default_factory=_default("NBA_VOTE_DATABASE_URL", _text_or_none))
 
     @classmethod
     def resolve(cls, flags: Mapping[str, object], env: Mapping[str, str] | None = None) -> Settings:
@@ -352,4 +419,9 @@ class Settings:
             sources=sources,
             archive_dir=_path_or_none("NBA_ARCHIVE_DIR", var("NBA_ARCHIVE_DIR")),
             bundled_archive=_path_or_none("NBA_BUNDLED_ARCHIVE", var("NBA_BUNDLED_ARCHIVE")),
+            notify=NotifySettings.resolve(var),
+            vote_secret=_text_or_none("NBA_VOTE_SECRET", var("NBA_VOTE_SECRET")),
+            vote_secret_file=_path("NBA_VOTE_SECRET_FILE", var("NBA_VOTE_SECRET_FILE")),
+            vote_rate=_int("NBA_VOTE_RATE", var("NBA_VOTE_RATE")),
+            vote_database_url=_text_or_none("NBA_VOTE_DATABASE_URL", var("NBA_VOTE_DATABASE_URL")),
         )

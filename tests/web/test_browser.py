@@ -2,6 +2,8 @@
 
 - Our page for 2024-01-15: the 11 games best first with their badges, on a desktop and on a
   phone, with JavaScript on and off (the filter form works without it).
+- The fans' page (issue 24): a person sees the tags, votes 👍, sees the counts, cannot vote
+  twice, and finds the feed link, with JavaScript on and off.
 - The original React front end, its built files served unchanged, calling "127.0.0.1:3001"
   (see ``port_proxy``): it shows the same 11 games from our API.
 
@@ -11,16 +13,21 @@ Screenshots go to ``$NBA_SCREENSHOT_DIR`` (CI and the docs) or the test's tempor
 
 from __future__ import annotations
 
+import json
 import math
+import re
+import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from nba_predictions.config import Settings
+from nba_predictions.features.tags import TAGS_BY_NAME, tags_of
 from nba_predictions.steps.prediction import classify
 from tests.web.conftest import DAY, LiveServer
 from tests.web.port_proxy import PortProxy, static_files
+from tests.web.test_votes import voting  # noqa: F401 (our app with votes on a live server)
 
 pytestmark = pytest.mark.browser
 
@@ -162,3 +169,63 @@ def test_the_original_front_end_is_refused_by_cors_origins_that_do_not_list_it(
         page.wait_for_function("() => document.body.innerText.includes('Failed to load predictions')", timeout=30000)
         assert "Game ID:" not in page.inner_text("body")
         context.close()
+
+
+# -- the fans' page (issue 24): tags, votes, the feed link; JavaScript on and off -----------------
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_fan_sees_tags_votes_once_and_then_sees_the_counts(  # issue 24: tags, votes, the feed link
+    browser,
+    voting,  # noqa: F811
+    rated: Path,
+    tmp_path: Path,
+    screenshots: Path,
+    javascript: bool,
+) -> None:
+    copy = tmp_path / "fans.db"
+    shutil.copy(rated / "ratings.db", copy)
+    live = voting(f"sqlite:///{copy}")
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto(f"{live.url}/?date={DAY}")
+
+    expected = {
+        f"{p['raw_data']['away_team_abbreviation']} {p['raw_data']['home_team_abbreviation']}": [
+            TAGS_BY_NAME[name].text for name in tags_of(p["features"])
+        ]
+        for p in json.loads((rated / "predictions.json").read_text())["predictions"]
+    }
+    rows = page.locator("li.game")
+    assert rows.count() == 11
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        teams = " ".join(a.strip() for a in row.locator("abbr").all_inner_texts())
+        assert row.locator("li.tag").all_inner_texts() == expected[teams]
+        assert row.locator("form.vote button").count() == 2
+    assert page.locator("li.tag").count() > 0 and page.locator("li.tag").first.is_visible()
+    assert page.locator("a.feed").get_attribute("href") == "/feed.atom"
+
+    first = rows.nth(0)
+    teams = " ".join(first.locator("abbr").all_inner_texts())
+    assert first.locator(".vote.voted").count() == 0  # no counts before voting
+    first.get_by_role("button", name="worth it", exact=True).click()
+    page.wait_for_url(re.compile(rf"/\?date={DAY}$"))
+    first = page.locator("li.game").nth(0)
+    assert " ".join(first.locator("abbr").all_inner_texts()) == teams
+    assert first.locator(".vote.voted .up").inner_text() == "👍 1"
+    assert first.locator(".vote.voted .down").inner_text() == "👎 0"
+    assert first.locator("form.vote").count() == 0  # cannot vote again from the page
+    page.reload()
+    assert page.locator("li.game").nth(0).locator("form.vote").count() == 0
+    if javascript:
+        page.screenshot(path=str(screenshots / "web_fans_2024-01-15.png"), full_page=True)
+    assert page.locator("form.vote").count() == 10  # the other games can still be voted on
+
+    # Nor by replaying the form: the same browser (its cookie) is refused.
+    game_id = re.search(r"/games/(\d+)/vote", page.locator("form.vote").first.get_attribute("action")).group(1)
+    fields = {"csrf": page.locator("form.vote input[name=csrf]").first.get_attribute("value"), "vote": "up"}
+    assert page.request.post(f"{live.url}/games/{game_id}/vote", form=fields, max_redirects=0).status == 303
+    again = page.request.post(f"{live.url}/games/{game_id}/vote", form=fields, max_redirects=0)
+    assert again.status == 409 and again.json()["error"]["code"] == "ALREADY_VOTED"
+    context.close()

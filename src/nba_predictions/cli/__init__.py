@@ -2,7 +2,8 @@
 
 ``main`` is the entry point of ``nba-predictions``, ``python -m nba_predictions`` and ``main.py``.
 The package: :mod:`.parsers` (flags), :mod:`.commands` (what each command does), :mod:`.show`
-(``show``'s table and JSON), :mod:`.adopt` (``adopt``), :mod:`.archive` (``archive update|status``), :mod:`.validate`
+(``show``'s table and JSON), :mod:`.adopt` (``adopt``), :mod:`.archive` (``archive update|status``), :mod:`.votes`
+(``votes export``), :mod:`.step` (``step``), :mod:`.validate`
 (``--validate``) and :mod:`.exits`, the only module
 that turns exceptions into exit codes and user-facing text (0 every game done; 1 a run failed or
 any game failed; 2 usage error; 141 standard output closed by its reader).
@@ -22,6 +23,7 @@ from nba_predictions.cli.exits import EXIT_FAILED, EXIT_OK, EXIT_STDOUT_CLOSED, 
 from nba_predictions.cli.parsers import PROG, backfill_parser, run_parser, serve_parser, show_parser, train_parser
 from nba_predictions.cli.show import show
 from nba_predictions.cli.step import step, step_parser
+from nba_predictions.cli.votes import votes, votes_parser
 from nba_predictions.cli.watch import watch, watch_parser
 from nba_predictions.config import Settings
 from nba_predictions.documents.locations import CHATTY_LOGGERS
@@ -52,6 +54,7 @@ COMMANDS: dict[str, tuple[Callable[[], argparse.ArgumentParser], Handler]] = {
     "watch": (watch_parser, watch),
     "archive": (archive_parser, archive),
     "step": (step_parser, step),
+    "votes": (votes_parser, votes),
 }
 """The subcommands: their parser and what they do.  Without one, the arguments are a run's."""
 

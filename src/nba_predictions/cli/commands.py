@@ -98,7 +98,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from nba_predictions.runs.resources import Resources
 
     with Resources(settings) as resources:
-        summary = StepRunner(resources, explicit_date=args.date is not None).run(
+        summary = StepRunner(resources, explicit_date=args.date is not None, notify=True).run(
             start, end, input_path=args.input, output_path=args.output
         )
     write_summary(args.summary_json, summary)

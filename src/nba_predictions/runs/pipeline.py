@@ -42,19 +42,28 @@ class _Step:
     resources: Resources
     summary: RunSummary
     input_name: str | None
+    notify: bool = False
 
 
 class StepRunner:
     """Runs a contiguous range of steps for one date or one input document on ``resources``.
 
     ``explicit_date``: ``--date`` was given (a resumed run's date is otherwise its input
-    document's); ``today``: the input rules' clock (default: today, US Eastern).
+    document's); ``today``: the input rules' clock (default: today, US Eastern); ``notify``: post
+    the games storage wrote to the webhook (:mod:`nba_predictions.runs.notify`; the date run does,
+    a backfill does not).
     """
 
     def __init__(
-        self, resources: Resources, *, explicit_date: bool = False, today: Callable[[], date] | None = None
+        self,
+        resources: Resources,
+        *,
+        explicit_date: bool = False,
+        today: Callable[[], date] | None = None,
+        notify: bool = False,
     ) -> None:
         self.resources = resources
+        self.notify = notify
         self.settings = resources.settings
         self.explicit_date = explicit_date
         self._today = today or (lambda: datetime.now(tz=EASTERN).date())
@@ -86,7 +95,7 @@ class StepRunner:
         storing = False
         try:
             doc = self._input(summary, input_path, output_path, document)
-            step = _Step(self.resources, summary, doc[1])
+            step = _Step(self.resources, summary, doc[1], self.notify)
             current: Document | None = doc[0]
             last_document_step = next((s for s in reversed(steps) if s != "storage"), None)
             for name in steps:
@@ -241,3 +250,7 @@ def _store(step: _Step, doc: Predictions) -> None:
     summary.saved = result.saved + result.updated  # re-rated with --force count as saved
     summary.skipped = result.skipped
     record_run(resources, summary)
+    if step.notify:  # after the ratings are stored and recorded: a failing webhook cannot undo them
+        from nba_predictions.runs.notify import notify_stored
+
+        summary.notification = notify_stored(resources.settings, doc.predictions, set(result.written_ids))

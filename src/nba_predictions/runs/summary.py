@@ -119,6 +119,7 @@ class RunSummary:
     errors: list[str] = field(default_factory=list)  # what stopped the run, if anything
     started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     duration_seconds: float = 0.0
+    notification: str | None = None  # the webhook's outcome (runs/notify.py), None when nothing was posted
     error: PipelineError | None = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -272,6 +273,7 @@ def _date_dict(s: RunSummary) -> dict:
         "steps": list(s.steps),
         **_counts(s),
         "errors": list(s.errors),
+        **({"notification": s.notification} if s.notification is not None else {}),
         **_tail(s),
     }
 
@@ -330,6 +332,7 @@ def _render_date(s: RunSummary) -> str:
             *_not_rateable_lines(s),
             f"  errors      : {len(problems) or 'none'}",
             *(f"    - {p}" for p in problems),
+            *([f"  notification: {s.notification}"] if s.notification is not None else []),
             f"  duration    : {s.duration_seconds:.2f} s",
         ]
     )

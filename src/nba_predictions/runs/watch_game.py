@@ -158,4 +158,7 @@ class GameRater:
         summary.saved, summary.skipped = result.saved + result.updated, result.skipped
         summary.duration_seconds = time.perf_counter() - started
         record_run(resources, summary)
+        from nba_predictions.runs.notify import notify_stored  # its outcome is logged (a warning if it failed)
+
+        notify_stored(resources.settings, [prediction], set(result.written_ids))
         return bool(summary.saved)

@@ -107,6 +107,7 @@ def store_predictions(
         updated=len(written.updated),
         skipped=len(written.kept),
         backup=backup_path,
+        written_ids=tuple(sorted(written.inserted | written.filled | written.updated)),
     )
     logger.info(
         "storage: %d predictions in, %d saved, %d updated, %d skipped%s, %.2f s",

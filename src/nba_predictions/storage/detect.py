@@ -18,7 +18,7 @@ from nba_predictions.errors import StorageError
 VERSION_TABLE = "alembic_version"
 OURS, WEB_APP, EMPTY, FOREIGN = "ours", "web app", "empty", "foreign"
 FRONT_END = ("teams", "games")
-OURS_ONLY = ("game_details", "pipeline_runs")
+OURS_ONLY = ("game_details", "pipeline_runs", "game_tags", "fan_votes")
 
 # What the web app's schema.sql declares, as type kinds: (column, kind).
 TEXT, REAL, STAMP = "TEXT", "REAL", "DATETIME"

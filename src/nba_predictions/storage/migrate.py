@@ -98,7 +98,7 @@ def upgrade(engine: Engine, where: str, *, create: bool = True) -> Finding:
             command.stamp(config, ADOPTED_REVISION)
         else:
             logger.info("database %s: schema revision %s -> %s", where, found.revision or "(empty)", SCHEMA_REVISION)
-        command.upgrade(config, SCHEMA_REVISION)  # nothing to do after adopting, until a revision 0003
+        command.upgrade(config, SCHEMA_REVISION)  # after adopting: the revisions after ADOPTED_REVISION
         if found.kind == WEB_APP:
             from nba_predictions.storage.adopt import seed_adopted
 

@@ -8,7 +8,7 @@ the same order and cannot deadlock each other.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -17,8 +17,9 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from nba_predictions.errors import StorageError
+from nba_predictions.features.tags import tags_of
 from nba_predictions.storage.records import RatedGame, RunRecord, Spoilers, TeamRef
-from nba_predictions.storage.schema import game_details, games, pipeline_runs, teams
+from nba_predictions.storage.schema import fan_votes, game_details, game_tags, games, pipeline_runs, teams
 
 # The games columns --force rewrites (and the columns of game_details); date, teams and
 # created_at never change.  season is filled where a row the web app wrote has none.
@@ -144,14 +145,26 @@ def rerate_games(conn: Connection, rows: Sequence[dict[str, object]]) -> int:
 
 
 def upsert_details(conn: Connection, rows: Sequence[dict[str, object]]) -> None:
-    """Write the games' ``game_details`` rows, replacing any already there."""
+    """Write the games' ``game_details`` rows, replacing any already there, and their spoiler-safe
+    ``game_tags`` rows (computed from the features: :func:`~nba_predictions.features.tags.tags_of`)."""
     if not rows:
         return
+    ordered = sorted(rows, key=lambda row: str(row["game_id"]))
     stmt = _insert(conn)(game_details)
     stmt = stmt.on_conflict_do_update(
         index_elements=[game_details.c.game_id], set_={name: stmt.excluded[name] for name in DETAIL_COLUMNS}
     )
-    conn.execute(stmt, sorted(rows, key=lambda row: str(row["game_id"])))
+    conn.execute(stmt, ordered)
+    upsert_tags(conn, [(str(row["game_id"]), row["features"]) for row in ordered])  # type: ignore[misc]
+
+
+def upsert_tags(conn: Connection, features: Sequence[tuple[str, Mapping[str, float]]]) -> None:
+    """Write ``game_tags`` rows for ``(game_id, feature values)`` pairs, replacing any already there."""
+    if not features:
+        return
+    stmt = _insert(conn)(game_tags)
+    stmt = stmt.on_conflict_do_update(index_elements=[game_tags.c.game_id], set_={"tags": stmt.excluded.tags})
+    conn.execute(stmt, [{"game_id": game_id, "tags": ",".join(tags_of(values))} for game_id, values in features])
 
 
 def insert_run(conn: Connection, run: RunRecord) -> int:
@@ -242,7 +255,7 @@ def _spoilers(features: dict, explanation: list[dict]) -> Spoilers:
 
 def dump_table(conn: Connection, table_name: str) -> list[tuple]:
     """Every row of a table in primary-key order (tests and diagnostics compare these)."""
-    table = {t.name: t for t in (teams, games, game_details, pipeline_runs)}[table_name]
+    table = {t.name: t for t in (teams, games, game_details, game_tags, pipeline_runs)}[table_name]
     return [tuple(row) for row in conn.execute(select(table).order_by(*table.primary_key.columns))]
 
 
@@ -250,6 +263,12 @@ def count_games(conn: Connection) -> tuple[int, int]:
     """(games stored, of which rated)."""
     total, rated = conn.execute(select(func.count(), func.count(games.c.prediction_rating))).one()
     return int(total), int(rated)
+
+
+def fan_vote_rows(conn: Connection) -> list[dict[str, Any]]:
+    """Every fan vote, oldest first: game id, vote, voter hash, created_at (an aware UTC datetime)."""
+    columns = (fan_votes.c.game_id, fan_votes.c.vote, fan_votes.c.voter_hash, fan_votes.c.created_at)
+    return [dict(row._mapping) for row in conn.execute(select(*columns).order_by(fan_votes.c.id))]
 
 
 def count_teams(conn: Connection) -> int:
@@ -263,6 +282,7 @@ __all__ = [
     "count_games",
     "count_teams",
     "dump_table",
+    "fan_vote_rows",
     "insert_new_games",
     "insert_run",
     "rated_games_on",
@@ -271,4 +291,5 @@ __all__ = [
     "seed_teams",
     "unrated",
     "upsert_details",
+    "upsert_tags",
 ]

@@ -17,6 +17,7 @@ class StoreResult:
     updated: int  # already stored, re-rated because of force
     skipped: int  # already stored, left alone (no force)
     backup: Path | None = None  # the SQLite backup taken before writing, if any
+    written_ids: tuple[str, ...] = ()  # the games this run wrote (saved or updated), by id
 
     @property
     def total(self) -> int:

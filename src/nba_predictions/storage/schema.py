@@ -54,7 +54,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 # The Alembic revision these tables correspond to (the newest migration); a test keeps them equal.
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 RUN_STATUSES = ("ok", "partial", "failed")
 
 
@@ -182,8 +182,33 @@ pipeline_runs = Table(
     Index(None, "target_date"),
 )
 
+game_tags = Table(
+    "game_tags",
+    metadata,
+    Column("game_id", Text, ForeignKey("games.id"), primary_key=True),
+    Column("tags", Text, nullable=False, comment="comma-separated tag names (features/tags.py), at most three"),
+    comment="Spoiler-safe tags of a game, computed from its features when stored; the fans' page reads them.",
+)
+
+VOTES = ("up", "down")
+
+fan_votes = Table(
+    "fan_votes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("game_id", Text, ForeignKey("games.id"), nullable=False),
+    Column("vote", String(4), nullable=False, comment="up or down: was it worth watching?"),
+    Column("voter_hash", Text, nullable=False, comment="HMAC of the browser's random voter id; never the id itself"),
+    Column("created_at", UtcDateTime(), nullable=False),
+    CheckConstraint("vote IN ('up', 'down')", name="vote"),
+    UniqueConstraint("game_id", "voter_hash"),
+    comment="The fans' 'worth it?' votes, one per browser per game; the one table serve writes.",
+)
+
 FRONT_END_TABLES = (teams, games)
 SPOILER_TABLES = (game_details,)
+FAN_PAGE_TABLES = (game_tags, fan_votes)
+"""Ours, read by our page only (never by the original web app): each checked to leak no result."""
 
 # Every column a front end may read, and why it reveals no score, margin or winner.  A test
 # fails when a column of teams/games is missing here, so a new one has to be argued for.

@@ -27,7 +27,7 @@ from nba_predictions import __version__
 from nba_predictions.config import Settings
 from nba_predictions.errors import InvalidRequestError
 from nba_predictions.storage.engine import masked, reason
-from nba_predictions.web import api, docs, pages, security
+from nba_predictions.web import api, docs, feed, pages, security, votes
 from nba_predictions.web.caching import CachingMiddleware
 from nba_predictions.web.context import WebContext
 
@@ -50,6 +50,7 @@ def create_app(
     *,
     database_name: str | None = None,
     default_day: Callable[[], date] | None = None,
+    vote_box: votes.VoteBox | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="nba-predictions",
@@ -72,6 +73,9 @@ def create_app(
     )
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(feed.router)
+    app.state.votes = vote_box  # None: no voting (the page shows no vote control)
+    app.include_router(votes.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     docs_html = docs.add_docs(app)  # /docs with Swagger UI from local files, not a CDN
     app.state.security = security.Headers({"/docs": security.docs_policy(docs_html)})

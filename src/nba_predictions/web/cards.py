@@ -30,6 +30,7 @@ class Card:
     number: str | None  # the rating as shown; None unless the level shows numbers
     favourite: bool
     reveal_link: str | None  # hidden cards only: the page with this game revealed
+    tags: tuple[str, ...] = ()  # spoiler-safe tag texts (features/tags.py), at most three; none when hidden
 
     @property
     def hidden(self) -> bool:
@@ -47,13 +48,20 @@ def rating_text(rating: float) -> str:
     return f"{math.floor(rating * 10 + 1e-9) / 10:.1f}"
 
 
-def card(row: queries.GameRow, preferences: Preferences, thresholds: tuple[float, float], reveal_link: str) -> Card:
+def card(
+    row: queries.GameRow,
+    preferences: Preferences,
+    thresholds: tuple[float, float],
+    reveal_link: str,
+    tags: tuple[str, ...] = (),
+) -> Card:
     favourite = preferences.is_favourite(row.home.abbreviation, row.away.abbreviation)
     hidden = preferences.spoilers == "hidden" and favourite and row.game_id not in preferences.reveal
     if hidden:
         return Card(row.game_id, row.day, row.away, row.home, None, None, True, reveal_link)
     number = rating_text(row.rating) if preferences.spoilers != "tier" else None
-    return Card(row.game_id, row.day, row.away, row.home, classify(row.rating, *thresholds), number, favourite, None)
+    tier = classify(row.rating, *thresholds)
+    return Card(row.game_id, row.day, row.away, row.home, tier, number, favourite, None, tags)
 
 
 def schedule_order(cards: list[Card]) -> list[Card]:

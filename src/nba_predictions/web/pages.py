@@ -22,7 +22,8 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Connection
 
 from nba_predictions.config import yesterday_eastern
-from nba_predictions.web import queries
+from nba_predictions.features.tags import tag_texts
+from nba_predictions.web import queries, votes
 from nba_predictions.web.cards import Card, Group, arrange, card
 from nba_predictions.web.context import WebContext
 from nba_predictions.web.params import parse_date, parse_team, unknown_team
@@ -78,6 +79,7 @@ class Read:
     rows: list[queries.GameRow]
     before: date | None
     after: date | None
+    tags: dict[str, str]  # game id -> its stored tag names (features/tags.py)
 
 
 def _team_id(team: str | None, teams: list[queries.TeamRow]) -> str | None:
@@ -102,7 +104,9 @@ def _start(
 def _day_data(conn: Connection, asked: Asked, web: WebContext) -> Read:
     day, teams, team_id, preferences = _start(conn, asked, web)
     before, after = queries.neighbour_days(conn, day, team_id)
-    return Read(day, team_id, teams, preferences, queries.games_on(conn, day, team_id), before, after)
+    rows = queries.games_on(conn, day, team_id)
+    tags = queries.tags_of_games(conn, [r.game_id for r in rows])
+    return Read(day, team_id, teams, preferences, rows, before, after, tags)
 
 
 def _week_data(conn: Connection, asked: Asked, web: WebContext) -> Read:
@@ -110,7 +114,10 @@ def _week_data(conn: Connection, asked: Asked, web: WebContext) -> Read:
     first = last - timedelta(days=WEEK_DAYS - 1)
     rows = queries.best_between(conn, first, last, team_id, WEEK_ALL)
     before = queries.neighbour_days(conn, first, team_id)[0]
-    return Read(last, team_id, teams, preferences, rows, before, queries.neighbour_days(conn, last, team_id)[1])
+    after = queries.neighbour_days(conn, last, team_id)[1]
+    return Read(
+        last, team_id, teams, preferences, rows, before, after, queries.tags_of_games(conn, [r.game_id for r in rows])
+    )
 
 
 def _link(path: str, preferences: Preferences, day: date, team: str | None, **more: str | None) -> str:
@@ -121,7 +128,13 @@ def _cards(read: Read, web: WebContext, path: str, team: str | None) -> list[Car
     thresholds = (web.good_threshold, web.mediocre_threshold)
     p = read.preferences
     return [
-        card(row, p, thresholds, _link(path, p, read.day, team, reveal=p.with_reveal(row.game_id)) + f"#g{row.game_id}")
+        card(
+            row,
+            p,
+            thresholds,
+            _link(path, p, read.day, team, reveal=p.with_reveal(row.game_id)) + f"#g{row.game_id}",
+            tuple(tag_texts(read.tags.get(row.game_id))),
+        )
         for row in read.rows
     ]
 
@@ -147,8 +160,17 @@ def _common(read: Read, path: str, team: str | None) -> dict[str, Any]:
     }
 
 
-def _render(request: Request, name: str, **context: Any) -> HTMLResponse:
-    return request.app.state.templates.TemplateResponse(request, name, context)
+async def _render(request: Request, name: str, **context: Any) -> HTMLResponse:
+    """The page, with the vote form's token and each shown game's votes when voting is on."""
+    ids = [c.game_id for group in context["groups"] for c in group.cards if not c.hidden]
+    csrf: str | None = None
+    views: dict[str, votes.VoteView] = {}
+    if request.app.state.votes is not None:  # voting on: the form's token and each game's votes
+        csrf, views = await WebContext.of(request).read(votes.page_state, request, ids)
+    back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    context.update(csrf=csrf, votes=views, back=back)
+    response = request.app.state.templates.TemplateResponse(request, name, context)
+    return votes.remember_voter(request, response)
 
 
 async def _save(asked: Asked, web: WebContext, path: str) -> Response:
@@ -175,7 +197,7 @@ async def day_page(request: Request) -> Response:
         return await _save(asked, web, "/")
     read = await web.read(_day_data, asked, web)
     day, team, p = read.day, asked.team, read.preferences
-    return _render(
+    return await _render(
         request,
         "day.html",
         title=day.isoformat(),
@@ -205,7 +227,7 @@ async def best_page(request: Request) -> Response:
     last, team, p = read.day, asked.team, read.preferences
     first = last - timedelta(days=WEEK_DAYS - 1)
     earlier, later = last - timedelta(days=WEEK_DAYS), last + timedelta(days=WEEK_DAYS)
-    return _render(
+    return await _render(
         request,
         "best.html",
         title=f"best of {first.isoformat()} to {last.isoformat()}",

@@ -1,10 +1,13 @@
-"""Every statement the web layer runs.  Read-only, and spoiler-free by construction.
+"""Every statement the web layer runs. Read-only, and spoiler-free by construction.
 
-They read the columns of the original web app's contract and nothing else: team id,
-abbreviation, name and conference; game id, date, home and away team, and the rating.
-``game_details`` (features and explanations, which give scores and margins away) is never
-touched, and no statement names a score.  A game without a rating (a row the original web app's
-own set-up may hold) is not a prediction, so it is never listed or served.
+They read the columns of the original web app's contract and nothing else: team id, abbreviation,
+name and conference; game id, date, home and away team, and the rating. ``game_details`` (features
+and explanations, which give scores and margins away) is never touched, and no statement names a
+score. Our page also reads ``game_tags``: tags computed from the features when a game is stored,
+each shown only because it carries no information about the result
+(:mod:`nba_predictions.features.tags`; the leak test measures it over the archive). A game without a
+rating (a row the original web app's own set-up may hold) is not a prediction, so it is never listed
+or served.
 
 Every function takes an open connection; the caller owns the transaction.
 """
@@ -13,13 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Select, bindparam, func, or_, select, text
 
-from nba_predictions.storage.schema import games, teams
+from nba_predictions.storage.schema import fan_votes, game_tags, games, teams
 
 
 @dataclass(frozen=True)
@@ -173,11 +176,13 @@ def _latest() -> Select:
 
 @cache
 def _version() -> Select:
-    # Three scalar subqueries: together in one aggregate, max(id) could not use the primary key.
+    # Scalar subqueries: together in one aggregate, max(id) could not use the primary key.  Votes
+    # count too: a page shows a game's votes to whoever voted on it.
     return select(
         select(func.count()).select_from(games).scalar_subquery(),
         select(func.max(games.c.id)).scalar_subquery(),
         select(func.max(games.c.updated_at)).scalar_subquery(),
+        select(func.count()).select_from(fan_votes).scalar_subquery(),
     )
 
 
@@ -189,6 +194,21 @@ def _teams() -> Select:
 @cache
 def _team_id() -> Select:
     return select(teams.c.id).where(teams.c.abbreviation == bindparam("abbreviation"))
+
+
+@cache
+def _newest(by_team: bool) -> Select:
+    query = _rated_games(games.c.updated_at).where(games.c.prediction_rating >= bindparam("least"))
+    if by_team:
+        team_ids: Any = bindparam("team_ids", expanding=True)
+        query = query.where(or_(games.c.home_team_id.in_(team_ids), games.c.away_team_id.in_(team_ids)))
+    return query.order_by(games.c.updated_at.desc(), games.c.date.desc(), games.c.id).limit(bindparam("limit"))
+
+
+@cache
+def _tags() -> Select:
+    wanted = game_tags.c.game_id.in_(bindparam("ids", expanding=True))
+    return select(game_tags.c.game_id, game_tags.c.tags).where(wanted)
 
 
 # -- the queries ------------------------------------------------------------------------------------
@@ -205,12 +225,14 @@ def latest_rated_day(conn: Connection) -> date | None:
 
 
 def version(conn: Connection) -> str:
-    """What changes whenever a game is stored, re-rated or removed: rows, newest id, newest write.
+    """What changes whenever a game is stored, re-rated or removed, or a vote is cast: rows, newest
+    id, newest write, votes.
 
-    One aggregate over ``games`` (no score read); the caching middleware puts it in every ETag.
+    One statement over ``games`` and ``fan_votes`` (no score read); the caching middleware puts it
+    in every ETag.
     """
-    count, newest_id, newest_write = conn.execute(_version()).one()
-    return f"{count}:{newest_id}:{newest_write}"
+    count, newest_id, newest_write, votes = conn.execute(_version()).one()
+    return f"{count}:{newest_id}:{newest_write}:{votes}"
 
 
 def all_teams(conn: Connection) -> list[TeamRow]:
@@ -270,3 +292,30 @@ def neighbour_days(conn: Connection, day: date, team_id: str | None) -> tuple[da
         return None if found is None else _day(found)
 
     return nearest(False), nearest(True)
+
+
+def tags_of_games(conn: Connection, game_ids: Sequence[str]) -> dict[str, str]:
+    """The stored tag names (comma-separated) of these games; a game without a row is left out."""
+    if not game_ids:
+        return {}
+    return {str(row[0]): row[1] for row in conn.execute(_tags(), {"ids": list(game_ids)})}
+
+
+def newest_rated(
+    conn: Connection, team_ids: Sequence[str], least: float, limit: int
+) -> list[tuple[GameRow, datetime | None]]:
+    """The most recently (re-)rated games rated ``least`` or more, of any of ``team_ids`` (all when
+    empty), newest first, each with the time its row was last written (``games.updated_at``)."""
+    params: dict[str, object] = {"least": least, "limit": limit}
+    if team_ids:
+        params["team_ids"] = list(team_ids)
+    return [(_row(r), _stamp(r[11])) for r in conn.execute(_newest(bool(team_ids)), params)]
+
+
+def _stamp(value: datetime | str | None) -> datetime | None:
+    """A stored time as an aware UTC datetime (the web app's rows may hold ``CURRENT_TIMESTAMP`` text)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)

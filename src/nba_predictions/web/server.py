@@ -83,16 +83,24 @@ def serve(settings: Settings, host: str, port: int) -> None:
 
         from nba_predictions.web.app import create_app
         from nba_predictions.web.database import open_read_only
+        from nba_predictions.web.votes import RateLimiter, VoteBox, load_secret, open_vote_writer
     except ModuleNotFoundError as exc:
         raise ServeError(
             f"the web server needs {exc.name}, which is not installed: pip install 'nba-predictions[web]'"
         ) from None
     engine = open_read_only(settings.database_url)
     try:
+        # Votes are the one thing serve writes: their own engine (docs/WEB.md, "Votes").
+        writer = open_vote_writer(settings.vote_database_url or settings.database_url)
+        vote_box = VoteBox(writer, load_secret(settings), RateLimiter(settings.vote_rate))
+    except BaseException:
+        engine.dispose()
+        raise
+    try:
         sock = bind(host, port)
         bound_host, bound_port = sock.getsockname()[:2]
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-        app = create_app(engine, settings, database_name=masked(settings.database_url))
+        app = create_app(engine, settings, database_name=masked(settings.database_url), vote_box=vote_box)
         config = uvicorn.Config(
             app,
             log_config=None,
@@ -114,6 +122,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
         _run_until_signalled(uvicorn.Server(config), sock)
     finally:
         engine.dispose()
+        vote_box.engine.dispose()
 
 
 def _run_until_signalled(server: uvicorn.Server, sock: socket.socket) -> None:
