@@ -11,10 +11,8 @@ are that text parsed by the same function (:func:`_default`).
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -22,13 +20,32 @@ from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from nba_predictions.config.values import (
+    CHAIN_SOURCES as CHAIN_SOURCES,
+)
+from nba_predictions.config.values import (
+    parse_bool,
+    parse_float,
+    parse_int,
+    parse_networks,
+    parse_notify_teams,
+    parse_notify_url,
+    parse_origins,
+    parse_path,
+    parse_path_or_none,
+    parse_source_list,
+    parse_text,
+    parse_text_or_none,
+)
+from nba_predictions.config.values import (
+    parse_number as parse_number,
+)
 from nba_predictions.errors import UsageError
 
 logger = logging.getLogger(__name__)
 
 EASTERN = ZoneInfo("America/New_York")
 SOURCE_CHOICES = ("auto", "archive", "cdn", "nba_api")
-CHAIN_SOURCES = ("archive", "cdn", "nba_api")  # what NBA_SOURCES may list
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # Defaults of options that have no environment variable (the command line's help texts and the code
 # that uses them both read these; the environment's defaults are in ENVIRONMENT below).
@@ -182,87 +199,6 @@ def yesterday_eastern(now: datetime | None = None) -> date:
     return now.astimezone(EASTERN).date() - timedelta(days=1)
 
 
-def _origins(name: str, text: str) -> tuple[str, ...]:
-    """``CORS_ORIGINS``: comma-separated origins (scheme://host[:port]), ``*`` for any; empty = ()."""
-    origins = tuple(part.strip().rstrip("/") for part in text.split(",") if part.strip())
-    for origin in origins:
-        if origin != "*" and not re.fullmatch(r"https?://[^/?#\s:]+(:\d{1,5})?", origin):
-            raise UsageError(
-                f"{name} entry {origin!r} is not an origin: write it as scheme://host[:port], "
-                "e.g. http://localhost:5173"
-            )
-    return origins
-
-
-def _networks(name: str, text: str) -> tuple[str, ...]:
-    """``NBA_TRUSTED_PROXIES``: comma-separated IP addresses or CIDR networks; empty = ()."""
-    entries = tuple(part.strip() for part in text.split(",") if part.strip())
-    for entry in entries:
-        try:
-            ipaddress.ip_network(entry) if "/" in entry else ipaddress.ip_address(entry)
-        except ValueError:
-            raise UsageError(
-                f"{name} entry {entry!r} is not an IP address or network (host bits zero): "
-                "write e.g. 127.0.0.1 or 10.0.0.0/8"
-            ) from None
-    return entries
-
-
-def _bool(name: str, text: str) -> bool:
-    value = text.strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off", ""):
-        return False
-    raise UsageError(f"{name}={text!r} is not a boolean: use true or false")
-
-
-def parse_number(name: str, text: str, kind: type) -> float:
-    """``text`` (variable ``name``'s value) as a ``kind`` (int or float) of at least 0, else a UsageError."""
-    try:
-        value = kind(text)
-    except ValueError:
-        raise UsageError(f"{name}={text!r} is not a number: fix it in the environment or .env") from None
-    if value < 0:
-        raise UsageError(f"{name}={text!r} must not be negative")
-    return value
-
-
-def _float(name: str, text: str) -> float:
-    return float(parse_number(name, text, float))
-
-
-def _int(name: str, text: str) -> int:
-    return int(parse_number(name, text, int))
-
-
-def _text(_name: str, text: str) -> str:
-    return text
-
-
-def _text_or_none(_name: str, text: str) -> str | None:
-    return text or None
-
-
-def _path(_name: str, text: str) -> Path:
-    return Path(text)
-
-
-def _path_or_none(_name: str, text: str) -> Path | None:
-    return Path(text) if text else None
-
-
-def _source_list(name: str, text: str) -> tuple[str, ...]:
-    """``NBA_SOURCES``: each of :data:`CHAIN_SOURCES` at most once, comma-separated, in the order tried."""
-    sources = tuple(part.strip() for part in text.split(",") if part.strip())
-    if not sources or any(source not in CHAIN_SOURCES for source in sources) or len(set(sources)) < len(sources):
-        raise UsageError(
-            f"{name}={text!r} is not a list of sources: name each of {', '.join(CHAIN_SOURCES)} "
-            "at most once, comma-separated, e.g. cdn,nba_api"
-        )
-    return sources
-
-
 T = TypeVar("T")
 
 
@@ -273,51 +209,39 @@ def _default(name: str, parse: Callable[[str, str], T]) -> Callable[[], T]:
 
 @dataclass(frozen=True)
 class ApiSettings:
-    timeout_seconds: float = field(default_factory=_default("NBA_API_TIMEOUT", _float))
-    min_interval_seconds: float = field(default_factory=_default("NBA_API_MIN_INTERVAL", _float))
-    retries: int = field(default_factory=_default("NBA_API_RETRIES", _int))
-    proxy: str | None = field(default_factory=_default("NBA_API_PROXY", _text_or_none))
-    cache_dir: Path = field(default_factory=_default("NBA_API_CACHE_DIR", _path))
-    stats_url: str | None = field(default_factory=_default("NBA_API_STATS_URL", _text_or_none))  # None = the real one
+    timeout_seconds: float = field(default_factory=_default("NBA_API_TIMEOUT", parse_float))
+    min_interval_seconds: float = field(default_factory=_default("NBA_API_MIN_INTERVAL", parse_float))
+    retries: int = field(default_factory=_default("NBA_API_RETRIES", parse_int))
+    proxy: str | None = field(default_factory=_default("NBA_API_PROXY", parse_text_or_none))
+    cache_dir: Path = field(default_factory=_default("NBA_API_CACHE_DIR", parse_path))
+    stats_url: str | None = field(
+        default_factory=_default("NBA_API_STATS_URL", parse_text_or_none)
+    )  # None = the real one
     cdn_url: str | None = field(
-        default_factory=_default("NBA_API_CDN_URL", _text_or_none)
+        default_factory=_default("NBA_API_CDN_URL", parse_text_or_none)
     )  # deprecated: the liveData URL
-    cdn_base_url: str | None = field(default_factory=_default("NBA_CDN_URL", _text_or_none))  # None = the real CDN
-
-
-def _notify_teams(name: str, text: str) -> tuple[str, ...]:
-    teams = tuple(part.strip().upper() for part in text.split(",") if part.strip())
-    for team in teams:
-        if not re.fullmatch(r"[A-Z]{2,4}", team):
-            raise UsageError(f"{name} entry {team!r} is not a team abbreviation: list them like LAL,BOS")
-    return teams
-
-
-def _notify_url(name: str, text: str) -> str | None:
-    if text and not re.match(r"https?://[^/\s]+", text):
-        raise UsageError(f"{name}={text!r} is not an http(s) URL: e.g. https://hooks.slack.com/services/...")
-    return text or None
+    cdn_base_url: str | None = field(default_factory=_default("NBA_CDN_URL", parse_text_or_none))  # None = the real CDN
 
 
 @dataclass(frozen=True)
 class NotifySettings:
     """The webhook (``NBA_NOTIFY_*``): None ``url`` = no notifications; None ``least`` = the good threshold."""
 
-    url: str | None = field(default_factory=_default("NBA_NOTIFY_URL", _notify_url))
+    url: str | None = field(default_factory=_default("NBA_NOTIFY_URL", parse_notify_url))
     least: float | None = field(default_factory=lambda: None)
-    teams: tuple[str, ...] = field(default_factory=_default("NBA_NOTIFY_TEAMS", _notify_teams))
-    timeout_seconds: float = field(default_factory=_default("NBA_NOTIFY_TIMEOUT", _float))
+    teams: tuple[str, ...] = field(default_factory=_default("NBA_NOTIFY_TEAMS", parse_notify_teams))
+    timeout_seconds: float = field(default_factory=_default("NBA_NOTIFY_TIMEOUT", parse_float))
 
     @classmethod
     def resolve(cls, var: Callable[[str], str]) -> NotifySettings:
-        timeout = _float("NBA_NOTIFY_TIMEOUT", var("NBA_NOTIFY_TIMEOUT"))
+        timeout = parse_float("NBA_NOTIFY_TIMEOUT", var("NBA_NOTIFY_TIMEOUT"))
         if timeout <= 0:
             raise UsageError(f"NBA_NOTIFY_TIMEOUT={timeout:g} must be more than 0 seconds")
         least = var("NBA_NOTIFY_MIN")
         return cls(
-            url=_notify_url("NBA_NOTIFY_URL", var("NBA_NOTIFY_URL")),
-            least=_float("NBA_NOTIFY_MIN", least) if least else None,
-            teams=_notify_teams("NBA_NOTIFY_TEAMS", var("NBA_NOTIFY_TEAMS")),
+            url=parse_notify_url("NBA_NOTIFY_URL", var("NBA_NOTIFY_URL")),
+            least=parse_float("NBA_NOTIFY_MIN", least) if least else None,
+            teams=parse_notify_teams("NBA_NOTIFY_TEAMS", var("NBA_NOTIFY_TEAMS")),
             timeout_seconds=timeout,
         )
 
@@ -325,34 +249,36 @@ class NotifySettings:
 @dataclass(frozen=True)
 class Settings:
     target_date: date = field(default_factory=yesterday_eastern)
-    source: str = field(default_factory=_default("NBA_SOURCE", _text))
-    database_url: str = field(default_factory=_default("DATABASE_URL", _text))
-    model_path: Path | None = field(default_factory=_default("NBA_MODEL_PATH", _path_or_none))  # None = shipped
+    source: str = field(default_factory=_default("NBA_SOURCE", parse_text))
+    database_url: str = field(default_factory=_default("DATABASE_URL", parse_text))
+    model_path: Path | None = field(default_factory=_default("NBA_MODEL_PATH", parse_path_or_none))  # None = shipped
     # None = no cache of the model's contribution tables
-    model_cache_dir: Path | None = field(default_factory=_default("NBA_MODEL_CACHE_DIR", _path_or_none))
-    log_level: str = field(default_factory=_default("LOG_LEVEL", _text))
+    model_cache_dir: Path | None = field(default_factory=_default("NBA_MODEL_CACHE_DIR", parse_path_or_none))
+    log_level: str = field(default_factory=_default("LOG_LEVEL", parse_text))
     quiet: bool = False  # flags only, no variable
     force: bool = False
-    backup_enabled: bool = field(default_factory=_default("BACKUP_ENABLED", _bool))
-    backup_dir: Path = field(default_factory=_default("BACKUP_DIR", _path))
-    backup_keep: int = field(default_factory=_default("BACKUP_KEEP", _int))
-    good_threshold: float = field(default_factory=_default("RATING_GOOD_THRESHOLD", _float))
-    mediocre_threshold: float = field(default_factory=_default("RATING_MEDIOCRE_THRESHOLD", _float))
+    backup_enabled: bool = field(default_factory=_default("BACKUP_ENABLED", parse_bool))
+    backup_dir: Path = field(default_factory=_default("BACKUP_DIR", parse_path))
+    backup_keep: int = field(default_factory=_default("BACKUP_KEEP", parse_int))
+    good_threshold: float = field(default_factory=_default("RATING_GOOD_THRESHOLD", parse_float))
+    mediocre_threshold: float = field(default_factory=_default("RATING_MEDIOCRE_THRESHOLD", parse_float))
     # () = any localhost / 127.0.0.1 origin
-    cors_origins: tuple[str, ...] = field(default_factory=_default("CORS_ORIGINS", _origins))
+    cors_origins: tuple[str, ...] = field(default_factory=_default("CORS_ORIGINS", parse_origins))
     # () = no proxy is trusted: X-Forwarded-* headers are ignored
-    trusted_proxies: tuple[str, ...] = field(default_factory=_default("NBA_TRUSTED_PROXIES", _networks))
-    web_max_body_bytes: int = field(default_factory=_default("NBA_WEB_MAX_BODY_BYTES", _int))
+    trusted_proxies: tuple[str, ...] = field(default_factory=_default("NBA_TRUSTED_PROXIES", parse_networks))
+    web_max_body_bytes: int = field(default_factory=_default("NBA_WEB_MAX_BODY_BYTES", parse_int))
     api: ApiSettings = field(default_factory=ApiSettings)
-    sources: tuple[str, ...] = field(default_factory=_default("NBA_SOURCES", _source_list))  # --source auto's order
-    archive_dir: Path | None = field(default_factory=_default("NBA_ARCHIVE_DIR", _path_or_none))  # None = no local
+    sources: tuple[str, ...] = field(
+        default_factory=_default("NBA_SOURCES", parse_source_list)
+    )  # --source auto's order
+    archive_dir: Path | None = field(default_factory=_default("NBA_ARCHIVE_DIR", parse_path_or_none))  # None = no local
     # None = the archive shipped in the package
-    bundled_archive: Path | None = field(default_factory=_default("NBA_BUNDLED_ARCHIVE", _path_or_none))
+    bundled_archive: Path | None = field(default_factory=_default("NBA_BUNDLED_ARCHIVE", parse_path_or_none))
     notify: NotifySettings = field(default_factory=NotifySettings)
-    vote_secret: str | None = field(default_factory=_default("NBA_VOTE_SECRET", _text_or_none), repr=False)
-    vote_secret_file: Path = field(default_factory=_default("NBA_VOTE_SECRET_FILE", _path))
-    vote_rate: int = field(default_factory=_default("NBA_VOTE_RATE", _int))
-    vote_database_url: str | None = field(default_factory=_default("NBA_VOTE_DATABASE_URL", _text_or_none))
+    vote_secret: str | None = field(default_factory=_default("NBA_VOTE_SECRET", parse_text_or_none), repr=False)
+    vote_secret_file: Path = field(default_factory=_default("NBA_VOTE_SECRET_FILE", parse_path))
+    vote_rate: int = field(default_factory=_default("NBA_VOTE_RATE", parse_int))
+    vote_database_url: str | None = field(default_factory=_default("NBA_VOTE_DATABASE_URL", parse_text_or_none))
 
     @classmethod
     def resolve(cls, flags: Mapping[str, object], env: Mapping[str, str] | None = None) -> Settings:
@@ -374,25 +300,25 @@ class Settings:
         if log_level not in LOG_LEVELS:
             raise UsageError(f"LOG_LEVEL={log_level!r} is not a level: use one of {', '.join(LOG_LEVELS)}")
         model = pick("model", "NBA_MODEL_PATH")
-        good = _float("RATING_GOOD_THRESHOLD", var("RATING_GOOD_THRESHOLD"))
-        mediocre = _float("RATING_MEDIOCRE_THRESHOLD", var("RATING_MEDIOCRE_THRESHOLD"))
+        good = parse_float("RATING_GOOD_THRESHOLD", var("RATING_GOOD_THRESHOLD"))
+        mediocre = parse_float("RATING_MEDIOCRE_THRESHOLD", var("RATING_MEDIOCRE_THRESHOLD"))
         if not mediocre <= good <= 100:
             raise UsageError(f"rating thresholds mediocre={mediocre} good={good} must satisfy mediocre <= good <= 100")
-        timeout = _float("NBA_API_TIMEOUT", var("NBA_API_TIMEOUT"))
+        timeout = parse_float("NBA_API_TIMEOUT", var("NBA_API_TIMEOUT"))
         if timeout <= 0:
             raise UsageError(f"NBA_API_TIMEOUT={timeout:g} must be more than 0 seconds")
         api = ApiSettings(
             timeout_seconds=timeout,
-            min_interval_seconds=_float("NBA_API_MIN_INTERVAL", var("NBA_API_MIN_INTERVAL")),
-            retries=_int("NBA_API_RETRIES", var("NBA_API_RETRIES")),
-            proxy=_text_or_none("NBA_API_PROXY", var("NBA_API_PROXY")),
-            cache_dir=_path("NBA_API_CACHE_DIR", var("NBA_API_CACHE_DIR")),
-            stats_url=_text_or_none("NBA_API_STATS_URL", var("NBA_API_STATS_URL")),
-            cdn_url=_text_or_none("NBA_API_CDN_URL", var("NBA_API_CDN_URL")),
-            cdn_base_url=_text_or_none("NBA_CDN_URL", var("NBA_CDN_URL")),
+            min_interval_seconds=parse_float("NBA_API_MIN_INTERVAL", var("NBA_API_MIN_INTERVAL")),
+            retries=parse_int("NBA_API_RETRIES", var("NBA_API_RETRIES")),
+            proxy=parse_text_or_none("NBA_API_PROXY", var("NBA_API_PROXY")),
+            cache_dir=parse_path("NBA_API_CACHE_DIR", var("NBA_API_CACHE_DIR")),
+            stats_url=parse_text_or_none("NBA_API_STATS_URL", var("NBA_API_STATS_URL")),
+            cdn_url=parse_text_or_none("NBA_API_CDN_URL", var("NBA_API_CDN_URL")),
+            cdn_base_url=parse_text_or_none("NBA_CDN_URL", var("NBA_CDN_URL")),
         )
-        sources = _source_list("NBA_SOURCES", var("NBA_SOURCES"))
-        backup_keep = _int("BACKUP_KEEP", var("BACKUP_KEEP"))
+        sources = parse_source_list("NBA_SOURCES", var("NBA_SOURCES"))
+        backup_keep = parse_int("BACKUP_KEEP", var("BACKUP_KEEP"))
         if backup_keep < 1:
             raise UsageError(
                 f"BACKUP_KEEP={backup_keep} would keep no backup: set it to 1 or more, or BACKUP_ENABLED=false"
@@ -402,26 +328,26 @@ class Settings:
             target_date=target if isinstance(target, date) else yesterday_eastern(),
             source=source,
             database_url=pick("database", "DATABASE_URL"),
-            model_path=_path_or_none("NBA_MODEL_PATH", model),
-            model_cache_dir=_path_or_none("NBA_MODEL_CACHE_DIR", var("NBA_MODEL_CACHE_DIR")),
+            model_path=parse_path_or_none("NBA_MODEL_PATH", model),
+            model_cache_dir=parse_path_or_none("NBA_MODEL_CACHE_DIR", var("NBA_MODEL_CACHE_DIR")),
             log_level=log_level,
             quiet=bool(flags.get("quiet")),
             force=bool(flags.get("force")),
-            backup_enabled=_bool("BACKUP_ENABLED", var("BACKUP_ENABLED")),
-            backup_dir=_path("BACKUP_DIR", var("BACKUP_DIR")),
+            backup_enabled=parse_bool("BACKUP_ENABLED", var("BACKUP_ENABLED")),
+            backup_dir=parse_path("BACKUP_DIR", var("BACKUP_DIR")),
             backup_keep=backup_keep,
             good_threshold=good,
             mediocre_threshold=mediocre,
-            cors_origins=_origins("CORS_ORIGINS", var("CORS_ORIGINS")),
-            trusted_proxies=_networks("NBA_TRUSTED_PROXIES", var("NBA_TRUSTED_PROXIES")),
-            web_max_body_bytes=_int("NBA_WEB_MAX_BODY_BYTES", var("NBA_WEB_MAX_BODY_BYTES")),
+            cors_origins=parse_origins("CORS_ORIGINS", var("CORS_ORIGINS")),
+            trusted_proxies=parse_networks("NBA_TRUSTED_PROXIES", var("NBA_TRUSTED_PROXIES")),
+            web_max_body_bytes=parse_int("NBA_WEB_MAX_BODY_BYTES", var("NBA_WEB_MAX_BODY_BYTES")),
             api=api,
             sources=sources,
-            archive_dir=_path_or_none("NBA_ARCHIVE_DIR", var("NBA_ARCHIVE_DIR")),
-            bundled_archive=_path_or_none("NBA_BUNDLED_ARCHIVE", var("NBA_BUNDLED_ARCHIVE")),
+            archive_dir=parse_path_or_none("NBA_ARCHIVE_DIR", var("NBA_ARCHIVE_DIR")),
+            bundled_archive=parse_path_or_none("NBA_BUNDLED_ARCHIVE", var("NBA_BUNDLED_ARCHIVE")),
             notify=NotifySettings.resolve(var),
-            vote_secret=_text_or_none("NBA_VOTE_SECRET", var("NBA_VOTE_SECRET")),
-            vote_secret_file=_path("NBA_VOTE_SECRET_FILE", var("NBA_VOTE_SECRET_FILE")),
-            vote_rate=_int("NBA_VOTE_RATE", var("NBA_VOTE_RATE")),
-            vote_database_url=_text_or_none("NBA_VOTE_DATABASE_URL", var("NBA_VOTE_DATABASE_URL")),
+            vote_secret=parse_text_or_none("NBA_VOTE_SECRET", var("NBA_VOTE_SECRET")),
+            vote_secret_file=parse_path("NBA_VOTE_SECRET_FILE", var("NBA_VOTE_SECRET_FILE")),
+            vote_rate=parse_int("NBA_VOTE_RATE", var("NBA_VOTE_RATE")),
+            vote_database_url=parse_text_or_none("NBA_VOTE_DATABASE_URL", var("NBA_VOTE_DATABASE_URL")),
         )
