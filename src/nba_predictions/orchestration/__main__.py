@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from nba_predictions.orchestration.crashes import HEARTBEAT_SECONDS, SILENT_SECONDS
 from nba_predictions.orchestration.deploy import DEFAULT_CRON, DEFAULT_TIMEZONE
 
 PROG = "python -m nba_predictions.orchestration"
@@ -35,6 +36,14 @@ def parser() -> argparse.ArgumentParser:
         "--timezone", default=DEFAULT_TIMEZONE, help=f"the schedule's time zone (default {DEFAULT_TIMEZONE})"
     )
     d.add_argument("--paused", action="store_true", help="register the schedule inactive")
+    d.add_argument(
+        "--crash-after",
+        type=int,
+        default=SILENT_SECONDS,
+        metavar="SECONDS",
+        help="mark a flow run Crashed after this long without a heartbeat (they come every "
+        f"{HEARTBEAT_SECONDS} s; default {SILENT_SECONDS})",
+    )
     return p
 
 
@@ -43,7 +52,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from nba_predictions.orchestration.deploy import deploy
 
-        for line in deploy(args.documents, cron=args.cron, timezone=args.timezone, paused=args.paused):
+        for line in deploy(
+            args.documents,
+            cron=args.cron,
+            timezone=args.timezone,
+            paused=args.paused,
+            crash_after=args.crash_after,
+        ):
             print(line)
     except ImportError as exc:
         print(

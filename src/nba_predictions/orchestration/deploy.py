@@ -9,7 +9,9 @@ environment (``PREFECT_API_URL``), as for every Prefect command.
   the step's server) and ``nba-pipeline`` (the daily flow and the backfill);
 * deployments ``nba-<step>/step`` on each step's pool, ``nba-rate-date/daily`` with the daily
   schedule, ``nba-backfill/backfill`` and ``nba-watch/evening`` (the day's games as each ends,
-  from noon US Eastern: :mod:`.watch`).
+  from noon US Eastern: :mod:`.watch`);
+* the automation that marks a flow run whose process died ``Crashed`` (:mod:`.crashes`): every
+  deployment's flow runs send a heartbeat every 30 s, and the daily flow runs a crashed step again.
 
 The flows are found by module path (``nba_predictions.orchestration.flows``): every worker's venv
 has the package installed (``pip install --no-deps .``), so nothing is pulled at run time.
@@ -20,6 +22,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import Any
+
+from nba_predictions.orchestration.crashes import HEARTBEAT_ENV, SILENT_SECONDS, TAG, ensure_crash_automation
 
 logger = logging.getLogger(__name__)
 
@@ -78,9 +82,13 @@ def ensure_pools() -> list[str]:
 
 
 def deploy(
-    documents: str, cron: str = DEFAULT_CRON, timezone: str = DEFAULT_TIMEZONE, paused: bool = False
+    documents: str,
+    cron: str = DEFAULT_CRON,
+    timezone: str = DEFAULT_TIMEZONE,
+    paused: bool = False,
+    crash_after: int = SILENT_SECONDS,
 ) -> list[str]:
-    """Ensure the pools and register the seven deployments; returns one line per thing done."""
+    """Ensure the pools, the crash automation and the deployments; returns one line per thing done."""
     from prefect.schedules import Cron
 
     from nba_predictions.orchestration.flows import STEP_DEPLOYMENT_NAME, STEP_FLOWS, backfill_range, rate_date
@@ -115,6 +123,7 @@ def deploy(
         parameters={"documents": documents},
     )
     done.append(f"deployment {WATCH_DEPLOYMENT} on work pool {PIPELINE_POOL}: cron '{WATCH_CRON}' ({timezone})")
+    done.append(ensure_crash_automation(crash_after))
     return done
 
 
@@ -126,7 +135,9 @@ def _register(flow: Any, pool: str, **options: Any) -> None:
     """
     from prefect.types.entrypoint import EntrypointType
 
-    deployment = flow.to_deployment(entrypoint_type=EntrypointType.MODULE_PATH, tags=["nba-predictions"], **options)
+    deployment = flow.to_deployment(
+        entrypoint_type=EntrypointType.MODULE_PATH, tags=[TAG], job_variables={"env": dict(HEARTBEAT_ENV)}, **options
+    )
     deployment.apply(work_pool_name=pool)
 
 

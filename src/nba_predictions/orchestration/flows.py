@@ -43,6 +43,7 @@ SourceName = Literal["auto", "archive", "nba_api"]
 STEP_FLOW_NAMES = {step: f"nba-{step}" for step in STEPS}
 STEP_DEPLOYMENT_NAME = "step"
 STEP_DEPLOYMENTS = {step: f"{name}/{STEP_DEPLOYMENT_NAME}" for step, name in STEP_FLOW_NAMES.items()}
+CRASH_RERUNS = 2  # times the daily flow runs a step again whose flow run Crashed (its process died)
 
 
 def _retryable(task: object, task_run: object, state: State) -> bool:
@@ -158,15 +159,7 @@ def rate_date(
     summaries: list[dict] = []
     for step in steps:
         logger.info("%s for %s on work pool nba-%s", step, day, step)
-        child = cast(
-            "FlowRun",
-            run_deployment(
-                name=STEP_DEPLOYMENTS[step],
-                parameters=_step_parameters(step, day, documents, run, source, force),
-                timeout=None,
-                as_subflow=True,
-            ),
-        )
+        child = _run_step_deployment(step, day, documents, run, source, force)
         state = child.state
         written = runner.read_summary(summary_url(documents, day, run, step))
         if state is None or not state.is_completed():
@@ -197,6 +190,37 @@ def rate_date(
     if not summary["ok"]:
         return Failed(message=f"{len(summary['failed'])} game(s) of {day} failed: see the run summary", data=summary)
     return summary
+
+
+def _run_step_deployment(step: str, day: date, documents: str, run: str, source: str | None, force: bool) -> FlowRun:
+    """Run the step's deployment and wait for its end; a step whose flow run Crashed (its process
+    died: the crash automation of :mod:`.crashes` marks it) is run again in the same run, at most
+    :data:`CRASH_RERUNS` times.  A step run again replaces its run's own document; storage stores
+    only the games not stored yet, so nothing is stored twice."""
+    reruns = 0
+    while True:
+        child = cast(
+            "FlowRun",
+            run_deployment(
+                name=STEP_DEPLOYMENTS[step],
+                parameters=_step_parameters(step, day, documents, run, source, force),
+                timeout=None,
+                as_subflow=True,
+            ),
+        )
+        if child.state is None or not child.state.is_crashed() or reruns == CRASH_RERUNS:
+            return child
+        reruns += 1
+        get_run_logger().warning(
+            "%s for %s crashed in flow run %s (%s): running it again in run %s (%d of %d)",
+            step,
+            day,
+            child.name,
+            child.state.message,
+            run,
+            reruns,
+            CRASH_RERUNS,
+        )
 
 
 def _resume_hint(step: str, day: date, documents: str, run: str) -> str:
