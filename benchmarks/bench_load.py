@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
 import sqlite3
 import sys
 import tempfile
@@ -35,9 +34,9 @@ from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parent)]
 
-from bench_web import Server, _get, season_database, start_original, start_ours  # noqa: E402
+from bench_web import Server, _get, season_database, start_servers  # noqa: E402
 
-from tests.webapp import API_RUNTIME, NODE_MISSING, webapp_dir  # noqa: E402  (bench_web put the repo on the path)
+from tests.webapp import API_RUNTIME  # noqa: E402  (bench_web put the repo on the path)
 
 TIMEOUT_SECONDS = 60.0  # one request; more is an error, never a hang
 
@@ -158,14 +157,7 @@ def main() -> None:
         servers: dict[str, Server] = {}
         rounds: dict[str, list[Load]] = {}
         try:
-            servers["ours"] = start_ours(database, work)
-            webapp = Path(args.webapp) if args.webapp else webapp_dir(API_RUNTIME)
-            if webapp is None:
-                print("original web API: not run (no ../shared/webapp; set NBA_WEBAPP_DIR or --webapp)")
-            elif shutil.which("node") is None:
-                print(f"original web API: not run ({NODE_MISSING})")
-            else:
-                servers["original"] = start_original(webapp, database, work)
+            start_servers(database, work, args.webapp, servers)
             for name, server in servers.items():  # warm-up: one client through the whole mix
                 run_load(name, server.port, mix, 1, len(mix))
             for _ in range(args.rounds):

@@ -215,6 +215,19 @@ def start_original(webapp: Path, database: Path, work: Path) -> Server:
     return Server("original", api.port, api.pid, api.stop)
 
 
+def start_servers(database: Path, work: Path, webapp_arg: str | None, servers: dict[str, Server]) -> None:
+    """Ours, then the original Node API where its files and node are here, into ``servers`` (the
+    caller stops what was started, whatever happens half-way)."""
+    servers["ours"] = start_ours(database, work)
+    webapp = Path(webapp_arg) if webapp_arg else webapp_dir(API_RUNTIME)
+    if webapp is None:
+        print("original web API: not run (no ../shared/webapp; set NBA_WEBAPP_DIR or --webapp)")
+    elif shutil.which("node") is None:
+        print(f"original web API: not run ({NODE_MISSING})")
+    else:
+        servers["original"] = start_original(webapp, database, work)
+
+
 def rss_mib(pid: int) -> float:
     status = Path(f"/proc/{pid}/status")
     if not status.exists():
@@ -277,14 +290,7 @@ def main() -> None:
 
         servers: dict[str, Server] = {}
         try:
-            servers["ours"] = start_ours(database, work)
-            webapp = Path(args.webapp) if args.webapp else webapp_dir(API_RUNTIME)
-            if webapp is None:
-                print("original web API: not run (no ../shared/webapp; set NBA_WEBAPP_DIR or --webapp)")
-            elif shutil.which("node") is None:
-                print(f"original web API: not run ({NODE_MISSING})")
-            else:
-                servers["original"] = start_original(webapp, database, work)
+            start_servers(database, work, args.webapp, servers)
             _same_answer({name: server.port for name, server in servers.items()}, paths[len(paths) // 2])
 
             rounds: dict[tuple[str, int], list[Result]] = {}

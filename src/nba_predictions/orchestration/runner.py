@@ -15,7 +15,7 @@ import logging
 from collections.abc import Mapping
 from datetime import date
 
-from nba_predictions.config import ENVIRONMENT, Settings
+from nba_predictions.config import ENVIRONMENT, Settings, parse_number
 from nba_predictions.documents import locations
 from nba_predictions.documents.models import STEPS
 from nba_predictions.errors import UsageError
@@ -41,14 +41,7 @@ def retry_policy(env: Mapping[str, str]) -> tuple[int, list[float]]:
 def _non_negative(env: Mapping[str, str], name: str, kind: type[int] | type[float]) -> float:
     """The variable ``name`` of ``env`` (default: :data:`~nba_predictions.config.ENVIRONMENT`'s) as a
     number of 0 or more; anything else is a usage error naming it."""
-    text = env.get(name, ENVIRONMENT[name][0])
-    try:
-        value = kind(text)
-    except ValueError:
-        raise UsageError(f"{name}={text!r} is not a number: fix it in the environment or .env") from None
-    if value < 0:
-        raise UsageError(f"{name}={text!r} must not be negative")
-    return value
+    return parse_number(name, env.get(name, ENVIRONMENT[name][0]), kind)
 
 
 def settings_for(day: date, source: str | None, force: bool, env: Mapping[str, str] | None = None) -> Settings:

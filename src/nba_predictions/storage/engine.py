@@ -88,17 +88,7 @@ def make_engine(url: URL) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
     else:
-        try:
-            engine = create_engine(
-                url,
-                connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS},
-                pool_pre_ping=True,
-            )
-        except ImportError as exc:
-            raise StorageError(
-                f"{masked(url)}: the driver is not installed ({exc}); use postgresql+psycopg:// "
-                "(pip install 'nba-predictions[storage]')"
-            ) from None
+        engine = _postgres_engine(url)
     logger.debug("database engine for %s", masked(url))
     return engine
 
@@ -119,13 +109,16 @@ def make_read_only_engine(url: URL) -> Engine:
             return sqlite3.connect(uri, uri=True, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
 
         return create_engine(url, creator=connect)
+    return _postgres_engine(url, options="-c default_transaction_read_only=on")
+
+
+def _postgres_engine(url: URL, **connect_args: str) -> Engine:
+    """A PostgreSQL engine with the connect timeout, liveness checks and ``connect_args``; a
+    missing driver is said with the fix."""
     try:
         return create_engine(
             url,
-            connect_args={
-                "connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS,
-                "options": "-c default_transaction_read_only=on",
-            },
+            connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS, **connect_args},
             pool_pre_ping=True,
         )
     except ImportError as exc:
