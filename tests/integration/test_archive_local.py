@@ -220,5 +220,8 @@ def test_a_daily_cdn_run_feeds_the_archive_which_then_rates_the_date_alike(cdn, 
         assert summary.ok, summary.render()
         documents[name] = json.loads(out.read_text())
     assert documents["archive"]["metadata"]["source"] == "archive"
+    # The local archive keeps no start time (neither archive has the column): the rest is alike.
+    assert all(p["raw_data"].pop("start_time_utc") for p in documents["cdn"]["predictions"])
+    assert all(p["raw_data"].pop("start_time_utc") is None for p in documents["archive"]["predictions"])
     assert documents["cdn"]["predictions"] == documents["archive"]["predictions"]
     assert len(documents["cdn"]["predictions"]) == 12

@@ -84,7 +84,7 @@ def test_the_web_api_serves_the_database_our_pipeline_wrote(run_cli, web_api, tm
     dev = web_api(database, mode="development")
     check_listing(dev, predictions)
     validate = run_cli("--validate", "--date", DAY, "--database", f"sqlite:///{database}")
-    assert "ours at schema 0003, 30 teams, 11 games stored (11 rated)" in validate.stdout
+    assert "ours at schema 0004, 30 teams, 11 games stored (11 rated)" in validate.stdout
 
 
 def test_the_web_api_created_the_database_first_and_our_pipeline_wrote_into_it(

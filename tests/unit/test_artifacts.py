@@ -58,7 +58,7 @@ def test_missing_file_names_the_command_that_makes_it(tmp_path: Path):
 def test_truncated_file_is_reported(tmp_path: Path):
     path = tmp_path / "collected_games.json"
     text = _doc().model_dump_json(indent=2)
-    path.write_text(text[: len(text) // 2])
+    path.write_text(text[: text.rindex("\n", 0, len(text) // 2)])  # cut at a line's end, as a stopped write leaves it
     with pytest.raises(ArtifactError, match=r"is not valid JSON \(the file looks truncated\)"):
         artifacts.read_document(path, "collection")
 

@@ -33,6 +33,7 @@ PAGE_FIELDS = (
     "mine",
     "reveal",
     "remember",
+    "tz",
 )  # the pages' query string (not in the OpenAPI document)
 SCRIPT = "<script>alert(1)</script>"
 # Hostile values: traversal, NUL, oversized, SQL and template injection, unicode, numbers and dates

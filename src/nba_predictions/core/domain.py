@@ -7,6 +7,7 @@ field by field.  ``game_id`` is always a 10-character string ("0022300001"): nev
 from __future__ import annotations
 
 from datetime import date as Date
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -46,9 +47,15 @@ class GameRecord(Frozen):
     times_tied: int = Field(ge=0)
     game_status: str
     attendance: int | None = Field(default=None, ge=0, description="null where unknown")
+    start_time_utc: datetime | None = Field(
+        default=None,
+        description="scheduled tip-off, ISO 8601 in UTC ('2025-10-21T23:30:00Z'); null where the source gives none",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> GameRecord:
+        if self.start_time_utc is not None and self.start_time_utc.utcoffset() != timedelta(0):
+            raise ValueError(f"start_time_utc {self.start_time_utc.isoformat()} is not in UTC (end it in Z)")
         if self.home_team_id == self.away_team_id:
             raise ValueError(f"home_team_id and away_team_id are both {self.home_team_id}: a game needs two teams")
         # "0022300559" is a 2023-24 regular-season game: its season_id must be "22023".

@@ -22,7 +22,8 @@ from nba_predictions.storage.records import RatedGame, RunRecord, Spoilers, Team
 from nba_predictions.storage.schema import fan_votes, game_details, game_tags, games, pipeline_runs, teams
 
 # The games columns --force rewrites (and the columns of game_details); date, teams and
-# created_at never change.  season is filled where a row the web app wrote has none.
+# created_at never change.  season is filled where a row the web app wrote has none, start_time_utc
+# where the row has none (a source that gives no time never erases one).
 RERATED_COLUMNS = ("prediction_rating", "classification", "model_version", "predicted_at", "updated_at")
 DETAIL_COLUMNS = ("features", "explanation")
 
@@ -131,13 +132,19 @@ def rerate_games(conn: Connection, rows: Sequence[dict[str, object]]) -> int:
         .values(
             {name: bindparam(f"b_{name}") for name in RERATED_COLUMNS}
             | {"season": func.coalesce(games.c.season, bindparam("b_season"))}
+            | {"start_time_utc": func.coalesce(bindparam("b_start_time_utc"), games.c.start_time_utc)}
         )
     )
     ordered = sorted(rows, key=lambda row: str(row["id"]))
     conn.execute(
         stmt,
         [
-            {"b_id": row["id"], "b_season": row["season"], **{f"b_{name}": row[name] for name in RERATED_COLUMNS}}
+            {
+                "b_id": row["id"],
+                "b_season": row["season"],
+                "b_start_time_utc": row.get("start_time_utc"),
+                **{f"b_{name}": row[name] for name in RERATED_COLUMNS},
+            }
             for row in ordered
         ],
     )

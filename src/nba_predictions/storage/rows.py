@@ -41,6 +41,7 @@ def game_row(
         "classification": classification,
         "model_version": model_version,
         "predicted_at": predicted_at,
+        "start_time_utc": game.start_time_utc,
     }
 
 

@@ -54,7 +54,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 # The Alembic revision these tables correspond to (the newest migration); a test keeps them equal.
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 RUN_STATUSES = ("ok", "partial", "failed")
 
 
@@ -138,6 +138,7 @@ games = Table(
     Column("classification", Text, nullable=True),  # good, mediocre or bad
     Column("model_version", Text, nullable=True),
     Column("predicted_at", UtcDateTime(), nullable=True),  # the predictions document's timestamp
+    Column("start_time_utc", UtcDateTime(), nullable=True),  # scheduled tip-off (revision 0004); null if unknown
     PrimaryKeyConstraint("id", name="games_pkey"),
     ForeignKeyConstraint(["home_team_id"], ["teams.id"], name="games_home_team_id_fkey"),
     ForeignKeyConstraint(["away_team_id"], ["teams.id"], name="games_away_team_id_fkey"),
@@ -231,5 +232,6 @@ FRONT_END_COLUMNS: dict[str, dict[str, str]] = {
         "classification": "a band of the rating",
         "model_version": "which model rated it",
         "predicted_at": "when the rating was computed",
+        "start_time_utc": "when it was scheduled to start (not how it went)",
     },
 }

@@ -12,15 +12,18 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nba_predictions.errors import InvalidRequestError
 
 DATE_EXAMPLE = "2024-01-15"
 TEAM_EXAMPLE = "LAL"
+TZ_EXAMPLE = "Europe/Paris"
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 GAME_ID_LONGEST = 32
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TEAM = re.compile(r"[A-Za-z]{2,4}")
+_ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}")
 _WHOLE = re.compile(r"[0-9]+")
 _GAME_ID = re.compile(rf"[A-Za-z0-9_-]{{1,{GAME_ID_LONGEST}}}")
 
@@ -47,6 +50,25 @@ def parse_date(text: str, field: str = "date") -> date:
             f"{EARLIEST}..{LATEST}",
         )
     return day
+
+
+def parse_zone(text: str, field: str = "tz") -> ZoneInfo:
+    """An IANA time zone name (``Europe/Paris``, ``Asia/Tokyo``, ``UTC``) as the system's tz database knows it."""
+    zone = None
+    if len(text) <= 64 and _ZONE.fullmatch(text):
+        try:
+            zone = ZoneInfo(text)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            zone = None
+    if zone is None:
+        raise InvalidRequestError(
+            field,
+            text,
+            f"invalid {field} {text!r}: expected an IANA time zone name, e.g. {TZ_EXAMPLE}, or leave {field} out "
+            "for US Eastern time (the browser then shows its own)",
+            TZ_EXAMPLE,
+        )
+    return zone
 
 
 def could_be_game_id(text: str) -> bool:

@@ -1,4 +1,4 @@
-"""What a viewer chose for the page: favourite teams, spoiler level, order, games revealed.
+"""What a viewer chose for the page: favourite teams, spoiler level, order, games revealed, time zone.
 
 Each choice comes from the URL when the URL gives it (a shared link shows what its sender saw),
 otherwise from the viewer's cookie (what they saved with the page's settings form), otherwise the
@@ -6,7 +6,9 @@ default.  A bad value in the URL is a 400 naming the field and the fix; a bad co
 hand-edited one) is ignored, so a stale cookie never locks a viewer out of the page.
 
 Pure functions of the request's parameters and cookies; whether a team exists is checked against
-the teams the caller read from the database.
+the teams the caller read from the database.  The time zone (``?tz=Europe/Paris``) is a URL
+parameter only, never a cookie: without it start times are US Eastern ("ET"), which the page's
+script turns into the browser's own zone.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from nba_predictions.errors import InvalidRequestError
-from nba_predictions.web.params import parse_team
+from nba_predictions.web.params import parse_team, parse_zone
 
 # The spoiler levels, least revealing first; "tier" is the default.
 SPOILER_LEVELS = {
@@ -30,6 +33,7 @@ DEFAULT_SPOILERS = "tier"
 DEFAULT_ORDER = "rating"
 # Cookie names: the settings form saves these; the URL parameters of the same meaning win over them.
 COOKIES = {"teams": "nba_teams", "spoilers": "nba_spoilers", "order": "nba_order"}
+EASTERN = ZoneInfo("America/New_York")  # the NBA's own: start times without ?tz= are shown "ET"
 COOKIE_SECONDS = 400 * 24 * 3600  # the longest a browser keeps a cookie (RFC 6265bis)
 _GAME_ID = re.compile(r"\d{10}")
 
@@ -42,6 +46,7 @@ class Preferences:
     mine: bool = False  # only the favourite teams' games
     reveal: frozenset[str] = frozenset()  # game ids shown in "hidden" mode anyway
     from_url: dict[str, str] = field(default_factory=dict)  # the choices the URL made: links carry them on
+    zone: ZoneInfo | None = None  # the URL's ?tz=; None: US Eastern on the server, the browser's own in it
 
     def is_favourite(self, *abbreviations: str) -> bool:
         return any(a in self.teams for a in abbreviations)
@@ -126,7 +131,11 @@ def read_preferences(
     if query.get("mine"):
         mine = _choice("mine", query["mine"][-1], {"1": "only the favourite teams' games"}) == "1"
         from_url["mine"] = "1"
-    return Preferences(teams, spoilers, order, mine, _reveal(query.get("reveal", [])), from_url)
+    zone = None
+    if query.get("tz"):
+        zone = parse_zone(query["tz"][-1])
+        from_url["tz"] = zone.key
+    return Preferences(teams, spoilers, order, mine, _reveal(query.get("reveal", [])), from_url, zone)
 
 
 def cookies_to_save(preferences: Preferences) -> dict[str, str]:

@@ -3,8 +3,10 @@
 They read the columns of the original web app's contract and nothing else: team id, abbreviation,
 name and conference; game id, date, home and away team, and the rating. ``game_details`` (features
 and explanations, which give scores and margins away) is never touched, and no statement names a
-score. Our page also reads ``game_tags``: tags computed from the features when a game is stored,
-each shown only because it carries no information about the result
+score. Our page also reads ``games.start_time_utc`` (our column: the scheduled tip-off, where the
+source gave one; a start time says nothing about how the game went) and ``game_tags``: tags
+computed from the features when a game is stored, each shown only because it carries no
+information about the result
 (:mod:`nba_predictions.features.tags`; the leak test measures it over the archive). A game without a
 rating (a row the original web app's own set-up may hold) is not a prediction, so it is never listed
 or served.
@@ -15,7 +17,7 @@ Every function takes an open connection; the caller owns the transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from functools import cache
 from typing import Any
@@ -42,6 +44,7 @@ class GameRow:
     rating: float
     home: TeamRow
     away: TeamRow
+    start: datetime | None = None  # the scheduled tip-off (aware, UTC); read for the page's lists only
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,11 @@ def _row(row: Sequence[Any]) -> GameRow:
         home=TeamRow(str(row[3]), row[4], row[5], row[6]),
         away=TeamRow(str(row[7]), row[8], row[9], row[10]),
     )
+
+
+def _row_with_start(row: Sequence[Any]) -> GameRow:
+    """A row of :func:`_rated_games` given ``games.start_time_utc`` as its first extra column."""
+    return replace(_row(row), start=_stamp(row[11]))
 
 
 # -- statements: built once on first use, then only their parameters change ------------------------
@@ -151,12 +159,14 @@ def _game() -> Select:
 
 @cache
 def _day_games(by_team: bool) -> Select:
-    return _filtered(_rated_games(), True, by_team).order_by(games.c.prediction_rating.desc(), games.c.id)
+    query = _filtered(_rated_games(games.c.start_time_utc), True, by_team)
+    return query.order_by(games.c.prediction_rating.desc(), games.c.id)
 
 
 @cache
 def _best(by_team: bool) -> Select:
-    query = _filtered(_rated_games(), False, by_team).where(games.c.date.between(bindparam("first"), bindparam("last")))
+    query = _filtered(_rated_games(games.c.start_time_utc), False, by_team)
+    query = query.where(games.c.date.between(bindparam("first"), bindparam("last")))
     return query.order_by(games.c.prediction_rating.desc(), games.c.date.desc(), games.c.id).limit(bindparam("limit"))
 
 
@@ -275,13 +285,13 @@ def game(conn: Connection, game_id: str) -> GameRow | None:
 
 def games_on(conn: Connection, day: date, team_id: str | None) -> list[GameRow]:
     """A date's rated games, best first (ties by game id)."""
-    return [_row(r) for r in conn.execute(_day_games(team_id is not None), _params(day, team_id))]
+    return [_row_with_start(r) for r in conn.execute(_day_games(team_id is not None), _params(day, team_id))]
 
 
 def best_between(conn: Connection, first: date, last: date, team_id: str | None, limit: int) -> list[GameRow]:
     """The best rated games from ``first`` to ``last`` (inclusive), best first; a tie goes to the later date."""
     params = _params(None, team_id, first=first.isoformat(), last=last.isoformat(), limit=limit)
-    return [_row(r) for r in conn.execute(_best(team_id is not None), params)]
+    return [_row_with_start(r) for r in conn.execute(_best(team_id is not None), params)]
 
 
 def neighbour_days(conn: Connection, day: date, team_id: str | None) -> tuple[date | None, date | None]:

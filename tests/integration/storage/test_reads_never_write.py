@@ -210,17 +210,17 @@ def test_adopt_adopts_the_web_apps_database_once_keeping_every_row(tmp_path: Pat
 
     assert result.returncode == 0, result.stderr
     assert result.stdout == (
-        f"{url}: the web app's database adopted as schema 0003, every row kept "
+        f"{url}: the web app's database adopted as schema 0004, every row kept "
         "(30 teams, 3 games, today's 30 teams written)\n"
     )
     games_after = rows_of(url, "games")
     assert {k: {c: row[c] for c in games_before[k]} for k, row in games_after.items()} == games_before
     assert rows_of(url, "teams")["1610612751"]["abbreviation"] == "BKN"
-    assert "ours at schema 0003, 30 teams, 3 games stored (2 rated)" in check_database(url)
+    assert "ours at schema 0004, 30 teams, 3 games stored (2 rated)" in check_database(url)
     again = run_cli("adopt", "--database", url)
     assert (
         again.returncode == 0
-        and again.stdout == f"{url}: ours at schema 0003 already (30 teams, 3 games); nothing to do\n"
+        and again.stdout == f"{url}: ours at schema 0004 already (30 teams, 3 games); nothing to do\n"
     )
     assert store(document(), url).saved == len(IDS)  # and the first storage run after it just writes
 

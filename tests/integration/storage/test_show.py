@@ -99,7 +99,7 @@ def test_check_database_reports_without_changing_anything(database_url: str) -> 
     store(document(), database_url)
     before = dump(database_url)
 
-    assert check_database(database_url).endswith("ours at schema 0003, 30 teams, 11 games stored (11 rated)")
+    assert check_database(database_url).endswith("ours at schema 0004, 30 teams, 11 games stored (11 rated)")
     assert dump(database_url) == before
     engine = make_engine(parse_url(database_url))
     with engine.begin() as conn:

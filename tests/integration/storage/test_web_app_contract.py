@@ -148,7 +148,7 @@ def test_a_contract_database_is_adopted_keeping_every_row_and_lists_our_games(da
     assert (result.saved, result.updated, result.skipped) == (11, 0, 0)  # 0022300565 was stored unrated: now rated
     engine = make_engine(parse_url(database_url))
     with engine.connect() as conn:
-        assert current_revision(conn) == "0003"
+        assert current_revision(conn) == "0004"
     engine.dispose()
     after = rows_of(database_url, "games")
     for game_id in ("0022400901", "0022400902"):  # the sample rows, every column as it was
@@ -171,7 +171,7 @@ def test_a_contract_database_is_adopted_keeping_every_row_and_lists_our_games(da
     assert web_app_listing(database_url, day="2024-01-15", limit=5, offset=10)[1][0]["id"] == sorted(IDS)[10]
     total, everything = web_app_listing(database_url, limit=100)
     assert total == 13 and [g["date"] for g in everything[:2]] == ["2025-03-02", "2025-03-01"]
-    assert "ours at schema 0003, 30 teams, 13 games stored (13 rated)" in check_database(database_url)
+    assert "ours at schema 0004, 30 teams, 13 games stored (13 rated)" in check_database(database_url)
 
 
 def test_the_web_app_database_is_backed_up_before_it_is_adopted(tmp_path: Path) -> None:
@@ -303,7 +303,7 @@ def test_a_foreign_postgresql_database_is_refused_untouched(postgres_url: str) -
 def test_validate_names_each_kind_of_database(database_url: str, tmp_path: Path) -> None:
     assert ": empty, new" in check_database(database_url)
     store(subset(document(), IDS[:1]), database_url)
-    assert ": ours at schema 0003, 30 teams, 1 games stored (1 rated)" in check_database(database_url)
+    assert ": ours at schema 0004, 30 teams, 1 games stored (1 rated)" in check_database(database_url)
     web_app = tmp_path / "web_app.db"
     make_web_app_database(f"sqlite:///{web_app}")
     assert "the web app's database" in check_database(f"sqlite:///{web_app}")

@@ -69,6 +69,7 @@ class GameFeeds:
             times_tied=times_tied,
             game_status="Final",
             attendance=attendance,
+            start_time_utc=game.start_time_utc,
         )
 
     def feed(self, kind: str, path: str, game_id: str) -> tuple[Any, bool]:

@@ -5,13 +5,15 @@ The two files differ in small ways, and both are read: ``ifNecessary`` is a bool
 ``"true"``/``"false"``, the national broadcasters are ``nationalBroadcasters`` or
 ``nationalTvBroadcasters`` (not read), older files have no ``gameLabel``.  ``gameDateEst`` and its
 friends end in ``Z`` but hold US Eastern times: the date is taken as written, never converted.
+The scheduled tip-off is ``gameDateTimeUTC``, a true UTC time (:func:`utc_start`); ``gameTimeUTC``
+holds the time of day only (on 1900-01-01) and is not read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
 from nba_predictions.core.season import Season
@@ -35,6 +37,7 @@ class ScheduledGame:
     away_team_score: int
     postponed: bool
     if_necessary: bool
+    start_time_utc: datetime | None = None  # scheduled tip-off (aware, UTC); None where not given
 
     @property
     def is_final(self) -> bool:
@@ -74,6 +77,22 @@ def _flag(value: Any) -> bool:
     return str(value).strip().lower() == "true"
 
 
+def utc_start(text: Any) -> datetime | None:
+    """A feed's UTC tip-off (``"2025-10-21T23:30:00Z"``) as an aware UTC datetime; None for an empty,
+    malformed or placeholder value (a time without a date comes as 1900-01-01; TBD games may have
+    none), so a missing time never fails a game: it is shown with its date only."""
+    value = str(text or "").strip()
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None or moment.year < 1950:
+        return None
+    return moment.astimezone(timezone.utc)
+
+
 def _day(game: dict[str, Any], group: str) -> date:
     text = game.get("gameDateEst") or ""
     if text:
@@ -103,6 +122,7 @@ def _game(game: dict[str, Any], group: str, where: str) -> ScheduledGame:
         away_team_score=int(scores[1] or 0),
         postponed=str(game.get("postponedStatus") or "N").upper() not in ("N", ""),
         if_necessary=_flag(game.get("ifNecessary", False)),
+        start_time_utc=utc_start(game.get("gameDateTimeUTC")),
     )
 
 

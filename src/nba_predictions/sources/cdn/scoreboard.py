@@ -7,7 +7,8 @@ rolls over to the next day some hours after the last game); each game's status i
 schedule's :class:`~.schedule.ScheduledGame`, so the CDN source can take the scoreboard's newer
 statuses over the schedule it read once (:meth:`~.source.CdnSource.take_statuses`).  ``gameEt``
 is not read (its spelling varies: ``...Z`` or ``...-04:00``); every game's date is the
-scoreboard's.  A postponed game says so in ``gameStatusText`` ("PPD", "Postponed").
+scoreboard's; its tip-off is ``gameTimeUTC`` (true UTC).  A postponed game says so in
+``gameStatusText`` ("PPD", "Postponed").
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from nba_predictions.config import ApiSettings
 from nba_predictions.errors import FatalSourceError
-from nba_predictions.sources.cdn.schedule import FINAL, ScheduledGame
+from nba_predictions.sources.cdn.schedule import FINAL, ScheduledGame, utc_start
 from nba_predictions.sources.game_types import listed
 from nba_predictions.sources.http import HttpTransport, RetryPolicy
 from nba_predictions.sources.sessions import spacing_file
@@ -69,6 +70,7 @@ def _game(game: dict[str, Any], day: date) -> ScheduledGame:
         away_team_score=int(scores[1] or 0),
         postponed=text.lower() in POSTPONED_TEXTS,
         if_necessary=bool(game.get("ifNecessary") is True or str(game.get("ifNecessary")).lower() == "true"),
+        start_time_utc=utc_start(game.get("gameTimeUTC")),
     )
 
 

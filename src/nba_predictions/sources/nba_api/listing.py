@@ -135,4 +135,5 @@ class GameListing:
             times_tied=times_tied,
             game_status="Final",
             attendance=attendance,
+            start_time_utc=game.start_time_utc,
         )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from nba_predictions.errors import FatalSourceError
+from nba_predictions.sources.cdn.schedule import utc_start
 from nba_predictions.sources.nba_api.common import data_sets, endpoint_name, required, rows
 
 FINAL_STATUS = 3  # ScoreboardV3 gameStatus: 1 scheduled, 2 in progress, 3 final
@@ -33,6 +34,7 @@ class ScoreboardGame:
     away_team_score: int
     home_team_record: tuple[int, int] | None = None
     away_team_record: tuple[int, int] | None = None
+    start_time_utc: datetime | None = None  # gameTimeUTC: the scheduled tip-off (aware, UTC)
 
     @property
     def is_final(self) -> bool:
@@ -90,6 +92,7 @@ def parse_scoreboard(payload: Any) -> list[ScoreboardGame]:
                     away_team_score=int(required(away, "score", where)) if final else int(away["score"] or 0),
                     home_team_record=_record(home),
                     away_team_record=_record(away),
+                    start_time_utc=utc_start(header.get("gameTimeUTC")),
                 )
             )
     except KeyError as exc:
