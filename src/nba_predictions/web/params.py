@@ -88,14 +88,14 @@ def parse_team(text: str, field: str = "team") -> str:
     return text.upper()
 
 
-def unknown_team(abbreviation: str, known: Sequence[str], field: str = "team") -> InvalidRequestError:
+def unknown_team(
+    abbreviation: str, known: Sequence[str], field: str = "team", listed_after: str | None = None
+) -> InvalidRequestError:
+    """The 400 for a team the database does not know; ``listed_after``: a message the known teams end."""
     listed = ", ".join(known) if known else "none: the database has no teams yet"
-    return InvalidRequestError(
-        field,
-        abbreviation,
-        f"unknown {field} {abbreviation!r}: expected a team abbreviation, e.g. {TEAM_EXAMPLE}",
-        f"one of {listed}",
-    )
+    said = f"unknown {field} {abbreviation!r}: expected a team abbreviation, e.g. {TEAM_EXAMPLE}"
+    message = f"{listed_after} {listed}" if listed_after else said
+    return InvalidRequestError(field, abbreviation, message, f"one of {listed}")
 
 
 def parse_whole(text: str, field: str, lowest: int, highest: int | None = None) -> int:

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from nba_predictions.errors import InvalidRequestError
-from nba_predictions.web.params import parse_team, parse_zone
+from nba_predictions.web.params import parse_team, parse_zone, unknown_team
 
 # The spoiler levels, least revealing first; "tier" is the default.
 SPOILER_LEVELS = {
@@ -71,13 +71,8 @@ def parse_teams(values: Sequence[str], known: Sequence[str], field: str = "teams
     for text in _split(values):
         abbreviation = parse_team(text, field)
         if abbreviation not in known:
-            listed = ", ".join(known) if known else "none: the database has no teams yet"
-            raise InvalidRequestError(
-                field,
-                text,
-                f"unknown team {text!r} in {field}: give team abbreviations separated by commas, from {listed}",
-                f"one of {listed}",
-            )
+            how = f"unknown team {text!r} in {field}: give team abbreviations separated by commas, from"
+            raise unknown_team(text, known, field, listed_after=how)
         if abbreviation not in chosen:
             chosen.append(abbreviation)
     return tuple(chosen)
