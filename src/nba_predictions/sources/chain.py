@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import date
+from typing import TypeVar
 
 from nba_predictions.core.domain import GameRecord, GameResult, ScoreTimeline
 from nba_predictions.core.season import Season
@@ -34,6 +35,8 @@ from nba_predictions.errors import (
 from nba_predictions.sources.base import Source, games_and_timelines_by_date
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class SourceChain:
@@ -79,6 +82,28 @@ class SourceChain:
         self._passed_over[name] = f"it did not answer within its timeout: {exc}"
         logger.warning("source auto: %s did not answer; passed over for the rest of the run (%s)", name, exc)
 
+    def _first(
+        self,
+        ask: Callable[[Source], T],
+        reason: Callable[[str, Exception], str],
+        reasons: list[str],
+        also: tuple[type[Exception], ...] = (),
+    ) -> tuple[str, T] | None:
+        """Ask each source not passed over, in order; the first answer and its source's name, or
+        None.  A source that does not answer is passed over for the rest of the run; each failure
+        (an :class:`UnresponsiveSourceError`, another :class:`SourceError`, or one of ``also``)
+        adds ``reason(name, error)`` to ``reasons`` and the next one is asked."""
+        caught: tuple[type[Exception], ...] = (SourceError, *also)
+        for name in self._candidates(reasons):
+            try:
+                return name, ask(self.source(name))
+            except UnresponsiveSourceError as exc:
+                self._pass_over(name, exc)
+                reasons.append(reason(name, exc))
+            except caught as exc:
+                reasons.append(reason(name, exc))
+        return None
+
     # -- Source protocol --------------------------------------------------------------------
 
     def covers(self, day: date) -> bool:
@@ -86,24 +111,22 @@ class SourceChain:
 
     def completed_games(self, day: date) -> list[GameRecord]:
         reasons: list[str] = []
-        errors: list[SourceError] = []
-        for name in self._candidates(reasons):
-            try:
-                games = self.source(name).completed_games(day)
-            except UnresponsiveSourceError as exc:
-                self._pass_over(name, exc)
-                reasons.append(f"{name} did not answer ({exc})")
+        errors: list[Exception] = []
+
+        def reason(name: str, exc: Exception) -> str:
+            if isinstance(exc, UnresponsiveSourceError):
                 errors.append(exc)
-                continue
-            except DateNotCoveredError as exc:
+                return f"{name} did not answer ({exc})"
+            if isinstance(exc, DateNotCoveredError):
                 logger.info("source auto: %s does not cover %s (%s)", name, day, exc)
-                reasons.append(f"{name} does not cover it ({exc})")
-                continue
-            except SourceError as exc:
-                logger.warning("source auto: %s failed for %s (%s); asking the next source", name, day, exc)
-                reasons.append(f"{name} failed ({exc})")
-                errors.append(exc)
-                continue
+                return f"{name} does not cover it ({exc})"
+            logger.warning("source auto: %s failed for %s (%s); asking the next source", name, day, exc)
+            errors.append(exc)
+            return f"{name} failed ({exc})"
+
+        found = self._first(lambda source: source.completed_games(day), reason, reasons)
+        if found is not None:
+            name, games = found
             self._served[day] = name
             self._serve(name)
             because = f"; before it: {'; '.join(reasons)}" if reasons else ""
@@ -123,18 +146,16 @@ class SourceChain:
         if served is not None:
             return self.source(served).score_timeline(game)
         reasons: list[str] = []
-        for name in self._candidates(reasons):
-            try:
-                timeline = self.source(name).score_timeline(game)
-            except UnresponsiveSourceError as exc:
-                self._pass_over(name, exc)
-                reasons.append(f"{name}: {exc}")
-            except (SourceError, GameDataError) as exc:
-                reasons.append(f"{name}: {str(exc).removeprefix(f'game {game.game_id}: ')}")
-            else:
-                self._serve(self._last or name)
-                return timeline
-        raise GameDataError(game.game_id, f"no source has its timeline ({'; '.join(reasons)})")
+        found = self._first(
+            lambda source: source.score_timeline(game),
+            lambda name, exc: f"{name}: {str(exc).removeprefix(f'game {game.game_id}: ')}",
+            reasons,
+            also=(GameDataError,),
+        )
+        if found is None:
+            raise GameDataError(game.game_id, f"no source has its timeline ({'; '.join(reasons)})")
+        self._serve(self._last or found[0])
+        return found[1]
 
     def games_and_timelines(self, first: date, last: date) -> tuple[list[GameRecord], dict[str, ScoreTimeline]]:
         """The range's games and timelines, date by date (each date from the source that serves it)."""
@@ -146,18 +167,11 @@ class SourceChain:
         if self._last is not None:
             return self.source(self._last).season_results(season)
         reasons: list[str] = []
-        for name in self._candidates(reasons):
-            try:
-                results = self.source(name).season_results(season)
-            except UnresponsiveSourceError as exc:
-                self._pass_over(name, exc)
-                reasons.append(f"{name}: {exc}")
-            except SourceError as exc:
-                reasons.append(f"{name}: {exc}")
-            else:
-                self._serve(name)  # later seasons and the games' timelines come from the same source
-                return results
-        raise DateNotCoveredError(f"source auto: no source has the results of {season} ({'; '.join(reasons)})")
+        found = self._first(lambda source: source.season_results(season), lambda name, exc: f"{name}: {exc}", reasons)
+        if found is None:
+            raise DateNotCoveredError(f"source auto: no source has the results of {season} ({'; '.join(reasons)})")
+        self._serve(found[0])  # later seasons and the games' timelines come from the same source
+        return found[1]
 
     # -- checks (--validate) ----------------------------------------------------------------
 
