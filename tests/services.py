@@ -47,6 +47,16 @@ def _marker(name: str, pid: int) -> Path | None:
     return Path(folder) / f"{name}-{pid}.pgid" if folder else None
 
 
+def record_group(name: str, pid: int, pgid: int) -> Path | None:
+    """Write ``pgid`` where CI's exit trap finds it (for a server started outside :func:`spawn`,
+    e.g. by ``pg_ctl``, which puts the server in a session of its own); returns the marker."""
+    marker = _marker(name, pid)
+    if marker is not None:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(str(pgid))
+    return marker
+
+
 def stop_group(process: subprocess.Popen, grace_seconds: float = 30) -> None:
     """SIGTERM the process group, then SIGKILL what is left after ``grace_seconds``."""
     if process.poll() is not None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from nba_predictions.storage.engine import parse_url
+from tests.services import record_group
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,6 +41,7 @@ class ThrowawayPostgres:
         self.url = match.group(1)
         self.port = parse_url(self.url).port
         self._bin = bindir()
+        self._marker: Path | None = None
         # The script's server commits asynchronously (synchronous_commit=off, fine for tests
         # that never stop it): an immediate stop would lose commits a run was told had happened.
         # This one flushes each commit to the WAL, as a production server does.
@@ -70,6 +72,17 @@ class ThrowawayPostgres:
 
     def start(self) -> None:
         subprocess.run(self.start_command(), check=True, capture_output=True, timeout=120)
+        self.record()
+
+    def record(self) -> None:
+        """Register the running server's process group for CI's exit trap (``NBA_TEST_SERVICES_DIR``),
+        so a test run killed half-way leaves no server behind; the test's own ``close`` stops it
+        otherwise.  A test that starts the server with :meth:`start_command` calls this after."""
+        pid_file = self.folder / "data" / "postmaster.pid"
+        if self._marker is not None:
+            self._marker.unlink(missing_ok=True)
+        pid = int(pid_file.read_text().split()[0])
+        self._marker = record_group("faults-postgres", pid, os.getpgid(pid))
 
     def new_database(self) -> str:
         name = f"faults_{uuid.uuid4().hex[:10]}"
@@ -86,3 +99,5 @@ class ThrowawayPostgres:
         subprocess.run(
             ["bash", str(ROOT / "scripts/start_postgres.sh"), "stop"], env=env, capture_output=True, timeout=120
         )
+        if self._marker is not None:
+            self._marker.unlink(missing_ok=True)

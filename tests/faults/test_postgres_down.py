@@ -153,6 +153,7 @@ def test_a_server_restarted_inside_a_storage_transaction_is_reconnected_to(pg, w
         text=True,
         timeout=300,
     )
+    pg.record()  # the restarted server is a new process group: CI's exit trap must find that one
     assert result.returncode == 0, result.stderr
     # the statement after the restart found the connection gone; the chunk was written again on a new one
     assert "storage: lost the connection to postgresql+psycopg://nba_test:***@" in result.stderr, result.stderr[-3000:]
