@@ -111,6 +111,22 @@ def test_the_date_run_posts_the_good_games_once(run_cli, hook: Hook, tmp_path: P
     assert "notification" not in _summary(tmp_path)
 
 
+def test_the_step_layout_posts_once_from_storage(run_cli, hook: Hook, tmp_path: Path) -> None:
+    """``nba-predictions step`` (deploy/bin/nba-step, and the Prefect step flows through the same
+    run_dated_step): storage posts what it stored; the other steps and a rerun of storage do not."""
+    env = {"NBA_NOTIFY_URL": hook.url, "NBA_NOTIFY_MIN": "0"}
+    for step in ("collection", "features", "prediction"):
+        done = run_cli("step", step, "--documents", "docs", "--date", DAY, "--source", "archive", env=env)
+        assert done.returncode == 0, done.stderr
+    assert hook.posts == []
+    stored = run_cli("step", "storage", "--documents", "docs", "--date", DAY, env=env)
+    assert stored.returncode == 0, stored.stderr
+    assert len(hook.posts) == 1 and len(hook.posts[0]["body"]["text"].splitlines()) == 11 + 1
+    again = run_cli("step", "storage", "--documents", "docs", "--date", DAY, env=env)
+    assert again.returncode == 0, again.stderr
+    assert len(hook.posts) == 1  # nothing newly stored, nothing posted
+
+
 def test_min_and_teams_choose_the_games(run_cli, hook: Hook, tmp_path: Path) -> None:
     done = _run(run_cli, hook.url, NBA_NOTIFY_MIN="0", NBA_NOTIFY_TEAMS="lal,BOS")
     assert done.returncode == 0, done.stderr

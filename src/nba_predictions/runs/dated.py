@@ -67,7 +67,10 @@ def run_dated_step(
     logger.info("%s for %s, run %s: %s -> %s", step, day, run, source or "the source", target or "the database")
     if target is not None and locations.exists(target):
         logger.warning("%s of run %s is run again: replacing its %s", step, run, target)
-    summary = StepRunner(resources, explicit_date=True).run(step, step, input_path=source, output_path=target, day=day)
+    # storage posts what it newly stored to the webhook (runs/notify.py), as the date run does: the
+    # cron layout's and the Prefect deployment's daily storage are that run's last step.
+    runner = StepRunner(resources, explicit_date=True, notify=step == "storage")
+    summary = runner.run(step, step, input_path=source, output_path=target, day=day)
     write_summary(layout.summary_url(root, day, run, step), summary)
     if summary.error is None:
         layout.write_latest(root, day, run, step)

@@ -1,10 +1,11 @@
 """The webhook: after storage, post the newly rated games worth watching (``NBA_NOTIFY_*``).
 
-Only the date run (the daily job) and ``watch`` notify, once per storage: a backfill rates past
-seasons and would flood a channel, so it never posts (docs/WEB.md, "Notifications").  A game is
-posted when its row was written by this storage (new, or re-rated with ``--force``; a rerun that
-skips stored games posts nothing), its rating is at least ``NBA_NOTIFY_MIN`` (default the good
-threshold) and, with ``NBA_NOTIFY_TEAMS``, one of its teams is listed.
+Only the date run (the daily job), the dated storage step (``nba-predictions step storage``, the
+Prefect storage worker: :mod:`nba_predictions.runs.dated`) and ``watch`` notify, once per
+storage: a backfill rates past seasons and would flood a channel, so it never posts (docs/WEB.md,
+"Notifications").  A game is posted when its row was written by this storage (new, or re-rated
+with ``--force``; a rerun that skips stored games posts nothing), its rating is at least
+``NBA_NOTIFY_MIN`` (default the good threshold) and, with ``NBA_NOTIFY_TEAMS``, one of its teams is listed.
 
 One POST per storage, a JSON body Slack and Discord both read (``text`` for Slack, ``content``
 for Discord): one line per game with the teams, the date, the class of its rating and its tags.
