@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
+from nba_predictions.core.domain import LeaderLine
 from nba_predictions.features.spec import FeatureSpec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -146,6 +147,24 @@ def lines_from_cdn(actions: Iterable[Mapping[str, object]], home_team_id: int) -
         elif kind == "rebound":
             add(player, side, rebounds=1)
     return lines
+
+
+def leading_lines(lines: Iterable[PlayerLine]) -> list[LeaderLine]:
+    """Each side's leading lines, what a timeline's ``player_lines`` keep: its top scorer (the most
+    points; ties: the more rebounds plus assists) and its best all-round line (the most of
+    min(points, rebounds, assists); ties: the more points), once if they are the same player.
+    The performance features of the leading lines equal those of every line."""
+    every = list(lines)
+    leaders: list[LeaderLine] = []
+    for side in ("home", "away"):
+        own = [line for line in every if line.side == side]
+        if not own:
+            continue
+        scorer = max(own, key=lambda line: (line.points, line.rebounds + line.assists))
+        rounder = max(own, key=lambda line: (min(line.points, line.rebounds, line.assists), line.points))
+        for line in (scorer, rounder) if rounder is not scorer else (scorer,):
+            leaders.append(LeaderLine(side=side, points=line.points, rebounds=line.rebounds, assists=line.assists))
+    return leaders
 
 
 def performance_values(lines: Iterable[PlayerLine]) -> dict[str, int]:
