@@ -31,8 +31,7 @@ What goes in (see ``data/README.md`` for provenance and caveats):
   :func:`legacy_lines` and :func:`merged_lines`.  A game keeps its lines even where its players'
   points do not add up to its final score (the raw play-by-play misses a few events; counted per
   season in ``meta.player_lines``); lines that ``ScoreTimeline`` refuses (one player above his
-  side's final score) are not stored (NULL: unknown), and neither are 2025-26's when the V3 reader
-  is not there.
+  side's final score) are not stored (NULL: unknown).
 * ``meta``: coverage dates, known gaps, input commits, counts.
 
 With ``--reference-dir`` it also writes the small derived reference files the unit tests compare
@@ -67,7 +66,12 @@ from nba_predictions.core import teams  # noqa: E402
 from nba_predictions.core.domain import LeaderLine, ScoreTimeline  # noqa: E402
 from nba_predictions.core.scoring import lead_changes_and_times_tied  # noqa: E402
 from nba_predictions.core.season import Season, season_type_of_game_id  # noqa: E402
-from nba_predictions.features.performance import PlayerLine, leading_lines, lines_from_pbp_v2  # noqa: E402
+from nba_predictions.features.player_lines import (  # noqa: E402
+    PlayerLine,
+    leading_lines,
+    lines_from_pbp_v2,
+    lines_from_pbp_v3,
+)
 from nba_predictions.sources.archive_rows import FORMAT_VERSION, SCHEMA, encode_lines  # noqa: E402
 from nba_predictions.sources.archive_rows import encode_events as encode_timeline  # noqa: E402
 
@@ -260,15 +264,28 @@ def legacy_lines(raw: Path) -> dict[str, list[PlayerLine]]:
     return out
 
 
+MERGED_PBP = "gabriel1200_merged_playbyplay/pbp_v3_style_2025-26_through_2025-12-07.csv.gz"
+MERGED_GAMES = "gabriel1200_merged_playbyplay/games_2025-26_through_2025-12-07.csv"
+
+
 def merged_lines(raw: Path) -> dict[str, list[PlayerLine]]:
-    """Every player's line of every 2025-26 game of the merged V3-style file: none yet (no
-    PlayByPlayV3 reader in the package), so 2025-26's ``player_lines`` stay NULL."""
-    return {}
+    """Every player's line of every 2025-26 game of the merged V3-style file, from
+    :func:`lines_from_pbp_v3` (its rows in file order).  The file's columns are PlayByPlayV3's keys
+    (``actionType``, ``teamId``, ``shotResult``, ``description``, ``playerName``, ``period``,
+    ``scoreHome``/``scoreAway``) but for the player id, ``person_id`` (passed as ``person_key``);
+    the home team is the games file's ``home_team_abbr``."""
+    homes = pd.read_csv(raw / MERGED_GAMES, dtype=str).set_index("game_id")["home_team_abbr"]
+    df = pd.read_csv(raw / MERGED_PBP, dtype=str, keep_default_na=False)
+    out: dict[str, list[PlayerLine]] = {}
+    for gid, rows in df.groupby("game_id", sort=False):
+        home = teams.team_id(homes[gid], Season.of_game_id(gid))
+        out[gid] = list(lines_from_pbp_v3(rows.to_dict("records"), home, person_key="person_id").values())
+    logger.info("%s: player lines of %d games", Path(MERGED_PBP).name, len(out))
+    return out
 
 
 def merged_timelines(raw: Path) -> dict[str, list[tuple[int, int, int]]]:
-    path = raw / "gabriel1200_merged_playbyplay" / "pbp_v3_style_2025-26_through_2025-12-07.csv.gz"
-    df = pd.read_csv(path, dtype=str, usecols=["game_id", "period", "clock", "scoreHome", "scoreAway"])
+    df = pd.read_csv(raw / MERGED_PBP, dtype=str, usecols=["game_id", "period", "clock", "scoreHome", "scoreAway"])
     out: dict[str, list[tuple[int, int, int]]] = {}
     for gid, period, clock, sh, sa in zip(df["game_id"], df["period"], df["clock"], df["scoreHome"], df["scoreAway"]):
         p = int(period)
@@ -389,7 +406,7 @@ def build(raw: Path, out: Path, reference_dir: Path | None) -> dict[str, object]
     official = load_official(raw)
 
     legacy_games = pd.read_csv(raw / "gabriel1200_legacy_pbp/games.csv", dtype=str).set_index("game_id")
-    merged_games = pd.read_csv(raw / "gabriel1200_merged_playbyplay/games_2025-26_through_2025-12-07.csv", dtype=str)
+    merged_games = pd.read_csv(raw / MERGED_GAMES, dtype=str)
     merged_games = merged_games.set_index("game_id")
     periods = {**legacy_games["periods"].astype(int).to_dict(), **merged_games["periods"].astype(int).to_dict()}
     home_of_pbp = {**legacy_games["home_team_abbr"].to_dict(), **merged_games["home_team_abbr"].to_dict()}

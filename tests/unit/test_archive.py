@@ -499,19 +499,18 @@ def test_a_famous_performance_is_among_its_games_player_lines(
     assert performance_values(lines)["top_points"] == points
 
 
-def test_every_legacy_timeline_has_player_lines_and_they_fit_their_game(everything: tuple[list, dict]) -> None:
+def test_every_timeline_has_player_lines_and_they_fit_their_game(everything: tuple[list, dict]) -> None:
     records, timelines = everything
     meta = json.loads(ArchiveSource().meta()["player_lines"])
-    legacy = {gid: t for gid, t in timelines.items() if Season.of_game_id(gid).start_year <= 2024}
-    assert len(legacy) > 15_000 and all(t.player_lines for t in legacy.values())
-    for timeline in legacy.values():
+    assert len(timelines) > 15_700 and all(t.player_lines for t in timelines.values())
+    for timeline in timelines.values():
         sides = [line.side for line in timeline.player_lines]
         assert sides == sorted(sides, key=("home", "away").index) and 1 <= sides.count("home") <= 2
         assert 1 <= sides.count("away") <= 2
     # The games whose players' points do not add up to the final score keep their lines (about 1 %).
     short = sum(meta["points_not_adding_up_by_season"].values())
-    assert 0 < short < 0.02 * len(legacy)
-    assert meta["refused"] == [] and meta["games"] >= len(legacy)
+    assert 0 < short < 0.02 * len(timelines)
+    assert meta["refused"] == [] and meta["games"] >= len(timelines)
 
 
 def test_the_range_read_of_player_lines_equals_the_one_game_read(source: ArchiveSource) -> None:
@@ -540,11 +539,16 @@ def test_the_range_read_of_player_lines_equals_the_one_game_read(source: Archive
     assert np.array_equal(points, [line.points for line in decode_lines(rows[0].player_lines)])
 
 
-def test_2025_26_player_lines_are_unknown_without_a_v3_reader(everything: tuple[list, dict]) -> None:
+def test_2025_26_player_lines_come_from_the_v3_style_rows(source: ArchiveSource, everything: tuple[list, dict]) -> None:
+    from nba_predictions.core.domain import LeaderLine
+
     _, timelines = everything
     recent = [t for gid, t in timelines.items() if Season.of_game_id(gid).start_year == 2025]
-    assert len(recent) > 300
-    assert all(t.player_lines is None for t in recent)
+    assert len(recent) > 300 and all(t.player_lines for t in recent)
+    # Opening night, 2025-10-21, OKC 125 HOU 124 (2 OT): Gilgeous-Alexander's 35, Sengun's 39-11-7.
+    lines = source.score_timeline("0022500001").player_lines
+    assert lines[0] == LeaderLine(side="home", points=35, rebounds=5, assists=5)
+    assert LeaderLine(side="away", points=39, rebounds=11, assists=7) in lines
 
 
 def test_an_archive_of_another_format_version_is_refused_in_one_line(tmp_path: Path) -> None:

@@ -186,13 +186,15 @@ def encode_lines(lines: Sequence[LeaderLine] | None) -> bytes | None:
 
 
 def decode_lines(blob: bytes | None) -> list[LeaderLine] | None:
-    """Inverse of :func:`encode_lines`."""
+    """Inverse of :func:`encode_lines` (a side other than 0 or 1 raises ``ValueError``)."""
     if blob is None:
         return None
-    return [
-        LeaderLine(side=SIDES[side], points=points, rebounds=rebounds, assists=assists)
-        for side, points, rebounds, assists in LINE.iter_unpack(blob)
-    ]
+    lines = []
+    for side, points, rebounds, assists in LINE.iter_unpack(blob):
+        if side > 1:
+            raise ValueError(f"player line side {side} is neither 0 (home) nor 1 (away)")
+        lines.append(LeaderLine(side=SIDES[side], points=points, rebounds=rebounds, assists=assists))
+    return lines
 
 
 def decode_line_arrays(
