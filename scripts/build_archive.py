@@ -25,6 +25,13 @@ What goes in (see ``data/README.md`` for provenance and caveats):
 * ``timelines``: for each game with play-by-play (legacy 2013-14..2024-25, merged 2025-26 to
   2025-12-07), the score after every change of score, encoded as described in
   :func:`encode_events`.  Same-second score corrections are resolved in :func:`clean_events`.
+* ``timelines.player_lines``: each side's leading player lines of the same play-by-play (its top
+  scorer and best all-round line, at most 4 per game:
+  :func:`nba_predictions.features.performance.leading_lines` of every player's line), see
+  :func:`legacy_lines` and :func:`merged_lines`.  A game keeps its lines even where its players'
+  points do not add up to its final score (the raw play-by-play misses a few events; counted per
+  season in ``meta.player_lines``); lines that ``ScoreTimeline`` refuses (one player above his
+  side's final score) are not stored (NULL: unknown).
 * ``meta``: coverage dates, known gaps, input commits, counts.
 
 With ``--reference-dir`` it also writes the small derived reference files the unit tests compare
@@ -56,10 +63,16 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from nba_predictions.core import teams  # noqa: E402
-from nba_predictions.core.domain import ScoreTimeline  # noqa: E402
+from nba_predictions.core.domain import LeaderLine, ScoreTimeline  # noqa: E402
 from nba_predictions.core.scoring import lead_changes_and_times_tied  # noqa: E402
 from nba_predictions.core.season import Season, season_type_of_game_id  # noqa: E402
-from nba_predictions.sources.archive_rows import SCHEMA  # noqa: E402
+from nba_predictions.features.player_lines import (  # noqa: E402
+    PlayerLine,
+    leading_lines,
+    lines_from_pbp_v2,
+    lines_from_pbp_v3,
+)
+from nba_predictions.sources.archive_rows import FORMAT_VERSION, SCHEMA, encode_lines  # noqa: E402
 from nba_predictions.sources.archive_rows import encode_events as encode_timeline  # noqa: E402
 
 logger = logging.getLogger("build_archive")
@@ -80,7 +93,7 @@ RAW_INPUTS = (
 )
 DEFAULT_OUT = REPO / "src" / "nba_predictions" / "data" / "archive.sqlite"
 
-FORMAT_VERSION = "1"
+# FORMAT_VERSION (meta.format_version) is the package's, imported above: the readers refuse another.
 # The input commits, as recorded in SOURCES.md.
 INPUT_COMMITS = {
     "gabriel1200/legacy_pbp": "a4fcd359",
@@ -185,8 +198,10 @@ def encode_events(events: list[tuple[int, int, int]]) -> bytes:
     return encode_timeline([(t / 10, h, a) for t, h, a in events])
 
 
-def to_timeline(periods: int, events: list[tuple[int, int, int]]) -> ScoreTimeline:
-    return ScoreTimeline(periods=periods, events=[(t / 10, h, a) for t, h, a in events])
+def to_timeline(
+    periods: int, events: list[tuple[int, int, int]], player_lines: list[LeaderLine] | None = None
+) -> ScoreTimeline:
+    return ScoreTimeline(periods=periods, events=[(t / 10, h, a) for t, h, a in events], player_lines=player_lines)
 
 
 def clock_v2(text: str) -> int:
@@ -218,9 +233,59 @@ def legacy_timelines(raw: Path) -> dict[str, list[tuple[int, int, int]]]:
     return out
 
 
+# --- player lines ---------------------------------------------------------------------------
+
+V2_LINE_COLUMNS = ["GAME_ID", "EVENTMSGTYPE", "SCORE", "PERSON1TYPE", "PLAYER1_ID", "PLAYER2_ID"]
+
+
+def season_lines(path: Path) -> dict[str, list[PlayerLine]]:
+    """Every player's line of every game of one legacy season file (PlayByPlayV2 rows, file order),
+    from :func:`lines_from_pbp_v2`.  Only the rows it reads are passed: those with a score or a
+    made shot, free throw or rebound (the others change no line)."""
+    df = pd.read_csv(path, dtype=str, usecols=V2_LINE_COLUMNS, keep_default_na=False)
+    keep = (df["SCORE"].str.strip() != "") | df["EVENTMSGTYPE"].isin(["1", "3", "4"])
+    out: dict[str, list[PlayerLine]] = {}
+    for gid, rows in df[keep].groupby("GAME_ID", sort=False):
+        out[gid.zfill(10)] = list(lines_from_pbp_v2(rows.to_dict("records")).values())
+    return out
+
+
+def legacy_lines(raw: Path) -> dict[str, list[PlayerLine]]:
+    """Every player's line of every legacy game (2013-14..2024-25), the season files read in two
+    processes (the result does not depend on it: one dict per file, merged in file order)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    files = sorted((raw / "gabriel1200_legacy_pbp").glob("pbp_v2_compact_*.csv.gz"))
+    out: dict[str, list[PlayerLine]] = {}
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        for path, lines in zip(files, pool.map(season_lines, files)):
+            out.update(lines)
+            logger.info("%s: player lines of %d games", path.name, len(lines))
+    return out
+
+
+MERGED_PBP = "gabriel1200_merged_playbyplay/pbp_v3_style_2025-26_through_2025-12-07.csv.gz"
+MERGED_GAMES = "gabriel1200_merged_playbyplay/games_2025-26_through_2025-12-07.csv"
+
+
+def merged_lines(raw: Path) -> dict[str, list[PlayerLine]]:
+    """Every player's line of every 2025-26 game of the merged V3-style file, from
+    :func:`lines_from_pbp_v3` (its rows in file order).  The file's columns are PlayByPlayV3's keys
+    (``actionType``, ``teamId``, ``shotResult``, ``description``, ``playerName``, ``period``,
+    ``scoreHome``/``scoreAway``) but for the player id, ``person_id`` (passed as ``person_key``);
+    the home team is the games file's ``home_team_abbr``."""
+    homes = pd.read_csv(raw / MERGED_GAMES, dtype=str).set_index("game_id")["home_team_abbr"]
+    df = pd.read_csv(raw / MERGED_PBP, dtype=str, keep_default_na=False)
+    out: dict[str, list[PlayerLine]] = {}
+    for gid, rows in df.groupby("game_id", sort=False):
+        home = teams.team_id(homes[gid], Season.of_game_id(gid))
+        out[gid] = list(lines_from_pbp_v3(rows.to_dict("records"), home, person_key="person_id").values())
+    logger.info("%s: player lines of %d games", Path(MERGED_PBP).name, len(out))
+    return out
+
+
 def merged_timelines(raw: Path) -> dict[str, list[tuple[int, int, int]]]:
-    path = raw / "gabriel1200_merged_playbyplay" / "pbp_v3_style_2025-26_through_2025-12-07.csv.gz"
-    df = pd.read_csv(path, dtype=str, usecols=["game_id", "period", "clock", "scoreHome", "scoreAway"])
+    df = pd.read_csv(raw / MERGED_PBP, dtype=str, usecols=["game_id", "period", "clock", "scoreHome", "scoreAway"])
     out: dict[str, list[tuple[int, int, int]]] = {}
     for gid, period, clock, sh, sa in zip(df["game_id"], df["period"], df["clock"], df["scoreHome"], df["scoreAway"]):
         p = int(period)
@@ -341,7 +406,7 @@ def build(raw: Path, out: Path, reference_dir: Path | None) -> dict[str, object]
     official = load_official(raw)
 
     legacy_games = pd.read_csv(raw / "gabriel1200_legacy_pbp/games.csv", dtype=str).set_index("game_id")
-    merged_games = pd.read_csv(raw / "gabriel1200_merged_playbyplay/games_2025-26_through_2025-12-07.csv", dtype=str)
+    merged_games = pd.read_csv(raw / MERGED_GAMES, dtype=str)
     merged_games = merged_games.set_index("game_id")
     periods = {**legacy_games["periods"].astype(int).to_dict(), **merged_games["periods"].astype(int).to_dict()}
     home_of_pbp = {**legacy_games["home_team_abbr"].to_dict(), **merged_games["home_team_abbr"].to_dict()}
@@ -349,6 +414,8 @@ def build(raw: Path, out: Path, reference_dir: Path | None) -> dict[str, object]
     raw_rows = legacy_timelines(raw)
     raw_rows.update(merged_timelines(raw))
     logger.info("play-by-play: %d games", len(raw_rows))
+    every_line = legacy_lines(raw)
+    every_line.update(merged_lines(raw))
 
     by_id = results.set_index("game_id")
     # 2025-26 neutral-site games (listed alphabetically by the LeagueGameLog): take the designated
@@ -370,6 +437,9 @@ def build(raw: Path, out: Path, reference_dir: Path | None) -> dict[str, object]
             raise SystemExit(f"game {gid}: play-by-play home team {abbr} disagrees with the results")
 
     timelines: dict[str, tuple[int, list[tuple[int, int, int]]]] = {}
+    leaders: dict[str, list[LeaderLine] | None] = {}
+    lines_short: dict[str, int] = {}  # season -> games whose players' points do not add up to the final
+    lines_refused: list[str] = []
     status: dict[str, str] = {}
     mismatched: list[str] = []
     for gid in sorted(raw_rows):
@@ -380,6 +450,17 @@ def build(raw: Path, out: Path, reference_dir: Path | None) -> dict[str, object]
         tl = to_timeline(p, events)  # validates
         timelines[gid] = (p, events)
         final = (int(by_id.at[gid, "home_pts"]), int(by_id.at[gid, "away_pts"]))
+        leaders[gid] = None
+        if gid in every_line:
+            lines = every_line[gid]
+            sums = tuple(sum(x.points for x in lines if x.side == side) for side in ("home", "away"))
+            season = str(Season.of_game_id(gid))
+            lines_short[season] = lines_short.get(season, 0) + (sums != final)
+            try:
+                leaders[gid] = to_timeline(p, events, leading_lines(lines)).player_lines
+            except ValueError as exc:  # a line above its side's final score: not stored
+                lines_refused.append(gid)
+                logger.warning("game %s: player lines not stored (%s)", gid, exc)
         if tl.final_score != final:
             mismatched.append(gid)
             status[gid] = "truncated"
@@ -413,6 +494,17 @@ def build(raw: Path, out: Path, reference_dir: Path | None) -> dict[str, object]
         100 * tt_ok / len(both),
     )
 
+    with_lines = sum(v is not None for v in leaders.values())
+    logger.info(
+        "player lines: %d of %d games with play-by-play; players' points do not add up to the final score in "
+        "%d of them (kept): %s; refused (a line above its side's final): %d %s",
+        with_lines,
+        len(leaders),
+        sum(lines_short.values()),
+        ", ".join(f"{k} {v}" for k, v in sorted(lines_short.items())) or "none",
+        len(lines_refused),
+        lines_refused,
+    )
     ok_dates = sorted(by_id.at[g, "game_date"] for g, s in status.items() if s == "ok")
     meta = {
         "format_version": FORMAT_VERSION,
@@ -426,6 +518,14 @@ def build(raw: Path, out: Path, reference_dir: Path | None) -> dict[str, object]
         "timelines": str(len(timelines)),
         "truncated": ",".join(sorted(mismatched)),
         "official_match": json.dumps({"games": len(both), "lead_changes": lc_ok, "times_tied": tt_ok}, sort_keys=True),
+        "player_lines": json.dumps(
+            {
+                "games": with_lines,
+                "points_not_adding_up_by_season": dict(sorted(lines_short.items())),
+                "refused": sorted(lines_refused),
+            },
+            sort_keys=True,
+        ),
     }
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -458,8 +558,8 @@ def build(raw: Path, out: Path, reference_dir: Path | None) -> dict[str, object]
         )
     con.executemany("INSERT INTO games VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
     con.executemany(
-        "INSERT INTO timelines VALUES (?,?,?,?)",
-        ((gid, p, len(ev), encode_events(ev)) for gid, (p, ev) in sorted(timelines.items())),
+        "INSERT INTO timelines VALUES (?,?,?,?,?)",
+        ((gid, p, len(ev), encode_events(ev), encode_lines(leaders[gid])) for gid, (p, ev) in sorted(timelines.items())),
     )
     con.commit()
     con.execute("VACUUM")

@@ -5,10 +5,13 @@ against the archive's final scores and rated by the shipped model.
 
 ``RAW_DIR`` holds the season files ``pbp_v2_compact_<season>.csv.gz`` (PlayByPlayV2 rows, the
 raw data the archive was built from; see docs/WORTH_WATCHING.md).  For each game: the players'
-lines (:func:`~nba_predictions.features.performance.lines_from_pbp_v2`), whether each side's
-players' points add up to the archive's final score, and the performance features; then how many
-games have a 50-point scorer, a duel, a triple-double, and the shipped model's ratings of them.
-Reads only; writes nothing.
+lines (:func:`~nba_predictions.features.player_lines.lines_from_pbp_v2`), whether each side's
+players' points add up to the archive's final score, whether their leading lines
+(:func:`~nba_predictions.features.player_lines.leading_lines`) are the archive's ``player_lines``
+(format 2 stores them: ``scripts/build_archive.py`` sums them the same way, for every game, those
+whose points do not add up included), and the performance features; then how many games have a
+50-point scorer, a duel, a triple-double, and the shipped model's ratings of them.  Reads only;
+writes nothing.
 """
 
 from __future__ import annotations
@@ -28,9 +31,9 @@ from nba_predictions.features.performance import (  # noqa: E402
     DUEL_POINTS,
     FIFTY_POINTS,
     TRIPLE_DOUBLE,
-    lines_from_pbp_v2,
     performance_values,
 )
+from nba_predictions.features.player_lines import leading_lines, lines_from_pbp_v2  # noqa: E402
 
 
 def season_games(path: Path) -> dict[str, list[dict[str, str]]]:
@@ -62,18 +65,20 @@ def main(argv: list[str] | None = None) -> int:
     with ArchiveSource(args.archive) as source:
         table = range_features(source, *source.coverage())
     finals = {r.game_id: (r.home_team_score, r.away_team_score) for r in table.records}
+    stored = {g: t.player_lines for g, t in zip(table.game_ids, table.timelines)}
     model = load_model()
     values, _ = model.predict(np.asarray(table.matrix, dtype=np.float64), model.feature_names)
     rating = dict(zip(table.game_ids, np.clip(np.asarray(values, dtype=np.float64), 0.0, 100.0).tolist()))
 
     started = time.perf_counter()
     features: dict[str, dict[str, int]] = {}
-    matched = mismatched = 0
+    matched = mismatched = same_as_archive = 0
     for path in files:
         for game_id, rows in season_games(path).items():
             lines = lines_from_pbp_v2(rows)
             if game_id not in finals:
                 continue
+            same_as_archive += leading_lines(lines.values()) == stored[game_id]
             home = sum(line.points for line in lines.values() if line.side == "home")
             away = sum(line.points for line in lines.values() if line.side == "away")
             if (home, away) == finals[game_id]:
@@ -84,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(files)} season files in {time.perf_counter() - started:.0f} s")
     print(f"games in the archive with a timeline: players' points add up to the final score in {matched:,}, ")
     print(f"  not in {mismatched:,} (those get no features here)")
+    print(f"  their leading lines are the archive's player_lines in {same_as_archive:,} of {matched + mismatched:,}")
 
     rated = np.array([rating[g] for g in features])
     median = float(np.median(rated))

@@ -141,7 +141,7 @@ def test_an_update_stores_every_game_the_cdn_serves_as_the_bundled_archive_has_i
     games = {row[0]: row for row in stored["games"]}
     assert set(games) == served_games(real) and len(games) == SERVED
     assert requests == 1 + 2 * SERVED + 2  # the schedule, two feeds a game, the failing game's box score and 404
-    timelines = {gid: (periods, decode_events(blob)) for gid, periods, _, blob in stored["timelines"]}
+    timelines = {gid: (periods, decode_events(blob)) for gid, periods, _, blob, _lines in stored["timelines"]}
     for game_id in sorted(games):
         expected = real.score_timeline(game_id)
         periods, events = timelines[game_id]

@@ -473,3 +473,98 @@ def test_neutral_sites_in_one_query(source: ArchiveSource) -> None:
     ids = ["0022500147", "0041900406", "0022300001", "0099999999"]
     assert source.neutral_sites(ids) == {"0022500147", "0041900406"}
     assert source.neutral_sites([]) == set()
+
+
+# --- player lines (issue 23): each side's leading lines, stored with the timeline ---------------
+
+FAMOUS_LINES = [
+    # (game, side, points, rebounds, assists) of widely reported games, as the play-by-play sums them.
+    ("0021601198", "away", 50, 16, 10),  # 2017-04-09, Westbrook's 50-16-10 at Denver
+    ("0021601076", "away", 70, 8, 6),  # 2017-03-24, Booker's 70 (8 rebounds, 6 assists) at Boston
+    ("0021600314", "home", 60, 2, 1),  # 2016-12-05, Klay Thompson's 60 (and "one assist!") against Indiana
+]
+
+
+@pytest.mark.parametrize(("game_id", "side", "points", "rebounds", "assists"), FAMOUS_LINES)
+def test_a_famous_performance_is_among_its_games_player_lines(
+    source: ArchiveSource, game_id: str, side: str, points: int, rebounds: int, assists: int
+) -> None:
+    from nba_predictions.core.domain import LeaderLine
+    from nba_predictions.features.performance import performance_values
+
+    lines = source.score_timeline(game_id).player_lines
+    assert lines is not None and 1 <= len(lines) <= 4
+    assert LeaderLine(side=side, points=points, rebounds=rebounds, assists=assists) in lines
+    # The line of the night is the top scorer of the game.
+    assert performance_values(lines)["top_points"] == points
+
+
+def test_every_timeline_has_player_lines_and_they_fit_their_game(everything: tuple[list, dict]) -> None:
+    records, timelines = everything
+    meta = json.loads(ArchiveSource().meta()["player_lines"])
+    assert len(timelines) > 15_700 and all(t.player_lines for t in timelines.values())
+    for timeline in timelines.values():
+        sides = [line.side for line in timeline.player_lines]
+        assert sides == sorted(sides, key=("home", "away").index) and 1 <= sides.count("home") <= 2
+        assert 1 <= sides.count("away") <= 2
+    # The games whose players' points do not add up to the final score keep their lines (about 1 %).
+    short = sum(meta["points_not_adding_up_by_season"].values())
+    assert 0 < short < 0.02 * len(timelines)
+    assert meta["refused"] == [] and meta["games"] >= len(timelines)
+
+
+def test_the_range_read_of_player_lines_equals_the_one_game_read(source: ArchiveSource) -> None:
+    import numpy as np
+
+    from nba_predictions.features.performance import performance_columns, performance_values
+    from nba_predictions.sources.archive_rows import decode_line_arrays, decode_lines
+
+    first, last = date(2016, 12, 1), date(2016, 12, 10)
+    rows = [row for batch in source.range_rows(first, last) for row in batch if row.has_timeline]
+    _, timelines = source.games_and_timelines(first, last)
+    assert [row.game_id for row in rows] == list(timelines) and len(rows) > 50
+    fresh = ArchiveSource()  # one query per game, nothing remembered
+    for row in rows:
+        assert decode_lines(row.player_lines) == timelines[row.game_id].player_lines
+        assert fresh.score_timeline(row.game_id).player_lines == timelines[row.game_id].player_lines
+    game, home, points, rebounds, assists, known = decode_line_arrays([row.player_lines for row in rows])
+    assert known.all()
+    columns = performance_columns(game, home, points, rebounds, assists, len(rows))
+    for i, row in enumerate(rows):
+        one = performance_values(timelines[row.game_id].player_lines)
+        assert {name: int(values[i]) for name, values in columns.items()} == one, row.game_id
+    # NULL (unknown) and empty blobs in the same batch.
+    game, home, points, _, _, known = decode_line_arrays([None, rows[0].player_lines, b""])
+    assert known.tolist() == [False, True, True] and set(game.tolist()) == {1}
+    assert np.array_equal(points, [line.points for line in decode_lines(rows[0].player_lines)])
+
+
+def test_2025_26_player_lines_come_from_the_v3_style_rows(source: ArchiveSource, everything: tuple[list, dict]) -> None:
+    from nba_predictions.core.domain import LeaderLine
+
+    _, timelines = everything
+    recent = [t for gid, t in timelines.items() if Season.of_game_id(gid).start_year == 2025]
+    assert len(recent) > 300 and all(t.player_lines for t in recent)
+    # Opening night, 2025-10-21, OKC 125 HOU 124 (2 OT): Gilgeous-Alexander's 35, Sengun's 39-11-7.
+    lines = source.score_timeline("0022500001").player_lines
+    assert lines[0] == LeaderLine(side="home", points=35, rebounds=5, assists=5)
+    assert LeaderLine(side="away", points=39, rebounds=11, assists=7) in lines
+
+
+def test_an_archive_of_another_format_version_is_refused_in_one_line(tmp_path: Path) -> None:
+    import shutil
+
+    from nba_predictions.errors import SourceError
+    from nba_predictions.sources.archive import default_archive_path
+
+    old = tmp_path / "archive.sqlite"
+    shutil.copy(default_archive_path(), old)
+    with sqlite3.connect(old) as con:
+        con.execute("UPDATE meta SET value = '1' WHERE key = 'format_version'")
+    with pytest.raises(SourceError) as err:
+        ArchiveSource(old).completed_games(date(2024, 1, 15))
+    assert str(err.value) == (
+        f"offline archive {old} has format version 1, this package reads version 2: reinstall the package or "
+        "rebuild it with scripts/build_archive.py"
+    )
+    assert "\n" not in str(err.value)

@@ -15,7 +15,7 @@ from nba_predictions.errors import ArchiveWriteError
 from nba_predictions.sources import archive_local
 from nba_predictions.sources.archive import ArchiveSource, default_archive_path
 from nba_predictions.sources.archive_local import LocalArchive
-from nba_predictions.sources.archive_rows import SCHEMA, decode_events, encode_events
+from nba_predictions.sources.archive_rows import FORMAT_VERSION, SCHEMA, decode_events, encode_events
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = date(2024, 1, 15)
@@ -40,9 +40,11 @@ def test_the_local_archive_has_the_bundled_archives_tables_and_the_build_scripts
     local = LocalArchive(tmp_path)
     local.write([], whole_day=DAY, source="cdn")
     assert _shape(local.path) == _shape(default_archive_path())
-    # The build script creates the bundled file from the same definition (it imports it).
     script = (ROOT / "scripts" / "build_archive.py").read_text(encoding="utf-8")
-    assert "from nba_predictions.sources.archive_rows import SCHEMA" in script
+    # The build script creates the bundled file from the same definition and version (it imports them).
+    for name in ("SCHEMA", "FORMAT_VERSION"):
+        assert re.search(rf"^from nba_predictions\.sources\.archive_rows import .*\b{name}\b", script, re.M), name
+    assert archive.meta()["format_version"] == FORMAT_VERSION
     assert re.findall(r"CREATE (?:TABLE|INDEX) \w+", SCHEMA)
 
 
@@ -106,3 +108,86 @@ def test_a_batch_is_written_all_or_nothing(tmp_path, archive, monkeypatch):
     with sqlite3.connect(local.path) as con:
         assert con.execute("SELECT game_id FROM games").fetchall() == [(good[0][0].game_id,)]
         assert con.execute("SELECT count(*) FROM meta WHERE key LIKE 'day:%'").fetchone() == (0,)
+
+
+def test_player_lines_round_trip_through_the_local_archive(tmp_path, archive):
+    from nba_predictions.core.domain import LeaderLine
+
+    games = archive.completed_games(DAY)
+    timelines = [archive.score_timeline(g) for g in games]
+    assert all(t.player_lines for t in timelines)  # the bundled archive has them
+    unknown = timelines[1].model_copy(update={"player_lines": None})  # a source without player data
+    empty = timelines[2].model_copy(update={"player_lines": []})
+    written = [timelines[0], unknown, empty, *timelines[3:]]
+    LocalArchive(tmp_path).write(list(zip(games, written)), source="cdn")
+    with sqlite3.connect(LocalArchive(tmp_path).path) as con:
+        stored = dict(con.execute("SELECT game_id, player_lines FROM timelines").fetchall())
+    assert stored[games[1].game_id] is None and stored[games[2].game_id] == b""
+    # Read back alike, one game at a time and in bulk (the local file wins only without a bundled timeline:
+    # read the local one on its own, through a bundled file without that date).
+    only_local = ArchiveSource(_without_day(tmp_path, DAY), tmp_path)
+    assert [only_local.score_timeline(g) for g in games] == written
+    _, bulk = only_local.games_and_timelines(DAY, DAY)
+    assert [bulk[g.game_id] for g in games] == written
+    assert written[0].player_lines[0] == LeaderLine(**written[0].player_lines[0].model_dump())
+
+
+def _without_day(tmp_path: Path, day: date) -> Path:
+    """A copy of the bundled archive without ``day``'s games."""
+    import shutil
+
+    path = tmp_path / "bundled" / "archive.sqlite"
+    path.parent.mkdir()
+    shutil.copy(default_archive_path(), path)
+    with sqlite3.connect(path) as con:
+        con.execute("DELETE FROM timelines WHERE game_id IN (SELECT game_id FROM games WHERE date = ?)", (str(day),))
+        con.execute("DELETE FROM games WHERE date = ?", (str(day),))
+    return path
+
+
+def test_a_local_archive_of_another_format_version_is_refused_in_one_line(tmp_path, archive):
+    from nba_predictions.errors import SourceError
+
+    games = archive.completed_games(DAY)
+    local = LocalArchive(tmp_path)
+    local.write([(games[0], archive.score_timeline(games[0]))], source="cdn")
+    with sqlite3.connect(local.path) as con:
+        con.execute("UPDATE meta SET value = '1' WHERE key = 'format_version'")
+    with pytest.raises(SourceError) as err:
+        ArchiveSource(None, tmp_path).completed_games(DAY)
+    assert str(err.value) == (
+        f"local archive {local.path} has format version 1, this package reads version 2: move it away and fill it again"
+    )
+    with pytest.raises(ArchiveWriteError, match="has format version 1, this package writes version 2: nothing was"):
+        local.write([(games[1], archive.score_timeline(games[1]))], source="cdn")
+    with sqlite3.connect(local.path) as con:
+        assert con.execute("SELECT count(*) FROM games").fetchone() == (1,)
+
+
+def test_archive_update_stores_the_player_lines_its_source_gives(tmp_path, archive):
+    """``archive update`` keeps a timeline's ``player_lines`` (and NULL where the source has none)."""
+    from nba_predictions.config import Settings
+    from nba_predictions.runs.archive_update import SeasonUpdate
+
+    games = archive.completed_games(DAY)
+    timelines = {g.game_id: archive.score_timeline(g) for g in games}
+    timelines[games[0].game_id] = timelines[games[0].game_id].model_copy(update={"player_lines": None})
+
+    class Live:  # a live source serving DAY's games as the bundled archive has them
+        name = "cdn"
+
+        def completed_games(self, day):
+            return games if day == DAY else []
+
+        def score_timeline(self, game):
+            return timelines[game.game_id]
+
+    bundled = _without_day(tmp_path, DAY)
+    with sqlite3.connect(bundled) as con:  # and without the dates after it: the update asks for them
+        con.execute("UPDATE meta SET value = '2023-12-31' WHERE key = 'last_timeline_date'")
+    settings = Settings.resolve({}, {"NBA_ARCHIVE_DIR": str(tmp_path / "local"), "NBA_BUNDLED_ARCHIVE": str(bundled)})
+    report = SeasonUpdate(settings, Season(2023), "cdn", source=Live(), today=lambda: date(2024, 1, 16)).run()
+    assert report.stored == 11 and not report.problems, report.render()
+    stored = ArchiveSource(bundled, tmp_path / "local")
+    assert {g.game_id: stored.score_timeline(g) for g in games} == timelines
+    assert stored.score_timeline(games[0]).player_lines is None

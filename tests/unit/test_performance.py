@@ -12,9 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nba_predictions.core.domain import LeaderLine, ScoreTimeline
 from nba_predictions.features.performance import (
     PERFORMANCE_NAMES,
     PlayerLine,
+    leading_lines,
     lines_from_cdn,
     lines_from_pbp_v2,
     performance_columns,
@@ -144,3 +146,33 @@ def test_cdn_lines_agree_with_the_feeds_own_running_totals(game_id: str) -> None
     final = actions[-1]
     assert sum(x.points for x in lines.values() if x.side == "home") == int(final["scoreHome"])
     assert sum(x.points for x in lines.values() if x.side == "away") == int(final["scoreAway"])
+
+
+def test_leading_lines_keep_the_features_of_every_line() -> None:
+    lines = [
+        PlayerLine("home", points=31, rebounds=4, assists=2),
+        PlayerLine("home", points=12, rebounds=11, assists=10),
+        PlayerLine("home", points=8, rebounds=2, assists=1),
+        PlayerLine("away", points=40, rebounds=10, assists=10),
+        PlayerLine("away", points=20, rebounds=9, assists=3),
+    ]
+    leaders = leading_lines(lines)
+    assert [(line.side, line.points) for line in leaders] == [("home", 31), ("home", 12), ("away", 40)]
+    assert (
+        performance_values(leaders)
+        == performance_values(lines)
+        == {
+            "top_points": 40,
+            "duel_points": 31,
+            "all_round": 10,
+        }
+    )
+
+
+def test_a_player_line_cannot_outscore_its_side() -> None:
+    with pytest.raises(ValueError, match="player_lines\\[0\\]: 30 points for one away player"):
+        ScoreTimeline(
+            periods=4,
+            events=[(10.0, 2, 0), (20.0, 2, 3)],
+            player_lines=[LeaderLine(side="away", points=30, rebounds=0, assists=0)],
+        )

@@ -67,6 +67,20 @@ class GameRecord(Frozen):
         return self
 
 
+class LeaderLine(Frozen):
+    """One player's points, rebounds and assists in one game, summed from the play-by-play, and his side.
+
+    A timeline's ``player_lines`` hold each side's leading lines (its top scorer and its best
+    all-round line, :func:`nba_predictions.features.performance.leading_lines`): what the performance
+    features need, and no player's identity.
+    """
+
+    side: Literal["home", "away"]
+    points: int = Field(ge=0)
+    rebounds: int = Field(ge=0)
+    assists: int = Field(ge=0)
+
+
 class ScoreTimeline(Frozen):
     """Score after every change of score.
 
@@ -79,6 +93,11 @@ class ScoreTimeline(Frozen):
 
     periods: int = Field(ge=4, le=10)
     events: list[tuple[float, int, int]]
+    player_lines: list[LeaderLine] | None = Field(
+        default=None,
+        description="each side's leading players' lines from the same play-by-play (top scorer, best all-round "
+        "line); null where the source's play-by-play names no players",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> ScoreTimeline:
@@ -92,6 +111,13 @@ class ScoreTimeline(Frozen):
             if (h, a) == (last_h, last_a) and (i > 0 or (h, a) != (0, 0)):  # a listed 0-0 start is allowed
                 raise ValueError(f"events[{i}]: the score {h}-{a} does not change (events are changes of score)")
             last_t, last_h, last_a = t, h, a
+        for i, line in enumerate(self.player_lines or ()):
+            side_score = last_h if line.side == "home" else last_a
+            if line.points > side_score:
+                raise ValueError(
+                    f"player_lines[{i}]: {line.points} points for one {line.side} player, more than the {line.side} "
+                    f"side's final {side_score}"
+                )
         return self
 
     @property

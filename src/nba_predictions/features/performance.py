@@ -1,9 +1,8 @@
 """What a player did: the performance features (issue 23), from players' lines in the play-by-play.
 
-A player's line is his points, rebounds and assists in one game, summed from the play-by-play
-(:func:`lines_from_pbp_v2` reads stats.nba.com PlayByPlayV2 rows, the layout of the raw data the
-archive was built from; :func:`lines_from_cdn` the CDN's liveData play-by-play actions, what the
-CDN source reads).  From the lines of one game:
+A player's line is his points, rebounds and assists in one game, summed from the play-by-play by
+the readers of :mod:`nba_predictions.features.player_lines` (PlayByPlayV2 rows, CDN actions,
+PlayByPlayV3 actions; re-exported here).  From the lines of one game:
 
 * ``top_points``: the most points by one player (a 50-point game: ``top_points >= 50``);
 * ``duel_points``: the smaller of the two teams' top scorers' points (a duel of two players past
@@ -19,16 +18,19 @@ called).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
+from nba_predictions.features.player_lines import PlayerLine as PlayerLine
+from nba_predictions.features.player_lines import Side as Side
+from nba_predictions.features.player_lines import leading_lines as leading_lines
+from nba_predictions.features.player_lines import lines_from_cdn as lines_from_cdn
+from nba_predictions.features.player_lines import lines_from_pbp_v2 as lines_from_pbp_v2
+from nba_predictions.features.player_lines import lines_from_pbp_v3 as lines_from_pbp_v3
 from nba_predictions.features.spec import FeatureSpec
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
-
-Side = Literal["home", "away"]
 
 FIFTY_POINTS = 50
 DUEL_POINTS = 40
@@ -48,104 +50,6 @@ PERFORMANCE_FEATURES: tuple[FeatureSpec, ...] = (
     ),
 )
 PERFORMANCE_NAMES: tuple[str, ...] = tuple(f.name for f in PERFORMANCE_FEATURES)
-
-# PlayByPlayV2: EVENTMSGTYPE 1 made field goal, 3 free throw, 4 rebound; PERSON1TYPE 4 a home
-# player, 5 an away player (2 and 3 are the teams: team rebounds); SCORE "away - home".
-MADE_SHOT, FREE_THROW, REBOUND = 1, 3, 4
-PLAYER_SIDES: dict[int, Side] = {4: "home", 5: "away"}
-
-
-@dataclass(frozen=True)
-class PlayerLine:
-    """One player's points, rebounds and assists in one game, and his side."""
-
-    side: Side
-    points: int = 0
-    rebounds: int = 0
-    assists: int = 0
-
-
-def _int(value: object) -> int:
-    if value is None or value == "":
-        return 0
-    return int(float(str(value)))
-
-
-def lines_from_pbp_v2(rows: Iterable[Mapping[str, object]]) -> dict[int, PlayerLine]:
-    """Every player's line from one game's PlayByPlayV2 rows, in file order.
-
-    Points: a made shot or free throw by a player earns the rise of his side's score on that row
-    (each side's score is its running maximum, so a score corrected downwards and back does not
-    count twice).  Rebounds: a rebound row whose ``PERSON1TYPE`` is a player (team rebounds are
-    not).  Assists: ``PLAYER2_ID`` of a made shot.
-    """
-    lines: dict[int, PlayerLine] = {}
-    home = away = 0
-
-    def add(player: int, side: Side, **counts: int) -> None:
-        line = lines.get(player, PlayerLine(side))
-        lines[player] = replace(line, **{k: getattr(line, k) + v for k, v in counts.items()})
-
-    for row in rows:
-        gained = {"home": 0, "away": 0}
-        score = str(row.get("SCORE") or "").strip()
-        if score:
-            away_text, _, home_text = score.partition(" - ")
-            new_away, new_home = max(away, int(away_text)), max(home, int(home_text))
-            gained = {"home": new_home - home, "away": new_away - away}
-            home, away = new_home, new_away
-        side = PLAYER_SIDES.get(_int(row.get("PERSON1TYPE")))
-        player = _int(row.get("PLAYER1_ID"))
-        if side is None or not player:
-            continue
-        kind = _int(row.get("EVENTMSGTYPE"))
-        if kind in (MADE_SHOT, FREE_THROW) and gained[side]:
-            add(player, side, points=gained[side])
-        if kind == REBOUND:
-            add(player, side, rebounds=1)
-        assister = _int(row.get("PLAYER2_ID"))
-        if kind == MADE_SHOT and assister:
-            add(assister, side, assists=1)
-    return lines
-
-
-CDN_SHOTS = ("2pt", "3pt", "freethrow")
-
-
-def lines_from_cdn(actions: Iterable[Mapping[str, object]], home_team_id: int) -> dict[int, PlayerLine]:
-    """Every player's line from one game's CDN liveData play-by-play ``actions``, in order.
-
-    Points: a made ``2pt``/``3pt``/``freethrow`` earns the rise of its side's score (``scoreHome``,
-    ``scoreAway``, each its running maximum, as in :func:`lines_from_pbp_v2`); the side is home
-    when the action's ``teamId`` is ``home_team_id``.  Rebounds: a ``rebound`` by a player
-    (``personId`` 0 is a team rebound).  Assists: ``assistPersonId`` of a made shot.
-    """
-    lines: dict[int, PlayerLine] = {}
-    home = away = 0
-
-    def add(player: int, side: Side, **counts: int) -> None:
-        line = lines.get(player, PlayerLine(side))
-        lines[player] = replace(line, **{k: getattr(line, k) + v for k, v in counts.items()})
-
-    for action in actions:
-        new_home = max(home, _int(action.get("scoreHome")))
-        new_away = max(away, _int(action.get("scoreAway")))
-        gained = {"home": new_home - home, "away": new_away - away}
-        home, away = new_home, new_away
-        player = _int(action.get("personId"))
-        if not player:
-            continue
-        side: Side = "home" if _int(action.get("teamId")) == home_team_id else "away"
-        kind = action.get("actionType")
-        if kind in CDN_SHOTS and action.get("shotResult") == "Made":
-            if gained[side]:
-                add(player, side, points=gained[side])
-            assister = _int(action.get("assistPersonId"))
-            if assister:
-                add(assister, side, assists=1)
-        elif kind == "rebound":
-            add(player, side, rebounds=1)
-    return lines
 
 
 def performance_values(lines: Iterable[PlayerLine]) -> dict[str, int]:

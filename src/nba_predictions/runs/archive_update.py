@@ -5,7 +5,8 @@ Every date of the season up to today (US Eastern) is asked of the source (``cdn`
 dates the archives already cover (the bundled archive's, the local archive's whole dates).  Of a
 date's games, those either archive already holds with a usable timeline are not asked again;
 each other game's timeline is, and the date's games are stored in one transaction
-(:class:`~nba_predictions.sources.archive_local.LocalArchive`).  So the update is resumable: killed
+(:class:`~nba_predictions.sources.archive_local.LocalArchive`; each timeline with the
+``player_lines`` the source gave, NULL where it gave none).  So the update is resumable: killed
 at any point and run again, it asks only for what is missing and ends with the archive an
 uninterrupted update makes.  A game or date that could not be had is one line of the report
 (game, date, teams and the reason), and the exit code is 1; the others are stored.

@@ -10,8 +10,9 @@ after collecting a date from ``cdn`` or ``nba_api``; ``archive update``
 A date is marked whole (the ``archive`` source then serves it) when every game the source listed
 was stored and the date is over (before today, US Eastern): a live source lists only the games
 that are final, and a date still being played has more to come.  The shipped schedules collect
-yesterday at 06:00 US Eastern, when its games are over.  A failure to write the local archive is a
-warning, never the run's failure: the ratings do not depend on it.
+yesterday at 06:00 US Eastern, when its games are over.  A game is stored with its whole timeline,
+its ``player_lines`` included when the source gave them (NULL otherwise).  A failure to write the
+local archive is a warning, never the run's failure: the ratings do not depend on it.
 """
 
 from __future__ import annotations

@@ -14,6 +14,11 @@ play-by-play range minus its known gaps) or one the local archive holds whole (e
 source listed that day was stored: ``meta`` keys ``day:YYYY-MM-DD``; a date only partly stored is
 not covered, so it is never rated from part of its games).  The local archive's meta is read once
 per connection: games written later in the same run are seen by the next run.
+
+Both files must be of this package's format (``meta.format_version``,
+:data:`~nba_predictions.sources.archive_rows.FORMAT_VERSION`): the first query refuses a file of
+another version with one line saying what to do (rebuild or reinstall the bundled file; move the
+local one away and fill it again).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from importlib import resources
 from pathlib import Path
 
 from nba_predictions.errors import DateNotCoveredError, SourceError
-from nba_predictions.sources.archive_rows import ArchiveRow
+from nba_predictions.sources.archive_rows import FORMAT_VERSION, ArchiveRow
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +42,8 @@ DAY_KEY = "day:"
 """Prefix of the local archive's meta keys that mark a date stored whole (``day:2026-11-03``)."""
 
 _COLUMNS = (*ArchiveRow._fields, "neutral_site")
-_GAME_COLUMNS = [c for c in _COLUMNS if c not in ("periods", "events")]
+_TIMELINE_COLUMNS = ("periods", "events", "player_lines")
+_GAME_COLUMNS = [c for c in _COLUMNS if c not in _TIMELINE_COLUMNS]
 
 
 def default_archive_path() -> Path:
@@ -52,7 +58,7 @@ def local_archive_path(directory: str | Path) -> Path:
 
 def _arm(db: str, other: str | None) -> str:
     """One file's games for the ``archive_games`` view: those the other file does not win."""
-    columns = ", ".join(f"t.{c}" if c in ("periods", "events") else f"g.{c}" for c in _COLUMNS)
+    columns = ", ".join(f"t.{c}" if c in _TIMELINE_COLUMNS else f"g.{c}" for c in _COLUMNS)
     origin = "bundled" if db == "main" else "local"
     arm = (
         f"SELECT {columns}, '{origin}' AS origin FROM {db}.games g LEFT JOIN {db}.timelines t ON t.game_id = g.game_id"
@@ -99,14 +105,26 @@ class ArchiveDatabase:
         con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
         local = self.local_path if self.local_path is not None and self.local_path.is_file() else None
         try:
+            _check_version(con, "main", f"offline archive {path}", "reinstall the package or rebuild it with scripts/build_archive.py")
+        except sqlite3.Error as exc:
+            con.close()
+            raise SourceError(f"offline archive {path} could not be read ({exc}): rebuild it") from exc
+        except SourceError:
+            con.close()
+            raise
+        try:
             if local is not None:
                 con.execute("ATTACH DATABASE ? AS local", (f"{local.resolve().as_uri()}?mode=ro",))
                 self._local_meta = dict(con.execute("SELECT key, value FROM local.meta").fetchall())
+                _check_version(con, "local", f"local archive {local}", "move it away and fill it again")
                 self._local_attached = True
                 view = f"{_arm('main', 'local')} UNION ALL {_arm('local', 'main')}"
             else:
                 view = _arm("main", None)
             con.execute(f"CREATE TEMP VIEW archive_games AS {view}")
+        except SourceError:
+            con.close()
+            raise
         except sqlite3.Error as exc:
             con.close()
             which = f"local archive {local}" if local is not None else f"offline archive {path}"
@@ -209,6 +227,16 @@ class ArchiveDatabase:
         if reason is not None:
             which = "this date" if reason.startswith("falls") else "other dates"
             raise DateNotCoveredError(f"{day} {reason}; use --source nba_api for {which}")
+
+
+def _check_version(con: sqlite3.Connection, db: str, which: str, remedy: str) -> None:
+    """Raise :class:`SourceError` (one line) unless ``db``'s ``meta.format_version`` is this package's."""
+    row = con.execute(f"SELECT value FROM {db}.meta WHERE key = 'format_version'").fetchone()
+    version = row[0] if row else None
+    if version != FORMAT_VERSION:
+        raise SourceError(
+            f"{which} has format version {version}, this package reads version {FORMAT_VERSION}: {remedy}"
+        )
 
 
 def select_games(where: str) -> str:

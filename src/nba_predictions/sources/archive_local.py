@@ -13,7 +13,10 @@ file itself is created all or nothing (a temporary file with the schema, then li
 What a row holds: the game as the source listed it (teams, final score, attendance; the box
 score's lead changes and times tied as ``official_*``), ``neutral_site`` 0 (the live sources do
 not say), ``timeline_status`` ``ok`` and the score timeline in tenths of a second (the CDN's
-clock has tenths; the bundled 2013-2025 play-by-play whole seconds).
+clock has tenths; the bundled 2013-2025 play-by-play whole seconds), with the timeline's
+``player_lines`` when the source gave them (NULL otherwise).  A file of another format version
+(:data:`~nba_predictions.sources.archive_rows.FORMAT_VERSION`) is never written to: the write
+fails with :class:`ArchiveWriteError` saying to move it away.
 """
 
 from __future__ import annotations
@@ -32,11 +35,10 @@ from nba_predictions.core.domain import GameRecord, ScoreTimeline
 from nba_predictions.core.season import Season, season_type_of_game_id
 from nba_predictions.errors import ArchiveWriteError
 from nba_predictions.sources.archive_db import DAY_KEY, GAME_COLUMNS, local_archive_path
-from nba_predictions.sources.archive_rows import SCHEMA, encode_events
+from nba_predictions.sources.archive_rows import FORMAT_VERSION, SCHEMA, encode_events, encode_lines
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = "1"
 BUSY_SECONDS = 30.0
 """How long a write waits for another process's transaction on the same file."""
 
@@ -102,7 +104,17 @@ class LocalArchive:
         if not self.path.is_file():
             self._create()
         con = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
-        con.execute("PRAGMA synchronous = FULL")
+        try:
+            row = con.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()
+            if (row[0] if row else None) != FORMAT_VERSION:
+                raise ArchiveWriteError(
+                    f"local archive {self.path} has format version {row[0] if row else None}, this package "
+                    f"writes version {FORMAT_VERSION}: nothing was written; move it away and fill it again"
+                )
+            con.execute("PRAGMA synchronous = FULL")
+        except BaseException:
+            con.close()
+            raise
         return con
 
     def write(
@@ -117,7 +129,10 @@ class LocalArchive:
         marks = ", ".join("?" * len(GAME_COLUMNS))
         try:
             rows = [game_row(record) for record, _ in games]
-            timelines = [(r.game_id, t.periods, len(t.events), encode_events(t.events)) for r, t in games]
+            timelines = [
+                (r.game_id, t.periods, len(t.events), encode_events(t.events), encode_lines(t.player_lines))
+                for r, t in games
+            ]
             con = self._connect()
         except (OSError, sqlite3.Error, ValueError) as exc:
             raise ArchiveWriteError(
@@ -126,7 +141,7 @@ class LocalArchive:
         try:
             con.execute("BEGIN IMMEDIATE")
             con.executemany(f"INSERT OR REPLACE INTO games ({columns}) VALUES ({marks})", rows)
-            con.executemany("INSERT OR REPLACE INTO timelines VALUES (?, ?, ?, ?)", timelines)
+            con.executemany("INSERT OR REPLACE INTO timelines VALUES (?, ?, ?, ?, ?)", timelines)
             meta = {}
             if whole_day is not None:
                 meta[f"{DAY_KEY}{whole_day.isoformat()}"] = json.dumps({"games": len(games), "source": source})

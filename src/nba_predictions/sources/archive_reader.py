@@ -18,7 +18,7 @@ from nba_predictions.core.scoring import lead_changes_and_times_tied
 from nba_predictions.core.season import Season
 from nba_predictions.errors import GameDataError
 from nba_predictions.sources.archive_db import ArchiveDatabase, select_games
-from nba_predictions.sources.archive_rows import ArchiveRow, decode_events, problem_for
+from nba_predictions.sources.archive_rows import ArchiveRow, decode_events, decode_lines, problem_for
 from nba_predictions.sources.game_types import RESULT_SEASON_TYPES
 
 
@@ -37,7 +37,7 @@ class ArchiveReader(ArchiveDatabase):
         for row in rows:
             timeline = None
             if row.timeline_status == "ok" and row.periods is not None and row.events is not None:
-                timeline = self._timeline(row.game_id, row.periods, row.events)
+                timeline = self._timeline(row.game_id, row.periods, row.events, row.player_lines)
                 lc, tt = lead_changes_and_times_tied(timeline)
             else:
                 lc, tt = row.counts_without_timeline()
@@ -45,9 +45,10 @@ class ArchiveReader(ArchiveDatabase):
         return out
 
     @staticmethod
-    def _timeline(game_id: str, periods: int, blob: bytes) -> ScoreTimeline:
+    def _timeline(game_id: str, periods: int, blob: bytes, lines: bytes | None = None) -> ScoreTimeline:
+        """The timeline of a row's blobs, with its ``player_lines`` (``None`` where they are unknown)."""
         try:
-            return ScoreTimeline(periods=periods, events=decode_events(blob))
+            return ScoreTimeline(periods=periods, events=decode_events(blob), player_lines=decode_lines(lines))
         except (ValueError, zlib.error, struct.error) as exc:
             raise GameDataError(
                 game_id, f"the archive's score timeline is unreadable ({exc}); rebuild the archive"
@@ -80,7 +81,8 @@ class ArchiveReader(ArchiveDatabase):
     def games_and_timelines(self, first: date, last: date) -> tuple[list[GameRecord], dict[str, ScoreTimeline]]:
         """The bulk read of :class:`~nba_predictions.sources.base.Source`: the completed games from
         ``first`` to ``last`` inclusive, in (date, game id) order, and the usable timelines of those
-        games (``{game_id: timeline}``), from one query and one decode per timeline.  Ask
+        games (``{game_id: timeline}``, each with its ``player_lines``: the same row holds them),
+        from one query and one decode per timeline.  Ask
         :meth:`timeline_problems` or ``score_timeline`` why a game has none.
 
         Unlike ``completed_games`` this does not check coverage: dates without play-by-play

@@ -1,10 +1,12 @@
-"""The offline archive's format: its schema, the games query, event blobs, records and missing-timeline reasons.
+"""The offline archive's format: its schema, the games query, event and player-line blobs, records and missing-timeline reasons.
 
 Shared by :class:`~nba_predictions.sources.archive.ArchiveSource` (one date, one game), the
-backfill's bulk read (:class:`ArchiveRow`, typed rows; :func:`decode_event_arrays`, a whole range's
-timelines at once) and the local archive's writer (:data:`SCHEMA`, :func:`encode_events`, the
-same format as ``scripts/build_archive.py`` writes: a test keeps the two schemas equal).
-Standard library only, except :func:`decode_event_arrays`, which imports numpy when called.
+backfill's bulk read (:class:`ArchiveRow`, typed rows; :func:`decode_event_arrays` and
+:func:`decode_line_arrays`, a whole range's timelines and player lines at once) and the local
+archive's writer (:data:`SCHEMA`, :data:`FORMAT_VERSION`, :func:`encode_events`,
+:func:`encode_lines`, the same format as ``scripts/build_archive.py`` writes: a test keeps the two
+schemas equal).  Standard library only, except :func:`decode_event_arrays` and
+:func:`decode_line_arrays`, which import numpy when called.
 """
 
 from __future__ import annotations
@@ -15,12 +17,16 @@ import zlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from nba_predictions.core.domain import GameRecord, ScoreTimeline
+from nba_predictions.core.domain import GameRecord, LeaderLine, ScoreTimeline
 from nba_predictions.core.scoring import lead_changes_and_times_tied
 from nba_predictions.core.season import Season
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
+
+FORMAT_VERSION = "2"
+"""The archive files' format (``meta.format_version``), bundled and local: the readers refuse a file
+of another version.  2 added ``timelines.player_lines``; 1 had none."""
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -47,13 +53,18 @@ CREATE TABLE timelines (
     game_id TEXT PRIMARY KEY,
     periods INTEGER NOT NULL,
     n_events INTEGER NOT NULL,
-    events BLOB NOT NULL               -- zlib(<HBB per event: dt deciseconds, home pts, away pts>)
+    events BLOB NOT NULL,              -- zlib(<HBB per event: dt deciseconds, home pts, away pts>)
+    player_lines BLOB                  -- <BBBB per leading line: side (0 home, 1 away), pts, reb, ast>; NULL unknown
 ) WITHOUT ROWID;
 """
 """The tables of an archive file, bundled or local (``scripts/build_archive.py`` has the same)."""
 
 EVENT = struct.Struct("<HBB")
 """One event of a timeline blob: seconds since the previous event (in tenths), home and away points scored."""
+
+LINE = struct.Struct("<BBBB")
+"""One leading player line of a ``player_lines`` blob: side (0 home, 1 away), points, rebounds, assists."""
+SIDES = ("home", "away")
 
 
 class ArchiveRow(NamedTuple):
@@ -78,6 +89,7 @@ class ArchiveRow(NamedTuple):
     timeline_status: str  # ok, truncated or missing
     periods: int | None  # NULL without a timeline
     events: bytes | None
+    player_lines: bytes | None  # NULL without a timeline or where the play-by-play's lines are unknown
 
     @property
     def day(self) -> datetime.date:
@@ -156,6 +168,53 @@ def encode_events(events: Sequence[tuple[float, int, int]]) -> bytes:
             raise ValueError(f"event at {seconds} s ({home}-{away}) cannot be stored: {exc}") from None
         pt, ph, pa = t, home, away
     return zlib.compress(bytes(buf), 9)
+
+
+def encode_lines(lines: Sequence[LeaderLine] | None) -> bytes | None:
+    """A timeline's ``player_lines`` as stored: one ``<BBBB`` record per line (side 0 home / 1
+    away, points, rebounds, assists), in the list's order; ``None`` (unknown) stays NULL, ``[]``
+    is an empty blob.  Raises ``ValueError`` for a count that does not fit a byte."""
+    if lines is None:
+        return None
+    buf = bytearray()
+    for line in lines:
+        try:
+            buf += LINE.pack(SIDES.index(line.side), line.points, line.rebounds, line.assists)
+        except struct.error as exc:
+            raise ValueError(f"player line {line} cannot be stored: {exc}") from None
+    return bytes(buf)
+
+
+def decode_lines(blob: bytes | None) -> list[LeaderLine] | None:
+    """Inverse of :func:`encode_lines` (a side other than 0 or 1 raises ``ValueError``)."""
+    if blob is None:
+        return None
+    lines = []
+    for side, points, rebounds, assists in LINE.iter_unpack(blob):
+        if side > 1:
+            raise ValueError(f"player line side {side} is neither 0 (home) nor 1 (away)")
+        lines.append(LeaderLine(side=SIDES[side], points=points, rebounds=rebounds, assists=assists))
+    return lines
+
+
+def decode_line_arrays(
+    blobs: Sequence[bytes | None],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Many ``player_lines`` blobs at once: ``(game, home, points, rebounds, assists, known)``.
+
+    Line ``j`` is game ``game[j]``'s (the index of its blob in ``blobs``), of the home side when
+    ``home[j]`` (the arguments of :func:`nba_predictions.features.performance.performance_columns`);
+    ``known[i]``: game ``i``'s lines are known (its blob is not NULL).  The same lines as
+    :func:`decode_lines` game by game, without a Python object per line.
+    """
+    import numpy as np
+
+    known = np.fromiter((blob is not None for blob in blobs), dtype=bool, count=len(blobs))
+    sizes = np.fromiter((len(blob or b"") // LINE.size for blob in blobs), dtype=np.int64, count=len(blobs))
+    packed = np.frombuffer(b"".join(blob or b"" for blob in blobs), dtype=np.uint8).reshape(-1, LINE.size)
+    game = np.repeat(np.arange(len(blobs), dtype=np.int64), sizes)
+    columns = packed.astype(np.int64)
+    return game, columns[:, 0] == 0, columns[:, 1], columns[:, 2], columns[:, 3], known
 
 
 def decode_event_arrays(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
