@@ -11,7 +11,6 @@ from datetime import date
 
 import pytest
 
-from nba_predictions.core.domain import LeaderLine
 from nba_predictions.core.season import Season
 from nba_predictions.errors import DateNotCoveredError, FatalSourceError, SourceError, UnresponsiveSourceError
 from nba_predictions.sources.archive import ArchiveSource
@@ -252,24 +251,3 @@ def test_the_recorded_real_play_by_play_rates_within_a_second_of_the_archive(cdn
         live, offline = source.score_timeline(record), archive.score_timeline(game_id)
         assert [e[1:] for e in live.events] == [e[1:] for e in offline.events]
         assert max(abs(a[0] - b[0]) for a, b in zip(live.events, offline.events)) <= 1.0
-
-
-def test_player_lines_come_from_the_recorded_play_by_play_and_again_from_the_cache(cdn, tmp_path):
-    """LAC at MIN (the recorded real feed): each side's leading lines as the feed's own running
-    totals give them (tests/unit/test_cdn_parsers.py checks them against those counters).  The cache
-    keeps the response, not the timeline: the next run reads the lines from it without asking again."""
-    for _run in range(2):
-        source = make_cdn_source(cdn, tmp_path)
-        record = next(g for g in source.completed_games(DAY) if g.game_id == "0022400500")
-        assert source.score_timeline(record).player_lines == [
-            LeaderLine(side="home", points=37, rebounds=7, assists=8),
-            LeaderLine(side="away", points=25, rebounds=6, assists=1),
-            LeaderLine(side="away", points=22, rebounds=8, assists=8),
-        ]
-        assert cdn.requests_for("playbyplay", gameId="0022400500") == 1
-
-
-def test_feeds_built_without_players_give_timelines_without_player_lines(cdn, tmp_path):
-    source = make_cdn_source(cdn, tmp_path)
-    games = [g for g in source.completed_games(DAY) if g.game_id != "0022400500"]
-    assert [source.score_timeline(g).player_lines for g in games] == [None] * 8

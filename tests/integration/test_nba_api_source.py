@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from nba_predictions.config import EASTERN, ApiSettings
-from nba_predictions.core.domain import LeaderLine
 from nba_predictions.core.season import Season
 from nba_predictions.errors import (
     DateNotCoveredError,
@@ -568,44 +567,3 @@ def test_default_settings_are_polite():
     assert source.transport.retry.retries == 4
     headers = {k.lower() for k in source.transport.headers}
     assert {"referer", "user-agent"} <= headers
-
-
-# --- players' leading lines ---------------------------------------------------------------------
-
-
-def test_player_lines_come_from_play_by_play_v3_and_again_from_the_cache(fake_server, tmp_path):  # noqa: F811
-    """Mitchell's 71 points (2023-01-02, the recorded PlayByPlayV3): each side's leading lines, as
-    its BoxScoreTraditionalV2 gives them (CLE: Mitchell 71-8-11, both its top scorer and its best
-    all-round line; CHI: DeRozan 44-3-4, LaVine 26-6-6).  The cache keeps the response, not the
-    timeline: the next run reads the lines from it without asking again."""
-    expected = [
-        LeaderLine(side="home", points=71, rebounds=8, assists=11),
-        LeaderLine(side="away", points=44, rebounds=3, assists=4),
-        LeaderLine(side="away", points=26, rebounds=6, assists=6),
-    ]
-    for _run in range(2):
-        source = make_source(fake_server, tmp_path)
-        game = next(g for g in source.completed_games(date(2023, 1, 2)) if g.game_id == "0022200552")
-        assert source.score_timeline(game).player_lines == expected
-        assert fake_server.requests_for("playbyplayv3", GameID="0022200552") == 1  # the first run's only
-
-
-def test_a_play_by_play_naming_no_player_gives_a_timeline_without_player_lines(fake_server, archive, tmp_path):  # noqa: F811
-    """The server builds BUILT_DAY's feeds from the archive, with scores but no players."""
-    source = make_source(fake_server, tmp_path)
-    games = source.completed_games(BUILT_DAY)
-    assert [source.score_timeline(g).player_lines for g in games] == [None] * len(games)
-
-
-def test_player_lines_come_from_the_cdn_play_by_play_when_play_by_play_v3_fails(fake_server, tmp_path):  # noqa: F811
-    """2020-12-22, GSW at BKN (the recorded live CDN feed): the leading lines of its box score
-    (tests/fixtures/api/pbpstats/live_boxscore_0022000001.json)."""
-    fake_server.inject("playbyplayv3", "500", times=None, GameID="0022000001")
-    source = make_source(fake_server, tmp_path, retries=1)
-    game = next(g for g in source.completed_games(date(2020, 12, 22)) if g.game_id == "0022000001")
-    assert source.score_timeline(game).player_lines == [
-        LeaderLine(side="home", points=26, rebounds=4, assists=4),
-        LeaderLine(side="home", points=20, rebounds=9, assists=5),
-        LeaderLine(side="away", points=20, rebounds=4, assists=10),
-    ]
-    assert fake_server.requests_for("cdn:playbyplay", gameId="0022000001") == 1
