@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from nba_predictions.core.domain import GameRecord
+from nba_predictions.core.domain import GameRecord, LeaderLine
 from nba_predictions.core.season import Season
 from nba_predictions.documents.rules import RATED_SEASON_TYPES, record_problem
 from nba_predictions.errors import FatalSourceError, GameDataError
+from nba_predictions.features.player_lines import PlayerLine, leading_lines
 from nba_predictions.sources.cdn.box_score import parse_box_score
 from nba_predictions.sources.cdn.play_by_play import parse_play_by_play
 from nba_predictions.sources.cdn.results import schedule_results
@@ -87,22 +88,57 @@ def test_season_results_leave_out_the_cup_final_preseason_and_all_star(schedule_
     assert not any(r.game_id.startswith(("001", "003", "006")) for r in results)
 
 
+HOME_TEAMS = {"0022400500": 1610612750, "0022400561": 1610612755, "0022400196": 1610612758}  # MIN, PHI, SAC
+
+
+def running_totals(actions: list[dict], home_team_id: int) -> list[LeaderLine]:
+    """The leading lines of the feed's own counters: each player's ``pointsTotal``,
+    ``reboundTotal`` and ``assistTotal`` on his last such action."""
+    totals: dict[int, dict[str, int]] = {}
+    for action in actions:
+        person, side = action.get("personId") or 0, "home" if action.get("teamId") == home_team_id else "away"
+        if action.get("shotResult") == "Made" and "pointsTotal" in action:
+            totals.setdefault(person, {"side": side})["points"] = action["pointsTotal"]
+        if action["actionType"] == "rebound" and person and action.get("teamId"):
+            totals.setdefault(person, {"side": side})["rebounds"] = action["reboundTotal"]
+        if action.get("assistPersonId"):
+            totals.setdefault(action["assistPersonId"], {"side": side})["assists"] = action["assistTotal"]
+    return leading_lines(PlayerLine(**t) for t in totals.values())
+
+
 @pytest.mark.parametrize(
     "game_id, final, periods",
     [("0022400500", (108, 106), 4), ("0022400561", (119, 125), 5), ("0022400196", (98, 107), 4)],
 )
 def test_recorded_play_by_play(game_id, final, periods):
-    timeline = parse_play_by_play(load(f"playbyplay_{game_id}.json"), game_id)
+    payload = load(f"playbyplay_{game_id}.json")
+    timeline = parse_play_by_play(payload, game_id, HOME_TEAMS[game_id])
     assert (timeline.final_score, timeline.periods) == (final, periods)
+    assert timeline.player_lines == running_totals(payload["game"]["actions"], HOME_TEAMS[game_id])
+    assert {line.side for line in timeline.player_lines} == {"home", "away"}
+
+
+def test_play_by_play_naming_no_player_has_no_player_lines_and_one_whose_points_do_not_add_up_neither(caplog):
+    payload = load("playbyplay_0022400500.json")
+    for action in payload["game"]["actions"]:
+        action["personId"] = 0
+    assert parse_play_by_play(payload, "0022400500", HOME_TEAMS["0022400500"]).player_lines is None
+    assert "player lines" not in caplog.text
+    payload = load("playbyplay_0022400500.json")
+    made = next(a for a in payload["game"]["actions"] if a["actionType"] == "freethrow" and a["shotResult"] == "Made")
+    made["personId"] = 0  # a made free throw nobody scored: the players' points fall one short
+    timeline = parse_play_by_play(payload, "0022400500", HOME_TEAMS["0022400500"])
+    assert timeline.final_score == (108, 106) and timeline.player_lines is None
+    assert "kept without player lines" in caplog.text
 
 
 def test_a_play_by_play_that_is_not_final_is_an_error_not_a_timeline():
     payload = load("playbyplay_0022400500.json")
     payload["game"]["actions"] = payload["game"]["actions"][:300]
     with pytest.raises(GameDataError, match="not final yet .*rated on a later run"):
-        parse_play_by_play(payload, "0022400500")
+        parse_play_by_play(payload, "0022400500", 1610612750)
     with pytest.raises(GameDataError, match="answered for game 0022400500"):
-        parse_play_by_play(load("playbyplay_0022400500.json"), "0022400501")
+        parse_play_by_play(load("playbyplay_0022400500.json"), "0022400501", 1610612750)
 
 
 def test_recorded_box_scores():

@@ -19,6 +19,7 @@ from nba_predictions.config import EASTERN
 from nba_predictions.core.scoring import lead_changes_and_times_tied
 from nba_predictions.core.season import Season
 from nba_predictions.errors import FatalSourceError, GameDataError
+from nba_predictions.features.player_lines import PlayerLine, leading_lines
 from nba_predictions.sources.cache import Keep, ResponseCache
 from nba_predictions.sources.http import RetryPolicy
 from nba_predictions.sources.nba_api.box_score_summary import parse_box_score_summary
@@ -130,7 +131,8 @@ def test_scoreboard_missing_final_score_fails_loudly():
     ],
 )
 def test_play_by_play_v3(archive, game_id, periods, final, summary):
-    timeline = parse_play_by_play(load(f"nba_api/stats_playbyplayv3_{game_id}.json.gz"), game_id)
+    home_team_id = {"0022200552": 1610612739, "0022400001": 1610612738}[game_id]  # CLE, BOS
+    timeline = parse_play_by_play(load(f"nba_api/stats_playbyplayv3_{game_id}.json.gz"), game_id, home_team_id)
     assert timeline.periods == periods and timeline.final_score == final
     reference = archive.score_timeline(archive_record(archive, game_id))
     assert [(h, a) for _, h, a in timeline.events] == [(h, a) for _, h, a in reference.events]
@@ -143,22 +145,39 @@ def test_play_by_play_v3(archive, game_id, periods, final, summary):
 
 def test_play_by_play_for_another_game_is_rejected():
     with pytest.raises(GameDataError, match="answered for game 0022200552"):
-        parse_play_by_play(load("nba_api/stats_playbyplayv3_0022200552.json.gz"), "0022200553")
+        parse_play_by_play(load("nba_api/stats_playbyplayv3_0022200552.json.gz"), "0022200553", 1610612739)
 
 
 def test_truncated_play_by_play_is_a_game_data_error():
     payload = load("nba_api/stats_playbyplayv3_0022400001.json.gz")
     payload["game"]["actions"] = [a for a in payload["game"]["actions"] if a["period"] <= 3]
     with pytest.raises(GameDataError, match="ends in period 3"):
-        parse_play_by_play(payload, "0022400001")
+        parse_play_by_play(payload, "0022400001", 1610612738)
     payload["game"]["actions"] = []
     with pytest.raises(GameDataError, match="no actions"):
-        parse_play_by_play(payload, "0022400001")
+        parse_play_by_play(payload, "0022400001", 1610612738)
+
+
+def box_score_leaders(players: list[tuple[str, dict]]) -> list:
+    """The leading lines of a box score's players: (side, statistics) pairs."""
+    return leading_lines(PlayerLine(side, s["points"], s["reboundsTotal"], s["assists"]) for side, s in players)
+
+
+def test_play_by_play_v3_player_lines_are_the_box_scores_leading_lines():
+    """Mitchell's 71 points (0022200552): the leading lines equal those of BoxScoreTraditionalV3."""
+    timeline = parse_play_by_play(load("nba_api/stats_playbyplayv3_0022200552.json.gz"), "0022200552", 1610612739)
+    box = load("nba_api/stats_boxscoretraditionalv3_0022200552.json")["boxScoreTraditional"]
+    players = [(side, p["statistics"]) for side in ("home", "away") for p in box[f"{side}Team"]["players"]]
+    assert timeline.player_lines == box_score_leaders(players)
+    assert (timeline.player_lines[0].side, timeline.player_lines[0].points) == ("home", 71)
 
 
 def test_cdn_play_by_play(archive):
-    timeline = parse_cdn_play_by_play(load("pbpstats/live_playbyplay_0022000001.json.gz"), "0022000001")
+    timeline = parse_cdn_play_by_play(load("pbpstats/live_playbyplay_0022000001.json.gz"), "0022000001", 1610612751)
     assert timeline.final_score == (125, 99)  # GSW at BKN
+    box = load("pbpstats/live_boxscore_0022000001.json")["game"]
+    players = [(side, p["statistics"]) for side in ("home", "away") for p in box[f"{side}Team"]["players"]]
+    assert timeline.player_lines == box_score_leaders(players)
     reference = archive.score_timeline(archive_record(archive, "0022000001"))
     assert [(h, a) for _, h, a in timeline.events] == [(h, a) for _, h, a in reference.events]
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from nba_predictions.core.domain import ScoreTimeline
 from nba_predictions.features.player_lines import PlayerLine, leading_lines, lines_from_pbp_v3
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -223,3 +224,11 @@ def test_the_raw_files_rows_equal_the_cdn_box_score_of_the_same_game() -> None:
             checked += line.points > 0
     assert checked == 18  # players who scored
     assert lines[1630578] == PlayerLine("away", points=39, rebounds=11, assists=7)  # Sengun
+
+
+def test_a_timeline_written_before_player_lines_existed_reads_as_without_them() -> None:
+    """What the response caches keep are the feeds' responses, which give the lines when read again
+    (tests/integration: the second run asks nothing); a timeline kept in a document from before
+    (``collected_games.json``) has no ``player_lines`` and reads as None: its performance features are 0."""
+    old = ScoreTimeline.model_validate_json('{"periods": 4, "events": [[10.0, 2, 0], [2880.0, 100, 98]]}')
+    assert old.player_lines is None

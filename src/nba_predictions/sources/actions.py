@@ -1,14 +1,19 @@
 """Score timelines from logged play-by-play actions: shared by every play-by-play parser
-(stats.nba.com's PlayByPlayV3 and the CDN's liveData play-by-play log actions the same way)."""
+(stats.nba.com's PlayByPlayV3 and the CDN's liveData play-by-play log actions the same way), and
+the players' leading lines they carry (:func:`with_player_lines`)."""
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from nba_predictions.core.domain import ScoreTimeline
 from nba_predictions.errors import GameDataError
+from nba_predictions.features.player_lines import PlayerLine, leading_lines
+
+logger = logging.getLogger(__name__)
 
 _CLOCK = re.compile(r"^PT(\d+)M(\d+(?:\.\d+)?)S$")
 
@@ -66,3 +71,30 @@ def timeline_from_actions(game_id: str, actions: Sequence[tuple[int, str, Any, A
         return ScoreTimeline(periods=periods, events=events)
     except ValueError as exc:
         raise GameDataError(game_id, f"play-by-play gives an invalid timeline: {exc}") from None
+
+
+def with_player_lines(
+    timeline: ScoreTimeline, lines: Mapping[int, PlayerLine], game_id: str, feed: str
+) -> ScoreTimeline:
+    """``timeline`` with each side's leading player lines (``player_lines``), when the feed's
+    players' points add up to each side's final score.  A feed that names no player leaves them
+    ``None``; one whose players' points do not add up too (logged): its lines cannot be complete,
+    and the timeline itself, checked on its own, is still good."""
+    if not lines:
+        return timeline
+    home = sum(line.points for line in lines.values() if line.side == "home")
+    away = sum(line.points for line in lines.values() if line.side == "away")
+    if (home, away) != timeline.final_score:
+        logger.warning(
+            "game %s: %s players' points add up to %d-%d, the final score is %d-%d: the game is kept "
+            "without player lines",
+            game_id,
+            feed,
+            home,
+            away,
+            *timeline.final_score,
+        )
+        return timeline
+    return ScoreTimeline.model_validate(
+        timeline.model_dump() | {"player_lines": [line.model_dump() for line in leading_lines(lines.values())]}
+    )

@@ -126,7 +126,7 @@ class GameFeeds:
             payload, fetched = self.feed("play_by_play", play_by_play_path(game_id), game_id)
         except UnresponsiveSourceError as exc:
             raise GameDataError(game_id, f"CDN: {exc}") from None
-        timeline = parse_play_by_play(payload, game_id)
+        timeline = parse_play_by_play(payload, game_id, box.home_team_id)
         if (timeline.final_score, timeline.periods) != ((box.home_team_score, box.away_team_score), box.periods):
             raise GameDataError(
                 game_id,

@@ -1,5 +1,6 @@
 """The CDN's play-by-play (``liveData/playbyplay/playbyplay_{game_id}.json``, 2019-20 on): one
-game's score timeline, only from a feed that is final (its last action is ``game``/``end``)."""
+game's score timeline, only from a feed that is final (its last action is ``game``/``end``), with
+each side's leading player lines (:func:`~nba_predictions.features.player_lines.lines_from_cdn`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from typing import Any
 
 from nba_predictions.core.domain import ScoreTimeline
 from nba_predictions.errors import GameDataError
-from nba_predictions.sources.actions import timeline_from_actions
+from nba_predictions.features.player_lines import lines_from_cdn
+from nba_predictions.sources.actions import timeline_from_actions, with_player_lines
 
 
 def play_by_play_path(game_id: str) -> str:
@@ -24,10 +26,12 @@ def _actions(payload: Any, game_id: str) -> list[dict[str, Any]]:
         raise GameDataError(game_id, f"CDN play-by-play: unexpected shape ({type(exc).__name__}: {exc})") from None
 
 
-def parse_play_by_play(payload: Any, game_id: str, *, require_final: bool = True) -> ScoreTimeline:
-    """Play-by-play -> the game's score timeline.  ``require_final``: a feed whose last action is not
-    the game's end is a game still being played or not yet closed by the scorers -- an error saying
-    so, never a timeline (the game is rated on a later run)."""
+def parse_play_by_play(payload: Any, game_id: str, home_team_id: int, *, require_final: bool = True) -> ScoreTimeline:
+    """Play-by-play -> the game's score timeline, with its players' leading lines (the side of a
+    player whose ``teamId`` is ``home_team_id`` is home; see
+    :func:`~nba_predictions.sources.actions.with_player_lines`).  ``require_final``: a feed whose
+    last action is not the game's end is a game still being played or not yet closed by the
+    scorers -- an error saying so, never a timeline (the game is rated on a later run)."""
     actions = _actions(payload, game_id)
     if require_final:
         last = actions[-1] if actions else None
@@ -45,4 +49,11 @@ def parse_play_by_play(payload: Any, game_id: str, *, require_final: bool = True
         rows = [(int(a["period"]), str(a["clock"]), a["scoreHome"], a["scoreAway"]) for a in actions]
     except (KeyError, TypeError, ValueError) as exc:
         raise GameDataError(game_id, f"CDN play-by-play: unexpected action ({type(exc).__name__}: {exc})") from None
-    return timeline_from_actions(game_id, rows)
+    timeline = timeline_from_actions(game_id, rows)
+    try:
+        lines = lines_from_cdn(actions, home_team_id)
+    except (TypeError, ValueError) as exc:
+        raise GameDataError(
+            game_id, f"CDN play-by-play: unexpected player action ({type(exc).__name__}: {exc})"
+        ) from None
+    return with_player_lines(timeline, lines, game_id, "CDN play-by-play")

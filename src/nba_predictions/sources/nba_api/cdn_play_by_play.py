@@ -18,6 +18,7 @@ def cdn_play_by_play_path(game_id: str) -> str:
     return play_by_play_path(game_id).removeprefix("liveData/")
 
 
-def parse_cdn_play_by_play(payload: Any, game_id: str) -> ScoreTimeline:
-    """Live CDN play-by-play (``liveData/playbyplay``) -> the game's score timeline."""
-    return parse_play_by_play(payload, game_id, require_final=False)
+def parse_cdn_play_by_play(payload: Any, game_id: str, home_team_id: int) -> ScoreTimeline:
+    """Live CDN play-by-play (``liveData/playbyplay``) -> the game's score timeline, with its
+    players' leading lines."""
+    return parse_play_by_play(payload, game_id, home_team_id, require_final=False)

@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 FIRST_CDN_SEASON = Season(2019)  # the live CDN play-by-play covers 2019-20 on
 
-Attempt = tuple[str, Callable[[], tuple[str, str, dict[str, Any]]], Callable[[Any, str], ScoreTimeline]]
+Attempt = tuple[str, Callable[[], tuple[str, str, dict[str, Any]]], Callable[[Any, str, int], ScoreTimeline]]
 
 
 class GameFeeds:
@@ -48,7 +48,7 @@ class GameFeeds:
         skips and reports every game whose timeline raises) and counts as ``(0, 0, None)``.
         """
         try:
-            timeline = self.timeline(game.game_id, game.home_team_score, game.away_team_score)
+            timeline = self.timeline(game.game_id, game.home_team_id, game.home_team_score, game.away_team_score)
             lead_changes, times_tied = lead_changes_and_times_tied(timeline)
         except GameDataError as exc:
             logger.warning("%s; taking lead changes and times tied from BoxScoreSummaryV3", exc)
@@ -72,10 +72,11 @@ class GameFeeds:
     def score_timeline(self, game: GameRecord) -> ScoreTimeline:
         if game.game_id in self._unusable:
             raise GameDataError(game.game_id, self._unusable[game.game_id])
-        return self.timeline(game.game_id, game.home_team_score, game.away_team_score)
+        return self.timeline(game.game_id, game.home_team_id, game.home_team_score, game.away_team_score)
 
-    def timeline(self, game_id: str, home_score: int, away_score: int) -> ScoreTimeline:
-        """PlayByPlayV3, else the CDN play-by-play; kept for good once it matches the final score."""
+    def timeline(self, game_id: str, home_team_id: int, home_score: int, away_score: int) -> ScoreTimeline:
+        """PlayByPlayV3, else the CDN play-by-play; kept for good once it matches the final score.
+        Its players' leading lines come with it (``home_team_id`` says whose players are home's)."""
         if game_id in self._timelines:
             return self._timelines[game_id]
         if game_id in self._timeline_errors:
@@ -96,7 +97,7 @@ class GameFeeds:
             try:
                 if payload is None:
                     payload = api.fetch(base, endpoint, params)
-                timeline = parse(payload, game_id)
+                timeline = parse(payload, game_id, home_team_id)
                 if timeline.final_score != (home_score, away_score):
                     raise GameDataError(
                         game_id,
