@@ -559,7 +559,10 @@ def build(raw: Path, out: Path, reference_dir: Path | None) -> dict[str, object]
     con.executemany("INSERT INTO games VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
     con.executemany(
         "INSERT INTO timelines VALUES (?,?,?,?,?)",
-        ((gid, p, len(ev), encode_events(ev), encode_lines(leaders[gid])) for gid, (p, ev) in sorted(timelines.items())),
+        (
+            (gid, p, len(ev), encode_events(ev), encode_lines(leaders[gid]))
+            for gid, (p, ev) in sorted(timelines.items())
+        ),
     )
     con.commit()
     con.execute("VACUUM")

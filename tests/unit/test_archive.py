@@ -500,7 +500,7 @@ def test_a_famous_performance_is_among_its_games_player_lines(
 
 
 def test_every_timeline_has_player_lines_and_they_fit_their_game(everything: tuple[list, dict]) -> None:
-    records, timelines = everything
+    _records, timelines = everything
     meta = json.loads(ArchiveSource().meta()["player_lines"])
     assert len(timelines) > 15_700 and all(t.player_lines for t in timelines.values())
     for timeline in timelines.values():

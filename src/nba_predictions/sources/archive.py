@@ -3,8 +3,9 @@
 The bundled file, ``nba_predictions/data/archive.sqlite``, is built by ``scripts/build_archive.py`` from real NBA
 data (provenance, coverage and caveats in ``data/README.md``).  It holds the result of every game
 from 1996-97 to the 2026 Finals (2026-06-13) and the score timeline of every game with play-by-play (2013-14 to
-2025-12-07), with its ``player_lines`` (each side's leading lines; format 2, see ``data/README.md``).  The file is opened read-only and lazily, on the first query; a query for one date
-reads a few index pages, never the whole archive.
+2025-12-07), with its ``player_lines`` (each side's leading lines; format 2, see ``data/README.md``).
+The file is opened read-only and lazily, on the first query; a query for one date reads a few
+index pages, never the whole archive.
 
 Collectable dates are those between the first and the last date with play-by-play.  Outside that
 range ``completed_games`` raises :class:`DateNotCoveredError`; an in-range date without games

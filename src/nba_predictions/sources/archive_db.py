@@ -105,7 +105,8 @@ class ArchiveDatabase:
         con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
         local = self.local_path if self.local_path is not None and self.local_path.is_file() else None
         try:
-            _check_version(con, "main", f"offline archive {path}", "reinstall the package or rebuild it with scripts/build_archive.py")
+            remedy = "reinstall the package or rebuild it with scripts/build_archive.py"
+            _check_version(con, "main", f"offline archive {path}", remedy)
         except sqlite3.Error as exc:
             con.close()
             raise SourceError(f"offline archive {path} could not be read ({exc}): rebuild it") from exc
@@ -113,15 +114,7 @@ class ArchiveDatabase:
             con.close()
             raise
         try:
-            if local is not None:
-                con.execute("ATTACH DATABASE ? AS local", (f"{local.resolve().as_uri()}?mode=ro",))
-                self._local_meta = dict(con.execute("SELECT key, value FROM local.meta").fetchall())
-                _check_version(con, "local", f"local archive {local}", "move it away and fill it again")
-                self._local_attached = True
-                view = f"{_arm('main', 'local')} UNION ALL {_arm('local', 'main')}"
-            else:
-                view = _arm("main", None)
-            con.execute(f"CREATE TEMP VIEW archive_games AS {view}")
+            self._local_meta = _attach_local(con, local)
         except SourceError:
             con.close()
             raise
@@ -129,6 +122,7 @@ class ArchiveDatabase:
             con.close()
             which = f"local archive {local}" if local is not None else f"offline archive {path}"
             raise SourceError(f"{which} could not be read ({exc}): move it away and fill it again") from exc
+        self._local_attached = local is not None
         logger.debug("opened offline archive %s%s", path, f" with the local archive {local}" if local else "")
         return con
 
@@ -227,6 +221,21 @@ class ArchiveDatabase:
         if reason is not None:
             which = "this date" if reason.startswith("falls") else "other dates"
             raise DateNotCoveredError(f"{day} {reason}; use --source nba_api for {which}")
+
+
+def _attach_local(con: sqlite3.Connection, local: Path | None) -> dict[str, str]:
+    """Attach the local archive (when there is one) and create the ``archive_games`` view over
+    both files; the local archive's meta ({} without one)."""
+    meta: dict[str, str] = {}
+    if local is not None:
+        con.execute("ATTACH DATABASE ? AS local", (f"{local.resolve().as_uri()}?mode=ro",))
+        meta = dict(con.execute("SELECT key, value FROM local.meta").fetchall())
+        _check_version(con, "local", f"local archive {local}", "move it away and fill it again")
+        view = f"{_arm('main', 'local')} UNION ALL {_arm('local', 'main')}"
+    else:
+        view = _arm("main", None)
+    con.execute(f"CREATE TEMP VIEW archive_games AS {view}")
+    return meta
 
 
 def _check_version(con: sqlite3.Connection, db: str, which: str, remedy: str) -> None:

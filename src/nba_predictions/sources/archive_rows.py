@@ -1,4 +1,4 @@
-"""The offline archive's format: its schema, the games query, event and player-line blobs, records and missing-timeline reasons.
+"""The offline archive's format: schema, games query, event and player-line blobs, records, missing-timeline reasons.
 
 Shared by :class:`~nba_predictions.sources.archive.ArchiveSource` (one date, one game), the
 backfill's bulk read (:class:`ArchiveRow`, typed rows; :func:`decode_event_arrays` and
@@ -15,7 +15,7 @@ import datetime
 import struct
 import zlib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from nba_predictions.core.domain import GameRecord, LeaderLine, ScoreTimeline
 from nba_predictions.core.scoring import lead_changes_and_times_tied
@@ -64,7 +64,7 @@ EVENT = struct.Struct("<HBB")
 
 LINE = struct.Struct("<BBBB")
 """One leading player line of a ``player_lines`` blob: side (0 home, 1 away), points, rebounds, assists."""
-SIDES = ("home", "away")
+SIDES: tuple[Literal["home"], Literal["away"]] = ("home", "away")
 
 
 class ArchiveRow(NamedTuple):

@@ -70,17 +70,9 @@ class SourceChain:
         return self._sources[name]
 
     def _candidates(self, reasons: list[str]) -> list[str]:
-        names = []
-        for name in self.order:
-            if name in self._passed_over:
-                reasons.append(f"{name} passed over ({self._passed_over[name]})")
-            else:
-                names.append(name)
-        return names
-
-    def _pass_over(self, name: str, exc: SourceError) -> None:
-        self._passed_over[name] = f"it did not answer within its timeout: {exc}"
-        logger.warning("source auto: %s did not answer; passed over for the rest of the run (%s)", name, exc)
+        """The sources not passed over, in order; a reason added for each one that is."""
+        reasons.extend(f"{n} passed over ({self._passed_over[n]})" for n in self.order if n in self._passed_over)
+        return [name for name in self.order if name not in self._passed_over]
 
     def _first(
         self,
@@ -98,7 +90,8 @@ class SourceChain:
             try:
                 return name, ask(self.source(name))
             except UnresponsiveSourceError as exc:
-                self._pass_over(name, exc)
+                self._passed_over[name] = f"it did not answer within its timeout: {exc}"
+                logger.warning("source auto: %s did not answer; passed over for the rest of the run (%s)", name, exc)
                 reasons.append(reason(name, exc))
             except caught as exc:
                 reasons.append(reason(name, exc))
