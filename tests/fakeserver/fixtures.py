@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from nba_predictions.config import EASTERN
+from nba_predictions.core.domain import ScoreTimeline
 from nba_predictions.sources.archive import ArchiveSource
 from nba_predictions.sources.base import Source
 from nba_predictions.sources.cache import ResponseCache
@@ -20,6 +21,14 @@ from tests.fakeserver.server import FakeStatsServer
 TODAY = date(2026, 2, 22)  # the day after the last recorded 2025-26 game log entry
 RECORDED_DAY = date(2025, 11, 5)  # recorded ScoreboardV3, 11 final games
 BUILT_DAY = date(2024, 1, 15)  # MLK day: every response built from the archive
+
+
+def scores_only(timeline: ScoreTimeline) -> ScoreTimeline:
+    """``timeline`` without its player lines.  The fake servers build their feeds from the archive's
+    score events, which name no players, so a live source reads no player lines from a built feed
+    (``None``, never wrong ones); the lines are tested on the recorded real feeds
+    (tests/integration/test_live_player_lines.py)."""
+    return timeline.model_copy(update={"player_lines": None})
 
 
 def make_source(

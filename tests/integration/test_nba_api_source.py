@@ -27,7 +27,15 @@ from nba_predictions.sources.base import Source
 from nba_predictions.sources.http import HttpTransport, RetryPolicy
 from nba_predictions.sources.nba_api import NbaApiSource
 from tests.fakeserver import FakeStatsServer
-from tests.fakeserver.fixtures import BUILT_DAY, RECORDED_DAY, TODAY, archive_facts, fake_server, make_source  # noqa: F401 (pytest fixtures)
+from tests.fakeserver.fixtures import (  # noqa: F401 (pytest fixtures)
+    BUILT_DAY,
+    RECORDED_DAY,
+    TODAY,
+    archive_facts,
+    fake_server,
+    make_source,
+    scores_only,
+)
 
 
 @pytest.fixture
@@ -49,7 +57,7 @@ def test_same_games_and_timelines_as_the_archive(fake_server, archive, tmp_path,
     games = [g.model_copy(update={"start_time_utc": None}) for g in games]
     assert games == expected  # ids, teams, final scores, lead changes, times tied, season id, status
     for game, reference in zip(games, expected, strict=True):
-        assert source.score_timeline(game) == archive.score_timeline(reference)
+        assert source.score_timeline(game) == scores_only(archive.score_timeline(reference))
     # one scoreboard + one play-by-play per game (timelines come from memory afterwards), and the
     # season's game log(s) the scoreboard is checked against: the current season's regular-season
     # log, or a past season's three
@@ -248,7 +256,7 @@ def test_delay_past_the_timeout_is_retried_to_success(fake_server, archive, tmp_
     assert fault.times == 0 and fake_server.hung == 1  # the request was held, and only that one
     assert fake_server.requests_for("playbyplayv3", GameID=game_id) >= 2  # timed out, then retried
     assert fake_server.counts["cdn:playbyplay"] == 0  # retried, not handed to the CDN fallback
-    assert source.score_timeline(games[3]) == archive.score_timeline(expected[3])
+    assert source.score_timeline(games[3]) == scores_only(archive.score_timeline(expected[3]))
 
 
 def test_malformed_json_is_fatal_and_reported_clearly(fake_server, tmp_path):  # noqa: F811
@@ -281,7 +289,7 @@ def test_cdn_play_by_play_replaces_a_failing_play_by_play_v3(fake_server, archiv
     fake_server.inject("playbyplayv3", "500", times=None, GameID=broken.game_id)
     source = make_source(fake_server, tmp_path, retries=1)
     assert source.completed_games(BUILT_DAY) == expected
-    assert source.score_timeline(broken) == archive.score_timeline(broken)
+    assert source.score_timeline(broken) == scores_only(archive.score_timeline(broken))
     assert fake_server.counts["cdn:playbyplay"] == 1
 
 
@@ -302,13 +310,13 @@ def test_one_failing_game_does_not_lose_the_others(fake_server, archive, tmp_pat
             assert caught.value.game_id == broken.game_id
             assert "PlayByPlayV3" in str(caught.value) and "CDN play-by-play" in str(caught.value)
         else:
-            assert source.score_timeline(game) == archive.score_timeline(reference)
+            assert source.score_timeline(game) == scores_only(archive.score_timeline(reference))
     # the failure is remembered for the run: no second round of requests for the broken game
     assert fake_server.counts["playbyplayv3"] == 11
     # and nothing broken was cached: once the API is healthy the game is complete
     fake_server.clear_faults()
     healed = make_source(fake_server, tmp_path)
-    assert healed.score_timeline(broken) == archive.score_timeline(broken)
+    assert healed.score_timeline(broken) == scores_only(archive.score_timeline(broken))
 
 
 def _break_game_completely(server: FakeStatsServer, game_id: str) -> None:
