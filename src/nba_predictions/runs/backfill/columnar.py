@@ -102,7 +102,9 @@ def archive_features(rows: Sequence[ArchiveRow], history: History) -> ArchiveFea
             continue
         records.append(record)
         kept.append(i)
-    computed = compute_features(records, contexts, columns.take(kept))
+    # The archive's rows hold no players' lines (a timeline's player_lines is null there): the
+    # performance features are 0, as the one-date steps make them from the same archive.
+    computed = compute_features(records, contexts, columns.take(kept), player_lines=[None] * len(records))
     recheck.update(records[i].date for i in computed.problems)  # a feature out of range
     keep = [j for j, i in enumerate(computed.kept) if records[i].date not in recheck]
     return ArchiveFeatures(
