@@ -50,7 +50,9 @@ def main(argv: list[str] | None = None) -> int:
         history = load_history(source, first, last)
         table = range_features(source, first, last, history)
     model = load_model()
-    values, _ = model.predict(np.asarray(table.matrix, dtype=np.float64), model.feature_names)
+    values, _ = model.predict(
+        model.select(np.asarray(table.matrix, dtype=np.float64), table.columns), model.feature_names
+    )
     rating = np.clip(np.asarray(values, dtype=np.float64), 0.0, 100.0)
     stakes = stakes_columns(table.game_ids, [stakes_context(history, r) for r in table.records])
     where = {g: i for i, g in enumerate(table.game_ids)}

@@ -67,7 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     finals = {r.game_id: (r.home_team_score, r.away_team_score) for r in table.records}
     stored = {g: t.player_lines for g, t in zip(table.game_ids, table.timelines)}
     model = load_model()
-    values, _ = model.predict(np.asarray(table.matrix, dtype=np.float64), model.feature_names)
+    values, _ = model.predict(
+        model.select(np.asarray(table.matrix, dtype=np.float64), table.columns), model.feature_names
+    )
     rating = dict(zip(table.game_ids, np.clip(np.asarray(values, dtype=np.float64), 0.0, 100.0).tolist()))
 
     started = time.perf_counter()

@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     from scipy.stats import spearmanr
 
     from nba_predictions.core.season import Season
-    from nba_predictions.documents.models import ALL_FEATURES
+    from nba_predictions.documents.models import SCORE_NAMES
     from nba_predictions.features.history import load_history, stakes_context
     from nba_predictions.features.matrix import range_features
     from nba_predictions.features.performance import PERFORMANCE_NAMES, lines_from_pbp_v2, performance_values
@@ -135,8 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     label = label_with(weights)
 
     extra = np.column_stack([stakes[n] for n in STAKES_NAMES] + ([perf] if perf is not None else [])).astype(float)
-    names = [*ALL_FEATURES, *STAKES_NAMES, *(PERFORMANCE_NAMES if perf is not None else ())]
-    x = np.column_stack([data.features, extra])
+    names = [*SCORE_NAMES, *STAKES_NAMES, *(PERFORMANCE_NAMES if perf is not None else ())]
+    x = np.column_stack([rg.columns(data.features, SCORE_NAMES), extra])  # the shipped features, then these
     hyper = rg.HyperParameters(max_depth=4, eta=0.05, rounds=1000)
     booster = rg.train(x[tr], label[tr], names, hyper, args.seed)
     rating = np.clip(rg.predict(booster, x, names), 0.0, 100.0)

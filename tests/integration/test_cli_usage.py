@@ -245,6 +245,6 @@ def test_spec_format_features_document_names_the_fix(run_cli, tmp_path):
     result = run_cli("--from-step", "prediction", "--input", "engineered_features.json", "--output", "p.json")
     assert result.returncode == 1
     line = _one_line(result.stderr)
-    assert "lack the model's additional features (times_tied, overtime_periods" in line
+    assert "lack the additional features (times_tied, overtime_periods" in line
     assert "python main.py --from-step features --input collected_games.json" in line
     assert not (tmp_path / "p.json").exists()

@@ -12,8 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nba_predictions.core.domain import GameContext, GameRecord, HeadToHead, ScoreTimeline, game_length_seconds
-from nba_predictions.documents.models import ALL_FEATURES, CollectedGame
+from nba_predictions.core.domain import (
+    GameContext,
+    GameRecord,
+    HeadToHead,
+    ScoreTimeline,
+    StakesContext,
+    game_length_seconds,
+)
+from nba_predictions.documents.models import ALL_FEATURES, SCORE_NAMES, CollectedGame
 from nba_predictions.features import timeline as tl
 from nba_predictions.features.events import EventArrays
 from nba_predictions.features.history import load_history
@@ -30,13 +37,18 @@ def fixture(game_id: str) -> tuple[GameRecord, ScoreTimeline]:
     return GameRecord.model_validate(doc["record"]), ScoreTimeline.model_validate(doc["timeline"])
 
 
-def some_context(rank: int) -> GameContext:
+# The series state before each fixture game (0042300155: DEN won games 1-3, LAL game 4).
+STAKES = {"0042300155": StakesContext(home_series_wins=3, away_series_wins=1)}
+
+
+def some_context(rank: int, game_id: str = "0022300001") -> GameContext:
     return GameContext(
         home_conference="West",
         away_conference="East",
         home_conference_rank=rank,
         away_conference_rank=16 - rank,
         head_to_head=HeadToHead(playoff_games=0, regular_season_games=2, close_regular_season_games=1),
+        stakes=STAKES.get(game_id, StakesContext()),
     )
 
 
@@ -45,7 +57,7 @@ def collected(game_id: str, rank: int = 3, with_timeline: bool = True, with_cont
     return CollectedGame(
         **record.model_dump(),
         score_timeline=timeline if with_timeline else None,
-        context=some_context(rank) if with_context else None,
+        context=some_context(rank, game_id) if with_context else None,
     )
 
 
@@ -136,7 +148,7 @@ def test_vectorised_timeline_features_of_real_games() -> None:
     assert arrays["winner_margin_10s_left"].tolist() == [11, 3, 12, 0]
     assert arrays["winner_margin_30s_left"].tolist() == [11, 1, 14, 2]
     assert arrays["winner_margin_60s_left"].tolist() == [8, 1, 14, 2]
-    assert set(arrays) == set(ALL_FEATURES) - {
+    assert set(arrays) == set(SCORE_NAMES) - {
         "diff_ranks",
         "inter_conference",
         "scores_diff",

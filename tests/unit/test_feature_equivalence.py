@@ -2,13 +2,17 @@
 
 Random valid games (record, timeline, context) go through both computations behind the one entry
 point, :func:`nba_predictions.features.matrix.compute_features`, and through each feature group's
-pair of functions (:mod:`nba_predictions.features.context`, :mod:`nba_predictions.features.timeline`).
+pair of functions (:mod:`nba_predictions.features.context` with the stakes,
+:mod:`nba_predictions.features.timeline`, :mod:`nba_predictions.features.performance`).  The random
+games are regular-season, playoff (any possible series state), play-in and Cup-final games, with
+or without players' lines.
 The hand-computed values are in test_features.py and test_timeline.py.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +22,7 @@ from nba_predictions.features import context as fc
 from nba_predictions.features import timeline as tl
 from nba_predictions.features.events import EventArrays
 from nba_predictions.features.matrix import compute_features, feature_values
+from nba_predictions.features.performance import player_lines_columns, timeline_performance
 from nba_predictions.features.spec import ALL_FEATURES
 from tests.unit.test_features import games
 
@@ -63,5 +68,21 @@ def test_the_entry_point_gives_the_same_rows_both_ways(batch: list[Game], data: 
     # Already computed columns (the backfill's input) give the same rows.
     kept = [timelines[i] for i in one.kept]
     columns = tl.timeline_columns(EventArrays.from_timelines(kept))
-    again = compute_features([records[i] for i in one.kept], [contexts[i] for i in one.kept], columns)
+    again = compute_features(
+        [records[i] for i in one.kept],
+        [contexts[i] for i in one.kept],
+        columns,
+        player_lines=[t.player_lines for t in kept],
+    )
     assert np.asarray(again.rows).tolist() == np.asarray(many.rows).tolist()
+    with pytest.raises(TypeError, match="need player_lines"):  # arrays carry no players' lines: say them
+        compute_features([records[i] for i in one.kept], [contexts[i] for i in one.kept], columns)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(games(), max_size=6))
+def test_performance_columns_equal_the_one_game_function(batch: list[Game]) -> None:
+    lines = [t.player_lines for _, t, _ in batch]
+    columns = player_lines_columns(lines)
+    for i, game_lines in enumerate(lines):
+        assert {name: columns[name][i].item() for name in columns} == timeline_performance(game_lines)

@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from nba_predictions.documents.models import ALL_FEATURES, GameFeatures
-from nba_predictions.features.spec import FEATURES, markdown_table
+from nba_predictions.features.spec import (
+    FEATURES,
+    LAST_SECONDS_FEATURES,
+    PERFORMANCE_NAMES,
+    SCORE_NAMES,
+    STAKES_NAMES,
+    markdown_table,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = [spec.name for spec in FEATURES]
@@ -25,7 +32,24 @@ def _export_module():
 
 def test_the_shipped_model_was_trained_on_the_specified_features_in_order() -> None:
     meta = json.loads((ROOT / "src/nba_predictions/model/files/model_meta.json").read_text(encoding="utf-8"))
-    assert meta["feature_names"] == NAMES == list(ALL_FEATURES)
+    assert NAMES == list(ALL_FEATURES) == [*SCORE_NAMES, *STAKES_NAMES, *PERFORMANCE_NAMES]
+    assert meta["feature_names"] == list(SCORE_NAMES)  # the score's features; the model takes them by name
+
+
+def test_the_stakes_and_performance_features_are_the_twelve_of_issue_23() -> None:
+    assert STAKES_NAMES == (
+        "playoff_round",
+        "series_game",
+        "series_leader_wins",
+        "series_trailer_wins",
+        "elimination_game",
+        "game_seven",
+        "play_in",
+        "cup_final",
+        "seed_race_teams",
+    )
+    assert PERFORMANCE_NAMES == ("top_points", "duel_points", "all_round")
+    assert not set(LAST_SECONDS_FEATURES) & {*STAKES_NAMES, *PERFORMANCE_NAMES}
 
 
 def test_the_document_model_has_one_field_per_feature_in_order() -> None:
@@ -64,8 +88,9 @@ def test_features_md_says_how_to_add_a_feature() -> None:
 
 def test_every_feature_is_computed_both_ways() -> None:
     """Each specified feature comes from exactly one one-game group and the same vectorised group."""
-    from nba_predictions.core.domain import GameContext, GameRecord, HeadToHead, ScoreTimeline
+    from nba_predictions.core.domain import GameContext, GameRecord, HeadToHead, ScoreTimeline, StakesContext
     from nba_predictions.features import context as fc
+    from nba_predictions.features import performance as pf
     from nba_predictions.features import timeline as tl
     from nba_predictions.features.events import EventArrays
 
@@ -89,9 +114,18 @@ def test_every_feature_is_computed_both_ways() -> None:
         home_conference_rank=1,
         away_conference_rank=2,
         head_to_head=HeadToHead(playoff_games=0, regular_season_games=0, close_regular_season_games=0),
+        stakes=StakesContext(),
     )
     timeline = ScoreTimeline(periods=4, events=[(10.0, 0, 2), (20.0, 3, 2)])
-    one_game = [*fc.context_values(record, ctx), *tl.timeline_values(timeline)]
-    vectorised = [*fc.context_columns([record], [ctx]), *tl.timeline_columns(EventArrays.from_timelines([timeline]))]
+    one_game = [
+        *fc.context_values(record, ctx),
+        *tl.timeline_values(timeline),
+        *pf.timeline_performance(timeline.player_lines),
+    ]
+    vectorised = [
+        *fc.context_columns([record], [ctx]),
+        *tl.timeline_columns(EventArrays.from_timelines([timeline])),
+        *pf.player_lines_columns([timeline.player_lines]),
+    ]
     assert sorted(one_game) == sorted(vectorised) == sorted(NAMES)
     assert len(one_game) == len(set(one_game))

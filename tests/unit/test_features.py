@@ -15,7 +15,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nba_predictions.core.domain import GameContext, GameRecord, HeadToHead, ScoreTimeline, game_length_seconds
+from nba_predictions.core.domain import (
+    GameContext,
+    GameRecord,
+    HeadToHead,
+    LeaderLine,
+    ScoreTimeline,
+    StakesContext,
+    game_length_seconds,
+)
 from nba_predictions.documents.models import ALL_FEATURES, GameFeatures
 from nba_predictions.errors import GameDataError
 from nba_predictions.features import context as fc
@@ -30,7 +38,14 @@ def load(game_id: str) -> tuple[GameRecord, ScoreTimeline]:
 
 
 def context(
-    home_conf: str, away_conf: str, home_rank: int, away_rank: int, playoff: int = 0, regular: int = 0, close: int = 0
+    home_conf: str,
+    away_conf: str,
+    home_rank: int,
+    away_rank: int,
+    playoff: int = 0,
+    regular: int = 0,
+    close: int = 0,
+    stakes: StakesContext | None = None,
 ) -> GameContext:
     return GameContext(
         home_conference=home_conf,
@@ -38,6 +53,7 @@ def context(
         home_conference_rank=home_rank,
         away_conference_rank=away_rank,
         head_to_head=HeadToHead(playoff_games=playoff, regular_season_games=regular, close_regular_season_games=close),
+        stakes=stakes or StakesContext(),
     )
 
 
@@ -121,8 +137,21 @@ def test_playoff_rematch_0042300155() -> None:
     # team id - puts DEN's 1610612743 before OKC's 1610612760), LAL 8th (47-35).
     # Meetings in [2019-04-29, 2024-04-29): playoffs 2020 WCF 5 + 2023 WCF 4 + games 1-4 of this
     # series 4 = 13; regular season 17, decided by <= 10: 9, 4, 3, 4, 5, 8, 10 -> 7.
-    ctx = context("West", "West", 1, 8, playoff=13, regular=17, close=7)
+    # DEN won games 1-3, LAL game 4: DEN (home) leads 3-1 and can clinch.
+    ctx = context(
+        "West",
+        "West",
+        1,
+        8,
+        playoff=13,
+        regular=17,
+        close=7,
+        stakes=StakesContext(home_series_wins=3, away_series_wins=1),
+    )
     f = game_features(record, timeline, ctx)
+    assert (f.playoff_round, f.series_game, f.series_leader_wins, f.series_trailer_wins) == (1, 5, 3, 1)
+    assert (f.elimination_game, f.game_seven, f.play_in, f.cup_final, f.seed_race_teams) == (1, 0, 0, 0, 0)
+    assert (f.top_points, f.duel_points, f.all_round) == (0, 0, 0)  # the fixture's timeline names no players
     assert f.rivalry_score == round(0.7 * 13 + 0.3 * 7 / 17, 6) == round(9.1 + 0.123529, 6) == 9.223529
     assert f.diff_ranks == 8 - 1 == 7
     assert f.position_score == round(2 - (1 + 8) / 15, 6) == 1.4
@@ -130,6 +159,27 @@ def test_playoff_rematch_0042300155() -> None:
     assert f.competitive_seconds == 2274
     assert (f.lead_changes, f.times_tied) == (16, 10)
     assert (f.clutch_seconds, f.largest_lead, f.comeback_points) == (300, 9, 9)
+
+
+def test_performance_features_come_from_the_timelines_player_lines() -> None:
+    record, timeline = load("0022200552")  # CLE 145-134 CHI, one overtime
+    lines = [  # chosen for the arithmetic: each side's top scorer and best all-round line
+        LeaderLine(side="home", points=51, rebounds=6, assists=4),
+        LeaderLine(side="home", points=14, rebounds=11, assists=10),
+        LeaderLine(side="away", points=44, rebounds=9, assists=9),
+    ]
+    with_lines = timeline.model_copy(update={"player_lines": lines})
+    f = game_features(record, with_lines, context("East", "East", 4, 11))
+    assert f.top_points == 51  # a 50-point game
+    assert f.duel_points == min(51, 44) == 44  # both top scorers past 40: a duel
+    assert f.all_round == max(min(51, 6, 4), min(14, 11, 10), min(44, 9, 9)) == 10  # a triple-double
+    # Unknown lines (None) give 0, and the other features do not depend on the lines.
+    without = game_features(record, timeline, context("East", "East", 4, 11))
+    assert (without.top_points, without.duel_points, without.all_round) == (0, 0, 0)
+    assert without.model_copy(update={"top_points": 51, "duel_points": 44, "all_round": 10}) == f
+    # Lines known but of one side only: no duel.
+    one_side = timeline.model_copy(update={"player_lines": lines[:2]})
+    assert game_features(record, one_side, context("East", "East", 4, 11)).duel_points == 0
 
 
 def test_feature_vector_order() -> None:
@@ -215,15 +265,35 @@ def games(draw: st.DrawFn) -> tuple[GameRecord, ScoreTimeline, GameContext]:
     if home == away:  # decide it in the last period
         home += 1
         events.append((float(game_length_seconds(periods) - 1), home, away))
-    timeline = ScoreTimeline(periods=periods, events=events)
+    lines = None
+    if draw(st.booleans()):  # the timeline names its leading players' lines (points within the side's final)
+        lines = [
+            LeaderLine(
+                side=side,
+                points=draw(st.integers(0, final)),
+                rebounds=draw(st.integers(0, 25)),
+                assists=draw(st.integers(0, 20)),
+            )
+            for side, final in (("home", home), ("away", away))
+            for _ in range(draw(st.integers(0, 2)))
+        ]
+    timeline = ScoreTimeline(periods=periods, events=events, player_lines=lines)
+    kind = draw(st.sampled_from(["regular", "playoffs", "play-in", "cup final"]))
+    stakes = StakesContext(seed_race_teams=draw(st.integers(0, 2)) if kind == "regular" else 0)
+    game_id = {"regular": "0022300001", "play-in": f"00523001{draw(st.integers(0, 3))}1", "cup final": "0062300001"}
+    if kind == "playoffs":  # a series state that can be the one before game `number`
+        number = draw(st.integers(1, 7))
+        home_wins = draw(st.integers(max(0, number - 4), min(3, number - 1)))
+        stakes = StakesContext(home_series_wins=home_wins, away_series_wins=number - 1 - home_wins)
+        game_id["playoffs"] = f"0042300{draw(st.integers(1, 4))}1{number}"
     record = GameRecord(
-        game_id="0022300001",
+        game_id=game_id[kind],
         date="2023-11-03",
         home_team_id=1,
         away_team_id=2,
         home_team_abbreviation="AAA",
         away_team_abbreviation="BBB",
-        season_id="22023",
+        season_id=f"{game_id[kind][2]}2023",
         home_team_score=home,
         away_team_score=away,
         lead_changes=0,
@@ -239,6 +309,7 @@ def games(draw: st.DrawFn) -> tuple[GameRecord, ScoreTimeline, GameContext]:
         playoff=draw(st.integers(0, 30)),
         regular=regular,
         close=draw(st.integers(0, regular)),
+        stakes=stakes,
     )
     return record, timeline, ctx
 
@@ -256,13 +327,24 @@ def swap(
             "away_team_score": record.home_team_score,
         }
     )
-    t = ScoreTimeline(periods=timeline.periods, events=[(s, a, h) for s, h, a in timeline.events])
+    other = {"home": "away", "away": "home"}
+    lines = timeline.player_lines
+    t = ScoreTimeline(
+        periods=timeline.periods,
+        events=[(s, a, h) for s, h, a in timeline.events],
+        player_lines=None if lines is None else [line.model_copy(update={"side": other[line.side]}) for line in lines],
+    )
+    stakes = ctx.stakes
+    assert stakes is not None
     c = ctx.model_copy(
         update={
             "home_conference": ctx.away_conference,
             "away_conference": ctx.home_conference,
             "home_conference_rank": ctx.away_conference_rank,
             "away_conference_rank": ctx.home_conference_rank,
+            "stakes": stakes.model_copy(
+                update={"home_series_wins": stakes.away_series_wins, "away_series_wins": stakes.home_series_wins}
+            ),
         }
     )
     return r, t, c
@@ -291,10 +373,11 @@ def test_a_truncated_timeline_is_skipped_with_a_reason(
     with pytest.raises(GameDataError):
         game_features(record, short, ctx)
     good = CollectedGame(**record.model_dump(), score_timeline=timeline, context=ctx)
-    bad = CollectedGame(**{**record.model_dump(), "game_id": "0022300002"}, score_timeline=short, context=ctx)
+    other = record.game_id[:8] + ("3" if record.game_id[8] == "2" else "2") + record.game_id[9]  # same kind of game
+    bad = CollectedGame(**{**record.model_dump(), "game_id": other}, score_timeline=short, context=ctx)
     featured, skipped = build_features([bad, good], None)
-    assert [f.game_id for f in featured] == ["0022300001"]
-    assert [s.game_id for s in skipped] == ["0022300002"] and skipped[0].reason.startswith("game 0022300002: ")
+    assert [f.game_id for f in featured] == [record.game_id]
+    assert [s.game_id for s in skipped] == [other] and skipped[0].reason.startswith(f"game {other}: ")
 
 
 def test_features_modules_do_not_import_numpy() -> None:

@@ -11,7 +11,16 @@ import numpy as np
 import pytest
 import xgboost
 
-from nba_predictions.documents.models import ALL_FEATURES, EngineeredFeatures, FeaturedGame, GameFeatures, Metadata
+from nba_predictions.documents.models import (
+    ALL_FEATURES,
+    PERFORMANCE_NAMES,
+    SCORE_NAMES,
+    STAKES_NAMES,
+    EngineeredFeatures,
+    FeaturedGame,
+    GameFeatures,
+    Metadata,
+)
 from nba_predictions.errors import ModelError, UsageError
 from nba_predictions.features.matrix import range_features
 from nba_predictions.model.loader import LoadedModel, default_model_path, load_model, meta_path_for
@@ -68,28 +77,24 @@ def tiny_booster(names: list[str], labels: np.ndarray, x: np.ndarray) -> xgboost
 
 
 def test_shipped_model_rates_real_games_in_one_batch(doc, shipped):
-    assert shipped.feature_names == list(ALL_FEATURES)
+    assert shipped.feature_names == list(SCORE_NAMES)  # the score's features: the first columns of a document
     assert shipped.path == default_model_path()
     assert len(doc.games) >= 20
     predictions = predict_games(doc, shipped, 80.0, 60.0)
     assert [p.game_id for p in predictions] == [g.game_id for g in doc.games]
-    raw = shipped.booster.predict(
-        xgboost.DMatrix(np.array([g.features.vector() for g in doc.games]), feature_names=list(ALL_FEATURES))
-    )
-    contribs = shipped.booster.predict(
-        xgboost.DMatrix(np.array([g.features.vector() for g in doc.games]), feature_names=list(ALL_FEATURES)),
-        pred_contribs=True,
-    )
+    own = np.array([[getattr(g.features, n) for n in SCORE_NAMES] for g in doc.games], dtype=float)
+    raw = shipped.booster.predict(xgboost.DMatrix(own, feature_names=list(SCORE_NAMES)))
+    contribs = shipped.booster.predict(xgboost.DMatrix(own, feature_names=list(SCORE_NAMES)), pred_contribs=True)
     assert np.allclose(contribs.sum(axis=1), raw, atol=1e-3), "contributions + bias add up to the prediction"
     for p, r, c in zip(predictions, raw, contribs):
         assert 0 <= p.rating <= 100
         assert p.rating == round(min(max(float(r), 0.0), 100.0), 2)
         assert p.classification == classify(p.rating, 80.0, 60.0)
         names = [f.feature for f in p.top_features]
-        assert len(names) == 3 and len(set(names)) == 3 and set(names) <= set(ALL_FEATURES)
+        assert len(names) == 3 and len(set(names)) == 3 and set(names) <= set(SCORE_NAMES)
         sizes = [abs(f.contribution) for f in p.top_features]
         assert sizes == sorted(sizes, reverse=True)
-        assert max(abs(c[: len(ALL_FEATURES)])) == pytest.approx(sizes[0], abs=0.006)
+        assert max(abs(c[: len(SCORE_NAMES)])) == pytest.approx(sizes[0], abs=0.006)
         assert p.features == doc.games[predictions.index(p)].features
     # The spread of real games covers more than one class.
     assert len({p.classification for p in predictions}) >= 2
@@ -152,23 +157,38 @@ def test_thresholds_change_classes_and_must_be_ordered(doc, shipped):
         predict_games(doc, shipped, 60.0, 80.0)
 
 
-def test_feature_order_mismatch_is_refused(tmp_path, doc, shipped):
+def test_a_model_takes_its_own_columns_by_name_in_its_own_order(tmp_path, doc, shipped):
     x = np.array([g.features.vector() for g in doc.games])
-    reordered = list(reversed(ALL_FEATURES))
-    path = write_model(tmp_path / "r", tiny_booster(reordered, x[:, 0], x[:, ::-1]), reordered, shipped)
-    model = load_model(path)  # consistent with its own metadata
-    with pytest.raises(ModelError, match=r"same names in another order") as err:
-        predict_games(doc, model, 80.0, 60.0)
-    assert str(path) in str(err.value) and "nba-predictions train" in str(err.value)
+    names = ["scores_diff", "top_points", "clutch_seconds", "playoff_round"]  # fewer, in another order
+    own = x[:, [ALL_FEATURES.index(n) for n in names]]
+    path = write_model(tmp_path / "r", tiny_booster(names, own[:, 0] * 3 + own[:, 2] / 60, own), names, shipped)
+    model = load_model(path)
+    predictions = predict_games(doc, model, 80.0, 60.0)
+    raw = model.booster.predict(xgboost.DMatrix(own, feature_names=names))
+    assert [p.rating for p in predictions] == [round(min(max(float(r), 0.0), 100.0), 2) for r in raw]
+    assert all({c.feature for c in p.top_features} <= set(names) for p in predictions)
 
 
-def test_missing_feature_is_refused(tmp_path, doc, shipped):
+def test_a_feature_the_document_lacks_is_refused(tmp_path, doc, shipped):
     x = np.array([g.features.vector() for g in doc.games])
-    fewer = [n for n in ALL_FEATURES if n != "rivalry_score"]
-    keep = [ALL_FEATURES.index(n) for n in fewer]
-    path = write_model(tmp_path / "f", tiny_booster(fewer, x[:, 0], x[:, keep]), fewer, shipped)
-    with pytest.raises(ModelError, match=r"the features have \['rivalry_score'\], which the model was not trained on"):
+    names = [*SCORE_NAMES, "crowd_noise"]
+    wider = np.column_stack([x[:, : len(SCORE_NAMES)], np.zeros(len(x))])
+    path = write_model(tmp_path / "f", tiny_booster(names, x[:, 0], wider), names, shipped)
+    with pytest.raises(ModelError, match=r"needs features \['crowd_noise'\], which the features document lacks") as err:
         predict_games(doc, load_model(path), 80.0, 60.0)
+    assert str(path) in str(err.value) and "nba-predictions train" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_the_stakes_and_performance_features_do_not_move_the_shipped_model(doc, shipped):
+    """The shipped model reads the score's features only: any stakes and performances rate the same."""
+    before = predict_games(doc, shipped, 80.0, 60.0)
+    other = {name: 1 for name in STAKES_NAMES if name not in ("series_leader_wins", "series_trailer_wins")}
+    other |= {name: 55 for name in PERFORMANCE_NAMES}
+    changed = doc.model_copy(
+        update={"games": [g.model_copy(update={"features": g.features.model_copy(update=other)}) for g in doc.games]}
+    )
+    after = predict_games(changed, shipped, 80.0, 60.0)
+    assert [(p.rating, p.top_features) for p in after] == [(p.rating, p.top_features) for p in before]
 
 
 def test_metadata_that_disagrees_with_the_booster_is_refused(tmp_path, doc, shipped):
@@ -241,9 +261,10 @@ def test_corrupt_metadata(copy_of_shipped):
 
 
 def test_check_features_names_what_the_features_lack(shipped):
-    with pytest.raises(ModelError, match=rf"the model needs \['{ALL_FEATURES[-1]}'\], which the features lack"):
-        shipped.check_features(ALL_FEATURES[:-1])
-    shipped.check_features(ALL_FEATURES)  # the documents' own order passes
+    with pytest.raises(ModelError, match=rf"needs features \['{SCORE_NAMES[-1]}'\], which the features document lacks"):
+        shipped.check_features(SCORE_NAMES[:-1])
+    shipped.check_features(ALL_FEATURES)  # the documents' own order passes, with features the model does not read
+    shipped.check_features(list(reversed(SCORE_NAMES)))  # in any order
 
 
 def test_importing_the_step_and_loader_pulls_in_neither_numpy_nor_xgboost():
@@ -302,6 +323,18 @@ _features = st.builds(
     winner_margin_10s_left=st.integers(-6, 70),
     winner_margin_30s_left=st.integers(-9, 70),
     winner_margin_60s_left=st.integers(-12, 70),
+    playoff_round=st.just(0),
+    series_game=st.just(0),
+    series_leader_wins=st.just(0),
+    series_trailer_wins=st.just(0),
+    elimination_game=st.just(0),
+    game_seven=st.just(0),
+    play_in=st.just(0),
+    cup_final=st.just(0),
+    seed_race_teams=st.integers(0, 2),
+    top_points=st.integers(0, 100),
+    duel_points=st.integers(0, 60),
+    all_round=st.integers(0, 20),
 )
 
 

@@ -115,6 +115,18 @@ def test_features_ranges_are_checked():
         winner_margin_10s_left=0,
         winner_margin_30s_left=-2,
         winner_margin_60s_left=2,
+        playoff_round=4,
+        series_game=7,
+        series_leader_wins=3,
+        series_trailer_wins=3,
+        elimination_game=1,
+        game_seven=1,
+        play_in=0,
+        cup_final=0,
+        seed_race_teams=0,
+        top_points=41,
+        duel_points=27,
+        all_round=9,
     )
     GameFeatures(**good)  # the winner's margins may be negative (it trailed then)
     for field, value in [
@@ -128,6 +140,13 @@ def test_features_ranges_are_checked():
         ("last_lead_change_seconds_left", -1.0),
         ("last_tie_seconds_left", -1.0),
         ("winner_margin_10s_left", 1.5),
+        ("playoff_round", 5),
+        ("series_game", 8),
+        ("series_leader_wins", 4),
+        ("game_seven", 2),
+        ("seed_race_teams", 3),
+        ("top_points", -1),
+        ("all_round", 2.5),
     ]:
         with pytest.raises(ValidationError):
             GameFeatures(**{**good, field: value})

@@ -146,6 +146,21 @@ class HeadToHead(Frozen):
         return self
 
 
+class StakesContext(Frozen):
+    """What the stakes features need beyond the game id, all from games before this one
+    (:func:`nba_predictions.features.history.stakes_context`)."""
+
+    home_series_wins: int = Field(
+        default=0, ge=0, le=3, description="the home team's wins in the series' earlier games"
+    )
+    away_series_wins: int = Field(
+        default=0, ge=0, le=3, description="the away team's wins in the series' earlier games"
+    )
+    seed_race_teams: int = Field(
+        default=0, ge=0, le=2, description="how many of the two teams are in a late-season seeding race"
+    )
+
+
 class GameContext(Frozen):
     """What the features step needs beyond the game itself, as of the game date."""
 
@@ -154,6 +169,11 @@ class GameContext(Frozen):
     home_conference_rank: int = Field(ge=1, le=CONFERENCE_SIZE)
     away_conference_rank: int = Field(ge=1, le=CONFERENCE_SIZE)
     head_to_head: HeadToHead
+    stakes: StakesContext | None = Field(
+        default=None,
+        description="series state and seeding races before the game; null in a document from before the stakes "
+        "features (the features step then rebuilds the context from the source)",
+    )
 
 
 class GameResult(Frozen):

@@ -253,8 +253,9 @@ def read_document(path: str | Path, expected_step: str) -> BaseModel:
         lacking = _missing_extra_features(exc)
         if lacking:
             raise ArtifactError(
-                f"{name}: the games' features lack the model's additional features ({', '.join(lacking)}); "
-                f"a features document with the spec's seven only cannot be rated: regenerate it with: "
+                f"{name}: the games' features lack the additional features ({', '.join(lacking)}); "
+                f"a features document from an older version or with the spec's seven only cannot be read: "
+                f"regenerate it with: "
                 f"{PRODUCING_COMMAND['features']}"
             ) from None
         raise ArtifactError(describe_validation_error(name, exc)) from None

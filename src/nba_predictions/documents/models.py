@@ -8,8 +8,12 @@ beyond the spec are allowed only where documented here (and in ``docs/DOCUMENTS.
 * ``games[].score_timeline`` and ``games[].context`` in ``collected_games.json``: what the
   features step needs so it runs without network.  Both are optional: a document in exactly the
   spec's format still works, the features step then asks the configured source.
-* feature fields after the spec's seven (``times_tied`` … ``winner_margin_60s_left``): the model's
-  additional inputs.
+* feature fields after the spec's seven: the shipped model's additional inputs (``times_tied`` …
+  ``winner_margin_60s_left``), then the stakes (``playoff_round`` … ``seed_race_teams``) and the
+  performances (``top_points``, ``duel_points``, ``all_round``) of issue 23, which a model may or may
+  not read (it takes its own columns by name).
+* ``games[].context.stakes`` in ``collected_games.json``: the series state and seeding races the
+  stakes features need (optional: null in a document from before them).
 * ``predictions[].classification`` and ``predictions[].top_features``.
 
 Every document is validated when written and when read (see :mod:`nba_predictions.documents.io`).
@@ -27,7 +31,15 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from nba_predictions.core.domain import GameContext, GameId, GameRecord, ScoreTimeline
-from nba_predictions.features.spec import ALL_FEATURES, EXTRA_FEATURES, FEATURES, LAST_SECONDS_FEATURES
+from nba_predictions.features.spec import (
+    ALL_FEATURES,
+    EXTRA_FEATURES,
+    FEATURES,
+    LAST_SECONDS_FEATURES,
+    PERFORMANCE_NAMES,
+    SCORE_NAMES,
+    STAKES_NAMES,
+)
 
 __all__ = [  # the feature names come from features.spec; readers of documents find them here too
     "ALL_FEATURES",
@@ -35,6 +47,9 @@ __all__ = [  # the feature names come from features.spec; readers of documents f
     "DOCUMENT_NAMES",
     "EXTRA_FEATURES",
     "LAST_SECONDS_FEATURES",
+    "PERFORMANCE_NAMES",
+    "SCORE_NAMES",
+    "STAKES_NAMES",
     "STEPS",
     "CollectedGame",
     "CollectedGames",

@@ -33,8 +33,9 @@ from nba_predictions.documents.models import (
     SkippedGame,
     Step,
 )
-from nba_predictions.errors import ArtifactError
-from nba_predictions.features.spec import WINDOWED_FEATURES
+from nba_predictions.errors import ArtifactError, GameDataError
+from nba_predictions.features.spec import STAKES_NAMES, WINDOWED_FEATURES
+from nba_predictions.features.stakes import playoff_round, series_game, stakes_values
 
 NBA_LEAGUE_ID = "00"  # the first two digits of every NBA game id (10 = WNBA, 20 = G League)
 # What the archive holds and the model knows, and the NBA Cup final (game id 006...: a game like any
@@ -143,6 +144,11 @@ def context_problem(game: CollectedGame) -> str | None:
             f"context: both teams rank {context.home_conference_rank} in the {context.home_conference}: "
             "two teams of one conference cannot share a rank"
         )
+    if context.stakes is not None:
+        try:
+            stakes_values(game.game_id, context.stakes)
+        except GameDataError as exc:
+            return f"context.stakes: {exc.detail}"
     return None
 
 
@@ -180,6 +186,33 @@ def features_problem(game: FeaturedGame | Prediction) -> str | None:
         return "features.clutch_seconds exceeds second_half_close_seconds (clutch time is part of the second half)"
     if features.second_half_close_seconds > features.competitive_seconds + TOLERANCE_SECONDS:
         return "features.second_half_close_seconds exceeds competitive_seconds (the second half is part of the game)"
+    stakes = {name: values[name] for name in STAKES_NAMES}
+    try:  # what the game id says, whatever the series state
+        known = {
+            "playoff_round": playoff_round(record.game_id),
+            "series_game": series_game(record.game_id),
+            "play_in": int(record.game_id[2] == "5"),
+            "cup_final": int(record.game_id[2] == "6"),
+        }
+    except GameDataError as exc:
+        return exc.detail
+    for name, value in known.items():
+        if stakes[name] != value:
+            return f"features.{name} {stakes[name]} does not match game id {record.game_id} ({value})"
+    if (
+        stakes["series_game"]
+        and stakes["series_leader_wins"] + stakes["series_trailer_wins"] != stakes["series_game"] - 1
+    ):
+        return (
+            f"features.series_leader_wins and series_trailer_wins ({stakes['series_leader_wins']}-"
+            f"{stakes['series_trailer_wins']}) cannot be the state before game {stakes['series_game']} of a series"
+        )
+    top = max(record.home_team_score, record.away_team_score)
+    if features.top_points > top or features.duel_points > features.top_points:
+        return (
+            f"features.top_points {features.top_points} / duel_points {features.duel_points}: one player cannot "
+            f"score more than his side ({top} at most) and the duel is the smaller of the two top scorers"
+        )
     if features.largest_lead < features.scores_diff:
         return f"features.largest_lead {features.largest_lead} is less than the final margin {features.scores_diff}"
     if features.comeback_points > features.largest_lead:

@@ -3,7 +3,8 @@ the same features of many games at once with numpy.
 
 ``scores_diff`` comes from the record; ``diff_ranks``, ``inter_conference``, ``position_score`` and
 ``rivalry_score`` from the :class:`~nba_predictions.core.domain.GameContext` (standings and
-head-to-head as of the game date, :mod:`nba_predictions.features.history`).  The one-game
+head-to-head as of the game date, :mod:`nba_predictions.features.history`); the stakes features
+(:mod:`nba_predictions.features.stakes`) from the game id and the context's ``stakes``.  The one-game
 functions are pure Python; :func:`context_columns` imports numpy when called.  Equal value for
 value (``tests/unit/test_feature_equivalence.py``).
 """
@@ -13,7 +14,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from nba_predictions.core.domain import CONFERENCE_SIZE, Conference, GameContext, GameRecord, HeadToHead
+from nba_predictions.core.domain import (
+    CONFERENCE_SIZE,
+    Conference,
+    GameContext,
+    GameRecord,
+    HeadToHead,
+    StakesContext,
+)
+from nba_predictions.errors import GameDataError
+from nba_predictions.features.stakes import stakes_columns, stakes_values
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -67,14 +77,27 @@ def rivalry_score(head_to_head: HeadToHead) -> float:
     return round(PLAYOFF_WEIGHT * h2h.playoff_games + CLOSE_GAME_WEIGHT * share, DECIMALS)
 
 
+def stakes_of(record: GameRecord, context: GameContext) -> StakesContext:
+    """The context's stakes; :class:`GameDataError` for a context from before the stakes features."""
+    if context.stakes is None:
+        raise GameDataError(
+            record.game_id,
+            "the context has no stakes (a collected_games.json from before the stakes features): collect the date "
+            "again, or drop the context so the features step rebuilds it from the source",
+        )
+    return context.stakes
+
+
 def context_values(record: GameRecord, context: GameContext) -> dict[str, float | int]:
-    """The record and context features of one game (the one-game counterpart of :func:`context_columns`)."""
+    """The record and context features of one game, the stakes among them (the one-game
+    counterpart of :func:`context_columns`)."""
     return {
         "diff_ranks": diff_ranks(context.home_conference_rank, context.away_conference_rank),
         "inter_conference": inter_conference(context.home_conference, context.away_conference),
         "scores_diff": scores_diff(record.home_team_score, record.away_team_score),
         "position_score": position_score(context.home_conference_rank, context.away_conference_rank),
         "rivalry_score": rivalry_score(context.head_to_head),
+        **stakes_values(record.game_id, stakes_of(record, context)),
     }
 
 
@@ -99,4 +122,5 @@ def context_columns(records: Sequence[GameRecord], contexts: Sequence[GameContex
         "scores_diff": np.abs(np.array([r.home_team_score - r.away_team_score for r in records], dtype=np.int64)),
         "position_score": np.array([position_of_sum[int(s)] for s in home_rank + away_rank], dtype=np.float64),
         "rivalry_score": np.array([round(float(x), DECIMALS) for x in rivalry], dtype=np.float64),
+        **stakes_columns([r.game_id for r in records], [stakes_of(r, c) for r, c in zip(records, contexts)]),
     }

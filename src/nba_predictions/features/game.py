@@ -2,8 +2,9 @@
 
 The features are specified in :mod:`nba_predictions.features.spec` (name, type, range, meaning) and
 computed by the one-game functions of :mod:`nba_predictions.features.context` (record and
-context) and :mod:`nba_predictions.features.timeline` (score timeline), each with its vectorised
-counterpart beside it.  Lead changes and times tied are counted from the timeline rather than
+context, the stakes among them), :mod:`nba_predictions.features.timeline` (score timeline) and
+:mod:`nba_predictions.features.performance` (the timeline's ``player_lines``; all 0 when null),
+each with its vectorised counterpart beside it.  Lead changes and times tied are counted from the timeline rather than
 copied from the record, so every source (archive or live box score) gives the model the same
 counting rule.
 
@@ -19,6 +20,7 @@ import math
 from nba_predictions.core.domain import OVERTIME_SECONDS, REGULATION_SECONDS, GameContext, GameRecord, ScoreTimeline
 from nba_predictions.errors import GameDataError
 from nba_predictions.features.context import context_values
+from nba_predictions.features.performance import timeline_performance
 from nba_predictions.features.spec import ALL_FEATURES, out_of_range
 from nba_predictions.features.timeline import timeline_values
 
@@ -85,7 +87,11 @@ def game_feature_values(
             record.game_id, "no standings/head-to-head context: cannot compute diff_ranks or rivalry_score"
         )
     check_timeline(record, timeline)
-    found = {**context_values(record, context), **timeline_values(timeline)}
+    found = {
+        **context_values(record, context),
+        **timeline_values(timeline),
+        **timeline_performance(timeline.player_lines),
+    }
     values = {name: found[name] for name in ALL_FEATURES}
     if (values["lead_changes"], values["times_tied"]) != (record.lead_changes, record.times_tied):
         logger.debug(

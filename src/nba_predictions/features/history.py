@@ -12,11 +12,11 @@ A :class:`History` is built once from a sequence of :class:`~nba_predictions.cor
   one pass over its results; ranks are cached per date.
 * :meth:`History.head_to_head` - meetings of two teams in the ``years`` before the day, from a
   per-pair index built in the same pass.
-* :meth:`History.context` - both of the above for one game, as a
+* :meth:`History.series_winners`, :meth:`History.seed_racers` and :func:`stakes_context` - the
+  series state before a playoff game and the teams in a late-season seeding race, for the stakes
+  features (:mod:`nba_predictions.features.stakes`).
+* :meth:`History.context` - all of the above for one game, as a
   :class:`~nba_predictions.core.domain.GameContext`.
-* :meth:`History.series_winners` and :func:`stakes_context` - the series state before a playoff
-  game and the teams in a late-season seeding race, for the stakes features
-  (:mod:`nba_predictions.features.stakes`; not model inputs yet).
 
 Ranking rule (deterministic): win percentage, then wins, then team id.  This is the order of
 stats.nba.com's conference standings by day (ScoreboardV2 ``EastConfStandingsByDay``), which do
@@ -40,11 +40,11 @@ from datetime import date, timedelta
 from typing import Protocol
 
 from nba_predictions.core import teams
-from nba_predictions.core.domain import GameContext, GameRecord, GameResult, HeadToHead
+from nba_predictions.core.domain import GameContext, GameRecord, GameResult, HeadToHead, StakesContext
 from nba_predictions.core.season import Season
 from nba_predictions.errors import DateNotCoveredError
-from nba_predictions.features.spec import CLOSE_GAME_POINTS
-from nba_predictions.features.stakes import StakesContext, teams_in_seed_race
+from nba_predictions.features.spec import CLOSE_GAME_POINTS, FEW_GAMES_LEFT
+from nba_predictions.features.stakes import season_games, stakes_values, teams_in_seed_race
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +151,7 @@ class History:
         self._meeting_dates = {pair: [m[0] for m in v] for pair, v in self._meetings.items()}
         self._ranks: dict[date, dict[int, int]] = {}
         self._final_ranks: dict[Season, dict[int, int] | None] = {}
+        self._racers: dict[date, frozenset[int]] = {}
         self.games = len(by_id)
 
     # --- standings ------------------------------------------------------------------------
@@ -242,20 +243,43 @@ class History:
     # --- one game -------------------------------------------------------------------------
 
     def context(self, game: GameRecord, years: int = 5) -> GameContext:
-        """Conferences, conference ranks as of the game date and head-to-head for one game."""
+        """Conferences, conference ranks as of the game date, head-to-head and the stakes context
+        (:func:`stakes_context`) for one game.  Raises ``GameDataError`` when the results lack
+        earlier games of a playoff game's series (the series state before it cannot be known)."""
         season = Season.of_game_id(game.game_id)
         ranks = self.conference_ranks(game.date)
+        stakes = stakes_context(self, game)
+        stakes_values(game.game_id, stakes)  # the series state must be the state before this game
         return GameContext(
             home_conference=teams.conference(game.home_team_id, season),
             away_conference=teams.conference(game.away_team_id, season),
             home_conference_rank=ranks[game.home_team_id],
             away_conference_rank=ranks[game.away_team_id],
             head_to_head=self.head_to_head(game.home_team_id, game.away_team_id, game.date, years),
+            stakes=stakes,
         )
 
     def series_winners(self, game_id: str) -> dict[int, int]:
         """``{game number: winner's team id}`` of the results of playoff game ``game_id``'s series."""
         return dict(self._series.get(game_id[:9], {}))
+
+    def seed_racers(self, day: date) -> frozenset[int]:
+        """Teams in a late-season seeding race by the standings as of ``day`` (:func:`racing_teams`), once per date."""
+        if day not in self._racers:
+            self._racers[day] = frozenset(racing_teams(self.standings(day), Season.of_date(day).start_year))
+        return self._racers[day]
+
+
+def racing_teams(rows: Sequence[StandingRow], start_year: int) -> set[int]:
+    """Teams of both conference tables ``rows`` (as :meth:`History.standings` gives them) in a
+    late-season seeding race (:func:`~nba_predictions.features.stakes.teams_in_seed_race`)."""
+    racing: set[int] = set()
+    if all(season_games(start_year) - row.games > FEW_GAMES_LEFT for row in rows):
+        return racing  # early in a season no team has few games left
+    for conf in ("East", "West"):
+        table = [(row.team_id, row.wins, row.losses) for row in rows if row.conference == conf]
+        racing |= teams_in_seed_race(table, start_year)
+    return racing
 
 
 def stakes_context(history: History, game: GameRecord) -> StakesContext:
@@ -271,12 +295,7 @@ def stakes_context(history: History, game: GameRecord) -> StakesContext:
         )
     if game.game_id[2] != "2":
         return StakesContext()
-    season = Season.of_game_id(game.game_id)
-    racing: set[int] = set()
-    rows = history.standings(game.date)
-    for conf in ("East", "West"):
-        table = [(row.team_id, row.wins, row.losses) for row in rows if row.conference == conf]
-        racing |= teams_in_seed_race(table, season.start_year)
+    racing = history.seed_racers(game.date)
     return StakesContext(seed_race_teams=len(racing & {game.home_team_id, game.away_team_id}))
 
 

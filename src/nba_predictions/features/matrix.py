@@ -9,7 +9,8 @@ or whose values fall outside their specified ranges, gets no row and its reason 
 Two computations stand behind it, tested equal value for value: the one-game functions
 (``vectorised=False``, pure Python: the per-date step needs no numpy) and the vectorised ones
 (numpy, imported when called), each feature group's side by side in
-:mod:`nba_predictions.features.context` and :mod:`nba_predictions.features.timeline`.
+:mod:`nba_predictions.features.context` (with :mod:`nba_predictions.features.stakes`),
+:mod:`nba_predictions.features.timeline` and :mod:`nba_predictions.features.performance`.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING, Protocol
 
-from nba_predictions.core.domain import GameContext, GameRecord, ScoreTimeline
+from nba_predictions.core.domain import GameContext, GameRecord, LeaderLine, ScoreTimeline
 from nba_predictions.errors import GameDataError
 from nba_predictions.features.context import context_columns
 from nba_predictions.features.events import EventArrays
 from nba_predictions.features.game import check_timeline, game_feature_values
 from nba_predictions.features.history import ResultsSource
+from nba_predictions.features.performance import player_lines_columns
 from nba_predictions.features.spec import ALL_FEATURES, FEATURES, valid_feature_rows
 from nba_predictions.features.timeline import TimelineColumns, timeline_columns
 
@@ -40,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 Timelines = Sequence[ScoreTimeline] | EventArrays | TimelineColumns
 """Games' timelines as objects, as flat event arrays, or as their already computed timeline columns."""
+PlayerLines = Sequence[Sequence[LeaderLine] | None]
+"""Each game's timeline's ``player_lines`` (``None``: unknown; the performance features are then 0)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,7 @@ def compute_features(
     timelines: Timelines,
     *,
     vectorised: bool = True,
+    player_lines: PlayerLines | None = None,
 ) -> ComputedFeatures:
     """The features of game ``i`` = ``(records[i], contexts[i], timelines[i])``, for every ``i``.
 
@@ -64,7 +69,9 @@ def compute_features(
     values computed and range-checked game by game; problems carry their exact reasons.
     Vectorised: timelines given as :class:`ScoreTimeline` objects are checked one by one as well;
     timelines given as arrays or columns must have been checked by the caller (the backfill checks
-    them on whole columns).  Rows out of range are reported either way.
+    them on whole columns), and then need ``player_lines`` (game ``i``'s timeline's, ``None`` where
+    unknown), which :class:`ScoreTimeline` objects carry themselves.  Rows out of range are
+    reported either way.
     """
     if not vectorised:
         return _one_game(records, contexts, timelines)
@@ -79,9 +86,12 @@ def compute_features(
             except GameDataError as exc:
                 problems[i] = exc
         kept = [i for i in kept if i not in problems]
+        player_lines = [timelines[i].player_lines for i in kept]
         timelines = EventArrays.from_timelines([timelines[i] for i in kept])
+    elif player_lines is None:
+        raise TypeError("timelines given as arrays or columns need player_lines (None for a game where unknown)")
     columns = timeline_columns(timelines) if isinstance(timelines, EventArrays) else timelines
-    matrix = feature_matrix([records[i] for i in kept], [contexts[i] for i in kept], columns)
+    matrix = feature_matrix([records[i] for i in kept], [contexts[i] for i in kept], columns, player_lines)
     good = valid_feature_rows(matrix)
     for j in np.flatnonzero(~good):
         record = records[kept[j]]
@@ -108,15 +118,21 @@ def _one_game(records: Sequence[GameRecord], contexts: Sequence[GameContext], ti
 
 
 def feature_matrix(
-    records: Sequence[GameRecord], contexts: Sequence[GameContext], timelines: TimelineColumns
+    records: Sequence[GameRecord],
+    contexts: Sequence[GameContext],
+    timelines: TimelineColumns,
+    player_lines: PlayerLines,
 ) -> np.ndarray:
     """The feature matrix (columns :data:`ALL_FEATURES`) of games whose timeline features are
-    ``timelines``, with the record and context features added; no checks."""
+    ``timelines`` and whose timelines' player lines are ``player_lines``, with the record, context
+    and performance features added; no checks."""
     import numpy as np
 
     if not records:
         return np.zeros((0, len(ALL_FEATURES)))
-    columns = {**timelines.values, **context_columns(records, contexts)}
+    if len(player_lines) != len(records):
+        raise ValueError(f"{len(player_lines)} games' player_lines for {len(records)} games")
+    columns = {**timelines.values, **context_columns(records, contexts), **player_lines_columns(player_lines)}
     return np.column_stack([np.asarray(columns[name], dtype=np.float64) for name in ALL_FEATURES])
 
 
@@ -202,7 +218,9 @@ def range_features(
             continue
         kept.append(record)
     timelines = [found[r.game_id] for r in kept]
-    computed = compute_features(kept, contexts, EventArrays.from_timelines(timelines))  # checked above
+    computed = compute_features(  # checked above
+        kept, contexts, EventArrays.from_timelines(timelines), player_lines=[t.player_lines for t in timelines]
+    )
     skipped.extend(computed.problems[i] for i in sorted(computed.problems))
     table = FeatureTable(
         game_ids=[kept[i].game_id for i in computed.kept],

@@ -10,49 +10,38 @@ PlayByPlayV3 actions; re-exported here).  From the lines of one game:
 * ``all_round``: the best all-round line, the largest over players of the smallest of his points,
   rebounds and assists (a triple-double of those three: ``all_round >= 10``; near one: 8 or 9).
 
-These are computed and tested like the other features (one-game and vectorised side by side) but
-are neither in the archive nor model inputs: the archive keeps no player data, see
-docs/WORTH_WATCHING.md.  Pure Python except :func:`performance_columns` (numpy, imported when
-called).
+They are features of every game (:data:`~nba_predictions.features.spec.PERFORMANCE_FEATURES`), read
+from the timeline's ``player_lines`` (:func:`timeline_performance` for one game,
+:func:`player_lines_columns` for many); where a source's play-by-play names no players
+(``player_lines`` null) all three are 0.  The shipped model does not read them.  Pure Python except
+:func:`performance_columns` and :func:`player_lines_columns` (numpy, imported when called).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from nba_predictions.core.domain import LeaderLine
 from nba_predictions.features.player_lines import PlayerLine as PlayerLine
 from nba_predictions.features.player_lines import Side as Side
 from nba_predictions.features.player_lines import leading_lines as leading_lines
 from nba_predictions.features.player_lines import lines_from_cdn as lines_from_cdn
 from nba_predictions.features.player_lines import lines_from_pbp_v2 as lines_from_pbp_v2
 from nba_predictions.features.player_lines import lines_from_pbp_v3 as lines_from_pbp_v3
-from nba_predictions.features.spec import FeatureSpec
+from nba_predictions.features.spec import (  # noqa: F401 (the specification, found here too)
+    DUEL_POINTS,
+    FIFTY_POINTS,
+    PERFORMANCE_FEATURES,
+    PERFORMANCE_NAMES,
+    TRIPLE_DOUBLE,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
-FIFTY_POINTS = 50
-DUEL_POINTS = 40
-TRIPLE_DOUBLE = 10
 
-PERFORMANCE_FEATURES: tuple[FeatureSpec, ...] = (
-    FeatureSpec("top_points", "int", f"the most points by one player (a {FIFTY_POINTS}-point game: >= {FIFTY_POINTS})"),
-    FeatureSpec(
-        "duel_points",
-        "int",
-        f"the smaller of the two teams' top scorers' points (a duel: >= {DUEL_POINTS})",
-    ),
-    FeatureSpec(
-        "all_round",
-        "int",
-        f"the largest over players of min(points, rebounds, assists) (a triple-double: >= {TRIPLE_DOUBLE})",
-    ),
-)
-PERFORMANCE_NAMES: tuple[str, ...] = tuple(f.name for f in PERFORMANCE_FEATURES)
-
-
-def performance_values(lines: Iterable[PlayerLine]) -> dict[str, int]:
+def performance_values(lines: Iterable[PlayerLine | LeaderLine]) -> dict[str, int]:
     """The performance features of one game (the one-game counterpart of :func:`performance_columns`)."""
     top = {"home": 0, "away": 0}
     all_round = 0
@@ -78,6 +67,29 @@ def performance_columns(
     all_round = np.zeros(games, dtype=np.int64)
     np.maximum.at(all_round, game, np.minimum(np.minimum(points, rebounds), assists))
     return {"top_points": top.max(axis=1), "duel_points": top.min(axis=1), "all_round": all_round}
+
+
+def timeline_performance(lines: Sequence[LeaderLine] | None) -> dict[str, int]:
+    """The performance features of one game from its timeline's ``player_lines``: all 0 when they
+    are unknown (``None``), as agreed for issue 23 (docs/FEATURES.md)."""
+    return performance_values(lines or ())
+
+
+def player_lines_columns(per_game: Sequence[Sequence[LeaderLine] | None]) -> dict[str, np.ndarray]:
+    """The performance features of many games from their timelines' ``player_lines`` (``None``:
+    unknown, all 0): one array per feature, equal to :func:`timeline_performance` game by game."""
+    import numpy as np
+
+    game = [i for i, lines in enumerate(per_game) for _ in lines or ()]
+    every = [line for lines in per_game for line in lines or ()]
+    return performance_columns(
+        np.array(game, dtype=np.int64),
+        np.array([line.side == "home" for line in every], dtype=bool),
+        np.array([line.points for line in every], dtype=np.int64),
+        np.array([line.rebounds for line in every], dtype=np.int64),
+        np.array([line.assists for line in every], dtype=np.int64),
+        len(per_game),
+    )
 
 
 def performance_table() -> str:

@@ -1,11 +1,12 @@
-"""The one specification of every feature: name, type, range, meaning, in the model's column order.
+"""The one specification of every feature: name, type, range, meaning, in column order.
 
 Everything else that names the features derives from :data:`FEATURES`:
 
 * the ``GameFeatures`` document model (:mod:`nba_predictions.documents.models` generates its fields
   from :func:`FeatureSpec.field_definition`, hence the JSON Schemas in ``schemas/``);
-* the column order of every feature matrix (:data:`ALL_FEATURES`, which is also the shipped
-  model's ``feature_names``);
+* the column order of every feature matrix (:data:`ALL_FEATURES`: the features of the score,
+  :data:`SCORE_FEATURES`, which are the shipped model's ``feature_names``, then the stakes and the
+  performances of issue 23; a model takes its own columns by name);
 * the range checks: per value (the document model, :func:`valid_feature_rows` on whole columns) and
   the windows of the seconds features against the game's length (the input rules,
   :mod:`nba_predictions.documents.rules`);
@@ -13,8 +14,11 @@ Everything else that names the features derives from :data:`FEATURES`:
 
 Each feature's computation lives next to it in this package, a one-game function and a vectorised
 one side by side (:mod:`nba_predictions.features.context` for the record and context features,
-:mod:`nba_predictions.features.timeline` for the timeline ones); see docs/FEATURES.md ("Adding a
-feature").  Standard library only: pydantic and numpy are imported by the functions that need them.
+:mod:`nba_predictions.features.timeline` for the timeline ones,
+:mod:`nba_predictions.features.stakes` and :mod:`nba_predictions.features.performance`); see
+docs/FEATURES.md ("Adding a feature").  The stakes and performance specifications live here, not
+beside their computations, because those modules import this one.  Standard library only:
+pydantic and numpy are imported by the functions that need them.
 """
 
 from __future__ import annotations
@@ -42,6 +46,17 @@ CLOSE_GAME_POINTS = 10
 """A regular-season meeting decided by at most this many points counts as close (``rivalry_score``)."""
 LATE_MARGIN_SECONDS = (10, 30, 60)
 """The winner's margin is read this many seconds before the final buzzer (one feature each)."""
+
+# Stakes (issue 23, computed in :mod:`nba_predictions.features.stakes`)
+FEW_GAMES_LEFT = 10
+"""A seeding race counts only when the team has at most this many regular-season games left."""
+RACE_GAMES_BEHIND = 1.0
+"""... and is within this many games of the team on the other side of a seed line."""
+
+# Performances (issue 23, computed in :mod:`nba_predictions.features.performance`)
+FIFTY_POINTS = 50
+DUEL_POINTS = 40
+TRIPLE_DOUBLE = 10
 
 Kind = Literal["int", "float", "flag"]
 """``int`` and ``float`` values; ``flag``: an int that is 0 or 1."""
@@ -113,7 +128,7 @@ def _late_margin(seconds: int) -> FeatureSpec:
     )
 
 
-FEATURES: tuple[FeatureSpec, ...] = (
+SCORE_FEATURES: tuple[FeatureSpec, ...] = (
     FeatureSpec(
         "diff_ranks",
         "int",
@@ -201,11 +216,57 @@ FEATURES: tuple[FeatureSpec, ...] = (
     ),
     *(_late_margin(seconds) for seconds in LATE_MARGIN_SECONDS),
 )
-"""Every feature, in the model's column order (the spec's seven first)."""
+"""The features of the score (the spec's seven first): the shipped model's inputs, in its order."""
+
+STAKES_FEATURES: tuple[FeatureSpec, ...] = (
+    FeatureSpec("playoff_round", "int", "playoff round 1-4 (4 = the Finals), 0 outside the playoffs", le=4),
+    FeatureSpec("series_game", "int", "game number in the playoff series 1-7, 0 outside the playoffs", le=7),
+    FeatureSpec("series_leader_wins", "int", "wins before this game of the team leading the series", le=3),
+    FeatureSpec("series_trailer_wins", "int", "wins before this game of the other team of the series", le=3),
+    FeatureSpec(
+        "elimination_game",
+        "flag",
+        "1 when a team can be eliminated: a playoff team on 3 wins can clinch, or a play-in game whose loser is out",
+        ge=None,
+    ),
+    FeatureSpec("game_seven", "flag", "1 for a Game 7 (both teams facing elimination)", ge=None),
+    FeatureSpec("play_in", "flag", "1 for a play-in game", ge=None),
+    FeatureSpec("cup_final", "flag", "1 for the NBA Cup final (game id `006...`)", ge=None),
+    FeatureSpec(
+        "seed_race_teams",
+        "int",
+        f"teams (0-2) within {RACE_GAMES_BEHIND:g} game of a seed line with <= {FEW_GAMES_LEFT} regular-season "
+        "games left, standings as of the day",
+        le=2,
+    ),
+)
+"""What was at stake, known before tip-off (:mod:`nba_predictions.features.stakes`), in column order."""
+
+PERFORMANCE_FEATURES: tuple[FeatureSpec, ...] = (
+    FeatureSpec("top_points", "int", f"the most points by one player (a {FIFTY_POINTS}-point game: >= {FIFTY_POINTS})"),
+    FeatureSpec(
+        "duel_points",
+        "int",
+        f"the smaller of the two teams' top scorers' points (a duel: >= {DUEL_POINTS})",
+    ),
+    FeatureSpec(
+        "all_round",
+        "int",
+        f"the largest over players of min(points, rebounds, assists) (a triple-double: >= {TRIPLE_DOUBLE})",
+    ),
+)
+"""What a player did (:mod:`nba_predictions.features.performance`), from the timeline's ``player_lines``
+(all 0 where they are unknown), in column order."""
+
+FEATURES: tuple[FeatureSpec, ...] = (*SCORE_FEATURES, *STAKES_FEATURES, *PERFORMANCE_FEATURES)
+"""Every feature, in column order: the score's, then the stakes, then the performances."""
 
 ALL_FEATURES: tuple[str, ...] = tuple(f.name for f in FEATURES)
+SCORE_NAMES: tuple[str, ...] = tuple(f.name for f in SCORE_FEATURES)
+STAKES_NAMES: tuple[str, ...] = tuple(f.name for f in STAKES_FEATURES)
+PERFORMANCE_NAMES: tuple[str, ...] = tuple(f.name for f in PERFORMANCE_FEATURES)
 EXTRA_FEATURES: tuple[str, ...] = tuple(f.name for f in FEATURES if not f.in_spec)
-LAST_SECONDS_FEATURES: tuple[str, ...] = EXTRA_FEATURES[EXTRA_FEATURES.index("go_ahead_seconds_left") :]
+LAST_SECONDS_FEATURES: tuple[str, ...] = SCORE_NAMES[SCORE_NAMES.index("go_ahead_seconds_left") :]
 """The extras that see the last seconds (added with the possession-aware label, see docs/MODEL.md)."""
 WINDOWED_FEATURES: tuple[FeatureSpec, ...] = tuple(f for f in FEATURES if f.window is not None)
 """The seconds features that count within a window of the game clock."""
@@ -237,6 +298,14 @@ def valid_feature_rows(matrix: np.ndarray) -> np.ndarray:
     return good
 
 
+def _group(spec: FeatureSpec) -> str:
+    if spec in STAKES_FEATURES:
+        return "stakes"
+    if spec in PERFORMANCE_FEATURES:
+        return "performance"
+    return "addition"
+
+
 def markdown_table() -> str:
     """The feature table of docs/DOCUMENTS.md (between its ``features-table`` markers)."""
 
@@ -252,6 +321,6 @@ def markdown_table() -> str:
             limits = "any"
         else:
             limits = f"{bound(spec.ge)} to {bound(spec.le)}" if spec.le is not None else f">= {bound(spec.ge)}"
-        origin = "" if spec.in_spec else " (addition)"
+        origin = "" if spec.in_spec else f" ({_group(spec)})"
         lines.append(f"| {i} | `{spec.name}`{origin} | {kind} | {limits} | {spec.meaning} |")
     return "\n".join(lines) + "\n"

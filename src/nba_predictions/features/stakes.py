@@ -17,71 +17,51 @@ The NBA Cup's earlier knockout rounds are regular-season games (``002...``) that
 archive tells apart, and no archived source says which games were on national TV: neither is a
 feature here (docs/FEATURES.md, "Stakes features").
 
-These features are computed and tested like the others but are not yet inputs of the shipped
-model: the model's inputs are :data:`~nba_predictions.features.spec.FEATURES`, which must equal the
-shipped model's ``feature_names``; adding them there needs the retrain of issue 23's label.
+They are features of every game (:data:`~nba_predictions.features.spec.STAKES_FEATURES`, in every
+features document), computed from the game id and the context's
+:class:`~nba_predictions.core.domain.StakesContext`; the shipped model does not read them (it takes
+its own columns by name), a model trained on issue 23's label will.
 Pure Python except :func:`stakes_columns`, which imports numpy when called.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from nba_predictions.core.domain import StakesContext
 from nba_predictions.errors import GameDataError
-from nba_predictions.features.spec import FeatureSpec
+from nba_predictions.features.spec import FEW_GAMES_LEFT, RACE_GAMES_BEHIND, STAKES_FEATURES, STAKES_NAMES
+
+__all__ = [  # the specification and the context live in features.spec and core.domain; found here too
+    "FEW_GAMES_LEFT",
+    "RACE_GAMES_BEHIND",
+    "STAKES_FEATURES",
+    "STAKES_NAMES",
+    "StakesContext",
+    "games_behind",
+    "play_in_elimination",
+    "playoff_round",
+    "season_games",
+    "seed_lines",
+    "series_game",
+    "stakes_columns",
+    "stakes_table",
+    "stakes_values",
+    "teams_in_seed_race",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
 SERIES_WINS = 4
 """Wins that take a best-of-seven series (every playoff series since 2003)."""
-FEW_GAMES_LEFT = 10
-"""A seeding race counts only when the team has at most this many regular-season games left."""
-RACE_GAMES_BEHIND = 1.0
-"""... and is within this many games of the team on the other side of a seed line."""
 SEASON_GAMES = {2011: 66, 2020: 72}
 """Regular-season games per team where the season was not 82 games (2011-12 lockout, 2020-21).
 2019-20 was cut to 63-75 games after the schedule was set; its races count from 82 games (few)."""
 PLAY_IN_FIRST_SEASON = 2020
 """From 2020-21 the play-in is for seeds 7-10: the seed lines are 6|7 (playoffs or play-in) and
 10|11 (play-in or out); before, the one line that mattered was 8|9."""
-
-STAKES_FEATURES: tuple[FeatureSpec, ...] = (
-    FeatureSpec("playoff_round", "int", "playoff round 1-4 (4 = the Finals), 0 outside the playoffs", le=4),
-    FeatureSpec("series_game", "int", "game number in the playoff series 1-7, 0 outside the playoffs", le=7),
-    FeatureSpec("series_leader_wins", "int", "wins before this game of the team leading the series", le=3),
-    FeatureSpec("series_trailer_wins", "int", "wins before this game of the other team of the series", le=3),
-    FeatureSpec(
-        "elimination_game",
-        "flag",
-        "1 when a team can be eliminated: a playoff team on 3 wins can clinch, or a play-in game whose loser is out",
-        ge=None,
-    ),
-    FeatureSpec("game_seven", "flag", "1 for a Game 7 (both teams facing elimination)", ge=None),
-    FeatureSpec("play_in", "flag", "1 for a play-in game", ge=None),
-    FeatureSpec("cup_final", "flag", "1 for the NBA Cup final (game id `006...`)", ge=None),
-    FeatureSpec(
-        "seed_race_teams",
-        "int",
-        f"teams (0-2) within {RACE_GAMES_BEHIND:g} game of a seed line with <= {FEW_GAMES_LEFT} regular-season "
-        "games left, standings as of the day",
-        le=2,
-    ),
-)
-"""The stakes features, in column order."""
-
-STAKES_NAMES: tuple[str, ...] = tuple(f.name for f in STAKES_FEATURES)
-
-
-@dataclass(frozen=True)
-class StakesContext:
-    """What the stakes features need beyond the game id, all from games before this one."""
-
-    home_series_wins: int = 0
-    away_series_wins: int = 0
-    seed_race_teams: int = 0
 
 
 def _digit(game_id: str, i: int) -> int:

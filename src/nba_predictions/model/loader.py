@@ -162,25 +162,32 @@ class LoadedModel:
         return list(self.metadata.feature_names)
 
     def check_features(self, names: Sequence[str]) -> None:
-        """Raise :class:`ModelError` unless ``names`` are the model's features in the model's order."""
-        expected = self.feature_names
-        if list(names) == expected:
-            return
-        missing = [n for n in expected if n not in names]
-        extra = [n for n in names if n not in expected]
-        if missing or extra:
-            parts = []
-            if missing:
-                parts.append(f"the model needs {missing}, which the features lack")
-            if extra:
-                parts.append(f"the features have {extra}, which the model was not trained on")
-            detail = "; ".join(parts)
-        else:
-            detail = f"same names in another order: model {expected}, features {list(names)}"
-        raise ModelError(
-            f"model {self.path} (version {self.version}) does not match the features document ({detail}): "
-            f"rebuild the features with this version of nba-predictions or {RETRAIN_HINT}"
-        )
+        """Raise :class:`ModelError` unless every one of the model's features is among ``names``
+        (in any order; names the model does not read are fine)."""
+        self.columns(names)
+
+    def columns(self, names: Sequence[str]) -> list[int]:
+        """Where each of the model's features is in ``names`` (a feature table's columns), in the
+        model's order; :class:`ModelError` when one is missing."""
+        position = {name: i for i, name in enumerate(names)}
+        missing = [n for n in self.feature_names if n not in position]
+        if missing:
+            raise ModelError(
+                f"model {self.path} (version {self.version}) needs features {missing}, which the features document "
+                f"lacks: rebuild the features with this version of nba-predictions or {RETRAIN_HINT}"
+            )
+        return [position[n] for n in self.feature_names]
+
+    def select(self, matrix: np.ndarray | Sequence[Sequence[float]], names: Sequence[str]) -> Any:
+        """The model's columns of ``matrix`` (columns ``names``), in the model's order: a numpy array
+        stays one, rows of a list stay lists (a few rows need no numpy)."""
+        columns = self.columns(names)
+        if columns == list(range(len(names))):
+            return matrix
+        if hasattr(matrix, "shape"):
+            array: Any = matrix  # numpy is not imported here
+            return array.reshape(len(matrix), len(names))[:, columns]
+        return [[row[j] for j in columns] for row in matrix]
 
 
 def _read_json(path: Path, what: str) -> Any:

@@ -4,7 +4,8 @@
 game's ``score_timeline`` and ``context`` extras when present; for a document in exactly the spec's
 format it fetches the timelines from the source and builds the contexts from one
 :func:`~nba_predictions.features.history.load_history` call for the document's dates (never one per
-game).  The features themselves come from the features package's one entry point,
+game), and so for a context from before the stakes features (no ``stakes``).  The features
+themselves come from the features package's one entry point,
 :func:`~nba_predictions.features.matrix.compute_features` (its one-game path: this module, like the
 collection step, runs without numpy).  A game with incomplete data is skipped with its reason; the
 others go on.
@@ -50,7 +51,8 @@ def build_features(
     """
     started = time.perf_counter()
     history = None
-    lacking_context = [g for g in games if g.context is None]
+    # A context from before the stakes features (no ``stakes``) is rebuilt like a missing one.
+    lacking_context = [g for g in games if g.context is None or g.context.stakes is None]
     if lacking_context and source is not None:
         from nba_predictions.features.history import load_history
 
@@ -70,7 +72,7 @@ def build_features(
                     raise GameDataError(record.game_id, "no score_timeline in the input and no source to fetch it from")
                 timeline = source.score_timeline(record)
             context: GameContext | None = game.context
-            if context is None:
+            if context is None or (context.stakes is None and history is not None):
                 if history is None:
                     raise GameDataError(record.game_id, "no context in the input and no source to build it from")
                 context = history.context(record)

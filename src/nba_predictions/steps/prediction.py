@@ -68,7 +68,9 @@ def rate_matrix(
     matrix: np.ndarray | Sequence[Sequence[float]], model: LoadedModel, good_threshold: float, mediocre_threshold: float
 ) -> Ratings:
     """Rate every row of ``matrix`` (columns :data:`~nba_predictions.documents.models.ALL_FEATURES`) with one
-    batch call of ``model``; a row's result does not depend on the other rows.
+    batch call of ``model``; a row's result does not depend on the other rows.  The model reads its
+    own columns by name (its ``feature_names``, which may be fewer than the matrix's), and the top
+    features are among them.
 
     A rating is the model's output clamped to 0-100 and rounded to :data:`RATING_DECIMALS` as
     ``numpy.round`` rounds (``rint(x * 100) / 100``, not Python's ``round(x, 2)``): the ratings this
@@ -78,16 +80,17 @@ def rate_matrix(
         raise UsageError(
             f"rating thresholds mediocre={mediocre_threshold} good={good_threshold} must satisfy mediocre <= good"
         )
+    names = model.feature_names
     model.check_features(ALL_FEATURES)
     if len(matrix) == 0:
         return Ratings([], [], [])
-    raw, contributions = model.predict(matrix, ALL_FEATURES)
+    raw, contributions = model.predict(model.select(matrix, ALL_FEATURES), names)
     scale = 10**RATING_DECIMALS
     ratings = [round(min(max(value, 0.0), 100.0) * scale) / scale for value in raw]
     top = []
     for row in contributions:
-        order = sorted(range(len(ALL_FEATURES)), key=lambda j: -abs(row[j]))[:TOP_FEATURES]  # stable
-        top.append([(ALL_FEATURES[j], round(row[j], CONTRIBUTION_DECIMALS)) for j in order])
+        order = sorted(range(len(names)), key=lambda j: -abs(row[j]))[:TOP_FEATURES]  # stable
+        top.append([(names[j], round(row[j], CONTRIBUTION_DECIMALS)) for j in order])
     return Ratings(ratings, [classify(r, good_threshold, mediocre_threshold) for r in ratings], top)
 
 
@@ -112,8 +115,8 @@ def predict_games(
 ) -> list[Prediction]:
     """Rate every game of ``doc`` with one batch call of ``model``.
 
-    Raises :class:`~nba_predictions.errors.ModelError` when the model's features (names and order,
-    from its metadata) are not the documents' features, and
+    Raises :class:`~nba_predictions.errors.ModelError` when one of the model's features (from its
+    metadata) is not among the documents' features, and
     :class:`~nba_predictions.errors.UsageError` for inconsistent thresholds.
     """
     started = time.perf_counter()

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from nba_predictions.documents.models import ALL_FEATURES
+from nba_predictions.documents.models import ALL_FEATURES, SCORE_NAMES
 
 # Settings shared by every fit.  One thread: histogram sums are then added in one fixed order, so
 # the model bytes do not depend on the machine's core count.
@@ -61,6 +61,11 @@ def predict(booster: Any, x: np.ndarray, names: Sequence[str]) -> np.ndarray:
     import xgboost
 
     return booster.predict(xgboost.DMatrix(x, feature_names=list(names))).astype(np.float64)
+
+
+MODEL_FEATURES: tuple[str, ...] = SCORE_NAMES
+"""The features the model is trained on: the score's (the shipped model's), not yet the stakes and
+performance features of issue 23, which the data's matrix carries too (columns are taken by name)."""
 
 
 def columns(x: np.ndarray, names: Sequence[str]) -> np.ndarray:

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from nba_predictions.documents.models import ALL_FEATURES, LAST_SECONDS_FEATURES
+from nba_predictions.documents.models import LAST_SECONDS_FEATURES
 from nba_predictions.model.label import excitement as ex
 from nba_predictions.model.label import winprob as wp
 from nba_predictions.model.label.possession import PossessionPath, fit_possession_seconds, possession_paths
@@ -89,7 +89,7 @@ CANDIDATES = (
     ),
 )
 FIRST_LABEL = CANDIDATES[0]
-FIRST_FEATURES = tuple(n for n in ALL_FEATURES if n not in LAST_SECONDS_FEATURES)
+FIRST_FEATURES = tuple(n for n in rg.MODEL_FEATURES if n not in LAST_SECONDS_FEATURES)
 
 
 @dataclass
@@ -211,7 +211,7 @@ def select_label(
         p = st.probability(fitted.definition.win_probability)
         if old_label is None:  # the first candidate is the first shipped label
             old_label = fitted.label
-        pred = rg.fit_predict(data.features, fitted.label, fit_rows, ALL_FEATURES, rg.FIRST_MODEL, seed)
+        pred = rg.fit_predict(data.features, fitted.label, fit_rows, rg.MODEL_FEATURES, rg.FIRST_MODEL, seed)
         label_points = bias.label_figures(fitted.label, games, train_rows)["tight_label_points_spearman"]
         row = {
             "candidate": candidate.name,
@@ -247,7 +247,7 @@ def select_hyper_parameters(
     """The grid point with the lowest mean validation MAE (ties: the earlier grid point)."""
     rows = []
     for hyper in rg.PARAM_GRID:
-        pred = rg.fit_predict(x, label, fit_rows, ALL_FEATURES, hyper, seed)
+        pred = rg.fit_predict(x, label, fit_rows, rg.MODEL_FEATURES, hyper, seed)
         per = rg.scores(pred, label, season_text, val_seasons)
         rows.append(
             {
@@ -272,10 +272,10 @@ def compare_features(
 ) -> list[dict[str, Any]]:
     """Validation scores of the first model's features, each last-seconds feature on top of them, and all
     (with the first model's settings, as the label comparison)."""
-    every = f"all {len(ALL_FEATURES)}"
+    every = f"all {len(rg.MODEL_FEATURES)}"
     sets = [(f"first {len(FIRST_FEATURES)} (no last-seconds feature)", list(FIRST_FEATURES))]
     sets += [(f"first {len(FIRST_FEATURES)} + {n}", [*FIRST_FEATURES, n]) for n in LAST_SECONDS_FEATURES]
-    sets.append((every, list(ALL_FEATURES)))
+    sets.append((every, list(rg.MODEL_FEATURES)))
     out = []
     for name, cols in sets:
         pred = rg.fit_predict(x, label, fit_rows, cols, rg.FIRST_MODEL, seed)

@@ -156,10 +156,11 @@ def fit(
     feature_rows = sel.compare_features(data.features, label, fit_rows, val_rows, games, season_text, val_text, seed)
 
     # 2. The regressor, and the first shipped model refitted (the "before").
-    names = list(ALL_FEATURES)
-    booster = rg.train(data.features[tr], label[tr], names, hyper, seed)
+    names = list(rg.MODEL_FEATURES)
+    x = rg.columns(data.features, names)
+    booster = rg.train(x[tr], label[tr], names, hyper, seed)
     model_bytes = bytes(booster.save_raw(raw_format="json"))
-    pred = rg.predict(booster, data.features, names)
+    pred = rg.predict(booster, x, names)
     old_pred = rg.fit_predict(data.features, old_label, tr, sel.FIRST_FEATURES, rg.FIRST_MODEL, seed)
 
     # 3. The test seasons, scored once; the seasons after them (never used) reported.
@@ -181,7 +182,7 @@ def fit(
         _season_metrics(old_pred, old_label, base, old_label, season_text, test_text),
     )
 
-    dtest = xgboost.DMatrix(data.features[te], feature_names=names)
+    dtest = xgboost.DMatrix(x[te], feature_names=names)
     contribs = booster.predict(dtest, pred_contribs=True)[:, : len(names)]
     importance = {n: _r(v, 3) for n, v in zip(names, np.abs(contribs).mean(axis=0))}
     gain = booster.get_score(importance_type="total_gain")

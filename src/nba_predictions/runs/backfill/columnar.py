@@ -17,6 +17,7 @@ functions, so its outcome (games, failures, reasons) is exactly a one-date run's
 
 from __future__ import annotations
 
+import struct
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from nba_predictions.features.events import EventArrays
 from nba_predictions.features.game import check_timeline
 from nba_predictions.features.matrix import compute_features
 from nba_predictions.features.timeline import timeline_columns
-from nba_predictions.sources.archive_rows import ArchiveRow, decode_event_arrays
+from nba_predictions.sources.archive_rows import ArchiveRow, decode_event_arrays, decode_lines
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -102,7 +103,15 @@ def archive_features(rows: Sequence[ArchiveRow], history: History) -> ArchiveFea
             continue
         records.append(record)
         kept.append(i)
-    computed = compute_features(records, contexts, columns.take(kept))
+    # Each row's players' lines (format 2), as the one-date steps read them with its timeline.
+    lines = []
+    for i in kept:
+        try:
+            lines.append(decode_lines(usable[i].player_lines))
+        except (ValueError, struct.error):  # a bad side, a cut blob: the one-date steps say which game
+            recheck.add(usable[i].day)
+            lines.append(None)
+    computed = compute_features(records, contexts, columns.take(kept), player_lines=lines)
     recheck.update(records[i].date for i in computed.problems)  # a feature out of range
     keep = [j for j, i in enumerate(computed.kept) if records[i].date not in recheck]
     return ArchiveFeatures(
