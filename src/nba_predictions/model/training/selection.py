@@ -34,6 +34,7 @@ from nba_predictions.model.label.possession import PossessionPath, fit_possessio
 from nba_predictions.model.training import bias
 from nba_predictions.model.training import regressor as rg
 from nba_predictions.model.training.data import TrainingData
+from nba_predictions.model.training.worth import WORTH_COLUMNS
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +90,9 @@ CANDIDATES = (
     ),
 )
 FIRST_LABEL = CANDIDATES[0]
-FIRST_FEATURES = tuple(n for n in ALL_FEATURES if n not in LAST_SECONDS_FEATURES)
+# The first shipped model's 14 features: neither the last-seconds features nor the stakes and performance
+# features of issue 23 (those names are only in ALL_FEATURES once the features package lists them).
+FIRST_FEATURES = tuple(n for n in ALL_FEATURES if n not in LAST_SECONDS_FEATURES and n not in WORTH_COLUMNS)
 
 
 @dataclass
