@@ -62,6 +62,15 @@ def test_the_performance_floor_lifts_fifty_point_games_only() -> None:
     assert fitted.label[3] == 85 and fitted.label[50] == pytest.approx(50)
 
 
+def test_the_label_is_recomputed_from_the_metadata_it_is_recorded_in() -> None:
+    e = np.linspace(0, 100, 50)
+    cols = columns(50, playoff_round=np.where(np.arange(50) % 7 == 0, 4, 0), top_points=np.arange(50) + 20)
+    weights = wt.WorthWeights(finals=40, fifty_floor=90, floor_step=1)
+    fitted = wt.fit_worth(e, wt.worth_terms(cols), weights, np.arange(50) < 40)
+    details = {"weights": weights.to_dict(), "reference_quantiles": list(fitted.scale.quantiles)}
+    assert wt.label_from_details(e, cols, details).tolist() == fitted.label.tolist()
+
+
 def _choice_data(seed: int = 1) -> tuple[np.ndarray, wt.WorthTerms, np.ndarray, np.ndarray, np.ndarray]:
     """400 games: the acclaimed ones are Finals games of middling EI, among the training games."""
     rng = np.random.default_rng(seed)

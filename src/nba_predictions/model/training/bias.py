@@ -11,7 +11,8 @@ Definitions (all from the score timeline and the final score):
   last 5:00 (``clutch_seconds`` = 300);
 * **decided in the final seconds**: the winner took the lead for good with at most
   :data:`DECIDED_SECONDS` left (``go_ahead_seconds_left``);
-* **widest blowouts**: final margin >= :data:`BLOWOUT_POINTS`;
+* **widest blowouts**: final margin >= :data:`BLOWOUT_POINTS` (with the worth-watching label, without an
+  exceptional performance: ``Games(..., exceptional=...)``, a 50-point scorer);
 * **level check**: among regulation games of :data:`LEVEL_SEASON` with final margin <= 3, the mean
   rating of the lowest- and the highest-scoring third.
 """

@@ -7,14 +7,17 @@
    that rates new games) (:mod:`.data`).
 2. Split by season: the two latest complete seasons are held out (test), every earlier season
    trains; inside the training seasons the latest two validate and the earlier ones fit.
-3. Choose on the validation seasons only (:mod:`.selection`): the label among the candidates, then
-   the XGBoost hyper-parameters; repeat the comparison that adopted the last-seconds features.
+3. Choose on the validation seasons only (:mod:`.selection`): the label among the candidates; when
+   the features include the stakes and performance columns, the worth-watching label's weights on top
+   of it (:mod:`.worth`, against the acclaimed games of the training seasons); then the XGBoost
+   hyper-parameters; repeat the comparison that adopted the last-seconds features.
 4. Refit the chosen label (win probability, possession length, label scale) on all training seasons
    and train the regressor on them (fixed seed, one thread: the same bytes on a rerun).  Refit the
    first shipped model too (its label, features and settings): the "before" of every figure.
 5. Score the test seasons once, at the end, and report the games after them (the running season,
    never used for anything): metrics against a hand-formula baseline, the bias figures and goals of
-   :mod:`.bias`, before and after.
+   :mod:`.bias`, before and after (and with the worth label, the Done-when goals of issue 23,
+   :mod:`.worth_fit`).
 6. Write ``model.json`` (XGBoost's JSON format) and ``model_meta.json``; optionally the model card
    ``MODEL.md`` and its figures.  The output folders are checked for writing before step 1, so a bad
    ``--output-dir`` fails in a second, not after the whole run.

@@ -249,3 +249,14 @@ def choose_weights(
         len(points),
     )
     return WorthChoice(weights, round(share, 4), int(chosen_on.size), round(rho, 4), len(points), eligible)
+
+
+def label_from_details(
+    ei_label: np.ndarray, columns: Mapping[str, np.ndarray], details: Mapping[str, Any]
+) -> np.ndarray:
+    """The worth label of every game from a model's metadata (``details["worth"]``: its weights and reference
+    quantiles), as the training run computed it."""
+    weights = WorthWeights(**details["weights"])
+    scale = ex.LabelScale(tuple(details["reference_quantiles"]))
+    terms = worth_terms(columns)
+    return apply_scale(raw_worth(ei_label, terms, weights), scale, terms, weights)
