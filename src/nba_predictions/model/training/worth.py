@@ -214,6 +214,11 @@ def choose_weights(
     if int(val_rows.sum()) < 3:
         raise ModelError("the worth-watching weights need at least 3 validation games: add validation seasons")
     points = grid_points(grid)
+    # The rule reads the label of the validation and the acclaimed games only: label just those.
+    read = np.flatnonzero(val_rows | (acclaimed_rows & train_rows))
+    val_at, acclaimed_at = val_rows[read], (acclaimed_rows & train_rows)[read]
+    ei_val = ei_label[read][val_at]
+    sub = WorthTerms({k: v[read] for k, v in terms.flags.items()}, terms.top_points[read])
     best: tuple[tuple[float, float], WorthWeights] | None = None
     eligible = 0
     scales: dict[tuple[float, ...], tuple[np.ndarray, ex.LabelScale]] = {}
@@ -221,14 +226,14 @@ def choose_weights(
         key = tuple(getattr(weights, k) for k in (*STAKES_WEIGHTS, "triple_double", "duel"))
         if key not in scales:  # the floor does not change the percentile scale
             raw = raw_worth(ei_label, terms, weights)
-            scales[key] = (raw, ex.LabelScale.fit(raw[train_rows]))
+            scales[key] = (raw[read], ex.LabelScale.fit(raw[train_rows]))
         raw, scale = scales[key]
-        label = apply_scale(raw, scale, terms, weights)
-        rho = rg.spearman(label[val_rows], ei_label[val_rows])
+        label = apply_scale(raw, scale, sub, weights)
+        rho = rg.spearman(label[val_at], ei_val)
         if not rho >= min_spearman:
             continue
         eligible += 1
-        score = (float(np.mean(label[chosen_on] >= acclaimed_label)), rho)
+        score = (float(np.mean(label[acclaimed_at] >= acclaimed_label)), rho)
         if best is None or score > best[0]:
             best = (score, weights)
     if best is None:
