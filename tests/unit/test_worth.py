@@ -195,3 +195,36 @@ def test_blowouts_with_an_exceptional_performance_are_left_out_of_the_blowout_go
     figures = bias.rating_figures(rating, rating, worth)
     assert figures["blowout_max_rating"] == 5.0 and figures["blowout_excludes"] == "a 50-point scorer"
     assert "blowout_excludes" not in bias.rating_figures(rating, rating, plain)
+
+
+def test_the_run_records_the_form_the_weights_the_acclaimed_set_and_the_goals() -> None:
+    from nba_predictions.model.training import worth_fit as wf
+
+    e, _, train, val, _ = _choice_data()
+    n = len(e)
+    ids = [f"00422{i:05d}" for i in range(n)]
+    cols = columns(n, playoff_round=np.where(np.arange(n) < 20, 4, 0), top_points=np.where(np.arange(n) == 300, 55, 0))
+    games = [_game(ids[i]) for i in (0, 1, 2, 3, 4, 350)]
+    fit = wf.fit_worth_label(e, cols, ids, train, val, acclaimed=games)
+    assert fit.choice.acclaimed_games == 5 and fit.choice.weights.finals > 0
+    names = ["x", *wt.WORTH_COLUMNS]
+    x = np.column_stack([e, *(cols[k] for k in wt.WORTH_COLUMNS)])
+    seasons = np.where(np.arange(n) < 300, "2021-22", "2023-24")
+    details, after, before = wf.worth_details(
+        fit,
+        predict=lambda m: m[:, 0],
+        x=x,
+        names=names,
+        ratings=(fit.label, e),
+        labels=(fit.label, e),
+        ei_label=e,
+        game_ids=ids,
+        season_text=seasons,
+        rows=(train, seasons == "2023-24"),
+        test_seasons=["2023-24"],
+    )
+    assert details["weights"] == fit.choice.weights.to_dict() and details["form"] == wt.WORTH_FORM
+    assert wt.label_from_details(e, cols, details).tolist() == fit.label.tolist()
+    assert [g["where"] for g in details["acclaimed"]] == ["training"] * 5 + ["held out"]
+    assert details["fifty_point_games"] == 1 and details["moves"]["game_id"] in ids
+    assert len(after) == len(before) == 4
