@@ -24,6 +24,7 @@ from nba_predictions.model.label import excitement as ex
 from nba_predictions.model.loader import default_model_path, load_model, meta_path_for
 from nba_predictions.model.training import regressor as rg
 from nba_predictions.model.training import train
+from nba_predictions.model.training.worth import label_from_details, worth_columns
 from nba_predictions.sources.archive import ArchiveSource
 
 
@@ -92,6 +93,10 @@ def test_committed_metrics_are_what_the_committed_model_scores():
     label = ex.LabelScale(tuple(meta.label.reference_quantiles)).rating(
         ex.excitement_indices(data.timelines, definition, data.neutral)
     )
+    if "worth" in meta.details:  # the worth-watching label on top of the EI label (issue 23)
+        columns = worth_columns(data.features)
+        assert columns is not None, "a worth-watching model needs the stakes and performance feature columns"
+        label = label_from_details(label, columns, meta.details["worth"])
     own = rg.columns(data.features, model.feature_names)  # the model's columns of the wider table
     pred = model.booster.predict(xgboost.DMatrix(own, feature_names=model.feature_names))
     seasons = np.array([str(s) for s in data.seasons])

@@ -11,7 +11,8 @@ Definitions (all from the score timeline and the final score):
   last 5:00 (``clutch_seconds`` = 300);
 * **decided in the final seconds**: the winner took the lead for good with at most
   :data:`DECIDED_SECONDS` left (``go_ahead_seconds_left``);
-* **widest blowouts**: final margin >= :data:`BLOWOUT_POINTS`;
+* **widest blowouts**: final margin >= :data:`BLOWOUT_POINTS` (with the worth-watching label, without an
+  exceptional performance: ``Games(..., exceptional=...)``, a 50-point scorer);
 * **level check**: among regulation games of :data:`LEVEL_SEASON` with final margin <= 3, the mean
   rating of the lowest- and the highest-scoring third.
 """
@@ -74,6 +75,8 @@ class Games:
         total_points: np.ndarray,
         seasons: Sequence[str] | np.ndarray,
         game_ids: Sequence[str],
+        exceptional: np.ndarray | None = None,
+        exceptional_text: str = "",
     ) -> None:
         col = {name: features[:, i] for i, name in enumerate(ALL_FEATURES)}
         self.total_points = np.asarray(total_points, dtype=float)
@@ -83,6 +86,10 @@ class Games:
         self.tight = regulation & (col["scores_diff"] <= TIGHT_FINAL_MARGIN) & (col["clutch_seconds"] >= 300)
         self.decided_late = col["go_ahead_seconds_left"] <= DECIDED_SECONDS
         self.blowout = col["scores_diff"] >= BLOWOUT_POINTS
+        # With the worth-watching label a blowout with an exceptional performance may rate high.
+        self.blowout_excludes = exceptional_text if exceptional is not None else ""
+        if exceptional is not None:
+            self.blowout = self.blowout & ~np.asarray(exceptional, dtype=bool)
         self.level = regulation & (col["scores_diff"] <= LEVEL_FINAL_MARGIN) & (self.seasons == LEVEL_SEASON)
 
 
@@ -141,7 +148,9 @@ def rating_figures(label: np.ndarray, pred: np.ndarray, games: Games) -> dict[st
         if g in where
     }
     low, high = _thirds(rating[games.level], games.total_points[games.level])
+    excludes = {"blowout_excludes": games.blowout_excludes} if games.blowout_excludes else {}
     return {
+        **excludes,
         "famous_games": famous,
         "blowout_games": int(games.blowout.sum()),
         "blowout_max_rating": _r(float(rating[games.blowout].max()) if games.blowout.any() else float("nan"), 2),
@@ -169,6 +178,7 @@ def goal_checks(figures: Mapping[str, Any]) -> list[dict[str, Any]]:
     worst_season = max(seasons, key=lambda s: abs(seasons[s]))
     famous = ratings["famous_games"]
     lowest = min(famous, key=lambda g: famous[g]["rating"]) if famous else None
+    without = f" without {ratings['blowout_excludes']}" if ratings.get("blowout_excludes") else ""
     goals = [
         (
             "tight games: Spearman(label, total points) <= 0.30",
@@ -216,7 +226,7 @@ def goal_checks(figures: Mapping[str, Any]) -> list[dict[str, Any]]:
             bool(famous) and all(v["rating"] >= CLASSIC_RATING for v in famous.values()),
         ),
         (
-            f"the widest blowouts (won by {BLOWOUT_POINTS}+) stay <= 20",
+            f"the widest blowouts (won by {BLOWOUT_POINTS}+){without} stay <= 20",
             f"highest rating {ratings['blowout_max_rating']:.1f} over {ratings['blowout_games']} games",
             ratings["blowout_max_rating"] <= BLOWOUT_RATING,
         ),

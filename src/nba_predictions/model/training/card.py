@@ -17,6 +17,7 @@ from nba_predictions.core.atomic import write_text_atomic
 from nba_predictions.errors import ModelError
 from nba_predictions.model.training import bias
 from nba_predictions.model.training.card_sections import fmt, label_section, selection_section
+from nba_predictions.model.training.card_worth import worth_section
 from nba_predictions.model.training.figures import FIGURES, write_figures
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -111,6 +112,7 @@ def render_card(result: TrainResult, seconds: float) -> str:
     )
     add("")
     label_section(m, add)
+    worth_section(m, add)
     add("## Bias before and after")
     add("")
     add(
@@ -181,7 +183,8 @@ def render_card(result: TrainResult, seconds: float) -> str:
     add(
         f"{in_sample} of these {len(ra['famous_games'])} games are training games (their ratings are in-sample). The "
         f"widest blowouts (won by {bias.BLOWOUT_POINTS} "
-        f"or more, {ra['blowout_games']} games) rate at most {ra['blowout_max_rating']:.1f} (first model "
+        f"or more{' without ' + ra['blowout_excludes'] if ra.get('blowout_excludes') else ''}, "
+        f"{ra['blowout_games']} games) rate at most {ra['blowout_max_rating']:.1f} (first model "
         f"{rb['blowout_max_rating']:.1f})."
     )
     add("")
@@ -245,10 +248,16 @@ def render_card(result: TrainResult, seconds: float) -> str:
     add("")
     add("## Limitations")
     add("")
-    add(
-        "- The label is a proxy for watchability: it measures swings of win probability, not star power, "
-        "dunks, records or playoff stakes."
-    )
+    if "worth" in d:
+        add(
+            "- The label is a proxy for watchability: swings of win probability, playoff stakes and 50-point, duel "
+            "and triple-double performances; not star power, dunks or records short of those."
+        )
+    else:
+        add(
+            "- The label is a proxy for watchability: it measures swings of win probability, not star power, "
+            "dunks, records or playoff stakes."
+        )
     add(
         "- Possessions between scores are imputed from time, not read: a game of many offensive rebounds or quick "
         "turnovers gets the same number of changes of possession as any other over the same scoreless stretch."

@@ -40,6 +40,12 @@ def label_section(m: ModelMetadata, add: Add) -> None:
         '"more exciting than 87 % of the training games". Classes: good >= 80, mediocre 60-80, bad < 60 (configurable).'
     )
     add("")
+    if "worth" in d:
+        add(
+            "This Excitement Index label is the backbone of the **worth-watching label** the model is trained on: "
+            "the next section adds what was at stake and what a player did."
+        )
+        add("")
     add(
         f"The chosen label is **{label.candidate}** (see *How every choice was made*). Its win probability is Stern's "
         "Brownian motion widened twice:"

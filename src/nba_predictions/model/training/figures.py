@@ -111,7 +111,7 @@ def write_figures(result: TrainResult, img_dir: Path) -> dict[str, Path]:
     ax.set(
         xlim=(0, 100),
         ylim=(0, 100),
-        xlabel="label (100 x EI percentile)",
+        xlabel="worth-watching label (0-100)" if "worth" in result.metadata.details else "label (100 x EI percentile)",
         ylabel="predicted rating",
         title="Held-out seasons: predicted vs label",
     )

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from nba_predictions.documents.models import ALL_FEATURES, SCORE_NAMES
+from nba_predictions.documents.models import ALL_FEATURES
 
 # Settings shared by every fit.  One thread: histogram sums are then added in one fixed order, so
 # the model bytes do not depend on the machine's core count.
@@ -63,9 +63,9 @@ def predict(booster: Any, x: np.ndarray, names: Sequence[str]) -> np.ndarray:
     return booster.predict(xgboost.DMatrix(x, feature_names=list(names))).astype(np.float64)
 
 
-MODEL_FEATURES: tuple[str, ...] = SCORE_NAMES
-"""The features the model is trained on: the score's (the shipped model's), not yet the stakes and
-performance features of issue 23, which the data's matrix carries too (columns are taken by name)."""
+MODEL_FEATURES: tuple[str, ...] = ALL_FEATURES
+"""The features the model is trained on: every feature, the score's, the stakes and the performances
+(issue 23; the label they serve is the worth-watching label, :mod:`.worth`)."""
 
 
 def columns(x: np.ndarray, names: Sequence[str]) -> np.ndarray:

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from nba_predictions.documents.models import LAST_SECONDS_FEATURES
+from nba_predictions.documents.models import LAST_SECONDS_FEATURES, SCORE_NAMES
 from nba_predictions.model.label import excitement as ex
 from nba_predictions.model.label import winprob as wp
 from nba_predictions.model.label.possession import PossessionPath, fit_possession_seconds, possession_paths
@@ -89,7 +89,9 @@ CANDIDATES = (
     ),
 )
 FIRST_LABEL = CANDIDATES[0]
-FIRST_FEATURES = tuple(n for n in rg.MODEL_FEATURES if n not in LAST_SECONDS_FEATURES)
+# The first shipped model's 14 features: neither the last-seconds features nor the stakes and performance
+# features of issue 23.
+FIRST_FEATURES = tuple(n for n in SCORE_NAMES if n not in LAST_SECONDS_FEATURES)
 
 
 @dataclass

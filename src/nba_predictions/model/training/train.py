@@ -7,14 +7,17 @@
    that rates new games) (:mod:`.data`).
 2. Split by season: the two latest complete seasons are held out (test), every earlier season
    trains; inside the training seasons the latest two validate and the earlier ones fit.
-3. Choose on the validation seasons only (:mod:`.selection`): the label among the candidates, then
-   the XGBoost hyper-parameters; repeat the comparison that adopted the last-seconds features.
+3. Choose on the validation seasons only (:mod:`.selection`): the label among the candidates; when
+   the features include the stakes and performance columns, the worth-watching label's weights on top
+   of it (:mod:`.worth`, against the acclaimed games of the training seasons); then the XGBoost
+   hyper-parameters; repeat the comparison that adopted the last-seconds features.
 4. Refit the chosen label (win probability, possession length, label scale) on all training seasons
    and train the regressor on them (fixed seed, one thread: the same bytes on a rerun).  Refit the
    first shipped model too (its label, features and settings): the "before" of every figure.
 5. Score the test seasons once, at the end, and report the games after them (the running season,
    never used for anything): metrics against a hand-formula baseline, the bias figures and goals of
-   :mod:`.bias`, before and after.
+   :mod:`.bias`, before and after (and with the worth label, the Done-when goals of issue 23,
+   :mod:`.worth_fit`).
 6. Write ``model.json`` (XGBoost's JSON format) and ``model_meta.json``; optionally the model card
    ``MODEL.md`` and its figures.  The output folders are checked for writing before step 1, so a bad
    ``--output-dir`` fails in a second, not after the whole run.
@@ -40,12 +43,15 @@ from nba_predictions.core.atomic import write_bytes_atomic
 from nba_predictions.core.season import Season
 from nba_predictions.documents.models import ALL_FEATURES
 from nba_predictions.errors import ModelError
+from nba_predictions.features.spec import FIFTY_POINTS
 from nba_predictions.model.label import excitement as ex
 from nba_predictions.model.label import winprob as wp
 from nba_predictions.model.loader import FILES_DIR, MODEL_FILE, LabelInfo, ModelMetadata, SeasonMetrics, meta_path_for
 from nba_predictions.model.training import bias
 from nba_predictions.model.training import regressor as rg
 from nba_predictions.model.training import selection as sel
+from nba_predictions.model.training import worth as wt
+from nba_predictions.model.training import worth_fit as wf
 from nba_predictions.model.training.data import (
     TrainingData,
     TrainingSource,
@@ -134,7 +140,11 @@ def fit(
     fit_seasons, val_seasons = split_validation(train_seasons)
     fit_rows, val_rows = data.rows(fit_seasons), data.rows(val_seasons)
     val_text = [str(s) for s in val_seasons]
-    games = bias.Games(data.features, data.total_points, season_text, data.game_ids)
+    columns = wt.worth_columns(data.features)  # None until the stakes and performance features are columns
+    exceptional = None if columns is None else columns["top_points"] >= FIFTY_POINTS
+    games = bias.Games(
+        data.features, data.total_points, season_text, data.game_ids, exceptional, f"a {FIFTY_POINTS}-point scorer"
+    )
     logger.info(
         "training on %d games (%s; choices fitted on %s, validated on %s), testing on %d games (%s)",
         tr.sum(),
@@ -151,7 +161,11 @@ def fit(
     chosen = next(c for c in sel.CANDIDATES if c.name == label_choice["chosen"])
     fitted = sel.fit_label(chosen, tr, cache)
     first = fitted if chosen == sel.FIRST_LABEL else sel.fit_label(sel.FIRST_LABEL, tr, cache)
-    label, old_label = fitted.label, first.label
+    label, old_label, ei_label = fitted.label, first.label, fitted.label
+    worth = None
+    if columns is not None:  # the worth-watching label (issue 23) on top of the chosen EI label
+        worth = wf.fit_worth_label(ei_label, columns, data.game_ids, tr, val_rows)
+        label = worth.label
     hyper, grid = sel.select_hyper_parameters(data.features, label, fit_rows, season_text, val_text, seed)
     feature_rows = sel.compare_features(data.features, label, fit_rows, val_rows, games, season_text, val_text, seed)
 
@@ -188,6 +202,24 @@ def fit(
     gain = booster.get_score(importance_type="total_gain")
     total_gain = sum(gain.values()) or 1.0
 
+    goals = {"after": bias.goal_checks(after), "before": bias.goal_checks(before)}
+    worth_details: dict[str, Any] = {}
+    if worth is not None:
+        worth_details["worth"], after_goals, before_goals = wf.worth_details(
+            worth,
+            predict=lambda m: rg.predict(booster, m, names),
+            x=data.features,
+            names=names,
+            ratings=(pred, old_pred),
+            labels=(label, old_label),
+            ei_label=ei_label,
+            game_ids=data.game_ids,
+            season_text=season_text,
+            rows=(tr, te),
+            test_seasons=test_text,
+        )
+        goals = {"after": goals["after"] + after_goals, "before": goals["before"] + before_goals}
+
     sha = hashlib.sha256(model_bytes).hexdigest()
     definition = fitted.definition.to_dict()
     metadata = ModelMetadata(
@@ -196,7 +228,7 @@ def fit(
         model_sha256=sha,
         xgboost_version=xgboost.__version__,
         feature_names=names,
-        target=TARGET,
+        target=TARGET if worth is None else wf.TARGET,
         train_seasons=[str(s) for s in train_seasons],
         test_seasons=test_text,
         training={"seed": seed, "rounds": hyper.rounds, "params": hyper.params(), "games": int(tr.sum())},
@@ -251,9 +283,10 @@ def fit(
             },
             "baseline": BASELINE_FORMULA,
             "bias": {"after": after, "before": before},
-            "goals": {"after": bias.goal_checks(after), "before": bias.goal_checks(before)},
+            "goals": goals,
             "importance_mean_abs_contribution": importance,
             "importance_gain_share": {n: _r(gain.get(n, 0.0) / total_gain, 4) for n in names},
+            **worth_details,
         },
     )
     logger.info("fitted in %.1f s: %s", time.perf_counter() - started, held_out)
