@@ -8,6 +8,8 @@ property test checks is the property, and speed is measured by ``benchmarks/``.
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -66,6 +68,23 @@ def _private_local_archive(request: pytest.FixtureRequest, tmp_path_factory: pyt
     description = config.ENVIRONMENT["NBA_ARCHIVE_DIR"][1]
     folder = tmp_path_factory.mktemp("local-archive")
     monkeypatch.setitem(config.ENVIRONMENT, "NBA_ARCHIVE_DIR", (str(folder), description))
+
+
+@pytest.fixture(scope="session")
+def scores_only_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the bundled archive whose timelines have no player lines: the archive as the fake
+    servers serve it (their feeds are built from its score events, which name no players), so a run
+    on it is the reference a live run through them must equal, performance features 0 on both sides.
+    Point a run at it with ``NBA_BUNDLED_ARCHIVE``."""
+    from nba_predictions.sources.archive_db import default_archive_path
+
+    path = tmp_path_factory.mktemp("scores-only") / "archive.sqlite"
+    shutil.copyfile(default_archive_path(), path)
+    with sqlite3.connect(path) as con:
+        changed = con.execute("UPDATE timelines SET player_lines = NULL WHERE player_lines IS NOT NULL").rowcount
+    con.close()
+    assert changed > 15_000, "the bundled archive's timelines should carry player lines"
+    return path
 
 
 @pytest.fixture

@@ -218,12 +218,13 @@ SAME_AS_ARCHIVE = [
 ]
 
 
-def test_twenty_two_dates_of_2024_25_give_the_archives_games_features_and_ratings(cdn, tmp_path):
+def test_twenty_two_dates_of_2024_25_give_the_archives_games_features_and_ratings(cdn, tmp_path, scores_only_archive):
     from nba_predictions.config import Settings
     from nba_predictions.runs.pipeline import StepRunner
     from nba_predictions.runs.resources import Resources
 
     env = {"NBA_CDN_URL": cdn.cdn_url, "NBA_API_CACHE_DIR": str(tmp_path / "cache"), "NBA_API_MIN_INTERVAL": "0"}
+    env["NBA_BUNDLED_ARCHIVE"] = str(scores_only_archive)  # the archive as the built feeds know it: no players
     documents = {}
     for name in ("cdn", "archive"):
         with Resources(Settings.resolve({"source": name}, env)) as resources:

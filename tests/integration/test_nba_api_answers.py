@@ -226,7 +226,12 @@ def _live_env(server: FakeStatsServer, cache: Path) -> dict[str, str]:
     }
 
 
-def test_empty_game_logs_rate_nothing_and_a_forced_rerun_rates_right(fake_server, run_cli, tmp_path):  # noqa: F811
+def test_empty_game_logs_rate_nothing_and_a_forced_rerun_rates_right(
+    fake_server,  # noqa: F811
+    run_cli,
+    tmp_path,
+    scores_only_archive,
+):
     """Every LeagueGameLog answering empty: exit 1 with one line naming the log, nothing stored,
     nothing cached; the rerun with --force against the healthy API rates as the archive does."""
     env = _live_env(fake_server, tmp_path / "cache")
@@ -245,7 +250,11 @@ def test_empty_game_logs_rate_nothing_and_a_forced_rerun_rates_right(fake_server
     rerun = run_cli("--date", str(BUILT_DAY), "--source", "nba_api", "--force", env=env)
     assert rerun.returncode == 0, rerun.stderr
     archive_db = f"sqlite:///{tmp_path / 'archive.db'}"
-    assert run_cli("--date", str(BUILT_DAY), "--source", "archive", "--database", archive_db).returncode == 0
+    scores_only = {"NBA_BUNDLED_ARCHIVE": str(scores_only_archive)}  # what the fake feeds know (no players)
+    assert (
+        run_cli("--date", str(BUILT_DAY), "--source", "archive", "--database", archive_db, env=scores_only).returncode
+        == 0
+    )
     live = json.loads(run_cli("show", "--date", str(BUILT_DAY), "--json").stdout)
     reference = json.loads(run_cli("show", "--date", str(BUILT_DAY), "--json", "--database", archive_db).stdout)
     unstamped = lambda rows: [{k: v for k, v in row.items() if k != "predicted_at"} for row in rows]  # noqa: E731

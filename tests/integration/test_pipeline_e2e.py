@@ -208,13 +208,24 @@ def test_validate_fails_on_a_corrupt_model(run_cli, tmp_path):
     assert "[FAIL] model" in result.stdout
 
 
-def test_live_source_through_the_fake_server_matches_the_archive(run_cli, tmp_path):
+def test_live_source_through_the_fake_server_matches_the_archive(run_cli, tmp_path, scores_only_archive):
     """`--source nba_api` over real HTTP to a local fake stats server (responses of the real
-    endpoints' shape, built from the archive) gives the archive's games and features."""
+    endpoints' shape, built from the archive's score events) gives the archive's games and features
+    (the archive's without player lines, which the built feeds do not carry)."""
     from nba_predictions.sources.archive import ArchiveSource
     from tests.fakeserver.server import FakeStatsServer
 
-    archive = run_cli("--date", DAY, "--source", "archive", "--until-step", "features", "--output", "archive.json")
+    archive = run_cli(
+        "--date",
+        DAY,
+        "--source",
+        "archive",
+        "--until-step",
+        "features",
+        "--output",
+        "archive.json",
+        env={"NBA_BUNDLED_ARCHIVE": str(scores_only_archive)},
+    )
     assert archive.returncode == 0, archive.stderr
     with FakeStatsServer(ArchiveSource()) as server:
         live = run_cli(

@@ -40,7 +40,9 @@ def stats(archive) -> Iterator[FakeStatsServer]:
         yield server
 
 
-def test_a_stats_api_that_hangs_costs_one_timeout_and_the_cdn_rates_the_date(cdn, stats, run_cli, tmp_path):
+def test_a_stats_api_that_hangs_costs_one_timeout_and_the_cdn_rates_the_date(
+    cdn, stats, run_cli, tmp_path, scores_only_archive
+):
     """The issue's 'done when': NBA_SOURCES=nba_api,cdn, stats.nba.com accepting and never
     answering, the CDN healthy: the date is rated with the archive's ratings, exit 0, one stats
     request in all, and the log says who served the date and why the other was passed over."""
@@ -61,7 +63,10 @@ def test_a_stats_api_that_hangs_costs_one_timeout_and_the_cdn_rates_the_date(cdn
     assert "source auto: nba_api did not answer; passed over for the rest of the run" in chained.stderr
     assert "read timeout" in chained.stderr
     assert f"source auto: {DAY} served by cdn" in chained.stderr
-    offline = run_cli("--date", str(DAY), "--source", "archive", "--until-step", "prediction", "--output", "a.json")
+    scores_only = {"NBA_BUNDLED_ARCHIVE": str(scores_only_archive)}  # what the fake feeds know (no players)
+    offline = run_cli(
+        "--date", str(DAY), "--source", "archive", "--until-step", "prediction", "--output", "a.json", env=scores_only
+    )
     assert offline.returncode == 0, offline.stderr
     served, expected = (json.loads((tmp_path / name).read_text()) for name in ("auto.json", "a.json"))
     assert served["metadata"]["source"] == "cdn"

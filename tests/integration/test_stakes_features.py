@@ -41,10 +41,11 @@ def test_the_2016_finals_game_seven(archive: ArchiveSource) -> None:
         "play_in": 0,
         "cup_final": 0,
         "seed_race_teams": 0,
-        # The archive's timelines name no players: the performance features are 0.
-        "top_points": 0,
-        "duel_points": 0,
-        "all_round": 0,
+        # From the archive's player lines: Draymond Green's 32 points, CLE's top scorer LeBron James's
+        # 27, with 11 rebounds and 11 assists (the box score's lines).
+        "top_points": 32,
+        "duel_points": 27,
+        "all_round": 11,
     }
 
 
@@ -77,7 +78,8 @@ def test_an_april_game_of_two_teams_in_a_seeding_race(archive: ArchiveSource) ->
 
 def test_a_november_game_has_nothing_at_stake(archive: ArchiveSource) -> None:
     # PHI-BOS, 2023-11-08: a regular-season game with 74+ games left for everyone.
-    assert set(stakes_of(archive, date(2023, 11, 8), "0022300159").values()) == {0}
+    values = stakes_of(archive, date(2023, 11, 8), "0022300159")
+    assert {values[name] for name in STAKES_NAMES} == {0}
 
 
 def test_a_context_from_before_the_stakes_features_is_rebuilt_from_the_source(archive: ArchiveSource) -> None:

@@ -43,12 +43,14 @@ def cdn(archive) -> Iterator[FakeCdn]:
 
 
 @pytest.fixture(scope="module")
-def archive_ratings(tmp_path_factory) -> dict[str, float]:
-    """The ratings a daily run from the archive gives the date's games."""
+def archive_ratings(tmp_path_factory, scores_only_archive) -> dict[str, float]:
+    """The ratings a daily run from the archive gives the date's games (the archive as the fake CDN
+    knows it: no player lines)."""
     from nba_predictions.runs.pipeline import StepRunner
 
     out = tmp_path_factory.mktemp("archive") / "predictions.json"
-    with Resources(Settings.resolve({"source": "archive"}, {})) as resources:
+    env = {"NBA_BUNDLED_ARCHIVE": str(scores_only_archive)}
+    with Resources(Settings.resolve({"source": "archive"}, env)) as resources:
         summary = StepRunner(resources).run("collection", "prediction", output_path=str(out), day=DAY)
     assert summary.ok, summary.render()
     return {p["game_id"]: p["rating"] for p in json.loads(out.read_text())["predictions"]}

@@ -33,7 +33,7 @@ def _export_module():
 def test_the_shipped_model_was_trained_on_the_specified_features_in_order() -> None:
     meta = json.loads((ROOT / "src/nba_predictions/model/files/model_meta.json").read_text(encoding="utf-8"))
     assert NAMES == list(ALL_FEATURES) == [*SCORE_NAMES, *STAKES_NAMES, *PERFORMANCE_NAMES]
-    assert meta["feature_names"] == list(SCORE_NAMES)  # the score's features; the model takes them by name
+    assert meta["feature_names"] == list(ALL_FEATURES)  # every feature, in column order; taken by name
 
 
 def test_the_stakes_and_performance_features_are_the_twelve_of_issue_23() -> None:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import xgboost
 
-from nba_predictions.documents.models import ALL_FEATURES, SCORE_NAMES
+from nba_predictions.documents.models import ALL_FEATURES
 from nba_predictions.features.matrix import range_features
 from nba_predictions.model import native
 from nba_predictions.model.contributions import TreeContributions
@@ -20,12 +20,14 @@ from nba_predictions.model.loader import TREE_BY_TREE_ROWS, load_model
 from nba_predictions.sources.archive import ArchiveSource
 from nba_predictions.steps.prediction import rate_matrix
 
+MODEL_NAMES = ALL_FEATURES  # the shipped model's features, every one (tests/unit/test_feature_spec.py)
+
 
 @pytest.fixture(scope="module")
 def games() -> np.ndarray:
     """The features of every game of two real seasons, and as many perturbed copies of them (the
     perturbed values land in cells of the trees that real games rarely reach)."""
-    real = range_features(ArchiveSource(), date(2022, 10, 1), date(2024, 6, 30)).matrix[:, : len(SCORE_NAMES)]
+    real = range_features(ArchiveSource(), date(2022, 10, 1), date(2024, 6, 30)).matrix[:, : len(MODEL_NAMES)]
     rng = np.random.default_rng(7)
     perturbed = real[rng.integers(0, len(real), len(real))] * rng.uniform(0.3, 1.7, real.shape)
     perturbed[:, 1] = np.round(np.clip(perturbed[:, 1], 0, 1))  # inter_conference stays 0/1
@@ -33,21 +35,21 @@ def games() -> np.ndarray:
 
 
 def package(native_model, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    dmatrix = xgboost.DMatrix(rows, feature_names=list(SCORE_NAMES))
+    dmatrix = xgboost.DMatrix(rows, feature_names=list(MODEL_NAMES))
     return native_model.booster.predict(dmatrix), native_model.booster.predict(dmatrix, pred_contribs=True)[
-        :, : len(SCORE_NAMES)
+        :, : len(MODEL_NAMES)
     ]
 
 
 def full(rows: np.ndarray) -> np.ndarray:
     """Rows of the model's columns widened to a feature table's (the stakes and performances after them)."""
-    return np.column_stack([rows, np.ones((len(rows), len(ALL_FEATURES) - len(SCORE_NAMES)))])
+    return np.column_stack([rows, np.ones((len(rows), len(ALL_FEATURES) - len(MODEL_NAMES)))])
 
 
 def test_small_batches_through_the_library_equal_the_package(native_model, games):
     rows = games[:: len(games) // 50][:50]
     assert len(rows) < TREE_BY_TREE_ROWS
-    values, contributions = native_model.predict(rows.tolist(), SCORE_NAMES)
+    values, contributions = native_model.predict(rows.tolist(), MODEL_NAMES)
     expected_values, expected_contributions = package(native_model, rows)
     assert values == expected_values.tolist()
     assert contributions == expected_contributions.tolist()
@@ -57,7 +59,7 @@ def test_tabulated_contributions_equal_xgboosts_pred_contribs_bit_for_bit(native
     expected_values, expected_contributions = package(native_model, games)
     values, contributions = [], []
     for lo in range(0, len(games), 1000):  # as a backfill's chunks
-        v, c = native_model.predict(games[lo : lo + 1000], SCORE_NAMES)
+        v, c = native_model.predict(games[lo : lo + 1000], MODEL_NAMES)
         values += v
         contributions += c
     assert values == expected_values.tolist()
@@ -65,7 +67,7 @@ def test_tabulated_contributions_equal_xgboosts_pred_contribs_bit_for_bit(native
 
 
 def test_the_check_on_every_batch_falls_back_to_xgboost_when_the_tables_are_wrong(native_model, games, caplog):
-    tables = TreeContributions(native_model.native, native_model.data, SCORE_NAMES)
+    tables = TreeContributions(native_model.native, native_model.data, MODEL_NAMES)
     rows = games[:300]
     assert np.array_equal(tables(rows), package(native_model, rows)[1])
     for tree in tables._tables:  # as if this XGBoost computed the leaves' additions differently
@@ -79,7 +81,7 @@ def test_the_check_on_every_batch_falls_back_to_xgboost_when_the_tables_are_wron
 def test_rows_with_a_missing_value_are_computed_whole(native_model, games):
     rows = games[:300].copy()
     rows[5, 4] = np.nan
-    tables = TreeContributions(native_model.native, native_model.data, SCORE_NAMES)
+    tables = TreeContributions(native_model.native, native_model.data, MODEL_NAMES)
     assert np.array_equal(tables(rows), package(native_model, rows)[1])
 
 

@@ -13,9 +13,7 @@ import xgboost
 
 from nba_predictions.documents.models import (
     ALL_FEATURES,
-    PERFORMANCE_NAMES,
     SCORE_NAMES,
-    STAKES_NAMES,
     EngineeredFeatures,
     FeaturedGame,
     GameFeatures,
@@ -77,24 +75,24 @@ def tiny_booster(names: list[str], labels: np.ndarray, x: np.ndarray) -> xgboost
 
 
 def test_shipped_model_rates_real_games_in_one_batch(doc, shipped):
-    assert shipped.feature_names == list(SCORE_NAMES)  # the score's features: the first columns of a document
+    assert shipped.feature_names == list(ALL_FEATURES)  # every feature of a document, in its order
     assert shipped.path == default_model_path()
     assert len(doc.games) >= 20
     predictions = predict_games(doc, shipped, 80.0, 60.0)
     assert [p.game_id for p in predictions] == [g.game_id for g in doc.games]
-    own = np.array([[getattr(g.features, n) for n in SCORE_NAMES] for g in doc.games], dtype=float)
-    raw = shipped.booster.predict(xgboost.DMatrix(own, feature_names=list(SCORE_NAMES)))
-    contribs = shipped.booster.predict(xgboost.DMatrix(own, feature_names=list(SCORE_NAMES)), pred_contribs=True)
+    own = np.array([[getattr(g.features, n) for n in ALL_FEATURES] for g in doc.games], dtype=float)
+    raw = shipped.booster.predict(xgboost.DMatrix(own, feature_names=list(ALL_FEATURES)))
+    contribs = shipped.booster.predict(xgboost.DMatrix(own, feature_names=list(ALL_FEATURES)), pred_contribs=True)
     assert np.allclose(contribs.sum(axis=1), raw, atol=1e-3), "contributions + bias add up to the prediction"
     for p, r, c in zip(predictions, raw, contribs):
         assert 0 <= p.rating <= 100
         assert p.rating == round(min(max(float(r), 0.0), 100.0), 2)
         assert p.classification == classify(p.rating, 80.0, 60.0)
         names = [f.feature for f in p.top_features]
-        assert len(names) == 3 and len(set(names)) == 3 and set(names) <= set(SCORE_NAMES)
+        assert len(names) == 3 and len(set(names)) == 3 and set(names) <= set(ALL_FEATURES)
         sizes = [abs(f.contribution) for f in p.top_features]
         assert sizes == sorted(sizes, reverse=True)
-        assert max(abs(c[: len(SCORE_NAMES)])) == pytest.approx(sizes[0], abs=0.006)
+        assert max(abs(c[: len(ALL_FEATURES)])) == pytest.approx(sizes[0], abs=0.006)
         assert p.features == doc.games[predictions.index(p)].features
     # The spread of real games covers more than one class.
     assert len({p.classification for p in predictions}) >= 2
@@ -179,16 +177,26 @@ def test_a_feature_the_document_lacks_is_refused(tmp_path, doc, shipped):
     assert str(path) in str(err.value) and "nba-predictions train" in str(err.value) and "\n" not in str(err.value)
 
 
-def test_the_stakes_and_performance_features_do_not_move_the_shipped_model(doc, shipped):
-    """The shipped model reads the score's features only: any stakes and performances rate the same."""
-    before = predict_games(doc, shipped, 80.0, 60.0)
-    other = {name: 1 for name in STAKES_NAMES if name not in ("series_leader_wins", "series_trailer_wins")}
-    other |= {name: 55 for name in PERFORMANCE_NAMES}
-    changed = doc.model_copy(
-        update={"games": [g.model_copy(update={"features": g.features.model_copy(update=other)}) for g in doc.games]}
+def with_features(doc, values: dict[str, int]):
+    """``doc`` with ``values`` set in every game's features."""
+    return doc.model_copy(
+        update={"games": [g.model_copy(update={"features": g.features.model_copy(update=values)}) for g in doc.games]}
     )
-    after = predict_games(changed, shipped, 80.0, 60.0)
-    assert [(p.rating, p.top_features) for p in after] == [(p.rating, p.top_features) for p in before]
+
+
+def test_a_fifty_point_scorer_and_a_finals_game_seven_lift_the_shipped_rating(doc, shipped):
+    """The shipped model reads the stakes and performances (issue 23): the same swings with a
+    55-point scorer, or as a Finals Game 7, rate higher; the scorer makes nearly every game a good one."""
+    before = [p.rating for p in predict_games(doc, shipped, 80.0, 60.0)]
+    scorer = [p.rating for p in predict_games(with_features(doc, {"top_points": 55}), shipped, 80.0, 60.0)]
+    seven = {"playoff_round": 4, "series_game": 7, "series_leader_wins": 3, "series_trailer_wins": 3}
+    finals = with_features(doc, {**seven, "elimination_game": 1, "game_seven": 1})
+    game_seven = [p.rating for p in predict_games(finals, shipped, 80.0, 60.0)]
+    assert sum(r >= 80 for r in scorer) >= 0.9 * len(scorer) > sum(r >= 80 for r in before)
+    assert min(scorer) > 70
+    assert np.mean(scorer) > np.mean(before) + 10
+    assert np.mean(game_seven) > np.mean(before) + 5
+    assert sum(s > b for s, b in zip(game_seven, before, strict=True)) > 0.9 * len(before)
 
 
 def test_metadata_that_disagrees_with_the_booster_is_refused(tmp_path, doc, shipped):
@@ -261,10 +269,12 @@ def test_corrupt_metadata(copy_of_shipped):
 
 
 def test_check_features_names_what_the_features_lack(shipped):
-    with pytest.raises(ModelError, match=rf"needs features \['{SCORE_NAMES[-1]}'\], which the features document lacks"):
-        shipped.check_features(SCORE_NAMES[:-1])
+    with pytest.raises(
+        ModelError, match=rf"needs features \['{ALL_FEATURES[-1]}'\], which the features document lacks"
+    ):
+        shipped.check_features(ALL_FEATURES[:-1])
     shipped.check_features(ALL_FEATURES)  # the documents' own order passes, with features the model does not read
-    shipped.check_features(list(reversed(SCORE_NAMES)))  # in any order
+    shipped.check_features(list(reversed(ALL_FEATURES)))  # in any order
 
 
 def test_importing_the_step_and_loader_pulls_in_neither_numpy_nor_xgboost():

@@ -12,28 +12,30 @@ import pytest
 import xgboost
 
 from nba_predictions.config import Settings
-from nba_predictions.documents.models import SCORE_NAMES
+from nba_predictions.documents.models import ALL_FEATURES
 from nba_predictions.features.matrix import range_features
 from nba_predictions.model.contributions import TreeContributions
 from nba_predictions.model.loader import load_model
 from nba_predictions.model.tables_cache import ARRAYS, FORMAT, TablesCache
 from nba_predictions.sources.archive import ArchiveSource
 
+MODEL_NAMES = ALL_FEATURES  # the shipped model's features, every one (tests/unit/test_feature_spec.py)
+
 
 @pytest.fixture(scope="module")
 def season() -> np.ndarray:
-    return range_features(ArchiveSource(), date(2023, 10, 1), date(2024, 6, 30)).matrix[:, : len(SCORE_NAMES)]
+    return range_features(ArchiveSource(), date(2023, 10, 1), date(2024, 6, 30)).matrix[:, : len(MODEL_NAMES)]
 
 
 @pytest.fixture(scope="module")
 def expected(native_model, season) -> np.ndarray:
-    dmatrix = xgboost.DMatrix(season, feature_names=list(SCORE_NAMES))
-    return native_model.booster.predict(dmatrix, pred_contribs=True)[:, : len(SCORE_NAMES)]
+    dmatrix = xgboost.DMatrix(season, feature_names=list(MODEL_NAMES))
+    return native_model.booster.predict(dmatrix, pred_contribs=True)[:, : len(MODEL_NAMES)]
 
 
 @pytest.fixture(scope="module")
 def built(native_model) -> TreeContributions:
-    return TreeContributions(native_model.native, native_model.data, SCORE_NAMES)
+    return TreeContributions(native_model.native, native_model.data, MODEL_NAMES)
 
 
 def cache_in(directory, native_model) -> TablesCache:
@@ -52,7 +54,7 @@ def test_tables_read_back_from_the_cache_give_xgboosts_contributions_bit_for_bit
     tmp_path, native_model, season, expected, built
 ):
     cache = cache_in(tmp_path / "model", native_model)
-    first = TreeContributions(native_model.native, native_model.data, SCORE_NAMES, cache)  # builds and writes
+    first = TreeContributions(native_model.native, native_model.data, MODEL_NAMES, cache)  # builds and writes
     assert (
         cache.path.is_file()
         and cache.path.name == f"contributions-{native_model.metadata.model_sha256[:24]}-v{FORMAT}.npz"
@@ -60,7 +62,7 @@ def test_tables_read_back_from_the_cache_give_xgboosts_contributions_bit_for_bit
     assert same_tables(first, built)
     assert cache.read() is not None
     second = TreeContributions(
-        native_model.native, b"not even json: the tables come from the cache", SCORE_NAMES, cache
+        native_model.native, b"not even json: the tables come from the cache", MODEL_NAMES, cache
     )
     assert second.enabled and same_tables(second, built)
     assert np.array_equal(second(season), expected)
@@ -71,7 +73,7 @@ def test_a_damaged_or_foreign_cache_file_is_ignored_and_rebuilt(
     tmp_path, native_model, season, expected, built, damage, caplog
 ):
     cache = cache_in(tmp_path, native_model)
-    TreeContributions(native_model.native, native_model.data, SCORE_NAMES, cache)
+    TreeContributions(native_model.native, native_model.data, MODEL_NAMES, cache)
     good = cache.path.read_bytes()
     if damage == "truncated":
         cache.path.write_bytes(good[: len(good) // 2])
@@ -90,7 +92,7 @@ def test_a_damaged_or_foreign_cache_file_is_ignored_and_rebuilt(
             np.savez(out, **members)
     assert cache.read() is None
     with caplog.at_level(logging.INFO, logger="nba_predictions.model.tables_cache"):
-        rebuilt = TreeContributions(native_model.native, native_model.data, SCORE_NAMES, cache)
+        rebuilt = TreeContributions(native_model.native, native_model.data, MODEL_NAMES, cache)
     assert "ignoring the contribution tables cache" in caplog.text
     assert same_tables(rebuilt, built) and np.array_equal(rebuilt(season), expected)
     assert cache.path.read_bytes() == good  # rewritten whole
@@ -101,7 +103,7 @@ def test_a_cache_that_cannot_be_written_costs_only_the_speed(tmp_path, native_mo
     blocker.write_text("not a directory")
     cache = cache_in(blocker / "model", native_model)
     with caplog.at_level(logging.INFO, logger="nba_predictions.model.tables_cache"):
-        tables = TreeContributions(native_model.native, native_model.data, SCORE_NAMES, cache)
+        tables = TreeContributions(native_model.native, native_model.data, MODEL_NAMES, cache)
     assert "are not cached" in caplog.text
     assert np.array_equal(tables(season), expected)
     assert not list(tmp_path.rglob("*.tmp"))
@@ -109,7 +111,7 @@ def test_a_cache_that_cannot_be_written_costs_only_the_speed(tmp_path, native_mo
 
 def test_load_model_hands_the_cache_down_to_large_batches(tmp_path, season, expected):
     cached = load_model(tables_dir=tmp_path / "model")
-    _values, contributions = cached.predict(season, SCORE_NAMES)
+    _values, contributions = cached.predict(season, MODEL_NAMES)
     assert np.array_equal(np.array(contributions, dtype=np.float32), expected)
     assert [p.name for p in (tmp_path / "model").iterdir()] == [cache_in(tmp_path / "model", cached).path.name]
 

@@ -5,7 +5,7 @@ Everything else that names the features derives from :data:`FEATURES`:
 * the ``GameFeatures`` document model (:mod:`nba_predictions.documents.models` generates its fields
   from :func:`FeatureSpec.field_definition`, hence the JSON Schemas in ``schemas/``);
 * the column order of every feature matrix (:data:`ALL_FEATURES`: the features of the score,
-  :data:`SCORE_FEATURES`, which are the shipped model's ``feature_names``, then the stakes and the
+  :data:`SCORE_FEATURES`, the first models' inputs, then the stakes and the
   performances of issue 23; a model takes its own columns by name);
 * the range checks: per value (the document model, :func:`valid_feature_rows` on whole columns) and
   the windows of the seconds features against the game's length (the input rules,
@@ -216,7 +216,7 @@ SCORE_FEATURES: tuple[FeatureSpec, ...] = (
     ),
     *(_late_margin(seconds) for seconds in LATE_MARGIN_SECONDS),
 )
-"""The features of the score (the spec's seven first): the shipped model's inputs, in its order."""
+"""The features of the score (the spec's seven first): the first models' inputs, in their order."""
 
 STAKES_FEATURES: tuple[FeatureSpec, ...] = (
     FeatureSpec("playoff_round", "int", "playoff round 1-4 (4 = the Finals), 0 outside the playoffs", le=4),
