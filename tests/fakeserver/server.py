@@ -20,7 +20,7 @@ only after ``seconds``: a slow answer, not a lost one), ``429``, ``500``, ``503`
 ``replace`` (HTTP 200 with a document the test gives: an API answering with wrong facts).
 Every request is counted per endpoint, faulted or not, and ``log`` keeps each request's endpoint
 and parameters in arrival order; ``timings`` keeps, per request, when it arrived and when its
-answer was sent (server clock, ``time.monotonic``), for tests of client-side spacing.
+answer started to be sent (server clock, ``time.monotonic``), for tests of client-side spacing.
 """
 
 from __future__ import annotations
@@ -309,6 +309,14 @@ class FakeStatsServer:
         self, request: BaseHTTPRequestHandler, status: int, body: str, headers: dict[str, str] | None = None
     ) -> None:
         data = body.encode("utf-8")
+        # The answer's time is taken before its first byte is written: the client has it only after,
+        # so a busy machine delaying this thread can only widen the gap a test measures before the next
+        # request, never narrow it (taken after the write, a thread descheduled there narrowed it).
+        index = getattr(request, "_fake_timing_index", None)
+        if index is not None:
+            with self._lock:
+                endpoint, arrived, _ = self.timings[index]
+                self.timings[index] = (endpoint, arrived, time.monotonic())
         try:
             request.send_response(status)
             request.send_header("Content-Type", "application/json; charset=utf-8")
@@ -318,10 +326,5 @@ class FakeStatsServer:
             request.end_headers()
             request.wfile.write(data)
             request.wfile.flush()
-            index = getattr(request, "_fake_timing_index", None)
-            if index is not None:
-                with self._lock:
-                    endpoint, arrived, _ = self.timings[index]
-                    self.timings[index] = (endpoint, arrived, time.monotonic())
         except (BrokenPipeError, ConnectionResetError):
             logger.debug("fake stats server: client went away before the answer (status %d)", status)
