@@ -14,19 +14,25 @@ starts, a temporary folder for NBA_HOME and the logs, and this checkout as NBA_R
 committed HEAD is what `git clone` gets).  Afterwards the guide's 11 games of 2024-01-15 must be
 in the database, and the systemd units in deploy/systemd/ must pass `systemd-analyze verify`
 with their /opt/nba-predictions paths pointed at the guide's NBA_HOME (so the executables they
-name exist).  Every process the guide started (the Prefect server, the workers) is stopped at the
-end whatever the outcome.  Needs the package registry (the guide installs venvs).
+name exist).  Every process the guide started is stopped at the end whatever the outcome: the
+process groups it started (the guide's shell, with the Prefect server and the workers), then any
+process left whose environment carries the guide's NBA_HOME (a flow run a worker started in a
+session of its own).  Needs the package registry (the guide installs venvs).
 
     python scripts/follow_deployment_guide.py     # DATABASE_TEST_POSTGRES_URL set; moto and boto3 importable
 
 It needs only moto's S3 server (moto[s3], flask, flask-cors) and boto3 besides the standard
 library (CI runs it from a small tools venv, beside the tests).  The guide's shell gets
 PREFECT_WORKER_QUERY_SECONDS=1 (its workers poll for runs every second, not every 10 s) and
-reports when each block started.
+PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED=false (its throw-away server turns the deployments'
+daily schedules into no flow runs: a CI run that spans 06:00 or 12:00 New York time must not
+start the real daily job or the evening watch, which would poll the NBA from CI), and reports when
+each block started.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -115,6 +121,46 @@ def stop(process: subprocess.Popen) -> None:
             continue
 
 
+def carries(pid: int, marker: bytes) -> bool:
+    """Whether process ``pid``'s environment holds the entry ``marker`` (``NAME=value``)."""
+    try:
+        return marker in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:  # gone, or not ours to read
+        return False
+
+
+def stop_strays(marker: str, grace_seconds: float = 30) -> list[str]:
+    """Stop every process whose environment carries ``marker``; returns their command lines.
+
+    The backstop after the process groups: Prefect's process worker starts each flow run in a
+    session of its own, so a flow run outlives the worker's group.  Every process the guide
+    started inherits its NBA_HOME, a folder unique to this run, so nothing else matches.  SIGTERM,
+    then SIGKILL for what is left after ``grace_seconds``.  Linux (/proc) only: elsewhere nothing
+    is found.
+    """
+    entry = marker.encode()
+
+    def found() -> list[int]:
+        pids = (int(p.name) for p in Path("/proc").glob("[0-9]*") if p.name.isdigit())
+        return [pid for pid in pids if pid != os.getpid() and carries(pid, entry)]
+
+    stopped = []
+    for pid in found():
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            os.kill(pid, signal.SIGTERM)
+        except OSError:
+            continue
+        stopped.append(f"{pid}: {command.strip()}")
+    deadline = time.monotonic() + grace_seconds
+    while found() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    for pid in found():
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    return stopped
+
+
 def psql_url(database_url: str) -> str:
     return database_url.replace("postgresql+psycopg://", "postgresql://", 1)
 
@@ -156,6 +202,35 @@ def verify_units(nba_home: Path, etc: Path) -> None:
     shutil.rmtree(units)
 
 
+def guide_env(work: Path) -> dict[str, str]:
+    """The environment of the guide's shell: a fresh machine's, with three Prefect settings.
+
+    None of this script's venvs on its PATH and none of its NBA_/DATABASE_/PREFECT_/AWS_ settings
+    (the guide exports its own).  The workers the guide starts ask for scheduled runs every second
+    instead of every 10 s (Prefect's default): the guide's three deployment runs are eight flow
+    runs, each of which waited for a worker's poll; it changes how soon a run starts, never
+    whether.  Its server schedules nothing: the deployments keep their real schedules (the guide
+    registers them as production does), but no flow run is made of them here, so a CI run at
+    06:00 or 12:00 New York time does not start the daily job or the evening watch.
+    """
+    ours = {str(Path(sys.prefix)), os.environ.get("VIRTUAL_ENV") or str(Path(sys.prefix))}
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if not any(p == f"{v}/bin" for v in ours))
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("NBA_", "DATABASE_", "PREFECT_", "AWS_", "VIRTUAL_ENV", "PYTHON"))
+    }
+    env.update(
+        PATH=path,
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED="false",
+        PREFECT_WORKER_QUERY_SECONDS="1",
+        AWS_CONFIG_FILE=str(work / "aws-config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(work / "aws-credentials"),
+    )
+    return env
+
+
 def main() -> int:
     # A SIGTERM (CI's exit trap, when CI ends first) unwinds through the finally below, which
     # stops what the guide started and drops its database.
@@ -173,6 +248,7 @@ def main() -> int:
     moto, s3_url = start_moto(work / "moto.log")
     database = f"nba_guide_{os.getpid()}"
     process = None
+    nba_home = work / "opt" / "nba-predictions"
     started = time.monotonic()
     try:
         import boto3
@@ -189,7 +265,7 @@ def main() -> int:
         port = free_port()
         stand_ins = {
             "NBA_REPO": str(ROOT),
-            "NBA_HOME": str(work / "opt" / "nba-predictions"),
+            "NBA_HOME": str(nba_home),
             "NBA_DOCUMENTS": f"s3://{bucket}/daily",
             "NBA_LOG_DIR": str(work / "log"),
             "AWS_DEFAULT_REGION": "us-east-1",
@@ -219,26 +295,7 @@ def main() -> int:
             script.append(f'echo "guide: $SECONDS s: "{shlex_quote(f"block {number}: {first[:100]}")} >&2')
             script.append(body)
         (work / "guide.sh").write_text("\n".join(script) + "\n")
-        # The guide's shell is a fresh machine's: none of this script's venvs on its PATH.
-        ours = {str(Path(sys.prefix)), os.environ.get("VIRTUAL_ENV") or str(Path(sys.prefix))}
-        path = os.pathsep.join(
-            p for p in os.environ["PATH"].split(os.pathsep) if not any(p == f"{v}/bin" for v in ours)
-        )
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("NBA_", "DATABASE_", "PREFECT_", "AWS_", "VIRTUAL_ENV", "PYTHON"))
-        }
-        # The workers the guide starts ask for scheduled runs every second instead of every 10 s
-        # (Prefect's default): the guide's three deployment runs are eight flow runs, each of which
-        # waited for a worker's poll.  It changes how soon a run starts, never whether.
-        env.update(
-            PATH=path,
-            PREFECT_SERVER_ANALYTICS_ENABLED="false",
-            PREFECT_WORKER_QUERY_SECONDS="1",
-            AWS_CONFIG_FILE=str(work / "aws-config"),
-            AWS_SHARED_CREDENTIALS_FILE=str(work / "aws-credentials"),
-        )
+        env = guide_env(work)
         log = work / "guide.log"
         with open(log, "wb") as handle:
             process = subprocess.Popen(
@@ -261,11 +318,10 @@ def main() -> int:
             if line.startswith("guide: "):
                 say(line)
         say(f"every block ran ({time.monotonic() - started:.0f} s)")
-        home = Path(stand_ins["NBA_HOME"])  # the guide's storage venv reads the database
         shown = subprocess.run(
             [
-                str(home / "venv-storage" / "bin" / "python"),
-                str(home / "main.py"),
+                str(nba_home / "venv-storage" / "bin" / "python"),  # it reads the database
+                str(nba_home / "main.py"),
                 "show",
                 "--date",
                 "2024-01-15",
@@ -282,10 +338,12 @@ def main() -> int:
         if secret in output:
             raise SystemExit("the S3 secret appeared in the guide's output")
         say("the database holds the 11 games of 2024-01-15; no credential in the output")
-        verify_units(Path(stand_ins["NBA_HOME"]), work / "etc")
+        verify_units(nba_home, work / "etc")
     finally:
         if process is not None:
             stop(process)
+        for stray in stop_strays(f"NBA_HOME={nba_home}"):
+            say(f"stopped a process the guide left running: {stray}")
         stop(moto)
         drop_database(admin_url, database)
     say(f"followed docs/DEPLOYMENT.md in {time.monotonic() - started:.0f} s")

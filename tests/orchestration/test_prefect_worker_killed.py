@@ -125,6 +125,11 @@ def test_a_worker_killed_in_the_middle_of_storage_leaves_each_game_stored_once(t
             timeout=600,
         )
         assert deployed.returncode == 0, deployed.stderr
+        paused = [line for line in deployed.stdout.splitlines() if "(paused)" in line]
+        assert [line.split(" on ")[0] for line in paused] == [
+            "deployment nba-rate-date/daily",
+            "deployment nba-watch/evening",
+        ]
         for pool in POOLS:
             if pool.name != "nba-storage":
                 worker(f"prefect-worker-{pool.name}", pool.name)

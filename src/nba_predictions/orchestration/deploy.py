@@ -122,7 +122,10 @@ def deploy(
         schedules=[Cron(WATCH_CRON, timezone=timezone, active=not paused)],
         parameters={"documents": documents},
     )
-    done.append(f"deployment {WATCH_DEPLOYMENT} on work pool {PIPELINE_POOL}: cron '{WATCH_CRON}' ({timezone})")
+    done.append(
+        f"deployment {WATCH_DEPLOYMENT} on work pool {PIPELINE_POOL}: cron '{WATCH_CRON}' ({timezone})"
+        f"{' (paused)' if paused else ''}"
+    )
     done.append(ensure_crash_automation(crash_after))
     return done
 
