@@ -32,7 +32,6 @@ each block started.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -135,8 +134,9 @@ def stop_strays(marker: str, grace_seconds: float = 30) -> list[str]:
     The backstop after the process groups: Prefect's process worker starts each flow run in a
     session of its own, so a flow run outlives the worker's group.  Every process the guide
     started inherits its NBA_HOME, a folder unique to this run, so nothing else matches.  SIGTERM,
-    then SIGKILL for what is left after ``grace_seconds``.  Linux (/proc) only: elsewhere nothing
-    is found.
+    then SIGKILL for what is left after ``grace_seconds``; it returns once every process it
+    signalled has ended (a zombie its parent has not reaped yet has), or after a last 30 s should
+    one not end even of SIGKILL.  Linux (/proc) only: elsewhere nothing is found.
     """
     entry = marker.encode()
 
@@ -144,21 +144,33 @@ def stop_strays(marker: str, grace_seconds: float = 30) -> list[str]:
         pids = (int(p.name) for p in Path("/proc").glob("[0-9]*") if p.name.isdigit())
         return [pid for pid in pids if pid != os.getpid() and carries(pid, entry)]
 
-    stopped = []
-    for pid in found():
-        try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            os.kill(pid, signal.SIGTERM)
-        except OSError:
-            continue
-        stopped.append(f"{pid}: {command.strip()}")
-    deadline = time.monotonic() + grace_seconds
-    while found() and time.monotonic() < deadline:
-        time.sleep(0.5)
-    for pid in found():
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
-    return stopped
+    stopped: dict[int, str] = {}
+
+    def left() -> list[int]:  # signalled and not ended yet, or carrying the marker
+        return sorted({pid for pid in stopped if running(pid)} | set(found()))
+
+    for sig, wait in ((signal.SIGTERM, grace_seconds), (signal.SIGKILL, 30.0)):
+        for pid in left():
+            try:
+                command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                os.kill(pid, sig)
+            except OSError:  # ended meanwhile
+                continue
+            stopped.setdefault(pid, f"{pid}: {command.strip()}")
+        deadline = time.monotonic() + wait
+        while left() and time.monotonic() < deadline:
+            time.sleep(0.2)
+    return list(stopped.values())
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` exists and has not ended: a process that is exiting has let go of its
+    environment before it shows as a zombie (Z) or dead (X), so "carries nothing" is not enough."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
 def psql_url(database_url: str) -> str:
