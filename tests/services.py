@@ -9,6 +9,7 @@ there, so CI's exit trap can stop a server that a killed test run left behind.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import re
 import signal
@@ -19,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -71,6 +73,26 @@ def stop_group(process: subprocess.Popen, grace_seconds: float = 30) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
+
+
+def load_script(path: Path) -> ModuleType:
+    """A script of the repository (scripts/, benchmarks/: no package) as a module."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def stop_carriers(marker: str) -> list[str]:
+    """Stop every process whose environment carries ``marker`` (``NAME=value``); their commands.
+
+    What stopping a server's process group misses: a process it started in a session of its own,
+    as Prefect's process worker starts each flow run.  One implementation, the deployment guide
+    follower's backstop (scripts/follow_deployment_guide.py: CI's guide and the tests alike).
+    """
+    follower = load_script(Path(__file__).resolve().parents[1] / "scripts" / "follow_deployment_guide.py")
+    return follower.stop_strays(marker)
 
 
 def spawn(

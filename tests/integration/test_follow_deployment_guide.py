@@ -16,7 +16,6 @@ tested here against the real thing:
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -29,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.services import free_port, spawn
+from tests.services import free_port, load_script, spawn
 
 ROOT = Path(__file__).resolve().parents[2]
 GUARD_SECONDS = 120  # a bounded wait for an event; only a hung process reaches it
@@ -38,13 +37,7 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason=
 
 
 def _follower():
-    spec = importlib.util.spec_from_file_location(
-        "follow_deployment_guide", ROOT / "scripts" / "follow_deployment_guide.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "scripts" / "follow_deployment_guide.py")
 
 
 def _alive(pid: int) -> bool:

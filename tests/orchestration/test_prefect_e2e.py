@@ -28,7 +28,7 @@ import pytest
 prefect = pytest.importorskip("prefect", reason="needs the orchestration extra: pip install -e '.[all,test]'")
 
 from nba_predictions.orchestration.deploy import POOLS  # noqa: E402
-from tests.services import free_port, service_missing, spawn  # noqa: E402
+from tests.services import free_port, service_missing, spawn, stop_carriers  # noqa: E402
 
 # Under pytest-xdist (`-n auto`, the README's test command) the module runs whole on one worker,
 # first, so its tests share one Prefect stack (tests/conftest.py: WHOLE_MODULES).
@@ -75,10 +75,14 @@ class Stack:
             if not k.startswith(("NBA_", "DATABASE_URL", "LOG_LEVEL", "PREFECT_", "AWS_"))
         }
         self.env.update(s3.env)
+        # The server makes no flow run of the deployments' schedules (deploy registers the real
+        # ones: the daily job at 06:00 and the watch at 12:00 New York time): a test run spanning
+        # either hour would otherwise start a run nobody asked for beside the tests' own.
         self.env.update(
             PREFECT_HOME=str(home / "prefect-home"),
             PREFECT_API_URL=api_url,
             PREFECT_SERVER_ANALYTICS_ENABLED="false",
+            PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED="false",
             PREFECT_CLI_WRAP_LINES="false",
             COLUMNS="250",
         )
@@ -239,10 +243,13 @@ def stack(tmp_path_factory, s3_server):
     finally:
         for service in reversed(services):
             service.stop()
+        stop_carriers(f"PREFECT_HOME={home / 'prefect-home'}")  # a flow run the workers left
         stats.stop()
 
 
 def test_pools_and_the_daily_schedule(stack):
+    with urllib.request.urlopen(f"{stack.api_url}/admin/settings", timeout=60) as answer:
+        assert json.load(answer)["server"]["services"]["scheduler"]["enabled"] is False  # runs: the tests'
     with stack.client() as client:
         pools = {p.name: p for p in client.read_work_pools()}
         daily = client.read_deployment_by_name("nba-rate-date/daily")

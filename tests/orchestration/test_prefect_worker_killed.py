@@ -29,7 +29,7 @@ prefect = pytest.importorskip("prefect", reason="needs the orchestration extra: 
 
 from nba_predictions.orchestration.deploy import POOLS  # noqa: E402
 from tests.orchestration.test_prefect_e2e import Stack, _wait_http  # noqa: E402
-from tests.services import Service, free_port, spawn  # noqa: E402
+from tests.services import Service, free_port, spawn, stop_carriers  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY, GAMES = "2024-01-15", 11
@@ -163,6 +163,7 @@ def test_a_worker_killed_in_the_middle_of_storage_leaves_each_game_stored_once(t
     finally:
         for service in reversed(services):
             service.stop()
+        stop_carriers(f"PREFECT_HOME={stack.env['PREFECT_HOME']}")  # a flow run the workers left
 
     stored = _rows(database)
     assert len(stored) == GAMES and len({row["id"] for row in stored}) == GAMES
