@@ -40,15 +40,6 @@ def _follower():
     return load_script(ROOT / "scripts" / "follow_deployment_guide.py")
 
 
-def _alive(pid: int) -> bool:
-    """Running (a zombie, killed but not yet reaped by its parent, is not)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
 def _wait_for(path: Path) -> str:
     deadline = time.monotonic() + GUARD_SECONDS
     while not path.exists():
@@ -74,6 +65,7 @@ time.sleep(600)
 
 def test_a_flow_run_in_a_session_of_its_own_is_stopped_by_the_backstop(tmp_path: Path) -> None:
     follower = _follower()
+    running = follower.running  # exists and has not ended (a zombie not yet reaped has)
     home = tmp_path / f"opt-{uuid.uuid4().hex}"
     sleeper = [sys.executable, "-c", "import time; time.sleep(600)"]
     worker = subprocess.Popen(
@@ -87,18 +79,18 @@ def test_a_flow_run_in_a_session_of_its_own_is_stopped_by_the_backstop(tmp_path:
         run_pid = int(_wait_for(tmp_path / "run.pid"))
         follower.stop(worker)  # the process groups the follower started: the worker's is gone...
         assert worker.poll() is not None
-        assert _alive(run_pid), "the flow run should have outlived its worker's group (the leak)"
+        assert running(run_pid), "the flow run should have outlived its worker's group (the leak)"
 
         stopped = follower.stop_strays(f"NBA_HOME={home}", grace_seconds=1)
 
         assert [line.split(":")[0] for line in stopped] == [str(run_pid)]
         assert "time.sleep(600)" in stopped[0]
-        assert not _alive(run_pid)  # SIGTERM ignored, so SIGKILLed
+        assert not running(run_pid)  # SIGTERM ignored, so SIGKILLed
         assert bystander.poll() is None  # another NBA_HOME (a prefix of it does not match)
         assert follower.stop_strays(f"NBA_HOME={home}", grace_seconds=1) == []
     finally:
         for pid in (worker.pid, run_pid, bystander.pid):
-            if pid and _alive(pid):
+            if pid and running(pid):
                 os.kill(pid, signal.SIGKILL)
         bystander.wait(timeout=GUARD_SECONDS)
 
